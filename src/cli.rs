@@ -1,0 +1,157 @@
+//! The command-line surface (clap derive). Help text lives on the flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::EXIT_CODES_HELP;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "credlink",
+    version,
+    about = "Link third-party SaaS accounts from a terminal: credentials are checked live, secrets kept in the OS keychain",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Add or override connectors with entries from this TOML file
+    #[arg(long, global = true, env = "CREDLINK_CONNECTORS", value_name = "FILE")]
+    pub connectors: Option<PathBuf>,
+
+    /// Directory of the index file [default: the platform config dir + credlink]
+    #[arg(long, global = true, env = "CREDLINK_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Never prompt; a missing value is an error naming its flag
+    #[arg(long, global = true)]
+    pub no_input: bool,
+
+    /// Trace every request on stderr (secrets are always redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Seconds to wait for a provider
+    #[arg(long, global = true, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the connectors in the catalog, or show one with the steps to get credentials
+    Connectors(ConnectorsArgs),
+    /// Link an account: ask for its credentials, check them live, then save them
+    Link(LinkArgs),
+    /// List linked accounts (reads no secret)
+    List,
+    /// Check stored accounts, or credentials given by environment/stdin, with a live request
+    Test(TestArgs),
+    /// Remove a linked account from the keychain and the index
+    Revoke(RevokeArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectorsArgs {
+    /// Show this connector in full
+    #[arg(value_name = "CONNECTOR")]
+    pub id: Option<String>,
+}
+
+/// Where each credential comes from when not prompted for. Secrets never come from a flag
+/// value: flags' values are visible to other users in `ps`.
+#[derive(Debug, Args, Default)]
+pub struct CredentialArgs {
+    /// The account's subdomain, e.g. `mycompany` for https://mycompany.traffit.com
+    #[arg(long, value_name = "SUBDOMAIN")]
+    pub subdomain: Option<String>,
+
+    /// OAuth client ID, or the connector's client-id field (or set CREDLINK_CLIENT_ID)
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)
+    #[arg(long, conflicts_with = "api_key_stdin")]
+    pub client_secret_stdin: bool,
+
+    /// Read the API key from stdin (or set CREDLINK_API_KEY)
+    #[arg(long)]
+    pub api_key_stdin: bool,
+
+    /// Any other field the connector asks for, e.g. --field region=eu (repeatable)
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+
+    /// Scope to request instead of the connector's default (OAuth only)
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Connector id, as listed by `credlink connectors`
+    #[arg(value_name = "CONNECTOR")]
+    pub connector: String,
+
+    /// Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Replace an existing account of the same name
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when every account is valid, else 3 if any was rejected, else the code of the first failure."
+)]
+pub struct TestArgs {
+    /// Accounts to test
+    #[arg(value_name = "NAME", conflicts_with_all = ["all", "connector"])]
+    pub names: Vec<String>,
+
+    /// Test every linked account
+    #[arg(long, conflicts_with = "connector")]
+    pub all: bool,
+
+    /// Check credentials given by flags, environment or stdin for this connector, storing nothing
+    #[arg(long, value_name = "CONNECTOR")]
+    pub connector: Option<String>,
+
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Account to remove
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to print completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,701 @@
+//! The connector catalog: `connectors.toml` built into the binary, extended or overridden by
+//! the user's own file, validated as a whole before any command uses it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use regex_lite::Regex;
+use serde::Deserialize;
+
+use crate::error::CliError;
+use crate::template::{Template, check_url_scheme};
+
+const BUILT_IN: &str = include_str!("../connectors.toml");
+
+/// Keys a hint may be given for: RFC 6749 5.2 error codes and credlink's own outcome codes.
+pub const HINT_KEYS: &[&str] = &[
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_grant",
+    "invalid_scope",
+    "access_denied",
+    "invalid_request",
+    "unsupported_grant_type",
+    "http_400",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_429",
+    "http_5xx",
+    "redirect",
+    "timeout",
+    "connect",
+    "dns",
+    "tls",
+    "non_json",
+    "no_access_token",
+    "success_false",
+    "secret_missing",
+];
+
+// ---- the file format (serde) ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    #[serde(default)]
+    hints: BTreeMap<String, String>,
+    #[serde(default)]
+    connectors: BTreeMap<String, RawConnector>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConnector {
+    name: String,
+    auth: AuthKind,
+    docs: Option<String>,
+    #[serde(default)]
+    steps: Vec<String>,
+    #[serde(default)]
+    hints: BTreeMap<String, String>,
+    token_url: Option<String>,
+    client_auth: Option<ClientAuth>,
+    scope: Option<String>,
+    #[serde(default)]
+    token_params: BTreeMap<String, String>,
+    revoke_url: Option<String>,
+    verify: Option<RawVerify>,
+    #[serde(default)]
+    fields: Vec<RawField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    #[serde(default = "default_method")]
+    method: String,
+    url: String,
+    basic_auth: Option<RawBasic>,
+    bearer: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    json_body: Option<String>,
+    success_pointer: Option<String>,
+    error_header: Option<String>,
+}
+
+fn default_method() -> String {
+    "GET".to_owned()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBasic {
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    id: String,
+    label: String,
+    #[serde(default)]
+    secret: bool,
+    pattern: Option<String>,
+    help: Option<String>,
+    example: Option<String>,
+    #[serde(default)]
+    optional: bool,
+    default: Option<String>,
+}
+
+// ---- the validated model ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    Oauth2ClientCredentials,
+    ApiKey,
+}
+
+impl AuthKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::Oauth2ClientCredentials => "oauth2_client_credentials",
+            AuthKind::ApiKey => "api_key",
+        }
+    }
+}
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// RFC 6749 2.3.1: `Authorization: Basic` of the form-urlencoded id and secret.
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Post,
+    /// All parameters as a JSON body (Auth0-style providers).
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub id: String,
+    pub label: String,
+    pub secret: bool,
+    pub pattern: Option<Regex>,
+    pub help: Option<String>,
+    pub example: Option<String>,
+    pub optional: bool,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuthSpec {
+    pub token_url: Template,
+    pub client_auth: ClientAuth,
+    pub scope: Option<String>,
+    pub token_params: BTreeMap<String, Template>,
+    pub revoke_url: Option<Template>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifySpec {
+    pub method: reqwest::Method,
+    pub url: Template,
+    pub basic_auth: Option<(Template, Template)>,
+    pub bearer: Option<Template>,
+    pub headers: BTreeMap<String, Template>,
+    pub json_body: Option<String>,
+    pub success_pointer: Option<String>,
+    pub error_header: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    OAuth(OAuthSpec),
+    ApiKey(VerifySpec),
+}
+
+#[derive(Debug, Clone)]
+pub struct Connector {
+    pub id: String,
+    pub name: String,
+    pub docs: Option<String>,
+    pub steps: Vec<String>,
+    pub hints: BTreeMap<String, String>,
+    pub fields: Vec<Field>,
+    pub check: Check,
+}
+
+impl Connector {
+    pub fn auth(&self) -> AuthKind {
+        match self.check {
+            Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
+            Check::ApiKey(_) => AuthKind::ApiKey,
+        }
+    }
+
+    pub fn field(&self, id: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    pub fn secret_field(&self) -> &Field {
+        self.fields
+            .iter()
+            .find(|f| f.secret)
+            .expect("validated: one secret field")
+    }
+
+    pub fn label(&self, field_id: &str) -> String {
+        self.field(field_id)
+            .map_or_else(|| field_id.to_owned(), |f| f.label.clone())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub hints: BTreeMap<String, String>,
+    pub connectors: BTreeMap<String, Connector>,
+}
+
+impl Catalog {
+    /// The built-in catalog, extended or overridden (by id) by the user's file.
+    pub fn load(user_file: Option<&Path>) -> Result<Self, CliError> {
+        let mut raw = parse(BUILT_IN, "built-in connectors.toml")?;
+        if let Some(path) = user_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(format!(
+                    "cannot read connectors file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let user = parse(&text, &path.display().to_string())?;
+            raw.hints.extend(user.hints);
+            raw.connectors.extend(user.connectors);
+        }
+        let mut connectors = BTreeMap::new();
+        for (id, c) in raw.connectors {
+            let connector = validate(&id, c).map_err(|e| {
+                CliError::usage(format!("connector `{id}` is invalid: {e}"))
+                    .with_hint("fix the entry in the connectors file given with --connectors")
+            })?;
+            connectors.insert(id, connector);
+        }
+        check_hint_keys(&raw.hints).map_err(|e| CliError::usage(format!("[hints]: {e}")))?;
+        Ok(Self {
+            hints: raw.hints,
+            connectors,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Connector, CliError> {
+        self.connectors.get(id).ok_or_else(|| {
+            let known: Vec<&str> = self.connectors.keys().map(String::as_str).collect();
+            CliError::not_found(format!("unknown connector `{id}`"))
+                .with_hint(format!("known connectors: {}", known.join(", ")))
+        })
+    }
+
+    /// The connector's own hint for a code, else the catalog's generic one.
+    pub fn hint(&self, connector: Option<&Connector>, key: &str) -> Option<String> {
+        connector
+            .and_then(|c| c.hints.get(key))
+            .or_else(|| self.hints.get(key))
+            .cloned()
+    }
+}
+
+fn parse(text: &str, origin: &str) -> Result<RawCatalog, CliError> {
+    toml::from_str(text).map_err(|e| {
+        CliError::usage(format!(
+            "{origin} is not a valid connectors file: {}",
+            e.to_string().trim_end()
+        ))
+    })
+}
+
+fn check_hint_keys(hints: &BTreeMap<String, String>) -> Result<(), String> {
+    match hints.keys().find(|k| !HINT_KEYS.contains(&k.as_str())) {
+        Some(k) => Err(format!(
+            "unknown hint key `{k}` (known: {})",
+            HINT_KEYS.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+fn is_id(s: &str, extra: u8) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || (extra == b'-' && b.is_ascii_digit()))
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == extra)
+}
+
+fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
+    if !is_id(id, b'-') {
+        return Err("ids are lowercase letters, digits and `-`".into());
+    }
+    if raw.name.trim().is_empty() {
+        return Err("`name` is empty".into());
+    }
+    if let Some(docs) = &raw.docs {
+        let url = url::Url::parse(docs).map_err(|e| format!("`docs` is not a URL: {e}"))?;
+        if url.scheme() != "https" {
+            return Err("`docs` must be an https URL".into());
+        }
+    }
+    check_hint_keys(&raw.hints)?;
+    let fields = validate_fields(raw.auth, raw.fields)?;
+    let declared: BTreeMap<&str, &Field> = fields.iter().map(|f| (f.id.as_str(), f)).collect();
+    let template = |key: &str, raw: &str| -> Result<Template, String> {
+        let t = Template::parse(raw).map_err(|e| format!("`{key}`: {e}"))?;
+        if let Some(f) = t.fields().find(|f| !declared.contains_key(f)) {
+            return Err(format!(
+                "`{key}` uses `{{{f}}}` but no field `{f}` is declared"
+            ));
+        }
+        Ok(t)
+    };
+    let url_template = |key: &str, raw: &str| -> Result<Template, String> {
+        let t = template(key, raw)?;
+        for f in t.fields() {
+            let field = declared[f];
+            if field.secret || field.pattern.is_none() {
+                return Err(format!(
+                    "`{key}` uses `{{{f}}}`, which must be a non-secret field with a `pattern`"
+                ));
+            }
+        }
+        let sample: BTreeMap<&str, &str> = t.fields().map(|f| (f, "sample")).collect();
+        let url = url::Url::parse(&t.render(&sample).unwrap_or_default())
+            .map_err(|e| format!("`{key}` is not a valid URL: {e}"))?;
+        check_url_scheme(&url).map_err(|e| format!("`{key}`: {e}"))?;
+        Ok(t)
+    };
+    let oauth_only = [
+        ("token_url", raw.token_url.is_some()),
+        ("client_auth", raw.client_auth.is_some()),
+        ("scope", raw.scope.is_some()),
+        ("token_params", !raw.token_params.is_empty()),
+        ("revoke_url", raw.revoke_url.is_some()),
+    ];
+    let check = match raw.auth {
+        AuthKind::Oauth2ClientCredentials => {
+            if raw.verify.is_some() {
+                return Err("`verify` is for api_key connectors".into());
+            }
+            let token_url = raw
+                .token_url
+                .ok_or("`token_url` is required for oauth2_client_credentials")?;
+            let client_auth = raw
+                .client_auth
+                .ok_or("`client_auth` is required (basic, post or json)")?;
+            let mut token_params = BTreeMap::new();
+            for (k, v) in raw.token_params {
+                if ["grant_type", "client_id", "client_secret", "scope"].contains(&k.as_str()) {
+                    return Err(format!("`token_params.{k}` is set by credlink itself"));
+                }
+                let t = template(&format!("token_params.{k}"), &v)?;
+                if t.fields().any(|f| declared[f].secret) {
+                    return Err(format!("`token_params.{k}` may not hold the secret"));
+                }
+                token_params.insert(k, t);
+            }
+            Check::OAuth(OAuthSpec {
+                token_url: url_template("token_url", &token_url)?,
+                client_auth,
+                scope: raw.scope.filter(|s| !s.trim().is_empty()),
+                token_params,
+                revoke_url: raw
+                    .revoke_url
+                    .map(|u| url_template("revoke_url", &u))
+                    .transpose()?,
+            })
+        }
+        AuthKind::ApiKey => {
+            if let Some((key, _)) = oauth_only.iter().find(|(_, set)| *set) {
+                return Err(format!(
+                    "`{key}` is for oauth2_client_credentials connectors"
+                ));
+            }
+            let v = raw
+                .verify
+                .ok_or("`verify` is required for api_key connectors")?;
+            let method = match v.method.to_ascii_uppercase().as_str() {
+                "GET" => reqwest::Method::GET,
+                "POST" => reqwest::Method::POST,
+                other => return Err(format!("`verify.method` `{other}` is not GET or POST")),
+            };
+            let basic_auth = v
+                .basic_auth
+                .map(|b| {
+                    Ok::<_, String>((
+                        template("verify.basic_auth.username", &b.username)?,
+                        template("verify.basic_auth.password", &b.password)?,
+                    ))
+                })
+                .transpose()?;
+            let bearer = v
+                .bearer
+                .map(|b| template("verify.bearer", &b))
+                .transpose()?;
+            let mut headers = BTreeMap::new();
+            for (name, value) in v.headers {
+                reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| format!("`verify.headers`: `{name}` is not a header name"))?;
+                headers.insert(
+                    name.clone(),
+                    template(&format!("verify.headers.{name}"), &value)?,
+                );
+            }
+            if let Some(body) = &v.json_body {
+                serde_json::from_str::<serde_json::Value>(body)
+                    .map_err(|e| format!("`verify.json_body` is not JSON: {e}"))?;
+            }
+            if let Some(p) = &v.success_pointer
+                && !p.starts_with('/')
+            {
+                return Err("`verify.success_pointer` is a JSON pointer starting with `/`".into());
+            }
+            let secret_id = fields
+                .iter()
+                .find(|f| f.secret)
+                .map(|f| f.id.as_str())
+                .unwrap_or_default();
+            let sends_secret = basic_auth
+                .iter()
+                .flat_map(|(u, p)| [u, p])
+                .chain(bearer.iter())
+                .chain(headers.values())
+                .any(|t| t.fields().any(|f| f == secret_id));
+            if !sends_secret {
+                return Err(format!(
+                    "`verify` never sends `{{{secret_id}}}`, so it would not check the key"
+                ));
+            }
+            Check::ApiKey(VerifySpec {
+                method,
+                url: url_template("verify.url", &v.url)?,
+                basic_auth,
+                bearer,
+                headers,
+                json_body: v.json_body,
+                success_pointer: v.success_pointer,
+                error_header: v.error_header,
+            })
+        }
+    };
+    Ok(Connector {
+        id: id.to_owned(),
+        name: raw.name,
+        docs: raw.docs,
+        steps: raw.steps,
+        hints: raw.hints,
+        fields,
+        check,
+    })
+}
+
+fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, String> {
+    let mut seen = BTreeSet::new();
+    let mut fields = Vec::new();
+    for f in raw {
+        if !is_id(&f.id, b'_') {
+            return Err(format!(
+                "field id `{}` must be lowercase letters, digits and `_`",
+                f.id
+            ));
+        }
+        if !seen.insert(f.id.clone()) {
+            return Err(format!("field `{}` is declared twice", f.id));
+        }
+        if f.label.trim().is_empty() {
+            return Err(format!("field `{}` has an empty label", f.id));
+        }
+        let pattern = f
+            .pattern
+            .map(|p| {
+                if !p.starts_with('^') || !p.ends_with('$') {
+                    return Err(format!(
+                        "field `{}`: pattern must be anchored with ^ and $",
+                        f.id
+                    ));
+                }
+                Regex::new(&p)
+                    .map_err(|e| format!("field `{}`: pattern is not a valid regex: {e}", f.id))
+            })
+            .transpose()?;
+        if f.secret && (f.default.is_some() || f.optional || f.example.is_some()) {
+            return Err(format!(
+                "secret field `{}` cannot have a default, example or be optional",
+                f.id
+            ));
+        }
+        if let (Some(re), Some(d)) = (&pattern, &f.default)
+            && !re.is_match(d)
+        {
+            return Err(format!(
+                "field `{}`: default `{d}` does not match its pattern",
+                f.id
+            ));
+        }
+        fields.push(Field {
+            id: f.id,
+            label: f.label,
+            secret: f.secret,
+            pattern,
+            help: f.help,
+            example: f.example,
+            optional: f.optional,
+            default: f.default,
+        });
+    }
+    let secrets: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.secret)
+        .map(|f| f.id.as_str())
+        .collect();
+    match (auth, secrets.as_slice()) {
+        (AuthKind::Oauth2ClientCredentials, ["client_secret"]) => {
+            if !seen.contains("client_id") {
+                return Err("oauth2_client_credentials connectors need a `client_id` field".into());
+            }
+        }
+        (AuthKind::ApiKey, ["api_key" | "client_secret"]) => {}
+        (AuthKind::Oauth2ClientCredentials, _) => {
+            return Err("needs exactly one secret field, `client_secret`".into());
+        }
+        (AuthKind::ApiKey, _) => {
+            return Err("needs exactly one secret field, `api_key` or `client_secret`".into());
+        }
+    }
+    Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &[&str] = &[
+        "personio",
+        "traffit",
+        "spotdraft",
+        "sps-commerce",
+        "ashby",
+        "greenhouse",
+        "bamboohr",
+        "workable",
+        "hibob",
+        "smartrecruiters",
+    ];
+
+    #[test]
+    fn every_shipped_entry_is_valid_and_complete() {
+        let catalog = Catalog::load(None).expect("built-in catalog loads");
+        for id in SHIPPED {
+            assert!(catalog.connectors.contains_key(*id), "{id} is shipped");
+        }
+        for (id, c) in &catalog.connectors {
+            assert!(
+                c.docs.as_deref().is_some_and(|d| d.starts_with("https://")),
+                "{id}: docs"
+            );
+            assert!(!c.steps.is_empty(), "{id}: steps");
+            let urls: Vec<&Template> = match &c.check {
+                Check::OAuth(o) => std::iter::once(&o.token_url)
+                    .chain(o.revoke_url.as_ref())
+                    .collect(),
+                Check::ApiKey(v) => vec![&v.url],
+            };
+            for url in urls {
+                assert!(
+                    url.raw().starts_with("https://"),
+                    "{id}: {} is https",
+                    url.raw()
+                );
+            }
+            if let Some(f) = c.field("subdomain") {
+                assert_eq!(
+                    f.pattern.as_ref().map(Regex::as_str),
+                    Some("^[a-z0-9][a-z0-9-]{0,62}$"),
+                    "{id}"
+                );
+            }
+            for f in &c.fields {
+                if let (Some(re), Some(ex)) = (&f.pattern, &f.example) {
+                    assert!(
+                        re.is_match(ex),
+                        "{id}.{}: example `{ex}` matches its pattern",
+                        f.id
+                    );
+                }
+            }
+        }
+        for key in HINT_KEYS {
+            assert!(catalog.hints.contains_key(*key), "generic hint `{key}`");
+        }
+        let personio = catalog.get("personio").unwrap();
+        let id = personio
+            .field("client_id")
+            .unwrap()
+            .pattern
+            .as_ref()
+            .unwrap();
+        assert!(
+            id.is_match("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a") && !id.is_match("dcec6d81")
+        );
+    }
+
+    fn load_user(text: &str) -> Result<Catalog, CliError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        Catalog::load(Some(&path))
+    }
+
+    const LOCAL: &str = r#"
+[connectors.local]
+name = "Local"
+auth = "oauth2_client_credentials"
+token_url = "http://127.0.0.1:9/{tenant}/token"
+client_auth = "basic"
+[[connectors.local.fields]]
+id = "tenant"
+label = "Tenant"
+pattern = "^[a-z]+$"
+[[connectors.local.fields]]
+id = "client_id"
+label = "Client ID"
+[[connectors.local.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#;
+
+    #[test]
+    fn a_user_file_adds_and_overrides_entries() {
+        let catalog = load_user(LOCAL).unwrap();
+        assert!(catalog.connectors.contains_key("local"));
+        assert!(catalog.connectors.contains_key("personio"));
+    }
+
+    #[test]
+    fn bad_catalogs_are_refused_with_the_reason() {
+        let cases = [
+            (
+                LOCAL.replace(
+                    "client_auth = \"basic\"",
+                    "client_auth = \"basic\"\ncolour = 1",
+                ),
+                "unknown field `colour`",
+            ),
+            (
+                LOCAL.replace("http://127.0.0.1:9", "http://example.com"),
+                "must use https",
+            ),
+            (
+                LOCAL.replace("{tenant}", "{tenat}"),
+                "no field `tenat` is declared",
+            ),
+            (
+                LOCAL.replace("pattern = \"^[a-z]+$\"\n", ""),
+                "must be a non-secret field with a `pattern`",
+            ),
+            (
+                LOCAL.replace("secret = true", ""),
+                "exactly one secret field",
+            ),
+            (
+                LOCAL.replace("client_auth = \"basic\"", "client_auth = \"digest\""),
+                "unknown variant `digest`",
+            ),
+            (
+                format!("{LOCAL}\n[connectors.local]\nname = \"again\"\n"),
+                "duplicate key",
+            ),
+            (
+                LOCAL.replace("connectors.local", "connectors.Local"),
+                "ids are lowercase",
+            ),
+            (
+                LOCAL.replace("pattern = \"^[a-z]+$\"", "pattern = \"[a-z]+\""),
+                "anchored",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_user(&text).unwrap_err();
+            assert!(
+                err.message.contains(expected),
+                "expected `{expected}` in: {}",
+                err.message
+            );
+            assert_eq!(err.kind, crate::error::Kind::Usage);
+        }
+    }
+}

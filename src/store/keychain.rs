@@ -1,0 +1,176 @@
+//! Secrets in the OS keychain (keyring 4: Secret Service over pure-Rust zbus on Linux, the
+//! native stores on macOS and Windows). One entry per linked account, service `credlink`.
+//! There is no plaintext fallback: when the keychain cannot be used, the command fails.
+
+use std::time::Duration;
+
+use crate::error::CliError;
+use crate::secret::Secret;
+
+/// A keychain call waiting on an unlock dialog must not hang a CI job.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+const UNREACHABLE_HINT: &str = "start a keyring daemon: on Linux a Secret Service provider such as gnome-keyring \
+(`gnome-keyring-daemon --start --components=secrets`) in your D-Bus session; credlink never stores secrets in a plain file";
+const LOCKED_HINT: &str = "unlock your login keyring (log in to the desktop session, or `printf %s PASSWORD | \
+gnome-keyring-daemon --unlock` on a headless machine) and try again";
+
+#[derive(Debug, Clone)]
+pub struct Keychain {
+    service: String,
+    token_service: String,
+}
+
+impl Keychain {
+    pub fn new(service: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            token_service: format!("{service}:token"),
+        }
+    }
+
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// Fails with the reason when no keychain can be reached, before anything is asked for.
+    pub async fn check(&self) -> Result<(), CliError> {
+        self.call("open", || {
+            keyring::Entry::store_status()
+                .as_ref()
+                .map(|_| ())
+                .map_err(clone_error)
+        })
+        .await
+    }
+
+    pub async fn get(&self, account: &str) -> Result<Option<Secret>, CliError> {
+        self.get_from(self.service.clone(), account).await
+    }
+
+    pub async fn set(&self, account: &str, secret: &Secret) -> Result<(), CliError> {
+        self.set_in(self.service.clone(), account, secret).await
+    }
+
+    /// Deletes the account's secret; `false` when there was none.
+    pub async fn delete(&self, account: &str) -> Result<bool, CliError> {
+        self.delete_from(self.service.clone(), account).await
+    }
+
+    /// The last access token obtained for an account: a cache, never the credential itself.
+    pub async fn get_token(&self, account: &str) -> Result<Option<Secret>, CliError> {
+        self.get_from(self.token_service.clone(), account).await
+    }
+
+    pub async fn set_token(&self, account: &str, token: &Secret) -> Result<(), CliError> {
+        self.set_in(self.token_service.clone(), account, token)
+            .await
+    }
+
+    pub async fn delete_token(&self, account: &str) -> Result<bool, CliError> {
+        self.delete_from(self.token_service.clone(), account).await
+    }
+
+    async fn get_from(&self, service: String, account: &str) -> Result<Option<Secret>, CliError> {
+        let account = account.to_owned();
+        self.call("read", move || {
+            match keyring::Entry::new(&service, &account)?.get_password() {
+                Ok(s) => Ok(Some(Secret::new(s))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+
+    async fn set_in(
+        &self,
+        service: String,
+        account: &str,
+        secret: &Secret,
+    ) -> Result<(), CliError> {
+        let account = account.to_owned();
+        let secret = secret.clone();
+        self.call("write", move || {
+            keyring::Entry::new(&service, &account)?.set_password(secret.expose())
+        })
+        .await
+    }
+
+    async fn delete_from(&self, service: String, account: &str) -> Result<bool, CliError> {
+        let account = account.to_owned();
+        self.call("delete", move || {
+            match keyring::Entry::new(&service, &account)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+
+    /// Runs a blocking keychain call off the async runtime, bounded in time.
+    async fn call<T: Send + 'static>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce() -> keyring::Result<T> + Send + 'static,
+    ) -> Result<T, CliError> {
+        let task = tokio::task::spawn_blocking(f);
+        match tokio::time::timeout(CALL_TIMEOUT, task).await {
+            Err(_) => Err(CliError::keychain(format!(
+                "the OS keychain did not answer within {} s (it may be waiting for an unlock dialog)",
+                CALL_TIMEOUT.as_secs()
+            ))
+            .with_hint(LOCKED_HINT)),
+            Ok(Err(join)) => Err(CliError::keychain(format!("the keychain call failed: {join}"))),
+            Ok(Ok(result)) => result.map_err(|e| describe(op, e)),
+        }
+    }
+}
+
+fn describe(op: &str, err: keyring::Error) -> CliError {
+    match err {
+        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+            Err(cause) => describe(op, clone_error(cause)),
+            Ok(()) => {
+                CliError::keychain("no OS keychain store is configured").with_hint(UNREACHABLE_HINT)
+            }
+        },
+        keyring::Error::PlatformFailure(cause) => {
+            let text = cause.to_string();
+            let why = if text.contains("org.freedesktop.secrets") {
+                "the D-Bus session has no Secret Service provider".to_owned()
+            } else if text.contains("Failed to connect")
+                || text.contains("DBUS_SESSION_BUS_ADDRESS")
+            {
+                format!("no D-Bus session bus ({text})")
+            } else {
+                text
+            };
+            CliError::keychain(format!("no OS keychain reachable: {why}"))
+                .with_hint(UNREACHABLE_HINT)
+        }
+        keyring::Error::NoStorageAccess(cause) => CliError::keychain(format!(
+            "the OS keychain is locked or denied access ({op}): {cause}"
+        ))
+        .with_hint(LOCKED_HINT),
+        keyring::Error::BadEncoding(_) => {
+            CliError::keychain("the stored secret is not valid UTF-8 text")
+                .with_hint("revoke the account and link it again")
+        }
+        other => CliError::keychain(format!(
+            "the OS keychain refused to {op} the secret: {other}"
+        )),
+    }
+}
+
+/// `store_status()` hands out a shared reference; rebuild an owned error with the same text.
+fn clone_error(err: &keyring::Error) -> keyring::Error {
+    match err {
+        keyring::Error::NoStorageAccess(e) => keyring::Error::NoStorageAccess(e.to_string().into()),
+        keyring::Error::NoDefaultStore => {
+            keyring::Error::PlatformFailure("no default keychain store".into())
+        }
+        other => keyring::Error::PlatformFailure(other.to_string().into()),
+    }
+}

@@ -1,0 +1,223 @@
+//! Test support: a sandbox per test (config dir, keychain service, connectors file) and the
+//! real peers: the oidc-provider OAuth 2.0 server on loopback and the Secret Service.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// A secret that must never appear in any output or file.
+pub const MARKER: &str = "MARKER-s3cr3t-7f3a9c";
+
+/// In CI a missing real peer is a failure, not a skip: a skipped test there hides a broken set-up.
+pub fn skip_or_fail(what: &str) -> Option<()> {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing, and CI is set: run the tests with scripts/test");
+    }
+    eprintln!("SKIPPED: {what} is missing (run the tests with scripts/test)");
+    None
+}
+
+/// `Some(())` when a real Secret Service is up (scripts/test sets CREDLINK_TEST_KEYRING).
+pub fn keyring() -> Option<()> {
+    if std::env::var_os("CREDLINK_TEST_KEYRING").is_some() { Some(()) } else { skip_or_fail("a Secret Service (gnome-keyring)") }
+}
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub service: String,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let service = format!("credlink-test-{}-{}", std::process::id(), COUNT.fetch_add(1, Ordering::SeqCst));
+        Self { dir: tempfile::tempdir().unwrap(), service }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn index_path(&self) -> PathBuf {
+        self.config_dir().join("accounts.json")
+    }
+
+    pub fn connectors_path(&self) -> PathBuf {
+        self.dir.path().join("connectors.toml")
+    }
+
+    pub fn write_connectors(&self, toml: &str) {
+        std::fs::write(self.connectors_path(), toml).unwrap();
+    }
+
+    /// The real binary, isolated: its own config dir, keychain service and connectors file,
+    /// and none of the caller's credential variables.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("credlink").unwrap();
+        cmd.env("CREDLINK_CONFIG_DIR", self.config_dir())
+            .env("CREDLINK_KEYCHAIN_SERVICE", &self.service)
+            .env_remove("CREDLINK_CLIENT_ID")
+            .env_remove("CREDLINK_CLIENT_SECRET")
+            .env_remove("CREDLINK_API_KEY")
+            .env_remove("CREDLINK_CONNECTORS")
+            .timeout(Duration::from_secs(60));
+        if self.connectors_path().exists() {
+            cmd.env("CREDLINK_CONNECTORS", self.connectors_path());
+        }
+        cmd
+    }
+
+    pub fn index(&self) -> serde_json::Value {
+        match std::fs::read_to_string(self.index_path()) {
+            Ok(text) => serde_json::from_str(&text).unwrap(),
+            Err(_) => serde_json::json!({"version": 1, "accounts": []}),
+        }
+    }
+
+    pub fn account_names(&self) -> Vec<String> {
+        self.index()["accounts"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// The secret stored for an account, read with `secret-tool`, independently of credlink.
+    pub fn keychain_secret(&self, account: &str) -> Option<String> {
+        let out = StdCommand::new("secret-tool")
+            .args(["lookup", "service", &self.service, "username", account])
+            .output()
+            .expect("secret-tool runs");
+        out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+    }
+
+    pub fn store_secret(&self, account: &str, secret: &str) {
+        use std::io::Write;
+        let mut child = StdCommand::new("secret-tool")
+            .args(["store", "--label", "test", "service", &self.service, "username", account])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(secret.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
+    pub fn clear_secret(&self, account: &str) {
+        StdCommand::new("secret-tool").args(["clear", "service", &self.service, "username", account]).status().unwrap();
+    }
+}
+
+/// The oidc-provider peer (tests/peer/server.js) on an ephemeral loopback port.
+pub struct Peer {
+    child: Child,
+    pub url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+pub fn peer_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peer")
+}
+
+impl Peer {
+    /// `None` (a skip) on a machine without the peer installed, a panic in CI.
+    pub fn start() -> Option<Self> {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Option<Self> {
+        if !peer_dir().join("node_modules/oidc-provider").exists() {
+            return skip_or_fail("the oidc-provider peer (npm ci in tests/peer)");
+        }
+        let mut child = StdCommand::new("node")
+            .arg("server.js")
+            .args(extra)
+            .current_dir(peer_dir())
+            // The peer exits when its stdin closes, so it never outlives a crashed test.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = lines.next().expect("peer prints READY").unwrap();
+        let url = ready.strip_prefix("READY ").unwrap_or_else(|| panic!("unexpected peer line: {ready}")).to_owned();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Some(Self { child, url, requests })
+    }
+
+    /// `REQ POST /token 200` lines seen so far.
+    pub fn requests(&self) -> Vec<String> {
+        // The peer prints a line when a response finishes; give the reader thread a moment.
+        std::thread::sleep(Duration::from_millis(100));
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// A connectors file with two connectors on this peer: client_secret_basic with RFC 7009
+    /// revocation, and client_secret_post.
+    pub fn connectors(&self) -> String {
+        format!(
+            r#"
+[connectors.local-basic]
+name = "Local (basic)"
+auth = "oauth2_client_credentials"
+docs = "https://example.com/docs"
+steps = ["Use basic-client / basic-secret."]
+token_url = "{url}/token"
+client_auth = "basic"
+scope = "api:read"
+revoke_url = "{url}/token/revocation"
+hints = {{ invalid_client = "LOCAL-HINT: check the client id and secret." }}
+
+[[connectors.local-basic.fields]]
+id = "client_id"
+label = "Client ID"
+pattern = "^[a-z-]+$"
+help = "lowercase letters"
+
+[[connectors.local-basic.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+
+[connectors.local-post]
+name = "Local (post)"
+auth = "oauth2_client_credentials"
+token_url = "{url}/token"
+client_auth = "post"
+scope = "api:read"
+
+[[connectors.local-post.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-post.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+            url = self.url
+        )
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
