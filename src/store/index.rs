@@ -116,10 +116,11 @@ impl Index {
     /// is released when the guard is dropped (or the process dies).
     pub fn lock(&self) -> anyhow::Result<Locked<'_>> {
         create_private_dir(&self.dir)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(self.dir.join(LOCK_NAME))
             .with_context(|| format!("cannot open the lock file in {}", self.dir.display()))?;
         file.lock().context("cannot lock the index")?;
