@@ -1,1 +1,203 @@
+//! The catalog and the CLI surface that needs no peer: connectors, help, usage errors, the
+//! index file's guarantees.
+
+use predicates::prelude::*;
+
 use crate::support::*;
+
+const SHIPPED: [&str; 10] = [
+    "personio",
+    "traffit",
+    "spotdraft",
+    "sps-commerce",
+    "ashby",
+    "greenhouse",
+    "bamboohr",
+    "workable",
+    "hibob",
+    "smartrecruiters",
+];
+
+#[test]
+fn connectors_lists_the_shipped_catalog() {
+    let out = Sandbox::new().cmd().arg("connectors").output().unwrap();
+    assert!(out.status.success());
+    for id in SHIPPED {
+        assert!(stdout(&out).contains(id), "{id} listed");
+    }
+    assert!(stdout(&out).contains("oauth2_client_credentials") && stdout(&out).contains("api_key"));
+}
+
+#[test]
+fn connectors_json_has_fields_and_steps() {
+    let out = Sandbox::new()
+        .cmd()
+        .args(["connectors", "--json"])
+        .output()
+        .unwrap();
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    assert!(all.len() >= SHIPPED.len());
+    for c in all {
+        assert!(!c["fields"].as_array().unwrap().is_empty(), "{}", c["id"]);
+        assert!(!c["steps"].as_array().unwrap().is_empty(), "{}", c["id"]);
+        let secrets = c["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["secret"] == true)
+            .count();
+        assert_eq!(secrets, 1, "{} has one secret field", c["id"]);
+    }
+}
+
+#[test]
+fn one_connector_shows_fields_and_the_steps_to_get_credentials() {
+    Sandbox::new()
+        .cmd()
+        .args(["connectors", "personio"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Personio (personio)"))
+        .stdout(predicate::str::contains(
+            "https://api.personio.de/v2/auth/token",
+        ))
+        .stdout(predicate::str::contains(
+            "Client secret (secret, hidden input)",
+        ))
+        .stdout(predicate::str::contains("papi-"))
+        .stdout(predicate::str::contains("How to get the credentials:"))
+        .stdout(predicate::str::contains("Settings"));
+}
+
+#[test]
+fn an_unknown_connector_is_not_found_with_the_known_ones() {
+    for args in [
+        &["connectors", "nope"][..],
+        &["link", "nope", "--no-input"],
+        &["test", "--connector", "nope"],
+    ] {
+        Sandbox::new()
+            .cmd()
+            .args(args)
+            .assert()
+            .code(6)
+            .stderr(predicate::str::contains("unknown connector `nope`"))
+            .stderr(predicate::str::contains("personio"));
+    }
+}
+
+#[test]
+fn help_documents_the_exit_codes_and_usage_errors_exit_2() {
+    Sandbox::new()
+        .cmd()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("5  OS keychain unavailable"));
+    Sandbox::new().cmd().arg("--bogus").assert().code(2);
+    Sandbox::new()
+        .cmd()
+        .args(["test"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--all"));
+    Sandbox::new()
+        .cmd()
+        .args(["test", "--all", "--client-id", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("go with --connector"));
+}
+
+#[test]
+fn a_broken_user_connectors_file_names_the_file_and_line() {
+    let sb = Sandbox::new();
+    sb.write_connectors("[connectors.x]\nname = \"X\"\nauth = \"api_key\"\ncolour = \"red\"\n");
+    sb.cmd()
+        .arg("connectors")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("connectors.toml"))
+        .stderr(predicate::str::contains("line 4"))
+        .stderr(predicate::str::contains("unknown field `colour`"));
+    sb.write_connectors(
+        "[connectors.x]\nname = \"X\"\nauth = \"oauth2_client_credentials\"\ntoken_url = \"http://example.com/t\"\nclient_auth = \"post\"\n\
+         fields = [{ id = \"client_id\", label = \"ID\" }, { id = \"client_secret\", label = \"S\", secret = true }]\n",
+    );
+    sb.cmd()
+        .arg("connectors")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must use https"));
+}
+
+#[test]
+fn a_user_file_overrides_a_built_in_connector() {
+    let sb = Sandbox::new();
+    sb.write_connectors(
+        "[connectors.personio]\nname = \"Personio EU proxy\"\nauth = \"oauth2_client_credentials\"\n\
+         token_url = \"https://proxy.example.com/v2/auth/token\"\nclient_auth = \"post\"\n\
+         fields = [{ id = \"client_id\", label = \"ID\" }, { id = \"client_secret\", label = \"S\", secret = true }]\n",
+    );
+    sb.cmd()
+        .args(["connectors", "personio"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Personio EU proxy"))
+        .stdout(predicate::str::contains("proxy.example.com"));
+}
+
+#[test]
+fn list_without_accounts_says_how_to_start() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .arg("list")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No linked accounts"));
+    sb.cmd()
+        .args(["list", "--json"])
+        .assert()
+        .code(0)
+        .stdout("[]\n");
+    assert!(!sb.index_path().exists(), "list creates nothing");
+}
+
+#[test]
+fn a_corrupt_index_is_reported_and_never_overwritten() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.config_dir()).unwrap();
+    let corrupt = "{\"version\": 1,\n  \"accounts\": [ {\"name\": \n";
+    std::fs::write(sb.index_path(), corrupt).unwrap();
+    sb.cmd()
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("accounts.json"))
+        .stderr(predicate::str::contains("line 3"))
+        .stderr(predicate::str::contains("will not overwrite"));
+    sb.cmd().args(["test", "--all"]).assert().code(2);
+    assert_eq!(std::fs::read_to_string(sb.index_path()).unwrap(), corrupt);
+
+    std::fs::write(sb.index_path(), r#"{"version": 9, "accounts": []}"#).unwrap();
+    sb.cmd()
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("newer credlink"));
+}
+
+#[test]
+fn json_mode_keeps_exit_codes_and_reports_errors_as_json() {
+    let out = Sandbox::new()
+        .cmd()
+        .args(["test", "ghost", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err["error"]["code"], 6);
+    assert_eq!(err["error"]["kind"], "not_found");
+}

@@ -14,7 +14,7 @@ use assert_cmd::Command;
 pub const MARKER: &str = "MARKER-s3cr3t-7f3a9c";
 
 /// In CI a missing real peer is a failure, not a skip: a skipped test there hides a broken set-up.
-pub fn skip_or_fail(what: &str) -> Option<()> {
+pub fn skip_or_fail<T>(what: &str) -> Option<T> {
     if std::env::var_os("CI").is_some() {
         panic!("{what} is missing, and CI is set: run the tests with scripts/test");
     }
@@ -24,7 +24,11 @@ pub fn skip_or_fail(what: &str) -> Option<()> {
 
 /// `Some(())` when a real Secret Service is up (scripts/test sets CREDLINK_TEST_KEYRING).
 pub fn keyring() -> Option<()> {
-    if std::env::var_os("CREDLINK_TEST_KEYRING").is_some() { Some(()) } else { skip_or_fail("a Secret Service (gnome-keyring)") }
+    if std::env::var_os("CREDLINK_TEST_KEYRING").is_some() {
+        Some(())
+    } else {
+        skip_or_fail("a Secret Service (gnome-keyring)")
+    }
 }
 
 pub struct Sandbox {
@@ -35,8 +39,15 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new() -> Self {
         static COUNT: AtomicU32 = AtomicU32::new(0);
-        let service = format!("credlink-test-{}-{}", std::process::id(), COUNT.fetch_add(1, Ordering::SeqCst));
-        Self { dir: tempfile::tempdir().unwrap(), service }
+        let service = format!(
+            "credlink-test-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::SeqCst)
+        );
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            service,
+        }
     }
 
     pub fn config_dir(&self) -> PathBuf {
@@ -57,18 +68,23 @@ impl Sandbox {
 
     /// The real binary, isolated: its own config dir, keychain service and connectors file,
     /// and none of the caller's credential variables.
-    pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("credlink").unwrap();
+    pub fn std_cmd(&self) -> StdCommand {
+        let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_credlink"));
         cmd.env("CREDLINK_CONFIG_DIR", self.config_dir())
             .env("CREDLINK_KEYCHAIN_SERVICE", &self.service)
             .env_remove("CREDLINK_CLIENT_ID")
             .env_remove("CREDLINK_CLIENT_SECRET")
             .env_remove("CREDLINK_API_KEY")
-            .env_remove("CREDLINK_CONNECTORS")
-            .timeout(Duration::from_secs(60));
+            .env_remove("CREDLINK_CONNECTORS");
         if self.connectors_path().exists() {
             cmd.env("CREDLINK_CONNECTORS", self.connectors_path());
         }
+        cmd
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::from_std(self.std_cmd());
+        cmd.timeout(Duration::from_secs(60));
         cmd
     }
 
@@ -80,7 +96,12 @@ impl Sandbox {
     }
 
     pub fn account_names(&self) -> Vec<String> {
-        self.index()["accounts"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_owned()).collect()
+        self.index()["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// The secret stored for an account, read with `secret-tool`, independently of credlink.
@@ -89,22 +110,40 @@ impl Sandbox {
             .args(["lookup", "service", &self.service, "username", account])
             .output()
             .expect("secret-tool runs");
-        out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+        out.status
+            .success()
+            .then(|| String::from_utf8(out.stdout).unwrap())
     }
 
     pub fn store_secret(&self, account: &str, secret: &str) {
         use std::io::Write;
         let mut child = StdCommand::new("secret-tool")
-            .args(["store", "--label", "test", "service", &self.service, "username", account])
+            .args([
+                "store",
+                "--label",
+                "test",
+                "service",
+                &self.service,
+                "username",
+                account,
+            ])
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(secret.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(secret.as_bytes())
+            .unwrap();
         assert!(child.wait().unwrap().success());
     }
 
     pub fn clear_secret(&self, account: &str) {
-        StdCommand::new("secret-tool").args(["clear", "service", &self.service, "username", account]).status().unwrap();
+        StdCommand::new("secret-tool")
+            .args(["clear", "service", &self.service, "username", account])
+            .status()
+            .unwrap();
     }
 }
 
@@ -141,7 +180,10 @@ impl Peer {
             .expect("node starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let ready = lines.next().expect("peer prints READY").unwrap();
-        let url = ready.strip_prefix("READY ").unwrap_or_else(|| panic!("unexpected peer line: {ready}")).to_owned();
+        let url = ready
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("unexpected peer line: {ready}"))
+            .to_owned();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&requests);
         std::thread::spawn(move || {
@@ -149,7 +191,11 @@ impl Peer {
                 sink.lock().unwrap().push(line);
             }
         });
-        Some(Self { child, url, requests })
+        Some(Self {
+            child,
+            url,
+            requests,
+        })
     }
 
     /// `REQ POST /token 200` lines seen so far.

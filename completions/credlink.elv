@@ -1,0 +1,162 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[credlink] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'credlink'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'credlink'= {
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connectors 'List the connectors in the catalog, or show one with the steps to get credentials'
+            cand link 'Link an account: ask for its credentials, check them live, then save them'
+            cand list 'List linked accounts (reads no secret)'
+            cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+            cand revoke 'Remove a linked account from the keychain and the index'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'credlink;connectors'= {
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;link'= {
+            cand --name 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]'
+            cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com'
+            cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
+            cand --field 'Any other field the connector asks for, e.g. --field region=eu (repeatable)'
+            cand --scope 'Scope to request instead of the connector''s default (OAuth only)'
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --force 'Replace an existing account of the same name'
+            cand --client-secret-stdin 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
+            cand --api-key-stdin 'Read the API key from stdin (or set CREDLINK_API_KEY)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;list'= {
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;test'= {
+            cand --connector 'Check credentials given by flags, environment or stdin for this connector, storing nothing'
+            cand --concurrency 'Requests in flight at once'
+            cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com'
+            cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
+            cand --field 'Any other field the connector asks for, e.g. --field region=eu (repeatable)'
+            cand --scope 'Scope to request instead of the connector''s default (OAuth only)'
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --all 'Test every linked account'
+            cand --client-secret-stdin 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
+            cand --api-key-stdin 'Read the API key from stdin (or set CREDLINK_API_KEY)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;revoke'= {
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;completions'= {
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;help'= {
+            cand connectors 'List the connectors in the catalog, or show one with the steps to get credentials'
+            cand link 'Link an account: ask for its credentials, check them live, then save them'
+            cand list 'List linked accounts (reads no secret)'
+            cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+            cand revoke 'Remove a linked account from the keychain and the index'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'credlink;help;connectors'= {
+        }
+        &'credlink;help;link'= {
+        }
+        &'credlink;help;list'= {
+        }
+        &'credlink;help;test'= {
+        }
+        &'credlink;help;revoke'= {
+        }
+        &'credlink;help;completions'= {
+        }
+        &'credlink;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

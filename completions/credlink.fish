@@ -1,0 +1,114 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_credlink_global_optspecs
+    string join \n connectors= config-dir= json no-input v/verbose timeout= h/help V/version
+end
+
+function __fish_credlink_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_credlink_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_credlink_using_subcommand
+    set -l cmd (__fish_credlink_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c credlink -n "__fish_credlink_needs_command" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_needs_command" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_needs_command" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_needs_command" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_needs_command" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_needs_command" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_needs_command" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_needs_command" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "list" -d 'List linked accounts (reads no secret)'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "revoke" -d 'Remove a linked account from the keychain and the index'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l force -d 'Replace an existing account of the same name'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand list" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand list" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand list" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 'Check credentials given by flags, environment or stdin for this connector, storing nothing' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l all -d 'Test every linked account'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "list" -d 'List linked accounts (reads no secret)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "revoke" -d 'Remove a linked account from the keychain and the index'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "completions" -d 'Print shell completions'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test revoke completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
