@@ -169,7 +169,7 @@ impl Peer {
             return skip_or_fail("the oidc-provider peer (npm ci in tests/peer)");
         }
         let mut child = StdCommand::new("node")
-            .arg("server.js")
+            .args(["server.js", "--watch-stdin"])
             .args(extra)
             .current_dir(peer_dir())
             // The peer exits when its stdin closes, so it never outlives a crashed test.

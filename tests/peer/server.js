@@ -1,11 +1,11 @@
 // credlink test peer: a real OAuth 2.0 authorization server (panva/oidc-provider)
 // on 127.0.0.1, for integration tests of the client-credentials grant (RFC 6749 4.4).
 //
-// Usage: node server.js [--port N] [--delay-ms MS]     (port 0 = ephemeral, the default)
+// Usage: node server.js [--port N] [--delay-ms MS] [--watch-stdin]     (port 0 = ephemeral, the default)
 // stdout protocol (nothing else is ever written to stdout):
 //   READY http://127.0.0.1:<port>          once, when listening
 //   REQ <METHOD> <path> <status>           once per completed request (path without query)
-// Exits on SIGTERM/SIGINT and when stdin reaches EOF / is closed.
+// Exits on SIGTERM/SIGINT, and with --watch-stdin when stdin reaches EOF / is closed.
 import http from 'node:http';
 
 // --- keep stdout for the protocol only -------------------------------------------------
@@ -83,7 +83,11 @@ const shutdown = () => {
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
-process.stdin.on('end', shutdown);
-process.stdin.on('close', shutdown);
-process.stdin.on('error', shutdown);
-process.stdin.resume();
+// --watch-stdin (used by the test harness): exit when the parent closes our stdin, so the
+// server never outlives a crashed test. Off by default so `node server.js &` keeps running.
+if (args.includes('--watch-stdin')) {
+  process.stdin.on('end', shutdown);
+  process.stdin.on('close', shutdown);
+  process.stdin.on('error', shutdown);
+  process.stdin.resume();
+}
