@@ -231,7 +231,7 @@ async fn token_request(
     }
     let request = oauth_request(connector, spec, &spec.token_url, creds, params)?;
     let redactor = creds.redactor();
-    let response = match http.send(request, &redactor).await {
+    let response = match http.send(&request, &redactor).await {
         Ok(r) => r,
         Err(e) => {
             let key = e.kind.code().to_owned();
@@ -336,7 +336,7 @@ async fn verify_request(
         body,
     };
     let redactor = creds.redactor();
-    let response = match http.send(request, &redactor).await {
+    let response = match http.send(&request, &redactor).await {
         Ok(r) => r,
         Err(e) => {
             let key = e.kind.code().to_owned();
@@ -525,7 +525,7 @@ pub async fn revoke(
     }
     let mut redactor = creds.redactor();
     redactor.add(token);
-    Ok(Some(match http.send(request, &redactor).await {
+    Ok(Some(match http.send(&request, &redactor).await {
         Err(e) => Outcome::network(e),
         Ok(r) if (200..300).contains(&r.status) => {
             Outcome::failed(Status::Valid, Some(r.status), r.latency.as_millis() as u64)

@@ -13,6 +13,22 @@ use crate::ui;
 /// Larger answers are cut here: a token or error response is a few hundred bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// Tries per request when the provider answers 429 or 503.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// The longest wait credlink honours from a Retry-After header.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Retry-After in seconds (capped), else 250 ms doubled per attempt.
+fn retry_delay(response: &Response, attempt: u32) -> Duration {
+    let backoff = Duration::from_millis(250 * 2u64.pow(attempt - 1));
+    response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(backoff, |secs| {
+            Duration::from_secs(secs).min(MAX_RETRY_AFTER)
+        })
+}
+
 pub struct Http {
     client: reqwest::Client,
     verbose: bool,
@@ -143,29 +159,56 @@ impl Http {
         Ok(Self { client, verbose })
     }
 
-    pub async fn send(&self, req: Request, redactor: &Redactor) -> Result<Response, NetError> {
+    /// Sends a request; 429 and 503 answers are retried a bounded number of times, after the
+    /// server's Retry-After (capped) or an exponential backoff. Nothing else is retried: a
+    /// rejected credential must not be hammered into a lock-out.
+    pub async fn send(&self, req: &Request, redactor: &Redactor) -> Result<Response, NetError> {
         if self.verbose {
-            ui::trace(&format!("> {} {}", req.method, req.url));
-            for h in &req.headers {
+            self.trace_request(req, redactor);
+        }
+        let mut attempt = 1;
+        loop {
+            let response = self.send_once(req, redactor).await?;
+            if !matches!(response.status, 429 | 503) || attempt == MAX_ATTEMPTS {
+                return Ok(response);
+            }
+            let wait = retry_delay(&response, attempt);
+            if self.verbose {
                 ui::trace(&format!(
-                    "> {}: {}",
-                    h.name,
-                    if h.sensitive { REDACTED } else { &h.value }
+                    "retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS})",
+                    wait.as_secs_f32(),
+                    attempt + 1
                 ));
             }
-            if let Some(body) = &req.body {
-                ui::trace(&format!("> content-type: {}", body.content_type));
-                ui::trace(&format!("> {}", redactor.clean(&body.shown)));
-            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
-        let mut builder = self.client.request(req.method, req.url);
-        for h in req.headers {
-            builder = builder.header(h.name, h.value);
+    }
+
+    fn trace_request(&self, req: &Request, redactor: &Redactor) {
+        ui::trace(&format!("> {} {}", req.method, req.url));
+        for h in &req.headers {
+            ui::trace(&format!(
+                "> {}: {}",
+                h.name,
+                if h.sensitive { REDACTED } else { &h.value }
+            ));
         }
-        if let Some(body) = req.body {
+        if let Some(body) = &req.body {
+            ui::trace(&format!("> content-type: {}", body.content_type));
+            ui::trace(&format!("> {}", redactor.clean(&body.shown)));
+        }
+    }
+
+    async fn send_once(&self, req: &Request, redactor: &Redactor) -> Result<Response, NetError> {
+        let mut builder = self.client.request(req.method.clone(), req.url.clone());
+        for h in &req.headers {
+            builder = builder.header(&h.name, &h.value);
+        }
+        if let Some(body) = &req.body {
             builder = builder
                 .header(header::CONTENT_TYPE, body.content_type)
-                .body(body.text);
+                .body(body.text.clone());
         }
         let started = Instant::now();
         let result = async {
@@ -305,6 +348,29 @@ mod tests {
         let json = Body::json(&[("client_id", "id", false), ("client_secret", "s3", true)]);
         assert_eq!(json.text, r#"{"client_id":"id","client_secret":"s3"}"#);
         assert!(!json.shown.contains("s3"));
+    }
+
+    #[test]
+    fn retry_delay_honours_retry_after_up_to_a_cap() {
+        let response = |retry_after: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = retry_after {
+                headers.insert("retry-after", v.parse().unwrap());
+            }
+            Response {
+                status: 429,
+                headers,
+                body: Vec::new(),
+                latency: Duration::ZERO,
+            }
+        };
+        assert_eq!(retry_delay(&response(Some("2")), 1), Duration::from_secs(2));
+        assert_eq!(retry_delay(&response(Some("3600")), 1), MAX_RETRY_AFTER);
+        assert_eq!(retry_delay(&response(None), 1), Duration::from_millis(250));
+        assert_eq!(
+            retry_delay(&response(Some("soon")), 2),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]

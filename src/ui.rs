@@ -101,6 +101,40 @@ impl Spinner {
     }
 }
 
+/// A progress bar on stderr for checks over many accounts; only when both stdout and stderr
+/// are terminals, so piped or `--json` output stays clean.
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    pub fn start(total: usize, enabled: bool) -> Self {
+        let visible = enabled
+            && total > 1
+            && std::io::stdout().is_terminal()
+            && std::io::stderr().is_terminal();
+        if !visible {
+            return Self(None);
+        }
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} accounts checked ({elapsed})")
+                .expect("static template"),
+        );
+        Self(Some(bar))
+    }
+
+    pub fn advance(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    pub fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use crate::commands::{failure_lines, now, outcome_json, token_summary};
 use crate::context::Context;
 use crate::error::{CliError, exit};
 use crate::store::Account;
+use crate::ui::Progress;
 
 struct Report {
     name: String,
@@ -62,11 +63,17 @@ pub async fn run(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
         }
         return Ok(exit::OK);
     }
+    let progress = Progress::start(accounts.len(), !ctx.json);
     let reports: Vec<Report> = futures_util::stream::iter(accounts)
-        .map(|account| test_account(ctx, account))
+        .map(|account| async {
+            let report = test_account(ctx, account).await;
+            progress.advance();
+            report
+        })
         .buffered(usize::from(args.concurrency))
         .collect()
         .await;
+    progress.finish();
     let tested_at = now();
     ctx.index.update(|data| {
         for r in &reports {
