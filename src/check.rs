@@ -246,7 +246,7 @@ async fn token_request(
         let mut o = Outcome::failed(Status::Unreachable, Some(response.status), latency_ms);
         o.error_description = Some(format!(
             "the answer is not JSON: {}",
-            describe_body(&response, &redactor)
+            describe_unparsed_token_answer(&response, &redactor)
         ));
         return Ok((o, Some("non_json".into())));
     };
@@ -445,6 +445,18 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
     format!("\"{}\"", redactor.clean(&ui::clean_truncated(trimmed, 200)))
 }
 
+/// A 2xx token answer that is not JSON may still carry a token (truncated JSON): name what it
+/// looks like, never quote it.
+fn describe_unparsed_token_answer(response: &Response, redactor: &Redactor) -> String {
+    if String::from_utf8_lossy(&response.body).contains("access_token") {
+        return format!(
+            "{} bytes that mention access_token but do not parse (truncated?)",
+            response.body.len()
+        );
+    }
+    describe_body(response, redactor)
+}
+
 /// Classifies a non-2xx answer. The body's error code decides first; the status second, as
 /// providers disagree on statuses (Personio answers 400 for everything).
 fn failure(
@@ -462,6 +474,16 @@ fn failure(
         .ok()
         .map(|j| parse_error_json(&j));
     let (code, description) = match parsed {
+        Some(ProviderError {
+            code: None,
+            description: None,
+        }) => (
+            None,
+            Some(format!(
+                "an answer of an unknown shape: {}",
+                describe_body(response, redactor)
+            )),
+        ),
         Some(p) => (p.code, p.description),
         None if response.body.iter().all(u8::is_ascii_whitespace) => (None, None),
         None => (None, Some(describe_body(response, redactor))),
@@ -485,9 +507,10 @@ fn failure(
         _ => Status::Rejected,
     };
     if status_key == "redirect" {
-        let to = response
-            .header("location")
-            .unwrap_or_else(|| "nowhere".into());
+        let to = response.header("location").map_or_else(
+            || "nowhere".into(),
+            |l| redactor.clean(&ui::clean_truncated(&l, 200)),
+        );
         o.error_description = Some(format!(
             "the provider redirects to {to}; credlink does not follow redirects"
         ));

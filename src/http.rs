@@ -31,6 +31,7 @@ fn retry_delay(response: &Response, attempt: u32) -> Duration {
 
 pub struct Http {
     client: reqwest::Client,
+    timeout: Duration,
     verbose: bool,
 }
 
@@ -156,16 +157,21 @@ impl Http {
             // A redirect could carry credentials to another origin: report it instead.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { client, verbose })
+        Ok(Self {
+            client,
+            timeout,
+            verbose,
+        })
     }
 
     /// Sends a request; 429 and 503 answers are retried a bounded number of times, after the
-    /// server's Retry-After (capped) or an exponential backoff. Nothing else is retried: a
+    /// server's Retry-After (capped) or an exponential backoff, within the timeout. Nothing else is retried: a
     /// rejected credential must not be hammered into a lock-out.
     pub async fn send(&self, req: &Request, redactor: &Redactor) -> Result<Response, NetError> {
         if self.verbose {
             self.trace_request(req, redactor);
         }
+        let started = Instant::now();
         let mut attempt = 1;
         loop {
             let response = self.send_once(req, redactor).await?;
@@ -173,6 +179,10 @@ impl Http {
                 return Ok(response);
             }
             let wait = retry_delay(&response, attempt);
+            // --timeout bounds the whole check, waits included.
+            if started.elapsed() + wait >= self.timeout {
+                return Ok(response);
+            }
             if self.verbose {
                 ui::trace(&format!(
                     "retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS})",
@@ -264,14 +274,21 @@ impl Http {
             r.content_type().unwrap_or_else(|| "no content-type".into())
         ));
         if let Some(location) = r.header("location") {
-            ui::trace(&format!("< location: {location}"));
+            ui::trace(&format!("< location: {}", redactor.clean(&location)));
         }
         let shown = match serde_json::from_slice::<serde_json::Value>(&r.body) {
             Ok(mut json) => {
                 redact_tokens(&mut json);
                 json.to_string()
             }
-            Err(_) => String::from_utf8_lossy(&r.body).into_owned(),
+            Err(_) => {
+                let text = String::from_utf8_lossy(&r.body);
+                if text.contains("access_token") {
+                    "(a body that mentions access_token but does not parse: not shown)".to_owned()
+                } else {
+                    text.into_owned()
+                }
+            }
         };
         if !shown.is_empty() {
             ui::trace(&format!(

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod connectors;
 pub mod context;
 pub mod error;
+pub mod fault;
 pub mod http;
 pub mod input;
 pub mod secret;
@@ -59,7 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         match &cli.command {
             Command::Connectors(args) => cmd::connectors::run(&ctx, args.id.as_deref()).map(|()| 0),
             Command::Link(args) => cmd::link::run(&ctx, args).await,
@@ -68,7 +69,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,
             Command::Completions(_) => unreachable!("handled before the context is built"),
         }
-    })
+    });
+    // A keychain call that timed out may still be blocked in its thread; do not wait for it.
+    runtime.shutdown_background();
+    result
 }
 
 fn report(err: &anyhow::Error, json: bool) {

@@ -20,9 +20,11 @@ enum Part {
 }
 
 /// Characters a value may have to stand in a URL: they cannot end the host, start a path,
-/// query or fragment, or add user info, so no value can send a request to another host.
+/// query or fragment, or add user info, so no value can send a request to another host or
+/// another path.
 fn is_url_safe(value: &str) -> bool {
-    !value.is_empty()
+    // `.` and `..` alone would step through the path.
+    !value.bytes().all(|b| b == b'.')
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))

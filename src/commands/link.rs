@@ -164,6 +164,7 @@ async fn save(
         .into());
     }
     ctx.keychain.set(&account.name, &creds.secret).await?;
+    crate::fault::point("link:after_keychain_write");
     data.upsert(account.clone());
     if let Err(e) = locked.write(&data) {
         if !replacing {
@@ -171,6 +172,7 @@ async fn save(
         }
         return Err(e);
     }
+    crate::fault::point("link:after_index_write");
     // The token is kept only so `revoke` can revoke it at the provider; losing it is harmless.
     let _ = match token {
         Some(token) => ctx.keychain.set_token(&account.name, token).await,

@@ -50,11 +50,19 @@ pub async fn run(ctx: &Context, args: &RevokeArgs) -> anyhow::Result<u8> {
         at_provider = check::revoke(&ctx.http, connector, &creds, &token).await?;
     }
 
-    // Index first: a crash before the keychain delete leaves an orphan secret, which the next
-    // `revoke` removes, never a listed account whose secret is gone.
-    let removed_record = ctx.index.update(|data| Ok(data.remove(name).is_some()))?;
+    // Under the index lock, so no `link` of the same name can slip in between. Index first: a
+    // crash before the keychain delete leaves an orphan secret, which the next `revoke`
+    // removes, never a listed account whose secret is gone.
+    let locked = ctx.index.lock()?;
+    let mut data = locked.read()?;
+    let removed_record = data.remove(name).is_some();
+    if removed_record {
+        locked.write(&data)?;
+    }
+    crate::fault::point("revoke:after_index_write");
     let removed_secret = ctx.keychain.delete(name).await?;
     ctx.keychain.delete_token(name).await?;
+    drop(locked);
 
     let provider_result = at_provider.as_ref().map(|o| {
         if o.status == Status::Valid {

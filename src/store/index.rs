@@ -154,6 +154,7 @@ impl Index {
         serde_json::to_writer_pretty(&mut tmp, data)?;
         tmp.write_all(b"\n")?;
         tmp.as_file().sync_all()?;
+        crate::fault::point("index:before_rename");
         tmp.persist(&path)
             .with_context(|| format!("cannot replace {}", path.display()))?;
         // The rename itself is durable only once the directory is synced.
@@ -245,8 +246,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::new(dir.path().join("cfg"));
         assert!(index.read().unwrap().accounts.is_empty());
-        index.update(|d| Ok(d.upsert(account("a")))).unwrap();
-        index.update(|d| Ok(d.upsert(account("b")))).unwrap();
+        index
+            .update(|d| {
+                d.upsert(account("a"));
+                Ok(())
+            })
+            .unwrap();
+        index
+            .update(|d| {
+                d.upsert(account("b"));
+                Ok(())
+            })
+            .unwrap();
         let names: Vec<String> = index
             .read()
             .unwrap()
@@ -267,7 +278,12 @@ mod tests {
     fn a_failed_change_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::new(dir.path().to_owned());
-        index.update(|d| Ok(d.upsert(account("a")))).unwrap();
+        index
+            .update(|d| {
+                d.upsert(account("a"));
+                Ok(())
+            })
+            .unwrap();
         let before = fs::read(index.path()).unwrap();
         let err = index
             .update(|d| {

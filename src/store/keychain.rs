@@ -9,6 +9,16 @@ use crate::secret::Secret;
 
 /// A keychain call waiting on an unlock dialog must not hang a CI job.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Seconds to wait for the keychain instead of 30.
+pub const ENV_KEYCHAIN_TIMEOUT: &str = "CREDLINK_KEYCHAIN_TIMEOUT";
+
+fn call_timeout() -> Duration {
+    std::env::var(ENV_KEYCHAIN_TIMEOUT)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s > 0.0 && *s <= 3600.0)
+        .map_or(CALL_TIMEOUT, Duration::from_secs_f64)
+}
 
 const UNREACHABLE_HINT: &str = "start a keyring daemon: on Linux a Secret Service provider such as gnome-keyring \
 (`gnome-keyring-daemon --start --components=secrets`) in your D-Bus session; credlink never stores secrets in a plain file";
@@ -116,10 +126,11 @@ impl Keychain {
         f: impl FnOnce() -> keyring::Result<T> + Send + 'static,
     ) -> Result<T, CliError> {
         let task = tokio::task::spawn_blocking(f);
-        match tokio::time::timeout(CALL_TIMEOUT, task).await {
+        let timeout = call_timeout();
+        match tokio::time::timeout(timeout, task).await {
             Err(_) => Err(CliError::keychain(format!(
-                "the OS keychain did not answer within {} s (it may be waiting for an unlock dialog)",
-                CALL_TIMEOUT.as_secs()
+                "the OS keychain did not answer within {:.0} s (it may be waiting for an unlock dialog)",
+                timeout.as_secs_f64()
             ))
             .with_hint(LOCKED_HINT)),
             Ok(Err(join)) => Err(CliError::keychain(format!("the keychain call failed: {join}"))),
