@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::check::{self, Credentials, Status};
 use crate::cli::LinkArgs;
 use crate::commands::{check_name, failure_lines, now, outcome_json, token_summary};
-use crate::connectors::Connector;
+use crate::connectors::{Check, Connector};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::secret::Secret;
@@ -65,7 +65,9 @@ pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        scope: outcome.scope.clone(),
+        // RFC 6749 5.1: an answer without `scope` granted what was asked for.
+        scope: outcome.scope.clone().or_else(|| requested_scope(connector, &creds)),
+        requested_scope: creds.scope.clone(),
         expires_in: outcome.expires_in,
         linked_at: now(),
         last_tested_at: Some(now()),
@@ -92,6 +94,13 @@ pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(0)
+}
+
+fn requested_scope(connector: &Connector, creds: &Credentials) -> Option<String> {
+    match &connector.check {
+        Check::OAuth(spec) => creds.scope.clone().or_else(|| spec.scope.clone()),
+        Check::ApiKey(_) => None,
+    }
 }
 
 fn refuse_existing(ctx: &Context, name: &str, force: bool) -> Result<(), CliError> {

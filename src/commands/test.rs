@@ -131,7 +131,7 @@ async fn check_account(ctx: &Context, account: &Account) -> Outcome {
     let creds = check::Credentials {
         values: account.fields.clone(),
         secret,
-        scope: account.scope.clone(),
+        scope: account.requested_scope.clone(),
     };
     match check::validate(&ctx.http, &ctx.catalog, connector, &creds).await {
         Ok(outcome) => outcome,

@@ -65,8 +65,13 @@ pub struct Account {
     /// Non-secret field values, e.g. subdomain and client_id.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// The scope the provider granted, as it reported it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The scope asked for with `--scope` at link time; `test` asks for it again (RFC 6749
+    /// 5.1: an answer without `scope` means the request was granted as asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_scope: Option<String>,
     #[serde(default)]
     pub expires_in: Option<u64>,
     pub linked_at: String,
@@ -234,6 +239,7 @@ mod tests {
             auth: "oauth2_client_credentials".into(),
             fields: BTreeMap::from([("client_id".into(), "papi-1".into())]),
             scope: None,
+            requested_scope: None,
             expires_in: Some(86400),
             linked_at: "2026-11-23T00:00:00Z".into(),
             last_tested_at: None,
