@@ -66,7 +66,10 @@ pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         // RFC 6749 5.1: an answer without `scope` granted what was asked for.
-        scope: outcome.scope.clone().or_else(|| requested_scope(connector, &creds)),
+        scope: outcome
+            .scope
+            .clone()
+            .or_else(|| requested_scope(connector, &creds)),
         requested_scope: creds.scope.clone(),
         expires_in: outcome.expires_in,
         linked_at: now(),
