@@ -238,17 +238,22 @@ async fn token_request(
             return Ok((Outcome::network(e), Some(key)));
         }
     };
+    Ok(token_outcome(&response, &redactor))
+}
+
+/// Reads a token endpoint's answer: a token with its lifetime and scope, or why not.
+pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> (Outcome, Option<String>) {
     if !(200..300).contains(&response.status) {
-        return Ok(failure(&response, &redactor, None));
+        return failure(response, redactor, None);
     }
     let latency_ms = response.latency.as_millis() as u64;
     let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
         let mut o = Outcome::failed(Status::Unreachable, Some(response.status), latency_ms);
         o.error_description = Some(format!(
             "the answer is not JSON: {}",
-            describe_unparsed_token_answer(&response, &redactor)
+            describe_unparsed_token_answer(response, redactor)
         ));
-        return Ok((o, Some("non_json".into())));
+        return (o, Some("non_json".into()));
     };
     let token = json
         .get("access_token")
@@ -257,7 +262,7 @@ async fn token_request(
     let Some(token) = token else {
         let mut o = Outcome::failed(Status::Unreachable, Some(response.status), latency_ms);
         o.error_description = Some("the answer has no access_token".into());
-        return Ok((o, Some("no_access_token".into())));
+        return (o, Some("no_access_token".into()));
     };
     let expires_in = ["expires_in", "expires"]
         .iter()
@@ -266,23 +271,21 @@ async fn token_request(
             Some(Value::String(s)) => s.trim().parse().ok(),
             _ => None,
         });
-    Ok((
-        Outcome {
-            status: Status::Valid,
-            http_status: Some(response.status),
-            error: None,
-            error_description: None,
-            hint: None,
-            latency_ms,
-            expires_in,
-            scope: json
-                .get("scope")
-                .and_then(Value::as_str)
-                .map(|s| redactor.clean(&ui::clean(s))),
-            access_token: Some(Secret::new(token)),
-        },
-        None,
-    ))
+    let outcome = Outcome {
+        status: Status::Valid,
+        http_status: Some(response.status),
+        error: None,
+        error_description: None,
+        hint: None,
+        latency_ms,
+        expires_in,
+        scope: json
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(|s| redactor.clean(&ui::clean(s))),
+        access_token: Some(Secret::new(token)),
+    };
+    (outcome, None)
 }
 
 async fn verify_request(
@@ -378,14 +381,14 @@ async fn verify_request(
     Ok((o, None))
 }
 
-struct ProviderError {
-    code: Option<String>,
-    description: Option<String>,
+pub(crate) struct ProviderError {
+    pub(crate) code: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// Error bodies come in many shapes: RFC 6749 5.2 `error`/`error_description`, `message`,
 /// `errors[]` of strings or objects, Ashby's `errorInfo`, problem+json `detail`.
-fn parse_error_json(json: &Value) -> ProviderError {
+pub(crate) fn parse_error_json(json: &Value) -> ProviderError {
     let str_at = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     let mut code = str_at(json, "error");
     let mut description = str_at(json, "error_description");
@@ -459,7 +462,7 @@ fn describe_unparsed_token_answer(response: &Response, redactor: &Redactor) -> S
 
 /// Classifies a non-2xx answer. The body's error code decides first; the status second, as
 /// providers disagree on statuses (Personio answers 400 for everything).
-fn failure(
+pub(crate) fn failure(
     response: &Response,
     redactor: &Redactor,
     header_text: Option<String>,

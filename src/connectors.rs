@@ -238,6 +238,10 @@ impl Catalog {
             raw.hints.extend(user.hints);
             raw.connectors.extend(user.connectors);
         }
+        Self::build(raw)
+    }
+
+    fn build(raw: RawCatalog) -> Result<Self, CliError> {
         let mut connectors = BTreeMap::new();
         for (id, c) in raw.connectors {
             let connector = validate(&id, c).map_err(|e| {
@@ -251,6 +255,11 @@ impl Catalog {
             hints: raw.hints,
             connectors,
         })
+    }
+
+    /// A catalog from TOML text alone (no built-in entries), validated as `load` does.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, CliError> {
+        Self::build(parse(text, origin)?)
     }
 
     pub fn get(&self, id: &str) -> Result<&Connector, CliError> {
