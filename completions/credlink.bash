@@ -37,6 +37,9 @@ _credlink() {
             credlink,test)
                 cmd="credlink__subcmd__test"
                 ;;
+            credlink,token)
+                cmd="credlink__subcmd__token"
+                ;;
             credlink__subcmd__help,completions)
                 cmd="credlink__subcmd__help__subcmd__completions"
                 ;;
@@ -58,6 +61,9 @@ _credlink() {
             credlink__subcmd__help,test)
                 cmd="credlink__subcmd__help__subcmd__test"
                 ;;
+            credlink__subcmd__help,token)
+                cmd="credlink__subcmd__help__subcmd__token"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +71,7 @@ _credlink() {
 
     case "${cmd}" in
         credlink)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --timeout --help --version connectors link list test revoke completions help"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version connectors link list test token revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -76,6 +82,10 @@ _credlink() {
                     return 0
                     ;;
                 --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -91,7 +101,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__completions)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --timeout --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +112,10 @@ _credlink() {
                     return 0
                     ;;
                 --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -117,7 +131,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__connectors)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --timeout --help --version"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,6 +142,10 @@ _credlink() {
                     return 0
                     ;;
                 --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -143,7 +161,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__help)
-            opts="connectors link list test revoke completions help"
+            opts="connectors link list test token revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,8 +272,22 @@ _credlink() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        credlink__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         credlink__subcmd__link)
-            opts="-v -h -V --name --force --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --timeout --help --version"
+            opts="-v -h -V --name --force --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,6 +321,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -301,7 +337,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__list)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --timeout --help --version"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,6 +348,10 @@ _credlink() {
                     return 0
                     ;;
                 --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -327,7 +367,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__revoke)
-            opts="-y -v -h -V --yes --connectors --config-dir --json --no-input --verbose --timeout --help --version"
+            opts="-y -v -h -V --yes --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,6 +378,10 @@ _credlink() {
                     return 0
                     ;;
                 --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -353,7 +397,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__test)
-            opts="-v -h -V --all --connector --concurrency --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --timeout --help --version"
+            opts="-v -h -V --all --connector --explain --concurrency --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +432,44 @@ _credlink() {
                     return 0
                     ;;
                 --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__token)
+            opts="-v -h -V --min-ttl --fresh --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connectors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -20,6 +20,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink'= {
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
@@ -33,6 +34,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand link 'Link an account: ask for its credentials, check them live, then save them'
             cand list 'List linked accounts (reads no secret)'
             cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+            cand token 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
             cand revoke 'Remove a linked account from the keychain and the index'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -40,6 +42,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;connectors'= {
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
@@ -58,6 +61,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --scope 'Scope to request instead of the connector''s default (OAuth only)'
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand --force 'Replace an existing account of the same name'
             cand --client-secret-stdin 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
@@ -74,6 +78,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;list'= {
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
@@ -93,10 +98,28 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --scope 'Scope to request instead of the connector''s default (OAuth only)'
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand --all 'Test every linked account'
+            cand --explain 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails'
             cand --client-secret-stdin 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
             cand --api-key-stdin 'Read the API key from stdin (or set CREDLINK_API_KEY)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'credlink;token'= {
+            cand --min-ttl 'Reuse a cached token only while it stays valid this many more seconds'
+            cand --connectors 'Add or override connectors with entries from this TOML file'
+            cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
+            cand --timeout 'Seconds to wait for a provider'
+            cand --fresh 'Always request a new token'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
             cand -v 'Trace every request on stderr (secrets are always redacted)'
@@ -109,6 +132,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;revoke'= {
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
@@ -124,6 +148,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;completions'= {
             cand --connectors 'Add or override connectors with entries from this TOML file'
             cand --config-dir 'Directory of the index file [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)'
             cand --timeout 'Seconds to wait for a provider'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
@@ -139,6 +164,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand link 'Link an account: ask for its credentials, check them live, then save them'
             cand list 'List linked accounts (reads no secret)'
             cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+            cand token 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
             cand revoke 'Remove a linked account from the keychain and the index'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -150,6 +176,8 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;help;list'= {
         }
         &'credlink;help;test'= {
+        }
+        &'credlink;help;token'= {
         }
         &'credlink;help;revoke'= {
         }

@@ -89,6 +89,30 @@ pub struct Outcome {
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
     pub access_token: Option<Secret>,
+    /// What the HTTP answer looked like, for `test --explain`.
+    pub answer: Option<Answer>,
+}
+
+/// The shape of an HTTP answer, without its content.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub bytes: usize,
+    pub location: Option<String>,
+}
+
+impl Answer {
+    fn of(response: &Response, redactor: &Redactor) -> Self {
+        Self {
+            status: response.status,
+            content_type: response.content_type(),
+            bytes: response.body.len(),
+            location: response
+                .header("location")
+                .map(|l| redactor.clean(&ui::clean_truncated(&l, 200))),
+        }
+    }
 }
 
 impl Outcome {
@@ -103,6 +127,7 @@ impl Outcome {
             expires_in: None,
             scope: None,
             access_token: None,
+            answer: None,
         }
     }
 
@@ -238,7 +263,9 @@ async fn token_request(
             return Ok((Outcome::network(e), Some(key)));
         }
     };
-    Ok(token_outcome(&response, &redactor))
+    let (mut outcome, key) = token_outcome(&response, &redactor);
+    outcome.answer = Some(Answer::of(&response, &redactor));
+    Ok((outcome, key))
 }
 
 /// Reads a token endpoint's answer: a token with its lifetime and scope, or why not.
@@ -284,6 +311,7 @@ pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> (Outcom
             .and_then(Value::as_str)
             .map(|s| redactor.clean(&ui::clean(s))),
         access_token: Some(Secret::new(token)),
+        answer: None,
     };
     (outcome, None)
 }
@@ -346,12 +374,23 @@ async fn verify_request(
             return Ok((Outcome::network(e), Some(key)));
         }
     };
+    let (mut outcome, key) = verify_outcome(spec, &response, &redactor);
+    outcome.answer = Some(Answer::of(&response, &redactor));
+    Ok((outcome, key))
+}
+
+/// Reads a verification call's answer: 2xx (and, where declared, `success` not false).
+fn verify_outcome(
+    spec: &VerifySpec,
+    response: &Response,
+    redactor: &Redactor,
+) -> (Outcome, Option<String>) {
     let error_header = spec
         .error_header
         .as_deref()
         .and_then(|h| response.header(h));
     if !(200..300).contains(&response.status) {
-        return Ok(failure(&response, &redactor, error_header));
+        return failure(response, redactor, error_header);
     }
     let latency_ms = response.latency.as_millis() as u64;
     if let Some(pointer) = &spec.success_pointer {
@@ -359,9 +398,9 @@ async fn verify_request(
             let mut o = Outcome::failed(Status::Unreachable, Some(response.status), latency_ms);
             o.error_description = Some(format!(
                 "the answer is not JSON: {}",
-                describe_body(&response, &redactor)
+                describe_body(response, redactor)
             ));
-            return Ok((o, Some("non_json".into())));
+            return (o, Some("non_json".into()));
         };
         if json.pointer(pointer) == Some(&Value::Bool(false)) {
             let parsed = parse_error_json(&json);
@@ -373,12 +412,13 @@ async fn verify_request(
                 || format!("the answer says {pointer} = false"),
                 |d| redactor.clean(&ui::clean_truncated(&d, 300)),
             ));
-            return Ok((o, Some("success_false".into())));
+            return (o, Some("success_false".into()));
         }
     }
-    let mut o = Outcome::failed(Status::Valid, Some(response.status), latency_ms);
-    o.status = Status::Valid;
-    Ok((o, None))
+    (
+        Outcome::failed(Status::Valid, Some(response.status), latency_ms),
+        None,
+    )
 }
 
 pub(crate) struct ProviderError {
@@ -526,6 +566,66 @@ pub(crate) fn failure(
         o.error_description = Some("the answer has an empty body".into());
     }
     (o, Some(key))
+}
+
+/// With a token just issued, the connector's read-only call that proves the account has the
+/// permissions an integration needs (`permission_check` in the catalog). `None` when the
+/// connector declares none.
+pub async fn permission_check(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    token: &Secret,
+) -> Result<Option<(String, Outcome, Option<String>)>, CliError> {
+    let Check::OAuth(spec) = &connector.check else {
+        return Ok(None);
+    };
+    let Some((method, url)) = &spec.permission_check else {
+        return Ok(None);
+    };
+    let values = creds.template_values(connector);
+    let url = url.render_url(&values, &|f| connector.label(f))?;
+    let shown = format!("{method} {url}");
+    let headers = vec![
+        Header {
+            name: "accept".into(),
+            value: "application/json".into(),
+            sensitive: false,
+        },
+        Header {
+            name: "authorization".into(),
+            value: format!("Bearer {}", token.expose()),
+            sensitive: true,
+        },
+    ];
+    let request = Request {
+        method: method.clone(),
+        url,
+        headers,
+        body: None,
+    };
+    let mut redactor = creds.redactor();
+    redactor.add(token);
+    let (outcome, hint_key) = match http.send(&request, &redactor).await {
+        Err(e) => {
+            let key = e.kind.code().to_owned();
+            (Outcome::network(e), Some(key))
+        }
+        Ok(r) if (200..300).contains(&r.status) => {
+            let o = Outcome::failed(Status::Valid, Some(r.status), r.latency.as_millis() as u64);
+            (o, None)
+        }
+        Ok(r) => {
+            let (o, key) = failure(&r, &redactor, None);
+            let key = if matches!(r.status, 401 | 403) {
+                Some("permission_denied".to_owned())
+            } else {
+                key
+            };
+            (o, key)
+        }
+    };
+    Ok(Some((shown, outcome, hint_key)))
 }
 
 /// RFC 7009: revokes an access token credlink obtained, with the same client authentication.

@@ -38,6 +38,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    /// Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)
+    #[arg(long, global = true, env = "CREDLINK_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     /// Seconds to wait for a provider
     #[arg(long, global = true, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
@@ -53,6 +57,8 @@ pub enum Command {
     List,
     /// Check stored accounts, or credentials given by environment/stdin, with a live request
     Test(TestArgs),
+    /// Print a fresh access token for a linked OAuth account (cached until shortly before expiry)
+    Token(TokenArgs),
     /// Remove a linked account from the keychain and the index
     Revoke(RevokeArgs),
     /// Print shell completions
@@ -130,12 +136,35 @@ pub struct TestArgs {
     #[arg(long, value_name = "CONNECTOR")]
     pub connector: Option<String>,
 
+    /// Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and
+    /// stop at the first step that fails
+    #[arg(long)]
+    pub explain: bool,
+
     /// Requests in flight at once
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
     #[command(flatten)]
     pub credentials: CredentialArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Prints only the token on stdout, for `$(credlink token NAME)`; --json adds its expiry."
+)]
+pub struct TokenArgs {
+    /// Linked account
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Reuse a cached token only while it stays valid this many more seconds
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub min_ttl: u64,
+
+    /// Always request a new token
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Debug, Args)]

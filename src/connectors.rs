@@ -36,6 +36,9 @@ pub const HINT_KEYS: &[&str] = &[
     "no_access_token",
     "success_false",
     "secret_missing",
+    "invisible_characters",
+    "wrong_shape",
+    "permission_denied",
 ];
 
 // ---- the file format (serde) ----
@@ -65,6 +68,7 @@ struct RawConnector {
     #[serde(default)]
     token_params: BTreeMap<String, String>,
     revoke_url: Option<String>,
+    permission_check: Option<RawPermissionCheck>,
     verify: Option<RawVerify>,
     #[serde(default)]
     fields: Vec<RawField>,
@@ -87,6 +91,16 @@ struct RawVerify {
 
 fn default_method() -> String {
     "GET".to_owned()
+}
+
+/// A read-only call made with the token by `test --explain`, to prove the permissions the
+/// account needs are granted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPermissionCheck {
+    #[serde(default = "default_method")]
+    method: String,
+    url: String,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +175,7 @@ pub struct OAuthSpec {
     pub scope: Option<String>,
     pub token_params: BTreeMap<String, Template>,
     pub revoke_url: Option<Template>,
+    pub permission_check: Option<(reqwest::Method, Template)>,
 }
 
 #[derive(Debug, Clone)]
@@ -353,6 +368,7 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         ("scope", raw.scope.is_some()),
         ("token_params", !raw.token_params.is_empty()),
         ("revoke_url", raw.revoke_url.is_some()),
+        ("permission_check", raw.permission_check.is_some()),
     ];
     let check = match raw.auth {
         AuthKind::Oauth2ClientCredentials => {
@@ -385,6 +401,15 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                     .revoke_url
                     .map(|u| url_template("revoke_url", &u))
                     .transpose()?,
+                permission_check: raw
+                    .permission_check
+                    .map(|p| {
+                        Ok::<_, String>((
+                            method("permission_check.method", &p.method)?,
+                            url_template("permission_check.url", &p.url)?,
+                        ))
+                    })
+                    .transpose()?,
             })
         }
         AuthKind::ApiKey => {
@@ -396,11 +421,7 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
             let v = raw
                 .verify
                 .ok_or("`verify` is required for api_key connectors")?;
-            let method = match v.method.to_ascii_uppercase().as_str() {
-                "GET" => reqwest::Method::GET,
-                "POST" => reqwest::Method::POST,
-                other => return Err(format!("`verify.method` `{other}` is not GET or POST")),
-            };
+            let method = method("verify.method", &v.method)?;
             let basic_auth = v
                 .basic_auth
                 .map(|b| {
@@ -469,6 +490,14 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         fields,
         check,
     })
+}
+
+fn method(key: &str, raw: &str) -> Result<reqwest::Method, String> {
+    match raw.to_ascii_uppercase().as_str() {
+        "GET" => Ok(reqwest::Method::GET),
+        "POST" => Ok(reqwest::Method::POST),
+        other => Err(format!("`{key}` `{other}` is not GET or POST")),
+    }
 }
 
 fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, String> {

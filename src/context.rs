@@ -1,12 +1,13 @@
 //! Everything a command needs, resolved once from flags and environment before it runs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
 
 use crate::cli::Cli;
 use crate::connectors::Catalog;
+use crate::error::CliError;
 use crate::http::Http;
 use crate::store::{Index, Keychain};
 use crate::ui;
@@ -22,6 +23,7 @@ pub struct Context {
     pub json: bool,
     pub verbose: bool,
     pub interactive: bool,
+    pub timeout: Duration,
 }
 
 impl Context {
@@ -36,12 +38,39 @@ impl Context {
             catalog,
             index: Index::new(dir),
             keychain: Keychain::new(&service),
-            http: Http::new(Duration::from_secs(cli.timeout), cli.verbose)?,
+            http: Http::new(
+                Duration::from_secs(cli.timeout),
+                cli.verbose,
+                extra_roots(cli.ca_file.as_deref())?,
+            )?,
             json: cli.json,
             verbose: cli.verbose,
             interactive: ui::can_prompt(cli.no_input),
+            timeout: Duration::from_secs(cli.timeout),
         })
     }
+}
+
+/// The certificates of `--ca-file`, trusted in addition to the system's.
+fn extra_roots(path: Option<&Path>) -> Result<Vec<reqwest::Certificate>, CliError> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let pem = std::fs::read(path)
+        .map_err(|e| CliError::usage(format!("--ca-file: cannot read {}: {e}", path.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        CliError::usage(format!(
+            "--ca-file: {} is not a PEM certificate bundle: {e}",
+            path.display()
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(CliError::usage(format!(
+            "--ca-file: {} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
 }
 
 fn default_config_dir() -> anyhow::Result<PathBuf> {

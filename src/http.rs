@@ -149,8 +149,13 @@ pub struct NetError {
 }
 
 impl Http {
-    pub fn new(timeout: Duration, verbose: bool) -> anyhow::Result<Self> {
+    pub fn new(
+        timeout: Duration,
+        verbose: bool,
+        extra_roots: Vec<reqwest::Certificate>,
+    ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
+            .tls_certs_merge(extra_roots)
             .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod connectors;
 pub mod context;
 pub mod error;
+pub mod explain;
 pub mod fault;
 pub mod http;
 pub mod input;
@@ -67,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::List => cmd::list::run(&ctx).map(|()| 0),
             Command::Test(args) => cmd::test::run(&ctx, args).await,
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,
+            Command::Token(args) => cmd::token::run(&ctx, args).await,
             Command::Completions(_) => unreachable!("handled before the context is built"),
         }
     });

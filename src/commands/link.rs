@@ -10,7 +10,7 @@ use crate::connectors::{Check, Connector};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::secret::Secret;
-use crate::store::Account;
+use crate::store::{Account, CachedToken};
 use crate::ui::{self, Spinner};
 
 pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
@@ -187,7 +187,10 @@ async fn save(
     crate::fault::point("link:after_index_write");
     // The token is kept only so `revoke` can revoke it at the provider; losing it is harmless.
     let _ = match token {
-        Some(token) => ctx.keychain.set_token(&account.name, token).await,
+        Some(token) => {
+            let cached = CachedToken::new(token.clone(), account.expires_in);
+            ctx.keychain.set_token(&account.name, &cached).await
+        }
         None => ctx.keychain.delete_token(&account.name).await.map(drop),
     };
     Ok(())

@@ -7,6 +7,7 @@ pub mod link;
 pub mod list;
 pub mod revoke;
 pub mod test;
+pub mod token;
 
 use std::time::SystemTime;
 

@@ -47,7 +47,7 @@ pub async fn run(ctx: &Context, args: &RevokeArgs) -> anyhow::Result<u8> {
             secret: secret.clone(),
             scope: None,
         };
-        at_provider = check::revoke(&ctx.http, connector, &creds, &token).await?;
+        at_provider = check::revoke(&ctx.http, connector, &creds, &token.access_token).await?;
     }
 
     // Under the index lock, so no `link` of the same name can slip in between. Index first: a

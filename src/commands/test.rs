@@ -8,6 +8,7 @@ use crate::cli::{CredentialArgs, TestArgs};
 use crate::commands::{failure_lines, now, outcome_json, token_summary};
 use crate::context::Context;
 use crate::error::{CliError, exit};
+use crate::explain::{Diagnosis, StepStatus};
 use crate::store::Account;
 use crate::ui::Progress;
 
@@ -18,6 +19,9 @@ struct Report {
 }
 
 pub async fn run(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
+    if args.explain {
+        return explain(ctx, args).await;
+    }
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let creds = crate::input::collect(connector, &args.credentials, ctx.interactive)?;
@@ -85,6 +89,85 @@ pub async fn run(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
         Ok(())
     })?;
     print(ctx, &reports)
+}
+
+/// `--explain`: one account (stored or ad hoc), step by step.
+async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
+    let (connector, mut diagnosis, creds) = if let Some(id) = &args.connector {
+        let connector = ctx.catalog.get(id)?;
+        let mut d = Diagnosis::new(&connector.id, &connector.id);
+        let creds = match crate::input::collect(connector, &args.credentials, ctx.interactive) {
+            Ok(creds) => Some(creds),
+            Err(e) => {
+                let (message, hint) = match crate::error::find_cli_error(&e) {
+                    Some(c) => (c.message.clone(), c.hint.clone()),
+                    None => (e.to_string(), None),
+                };
+                d.fail("input", None, message, hint, crate::error::exit_code(&e));
+                None
+            }
+        };
+        (connector, d, creds)
+    } else {
+        let [name] = args.names.as_slice() else {
+            return Err(CliError::usage(
+                "--explain diagnoses one account: name it, or use --connector ID",
+            )
+            .into());
+        };
+        if has_credentials(&args.credentials) {
+            return Err(CliError::usage(
+                "credential flags (--client-id, --subdomain, --field, ...) go with --connector",
+            )
+            .into());
+        }
+        let account = ctx.index.read()?.get(name).cloned().ok_or_else(|| {
+            CliError::not_found(format!("no linked account named `{name}`"))
+                .with_hint("see `credlink list`")
+        })?;
+        let connector = ctx.catalog.get(&account.connector)?;
+        let mut d = Diagnosis::new(name, &connector.id);
+        let started = std::time::Instant::now();
+        let creds = match ctx.keychain.get(name).await {
+            Ok(Some(secret)) => {
+                let detail = format!(
+                    "secret found in the OS keychain (service {})",
+                    ctx.keychain.service()
+                );
+                d.push("keychain", StepStatus::Ok, Some(started), detail, None);
+                Some(check::Credentials {
+                    values: account.fields.clone(),
+                    secret,
+                    scope: account.requested_scope.clone(),
+                })
+            }
+            Ok(None) => {
+                let hint = ctx.catalog.hint(Some(connector), "secret_missing");
+                d.fail(
+                    "keychain",
+                    Some(started),
+                    "the OS keychain has no secret for this account".into(),
+                    hint,
+                    exit::NOT_FOUND,
+                );
+                None
+            }
+            Err(e) => {
+                d.fail("keychain", Some(started), e.message, e.hint, exit::KEYCHAIN);
+                None
+            }
+        };
+        (connector, d, creds)
+    };
+    if let Some(creds) = &creds {
+        crate::explain::diagnose(ctx, connector, creds, &mut diagnosis).await;
+    }
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(&diagnosis.to_json())?);
+    } else {
+        diagnosis.print(&format!("{} ({})", diagnosis.name, connector.name));
+    }
+    Ok(diagnosis.exit_code)
 }
 
 fn has_credentials(c: &CredentialArgs) -> bool {

@@ -67,13 +67,17 @@ impl Keychain {
         self.delete_from(self.service.clone(), account).await
     }
 
-    /// The last access token obtained for an account: a cache, never the credential itself.
-    pub async fn get_token(&self, account: &str) -> Result<Option<Secret>, CliError> {
-        self.get_from(self.token_service.clone(), account).await
+    /// The last access token obtained for an account: a cache beside the credential, reused
+    /// by `token` until shortly before it expires and revoked by `revoke`.
+    pub async fn get_token(&self, account: &str) -> Result<Option<CachedToken>, CliError> {
+        Ok(self
+            .get_from(self.token_service.clone(), account)
+            .await?
+            .map(|s| CachedToken::from_stored(&s)))
     }
 
-    pub async fn set_token(&self, account: &str, token: &Secret) -> Result<(), CliError> {
-        self.set_in(self.token_service.clone(), account, token)
+    pub async fn set_token(&self, account: &str, token: &CachedToken) -> Result<(), CliError> {
+        self.set_in(self.token_service.clone(), account, &token.to_stored())
             .await
     }
 
@@ -139,6 +143,55 @@ impl Keychain {
     }
 }
 
+/// An access token and when it expires (Unix seconds), stored as a small JSON object.
+pub struct CachedToken {
+    pub access_token: Secret,
+    pub expires_at: Option<u64>,
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl CachedToken {
+    pub fn new(access_token: Secret, expires_in: Option<u64>) -> Self {
+        Self {
+            access_token,
+            expires_at: expires_in.map(|e| unix_now() + e),
+        }
+    }
+
+    /// Seconds left, `None` when the provider gave no lifetime.
+    pub fn remaining(&self) -> Option<u64> {
+        self.expires_at.map(|at| at.saturating_sub(unix_now()))
+    }
+
+    fn to_stored(&self) -> Secret {
+        let json = serde_json::json!({"access_token": self.access_token.expose(), "expires_at": self.expires_at});
+        Secret::new(json.to_string())
+    }
+
+    /// Reads the JSON form; anything else is taken as a bare token of unknown lifetime.
+    fn from_stored(stored: &Secret) -> Self {
+        let parsed = serde_json::from_str::<serde_json::Value>(stored.expose()).ok();
+        match parsed
+            .as_ref()
+            .and_then(|v| v.get("access_token")?.as_str().map(|t| (t, v)))
+        {
+            Some((token, v)) => Self {
+                access_token: Secret::new(token),
+                expires_at: v.get("expires_at").and_then(|e| e.as_u64()),
+            },
+            None => Self {
+                access_token: stored.clone(),
+                expires_at: None,
+            },
+        }
+    }
+}
+
 fn describe(op: &str, err: keyring::Error) -> CliError {
     match err {
         keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
@@ -183,5 +236,21 @@ fn clone_error(err: &keyring::Error) -> keyring::Error {
             keyring::Error::PlatformFailure("no default keychain store".into())
         }
         other => keyring::Error::PlatformFailure(other.to_string().into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_tokens_round_trip_and_read_bare_tokens() {
+        let t = CachedToken::new(Secret::new("tok"), Some(600));
+        let back = CachedToken::from_stored(&t.to_stored());
+        assert_eq!(back.access_token.expose(), "tok");
+        assert!((599..=600).contains(&back.remaining().unwrap()));
+        let bare = CachedToken::from_stored(&Secret::new("opaque-token"));
+        assert_eq!(bare.access_token.expose(), "opaque-token");
+        assert_eq!(bare.remaining(), None);
     }
 }

@@ -4,4 +4,4 @@ pub mod index;
 pub mod keychain;
 
 pub use index::{Account, Index, IndexData};
-pub use keychain::Keychain;
+pub use keychain::{CachedToken, Keychain};
