@@ -42,7 +42,7 @@ impl Context {
                 Duration::from_secs(cli.timeout),
                 cli.verbose,
                 extra_roots(cli.ca_file.as_deref())?,
-            )?,
+            ),
             json: cli.json,
             verbose: cli.verbose,
             interactive: ui::can_prompt(cli.no_input),

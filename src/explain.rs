@@ -14,7 +14,7 @@ use crate::check::{self, Credentials, Outcome, Status};
 use crate::connectors::{Check, Connector};
 use crate::context::Context;
 use crate::error::{CliError, exit};
-use crate::input::check_value;
+use crate::input::{check_value, mask};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -189,7 +189,7 @@ pub async fn diagnose(
         Ok(o) => o,
         Err(e) => return d.fail("input", None, e.message, e.hint, exit::USAGE),
     };
-    if !tls_and_http(ctx, &url, &outcome, started, d) {
+    if !tls_and_http(ctx, connector, &url, &outcome, started, d) {
         return;
     }
     let step = match connector.check {
@@ -217,8 +217,15 @@ pub async fn diagnose(
         (None, _, _) => "the provider accepted the key".to_owned(),
     };
     d.push(step, StepStatus::Ok, None, detail, None);
-    if let Some(token) = &outcome.access_token {
-        permissions(ctx, connector, creds, token, d).await;
+    match &outcome.access_token {
+        Some(token) => permissions(ctx, connector, creds, token, d).await,
+        None => d.push(
+            "permissions",
+            StepStatus::Skipped,
+            None,
+            "an API key has no token to check permissions with; the verification call proved the key".into(),
+            None,
+        ),
     }
 }
 
@@ -269,7 +276,7 @@ fn inspect_input(
             ));
         } else if !value.is_empty() {
             let value = if field.id == "client_id" {
-                mask(value)
+                mask(value, 8)
             } else {
                 value.to_owned()
             };
@@ -299,17 +306,6 @@ fn invisible(value: &str) -> Option<String> {
         return Some(format!("contains {name} at character {}", at + 1));
     }
     None
-}
-
-/// "papi-dc…041a": enough to tell credentials apart in a ticket, not to use them.
-fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= 8 {
-        return format!("{}…", chars.iter().take(2).collect::<String>());
-    }
-    let head: String = chars.iter().take(6).collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
 }
 
 fn target_url(connector: &Connector, creds: &Credentials) -> Result<Url, CliError> {
@@ -475,6 +471,7 @@ async fn connect(
 /// TLS and HTTP happen in the one request; network errors tell which of the two failed.
 fn tls_and_http(
     ctx: &Context,
+    connector: &Connector,
     url: &Url,
     outcome: &Outcome,
     started: Instant,
@@ -492,7 +489,7 @@ fn tls_and_http(
         );
     } else if network_error && code == "tls" {
         let detail = tls_cause(outcome.error_description.as_deref().unwrap_or(""));
-        let hint = ctx.catalog.hint(None, "tls");
+        let hint = ctx.catalog.hint(Some(connector), "tls");
         d.fail("tls", None, detail, hint, exit::UNREACHABLE);
         return false;
     } else if !network_error {
@@ -528,7 +525,8 @@ fn tls_and_http(
     if let Some(location) = &answer.location {
         detail.push_str(&format!(", redirect to {location} (not followed)"));
     }
-    if outcome.status == Status::Unreachable {
+    // A 2xx that is unusable (no token, not JSON) is the OAuth step's failure, not HTTP's.
+    if outcome.status == Status::Unreachable && !(200..300).contains(&answer.status) {
         detail = format!(
             "{detail}: {}",
             outcome
@@ -558,6 +556,10 @@ fn tls_cause(raw: &str) -> String {
         || lower.contains("self signed")
     {
         "the server's certificate is not signed by an authority this machine trusts: a self-signed certificate, or a TLS-inspecting proxy (pass its CA with --ca-file)"
+    } else if lower.contains("causedasendentity") {
+        "the server presents a CA certificate as its own (a self-signed certificate made as a CA); --ca-file cannot fix that: the server needs a certificate issued for its host name"
+    } else if lower.contains("badsignature") {
+        "the certificate's signature does not verify against a trusted authority (a self-signed certificate?)"
     } else if lower.contains("expired") {
         "the server's certificate has expired"
     } else if lower.contains("notvalidforname") || lower.contains("not valid for") {
@@ -635,20 +637,12 @@ mod tests {
     }
 
     #[test]
-    fn client_ids_are_masked() {
-        assert_eq!(
-            mask("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a"),
-            "papi-d…041a"
-        );
-        assert_eq!(mask("short"), "sh…");
-    }
-
-    #[test]
     fn tls_causes_are_named_plainly() {
         assert!(
             tls_cause("invalid peer certificate: UnknownIssuer")
                 .contains("not signed by an authority")
         );
         assert!(tls_cause("invalid peer certificate: Expired").contains("expired"));
+        assert!(tls_cause("Other(OtherError(CaUsedAsEndEntity))").contains("--ca-file cannot fix"));
     }
 }

@@ -1,6 +1,7 @@
 //! One HTTP client for every provider call: timeouts, no redirects, capped bodies, and a `-v`
 //! trace in which credentials never appear.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -29,8 +30,11 @@ fn retry_delay(response: &Response, attempt: u32) -> Duration {
         })
 }
 
+/// Built on the first request: loading the system's root certificates costs milliseconds
+/// that commands like `list` should not pay.
 pub struct Http {
-    client: reqwest::Client,
+    client: OnceLock<reqwest::Client>,
+    extra_roots: Vec<reqwest::Certificate>,
     timeout: Duration,
     verbose: bool,
 }
@@ -149,24 +153,33 @@ pub struct NetError {
 }
 
 impl Http {
-    pub fn new(
-        timeout: Duration,
-        verbose: bool,
-        extra_roots: Vec<reqwest::Certificate>,
-    ) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .tls_certs_merge(extra_roots)
-            .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            // A redirect could carry credentials to another origin: report it instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Self {
-            client,
+    pub fn new(timeout: Duration, verbose: bool, extra_roots: Vec<reqwest::Certificate>) -> Self {
+        Self {
+            client: OnceLock::new(),
+            extra_roots,
             timeout,
             verbose,
-        })
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, NetError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let built = reqwest::Client::builder()
+            .tls_certs_merge(self.extra_roots.clone())
+            .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            // A redirect could carry credentials to another origin: report it instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| NetError {
+                kind: NetErrorKind::Tls,
+                message: format!("cannot set up TLS: {e}"),
+                latency: Duration::ZERO,
+            })?;
+        Ok(self.client.get_or_init(|| built))
     }
 
     /// Sends a request; 429 and 503 answers are retried a bounded number of times, after the
@@ -216,7 +229,7 @@ impl Http {
     }
 
     async fn send_once(&self, req: &Request, redactor: &Redactor) -> Result<Response, NetError> {
-        let mut builder = self.client.request(req.method.clone(), req.url.clone());
+        let mut builder = self.client()?.request(req.method.clone(), req.url.clone());
         for h in &req.headers {
             builder = builder.header(&h.name, &h.value);
         }

@@ -29,11 +29,24 @@ pub fn flag_for(field: &Field) -> String {
     }
 }
 
+/// Whether values are trimmed and checked as they are gathered (`link`, `test`), or left as
+/// given so `test --explain` can diagnose them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Checking {
+    Strict,
+    AsGiven,
+}
+
 pub fn collect(
     connector: &Connector,
     args: &CredentialArgs,
     interactive: bool,
+    checking: Checking,
 ) -> anyhow::Result<Credentials> {
+    let normalize = |field: &Field, value: String| match checking {
+        Checking::Strict => normalize(field, value),
+        Checking::AsGiven => Ok(value),
+    };
     let mut given = explicit_values(connector, args)?;
     let secret_field = connector.secret_field();
     check_secret_flags(connector, args)?;
@@ -41,7 +54,8 @@ pub fn collect(
     let mut secret = None;
     for field in &connector.fields {
         if field.secret {
-            secret = Some(read_secret(field, args, interactive)?);
+            let raw = read_secret(field, args, interactive)?;
+            secret = Some(Secret::new(normalize(field, raw)?));
             continue;
         }
         let value = match given.remove(field.id.as_str()) {
@@ -157,7 +171,7 @@ fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<()
     }
 }
 
-fn read_secret(field: &Field, args: &CredentialArgs, interactive: bool) -> anyhow::Result<Secret> {
+fn read_secret(field: &Field, args: &CredentialArgs, interactive: bool) -> anyhow::Result<String> {
     let (from_stdin, env) = match field.id.as_str() {
         "client_secret" => (args.client_secret_stdin, ENV_CLIENT_SECRET),
         _ => (args.api_key_stdin, ENV_API_KEY),
@@ -197,7 +211,7 @@ fn read_secret(field: &Field, args: &CredentialArgs, interactive: bool) -> anyho
         .with_hint("no terminal to prompt on (or --no-input was given)")
         .into());
     };
-    Ok(Secret::new(normalize(field, raw)?))
+    Ok(raw)
 }
 
 /// Trims surrounding whitespace (and says so), then checks the value.
@@ -242,7 +256,14 @@ pub fn check_value(field: &Field, value: &str) -> Result<(), String> {
             pattern.as_str()
         ));
     }
-    let mut reason = format!("`{value}` does not match {}", pattern.as_str());
+    // A client ID of the wrong shape is often the secret pasted into the wrong field.
+    // Short values are not secrets, and masking them would hide the typo.
+    let shown = if field.id == "client_id" {
+        mask(value, 12)
+    } else {
+        value.to_owned()
+    };
+    let mut reason = format!("`{shown}` does not match {}", pattern.as_str());
     if let Some(host) = value.split_once("://").map(|(_, rest)| rest)
         && let Some(label) = host
             .split(['.', '/'])
@@ -254,10 +275,32 @@ pub fn check_value(field: &Field, value: &str) -> Result<(), String> {
     Err(reason)
 }
 
+/// "papi-dc…041a": enough to tell values apart in a message or ticket, not to use them.
+/// Values up to `keep_up_to` characters are shown whole.
+pub fn mask(value: &str, keep_up_to: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= keep_up_to.max(8) {
+        return value.to_owned();
+    }
+    let head: String = chars.iter().take(6).collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::connectors::Catalog;
+
+    #[test]
+    fn client_ids_are_masked() {
+        assert_eq!(
+            mask("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a", 12),
+            "papi-d…041a"
+        );
+        assert_eq!(mask("basic-client", 12), "basic-client");
+        assert_eq!(mask("basic-client", 8), "basic-…ient");
+    }
 
     #[test]
     fn values_are_checked_with_reasons_that_name_no_secret() {

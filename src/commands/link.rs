@@ -9,8 +9,9 @@ use crate::commands::{check_name, failure_lines, now, outcome_json, token_summar
 use crate::connectors::{Check, Connector};
 use crate::context::Context;
 use crate::error::CliError;
+use crate::input::Checking;
 use crate::secret::Secret;
-use crate::store::{Account, CachedToken};
+use crate::store::{Account, CachedToken, secret_entries};
 use crate::ui::{self, Spinner};
 
 pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
@@ -24,7 +25,12 @@ pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
     if ctx.interactive && !ctx.json {
         introduce(connector);
     }
-    let creds = crate::input::collect(connector, &args.credentials, ctx.interactive)?;
+    let creds = crate::input::collect(
+        connector,
+        &args.credentials,
+        ctx.interactive,
+        Checking::Strict,
+    )?;
     let name = match &args.name {
         Some(name) => name.clone(),
         None => choose_name(ctx, connector, &creds, args.force)?,
@@ -75,6 +81,7 @@ pub async fn run(ctx: &Context, args: &LinkArgs) -> anyhow::Result<u8> {
         linked_at: now(),
         last_tested_at: Some(now()),
         last_status: Some(Status::Valid.as_str().to_owned()),
+        keychain_entry: None,
     };
     save(
         ctx,
@@ -155,8 +162,9 @@ fn choose_name(
 }
 
 /// Under the index lock: secret first, then the index record. A crash in between leaves an
-/// orphan secret that `revoke` cleans up, never a record without its secret. A failed index
-/// write takes a new secret back out, so nothing is left half-saved.
+/// orphan secret that `revoke` cleans up, never a record without its secret; a replacement
+/// goes to the other of the account's two keychain entries, so the old record keeps its own
+/// secret until the new record is written. A failed index write takes the new secret back out.
 async fn save(
     ctx: &Context,
     account: &Account,
@@ -166,8 +174,8 @@ async fn save(
 ) -> anyhow::Result<()> {
     let locked = ctx.index.lock()?;
     let mut data = locked.read()?;
-    let replacing = data.get(&account.name).is_some();
-    if replacing && !force {
+    let old_entry = data.get(&account.name).map(|a| a.secret_entry().to_owned());
+    if old_entry.is_some() && !force {
         return Err(CliError::usage(format!(
             "an account named `{}` was linked meanwhile",
             account.name
@@ -175,16 +183,25 @@ async fn save(
         .with_hint("choose another --name, or pass --force to replace it")
         .into());
     }
-    ctx.keychain.set(&account.name, &creds.secret).await?;
+    let [primary, alternate] = secret_entries(&account.name);
+    let entry = if old_entry.as_deref() == Some(primary.as_str()) {
+        alternate
+    } else {
+        primary
+    };
+    ctx.keychain.set(&entry, &creds.secret).await?;
     crate::fault::point("link:after_keychain_write");
+    let mut account = account.clone();
+    account.keychain_entry = (entry != account.name).then(|| entry.clone());
     data.upsert(account.clone());
     if let Err(e) = locked.write(&data) {
-        if !replacing {
-            let _ = ctx.keychain.delete(&account.name).await;
-        }
+        let _ = ctx.keychain.delete(&entry).await;
         return Err(e);
     }
     crate::fault::point("link:after_index_write");
+    if let Some(old) = old_entry.filter(|old| *old != entry) {
+        let _ = ctx.keychain.delete(&old).await;
+    }
     // The token is kept only so `revoke` can revoke it at the provider; losing it is harmless.
     let _ = match token {
         Some(token) => {

@@ -8,13 +8,15 @@ use crate::check::{self, Credentials, Status};
 use crate::cli::RevokeArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::store::{Account, secret_entries};
 use crate::ui;
 
 pub async fn run(ctx: &Context, args: &RevokeArgs) -> anyhow::Result<u8> {
     let name = &args.name;
+    let entries = secret_entries(name);
+    // A first look, for the question; everything is read again under the lock.
     let record = ctx.index.read()?.get(name).cloned();
-    let secret = ctx.keychain.get(name).await?;
-    if record.is_none() && secret.is_none() {
+    if record.is_none() && !has_secret(ctx, &entries).await? {
         return Err(
             CliError::not_found(format!("no linked account named `{name}`"))
                 .with_hint("see `credlink list`")
@@ -37,32 +39,27 @@ pub async fn run(ctx: &Context, args: &RevokeArgs) -> anyhow::Result<u8> {
         }
     }
 
-    let mut at_provider = None;
-    if let (Some(record), Some(secret)) = (&record, &secret)
-        && let Ok(connector) = ctx.catalog.get(&record.connector)
-        && let Some(token) = ctx.keychain.get_token(name).await?
-    {
-        let creds = Credentials {
-            values: record.fields.clone(),
-            secret: secret.clone(),
-            scope: None,
-        };
-        at_provider = check::revoke(&ctx.http, connector, &creds, &token.access_token).await?;
-    }
-
     // Under the index lock, so no `link` of the same name can slip in between. Index first: a
     // crash before the keychain delete leaves an orphan secret, which the next `revoke`
     // removes, never a listed account whose secret is gone.
     let locked = ctx.index.lock()?;
     let mut data = locked.read()?;
-    let removed_record = data.remove(name).is_some();
-    if removed_record {
+    let record = data.remove(name);
+    let at_provider = match &record {
+        Some(record) => revoke_at_provider(ctx, record).await?,
+        None => None,
+    };
+    if record.is_some() {
         locked.write(&data)?;
     }
     crate::fault::point("revoke:after_index_write");
-    let removed_secret = ctx.keychain.delete(name).await?;
+    let mut removed_secret = false;
+    for entry in &entries {
+        removed_secret |= ctx.keychain.delete(entry).await?;
+    }
     ctx.keychain.delete_token(name).await?;
     drop(locked);
+    let removed_record = record.is_some();
 
     let provider_result = at_provider.as_ref().map(|o| {
         if o.status == Status::Valid {
@@ -97,4 +94,35 @@ pub async fn run(ctx: &Context, args: &RevokeArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+async fn has_secret(ctx: &Context, entries: &[String]) -> Result<bool, CliError> {
+    for entry in entries {
+        if ctx.keychain.get(entry).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// RFC 7009 for the last access token, where the connector declares a revocation endpoint.
+async fn revoke_at_provider(
+    ctx: &Context,
+    record: &Account,
+) -> Result<Option<check::Outcome>, CliError> {
+    let Ok(connector) = ctx.catalog.get(&record.connector) else {
+        return Ok(None);
+    };
+    let (Some(secret), Some(token)) = (
+        ctx.keychain.get(record.secret_entry()).await?,
+        ctx.keychain.get_token(&record.name).await?,
+    ) else {
+        return Ok(None);
+    };
+    let creds = Credentials {
+        values: record.fields.clone(),
+        secret,
+        scope: None,
+    };
+    check::revoke(&ctx.http, connector, &creds, &token.access_token).await
 }

@@ -9,6 +9,7 @@ use crate::commands::{failure_lines, now, outcome_json, token_summary};
 use crate::context::Context;
 use crate::error::{CliError, exit};
 use crate::explain::{Diagnosis, StepStatus};
+use crate::input::Checking;
 use crate::store::Account;
 use crate::ui::Progress;
 
@@ -24,7 +25,12 @@ pub async fn run(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
     }
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
-        let creds = crate::input::collect(connector, &args.credentials, ctx.interactive)?;
+        let creds = crate::input::collect(
+            connector,
+            &args.credentials,
+            ctx.interactive,
+            Checking::Strict,
+        )?;
         let outcome = check::validate(&ctx.http, &ctx.catalog, connector, &creds).await?;
         let report = Report {
             name: connector.id.clone(),
@@ -96,7 +102,12 @@ async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
     let (connector, mut diagnosis, creds) = if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let mut d = Diagnosis::new(&connector.id, &connector.id);
-        let creds = match crate::input::collect(connector, &args.credentials, ctx.interactive) {
+        let creds = match crate::input::collect(
+            connector,
+            &args.credentials,
+            ctx.interactive,
+            Checking::AsGiven,
+        ) {
             Ok(creds) => Some(creds),
             Err(e) => {
                 let (message, hint) = match crate::error::find_cli_error(&e) {
@@ -128,7 +139,7 @@ async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
         let connector = ctx.catalog.get(&account.connector)?;
         let mut d = Diagnosis::new(name, &connector.id);
         let started = std::time::Instant::now();
-        let creds = match ctx.keychain.get(name).await {
+        let creds = match ctx.keychain.get(account.secret_entry()).await {
             Ok(Some(secret)) => {
                 let detail = format!(
                     "secret found in the OS keychain (service {})",
@@ -199,7 +210,7 @@ async fn check_account(ctx: &Context, account: &Account) -> Outcome {
         Ok(c) => c,
         Err(e) => return problem(Status::UnknownConnector, e.message, e.hint),
     };
-    let secret = match ctx.keychain.get(&account.name).await {
+    let secret = match ctx.keychain.get(account.secret_entry()).await {
         Ok(Some(secret)) => secret,
         Ok(None) => {
             let hint = ctx.catalog.hint(Some(connector), "secret_missing");

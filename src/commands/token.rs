@@ -32,13 +32,18 @@ pub async fn run(ctx: &Context, args: &TokenArgs) -> anyhow::Result<u8> {
         print(ctx, name, &cached, true)?;
         return Ok(0);
     }
-    let secret = ctx.keychain.get(name).await?.ok_or_else(|| {
-        let hint = ctx
-            .catalog
-            .hint(Some(connector), "secret_missing")
-            .unwrap_or_default();
-        CliError::not_found(format!("the OS keychain has no secret for `{name}`")).with_hint(hint)
-    })?;
+    let secret = ctx
+        .keychain
+        .get(account.secret_entry())
+        .await?
+        .ok_or_else(|| {
+            let hint = ctx
+                .catalog
+                .hint(Some(connector), "secret_missing")
+                .unwrap_or_default();
+            CliError::not_found(format!("the OS keychain has no secret for `{name}`"))
+                .with_hint(hint)
+        })?;
     let creds = Credentials {
         values: account.fields.clone(),
         secret,

@@ -79,6 +79,23 @@ pub struct Account {
     pub last_tested_at: Option<String>,
     #[serde(default)]
     pub last_status: Option<String>,
+    /// The keychain entry holding the secret when it is not the account name (see
+    /// [`secret_entries`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keychain_entry: Option<String>,
+}
+
+impl Account {
+    pub fn secret_entry(&self) -> &str {
+        self.keychain_entry.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// The two keychain entries an account's secret may live in. `link --force` writes the new
+/// secret to the one not in use and switches the record over only after that, so a crash
+/// never pairs the record with another credential's secret. `~` cannot occur in a name.
+pub fn secret_entries(name: &str) -> [String; 2] {
+    [name.to_owned(), format!("{name}~2")]
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +146,7 @@ impl Index {
             .open(self.dir.join(LOCK_NAME))
             .with_context(|| format!("cannot open the lock file in {}", self.dir.display()))?;
         file.lock().context("cannot lock the index")?;
+        remove_stale_temp_files(&self.dir);
         Ok(Locked {
             index: self,
             _file: file,
@@ -205,6 +223,21 @@ fn parse(text: &str, path: &Path) -> Result<IndexData, CliError> {
     serde_json::from_str(text).map_err(invalid)
 }
 
+/// Temporary files of a writer that died before its rename. Only called under the lock, when
+/// no writer can be running.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".accounts.") && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -244,6 +277,7 @@ mod tests {
             linked_at: "2026-11-23T00:00:00Z".into(),
             last_tested_at: None,
             last_status: None,
+            keychain_entry: None,
         }
     }
 

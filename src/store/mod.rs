@@ -3,5 +3,5 @@
 pub mod index;
 pub mod keychain;
 
-pub use index::{Account, Index, IndexData};
+pub use index::{Account, Index, IndexData, secret_entries};
 pub use keychain::{CachedToken, Keychain};

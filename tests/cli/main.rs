@@ -3,7 +3,9 @@
 
 mod catalog;
 mod completions;
+mod explain;
 mod faults;
+mod guarantees;
 mod oauth;
 mod pty;
 mod support;

@@ -112,9 +112,11 @@ fn cached_token(sb: &Sandbox, account: &str) -> Option<String> {
         ])
         .output()
         .expect("secret-tool runs");
-    out.status
-        .success()
-        .then(|| String::from_utf8(out.stdout).unwrap())
+    // Stored as {"access_token": ..., "expires_at": ...}.
+    out.status.success().then(|| {
+        let stored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        stored["access_token"].as_str().unwrap().to_owned()
+    })
 }
 
 /// Whether a real Secret Service is up, for tests that run without one but check it when it is.
@@ -513,7 +515,15 @@ fn existing_name_refused_without_force_and_replaced_with_force() {
     assert_has(&stdout(&out), "Linked acct");
     assert_eq!(sb.account_names(), ["acct", "local-basic"]);
     assert_eq!(record(&sb, "acct")["fields"]["client_id"], "special-client");
-    assert_eq!(sb.keychain_secret("acct").as_deref(), Some(SPECIAL_SECRET));
+    // The replacement went to the account's other keychain entry, which the record names;
+    // the old entry is gone.
+    let entry = record(&sb, "acct")["keychain_entry"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(entry, "acct~2");
+    assert_eq!(sb.keychain_secret(&entry).as_deref(), Some(SPECIAL_SECRET));
+    assert_eq!(sb.keychain_secret("acct"), None);
     assert_eq!(
         sb.keychain_secret("local-basic").as_deref(),
         Some(BASIC_SECRET),

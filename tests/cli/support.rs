@@ -139,6 +139,23 @@ impl Sandbox {
         assert!(child.wait().unwrap().success());
     }
 
+    /// Whether an access token is cached for an account (credlink keeps the last one beside the
+    /// secret, under service `SERVICE:token`, so `revoke` can revoke it), read with `secret-tool`.
+    pub fn has_cached_token(&self, account: &str) -> bool {
+        StdCommand::new("secret-tool")
+            .args([
+                "lookup",
+                "service",
+                &format!("{}:token", self.service),
+                "username",
+                account,
+            ])
+            .output()
+            .expect("secret-tool runs")
+            .status
+            .success()
+    }
+
     pub fn clear_secret(&self, account: &str) {
         StdCommand::new("secret-tool")
             .args(["clear", "service", &self.service, "username", account])
