@@ -29,10 +29,7 @@ pub struct Context {
 impl Context {
     pub fn new(cli: &Cli) -> anyhow::Result<Self> {
         let catalog = Catalog::load(cli.connectors.as_deref())?;
-        let dir = match &cli.config_dir {
-            Some(dir) => dir.clone(),
-            None => default_config_dir()?,
-        };
+        let dir = config_dir(cli)?;
         let service = std::env::var(ENV_KEYCHAIN_SERVICE).unwrap_or_else(|_| "credlink".to_owned());
         Ok(Self {
             catalog,
@@ -71,6 +68,14 @@ fn extra_roots(path: Option<&Path>) -> Result<Vec<reqwest::Certificate>, CliErro
         )));
     }
     Ok(certs)
+}
+
+/// Where the index lives: --config-dir, else the platform config dir + credlink.
+pub fn config_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match &cli.config_dir {
+        Some(dir) => Ok(dir.clone()),
+        None => default_config_dir(),
+    }
 }
 
 fn default_config_dir() -> anyhow::Result<PathBuf> {

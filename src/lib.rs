@@ -28,6 +28,7 @@ use crate::cli::{Cli, Command};
 use crate::commands as cmd;
 use crate::context::Context;
 use crate::error::{exit_code, find_cli_error};
+use crate::store::Index;
 
 /// Parse, run, render the error once, and exit with its code.
 pub fn main() -> ExitCode {
@@ -57,6 +58,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         cmd::completions::run(args);
         return Ok(0);
     }
+    // `list` reads only the index: no catalog, HTTP client or keychain to set up.
+    if let Command::List = &cli.command {
+        cmd::list::run(&Index::new(context::config_dir(&cli)?), cli.json)?;
+        return Ok(0);
+    }
     let ctx = Context::new(&cli)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -65,7 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         match &cli.command {
             Command::Connectors(args) => cmd::connectors::run(&ctx, args.id.as_deref()).map(|()| 0),
             Command::Link(args) => cmd::link::run(&ctx, args).await,
-            Command::List => cmd::list::run(&ctx).map(|()| 0),
+            Command::List => unreachable!("handled before the context is built"),
             Command::Test(args) => cmd::test::run(&ctx, args).await,
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,
             Command::Token(args) => cmd::token::run(&ctx, args).await,

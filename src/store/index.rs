@@ -204,23 +204,26 @@ impl Locked<'_> {
 }
 
 fn parse(text: &str, path: &Path) -> Result<IndexData, CliError> {
-    let invalid = |e: serde_json::Error| {
+    let newer = |version: u32| {
         CliError::usage(format!(
-            "the index file {} is not valid: {e}",
+            "the index file {} has version {version}, written by a newer credlink (this one reads version {VERSION})",
             path.display()
         ))
-        .with_hint("fix the file by hand or move it away; credlink will not overwrite it")
+        .with_hint("upgrade credlink; the file was left as it is")
     };
-    let version: VersionOnly = serde_json::from_str(text).map_err(invalid)?;
-    if version.version > VERSION {
-        return Err(CliError::usage(format!(
-            "the index file {} has version {}, written by a newer credlink (this one reads version {VERSION})",
-            path.display(),
-            version.version
-        ))
-        .with_hint("upgrade credlink; the file was left as it is"));
+    match serde_json::from_str::<IndexData>(text) {
+        Ok(data) if data.version > VERSION => Err(newer(data.version)),
+        Ok(data) => Ok(data),
+        // A newer version may have keys this one does not know: say so, not "unknown field".
+        Err(e) => match serde_json::from_str::<VersionOnly>(text) {
+            Ok(v) if v.version > VERSION => Err(newer(v.version)),
+            _ => Err(CliError::usage(format!(
+                "the index file {} is not valid: {e}",
+                path.display()
+            ))
+            .with_hint("fix the file by hand or move it away; credlink will not overwrite it")),
+        },
     }
-    serde_json::from_str(text).map_err(invalid)
 }
 
 /// Temporary files of a writer that died before its rename. Only called under the lock, when
