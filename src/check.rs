@@ -9,7 +9,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::connectors::{Catalog, Check, ClientAuth, Connector, HINT_KEYS, OAuthSpec, VerifySpec};
+use crate::connectors::{
+    Catalog, Check, ClientAuth, Connector, OAUTH_ERROR_CODES, OAuthSpec, VerifySpec,
+};
 use crate::error::{CliError, exit};
 use crate::http::{Body, Header, Http, NetError, Request, Response};
 use crate::secret::{Redactor, Secret};
@@ -110,7 +112,7 @@ impl Answer {
             bytes: response.body.len(),
             location: response
                 .header("location")
-                .map(|l| redactor.clean(&ui::clean_truncated(&l, 200))),
+                .map(|l| ui::clean_truncated(&redactor.clean(&l), 200)),
         }
     }
 }
@@ -309,7 +311,7 @@ pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> (Outcom
         scope: json
             .get("scope")
             .and_then(Value::as_str)
-            .map(|s| redactor.clean(&ui::clean(s))),
+            .map(|s| ui::clean(&redactor.clean(s))),
         access_token: Some(Secret::new(token)),
         answer: None,
     };
@@ -407,10 +409,10 @@ fn verify_outcome(
             let mut o = Outcome::failed(Status::Rejected, Some(response.status), latency_ms);
             o.error = parsed
                 .code
-                .map(|c| redactor.clean(&ui::clean_truncated(&c, 100)));
+                .map(|c| ui::clean_truncated(&redactor.clean(&c), 100));
             o.error_description = Some(parsed.description.map_or_else(
                 || format!("the answer says {pointer} = false"),
-                |d| redactor.clean(&ui::clean_truncated(&d, 300)),
+                |d| ui::clean_truncated(&redactor.clean(&d), 300),
             ));
             return (o, Some("success_false".into()));
         }
@@ -480,12 +482,12 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
         return match title {
             Some(t) if !t.trim().is_empty() => format!(
                 "an HTML page titled \"{}\"",
-                redactor.clean(&ui::clean_truncated(&t, 120))
+                ui::clean_truncated(&redactor.clean(&t), 120)
             ),
             _ => "an HTML page".into(),
         };
     }
-    format!("\"{}\"", redactor.clean(&ui::clean_truncated(trimmed, 200)))
+    format!("\"{}\"", ui::clean_truncated(&redactor.clean(trimmed), 200))
 }
 
 /// A 2xx token answer that is not JSON may still carry a token (truncated JSON): name what it
@@ -531,10 +533,10 @@ pub(crate) fn failure(
         None if response.body.iter().all(u8::is_ascii_whitespace) => (None, None),
         None => (None, Some(describe_body(response, redactor))),
     };
-    o.error = code.map(|c| redactor.clean(&ui::clean_truncated(&c, 100)));
+    o.error = code.map(|c| ui::clean_truncated(&redactor.clean(&c), 100));
     o.error_description = header_text
         .or(description)
-        .map(|d| redactor.clean(&ui::clean_truncated(&d, 300)));
+        .map(|d| ui::clean_truncated(&redactor.clean(&d), 300));
     let status_key = match status {
         300..=399 => "redirect",
         404 | 405 | 410 => "http_404",
@@ -552,14 +554,14 @@ pub(crate) fn failure(
     if status_key == "redirect" {
         let to = response.header("location").map_or_else(
             || "nowhere".into(),
-            |l| redactor.clean(&ui::clean_truncated(&l, 200)),
+            |l| ui::clean_truncated(&redactor.clean(&l), 200),
         );
         o.error_description = Some(format!(
             "the provider redirects to {to}; credlink does not follow redirects"
         ));
     }
     let key = match &o.error {
-        Some(code) if status < 500 && HINT_KEYS.contains(&code.as_str()) => code.clone(),
+        Some(code) if status < 500 && OAUTH_ERROR_CODES.contains(&code.as_str()) => code.clone(),
         _ => status_key.to_owned(),
     };
     if o.error_description.is_none() && o.error.is_none() {

@@ -12,6 +12,18 @@ use crate::template::{Template, check_url_scheme};
 
 const BUILT_IN: &str = include_str!("../connectors.toml");
 
+/// RFC 6749 5.2 error codes (and `access_denied`, which Auth0-style servers use): the only
+/// codes a provider's answer may pick a hint by; the other hint keys are credlink's own.
+pub const OAUTH_ERROR_CODES: &[&str] = &[
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_grant",
+    "invalid_scope",
+    "access_denied",
+    "invalid_request",
+    "unsupported_grant_type",
+];
+
 /// Keys a hint may be given for: RFC 6749 5.2 error codes and credlink's own outcome codes.
 pub const HINT_KEYS: &[&str] = &[
     "invalid_client",

@@ -35,6 +35,9 @@ impl Template {
         let mut parts = Vec::new();
         let mut rest = raw;
         while let Some(start) = rest.find('{') {
+            if rest[..start].contains('}') {
+                return Err(format!("`{raw}` has a `}}` without an opening `{{`"));
+            }
             if start > 0 {
                 parts.push(Part::Literal(rest[..start].to_owned()));
             }
