@@ -16,7 +16,6 @@ use crate::error::{CliError, exit};
 use crate::http::{Body, Header, Http, NetError, Request, Response};
 use crate::secret::{Redactor, Secret};
 use crate::template::Template;
-use crate::ui;
 
 /// What `link` or `test` was given: the non-secret field values and the one secret.
 pub struct Credentials {
@@ -112,7 +111,7 @@ impl Answer {
             bytes: response.body.len(),
             location: response
                 .header("location")
-                .map(|l| ui::clean_truncated(&redactor.clean(&l), 200)),
+                .map(|l| redactor.display(&l, 200)),
         }
     }
 }
@@ -311,7 +310,7 @@ pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> (Outcom
         scope: json
             .get("scope")
             .and_then(Value::as_str)
-            .map(|s| ui::clean(&redactor.clean(s))),
+            .map(|s| redactor.display(s, usize::MAX)),
         access_token: Some(Secret::new(token)),
         answer: None,
     };
@@ -407,12 +406,10 @@ fn verify_outcome(
         if json.pointer(pointer) == Some(&Value::Bool(false)) {
             let parsed = parse_error_json(&json);
             let mut o = Outcome::failed(Status::Rejected, Some(response.status), latency_ms);
-            o.error = parsed
-                .code
-                .map(|c| ui::clean_truncated(&redactor.clean(&c), 100));
+            o.error = parsed.code.map(|c| redactor.display(&c, 100));
             o.error_description = Some(parsed.description.map_or_else(
                 || format!("the answer says {pointer} = false"),
-                |d| ui::clean_truncated(&redactor.clean(&d), 300),
+                |d| redactor.display(&d, 300),
             ));
             return (o, Some("success_false".into()));
         }
@@ -480,14 +477,13 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
             rest.find('<').map(|end| rest[..end].to_owned())
         });
         return match title {
-            Some(t) if !t.trim().is_empty() => format!(
-                "an HTML page titled \"{}\"",
-                ui::clean_truncated(&redactor.clean(&t), 120)
-            ),
+            Some(t) if !t.trim().is_empty() => {
+                format!("an HTML page titled \"{}\"", redactor.display(&t, 120))
+            }
             _ => "an HTML page".into(),
         };
     }
-    format!("\"{}\"", ui::clean_truncated(&redactor.clean(trimmed), 200))
+    format!("\"{}\"", redactor.display(trimmed, 200))
 }
 
 /// A 2xx token answer that is not JSON may still carry a token (truncated JSON): name what it
@@ -533,10 +529,10 @@ pub(crate) fn failure(
         None if response.body.iter().all(u8::is_ascii_whitespace) => (None, None),
         None => (None, Some(describe_body(response, redactor))),
     };
-    o.error = code.map(|c| ui::clean_truncated(&redactor.clean(&c), 100));
+    o.error = code.map(|c| redactor.display(&c, 100));
     o.error_description = header_text
         .or(description)
-        .map(|d| ui::clean_truncated(&redactor.clean(&d), 300));
+        .map(|d| redactor.display(&d, 300));
     let status_key = match status {
         300..=399 => "redirect",
         404 | 405 | 410 => "http_404",
@@ -552,10 +548,9 @@ pub(crate) fn failure(
         _ => Status::Rejected,
     };
     if status_key == "redirect" {
-        let to = response.header("location").map_or_else(
-            || "nowhere".into(),
-            |l| ui::clean_truncated(&redactor.clean(&l), 200),
-        );
+        let to = response
+            .header("location")
+            .map_or_else(|| "nowhere".into(), |l| redactor.display(&l, 200));
         o.error_description = Some(format!(
             "the provider redirects to {to}; credlink does not follow redirects"
         ));

@@ -55,11 +55,10 @@ impl Diagnosis {
         &mut self,
         step: &'static str,
         status: StepStatus,
-        started: Option<Instant>,
+        duration_ms: Option<u64>,
         detail: String,
         hint: Option<String>,
     ) {
-        let duration_ms = started.map(|s| s.elapsed().as_millis() as u64);
         self.steps.push(Step {
             step,
             status,
@@ -73,12 +72,12 @@ impl Diagnosis {
     pub fn fail(
         &mut self,
         step: &'static str,
-        started: Option<Instant>,
+        duration_ms: Option<u64>,
         detail: String,
         hint: Option<String>,
         code: u8,
     ) {
-        self.push(step, StepStatus::Failed, started, detail, hint);
+        self.push(step, StepStatus::Failed, duration_ms, detail, hint);
         self.exit_code = code;
     }
 
@@ -125,6 +124,10 @@ impl Diagnosis {
     }
 }
 
+pub fn since(started: Instant) -> Option<u64> {
+    Some(started.elapsed().as_millis() as u64)
+}
+
 /// Runs every step after the credentials were gathered (stored or given ad hoc).
 pub async fn diagnose(
     ctx: &Context,
@@ -136,10 +139,10 @@ pub async fn diagnose(
     match inspect_input(connector, creds) {
         Err((detail, hint_key)) => {
             let hint = ctx.catalog.hint(Some(connector), hint_key);
-            return d.fail("input", Some(started), detail, hint, exit::USAGE);
+            return d.fail("input", since(started), detail, hint, exit::USAGE);
         }
         Ok((detail, warnings)) => {
-            d.push("input", StepStatus::Ok, Some(started), detail, None);
+            d.push("input", StepStatus::Ok, since(started), detail, None);
             for w in warnings {
                 d.push(
                     "input",
@@ -292,9 +295,6 @@ fn invisible(value: &str) -> Option<String> {
     if value.ends_with(['\n', '\r']) {
         return Some("ends with a line break".into());
     }
-    if value.trim() != value {
-        return Some("has whitespace at its start or end".into());
-    }
     for (at, c) in value.chars().enumerate() {
         let name = match c {
             '\u{a0}' | '\u{202f}' => "a non-breaking space",
@@ -304,6 +304,9 @@ fn invisible(value: &str) -> Option<String> {
             _ => continue,
         };
         return Some(format!("contains {name} at character {}", at + 1));
+    }
+    if value.trim() != value {
+        return Some("has whitespace at its start or end".into());
     }
     None
 }
@@ -393,7 +396,7 @@ async fn resolve(
             );
             d.fail(
                 "dns",
-                Some(started),
+                since(started),
                 detail,
                 ctx.catalog.hint(Some(connector), "dns"),
                 exit::UNREACHABLE,
@@ -403,7 +406,7 @@ async fn resolve(
         Err(_) => {
             d.fail(
                 "dns",
-                Some(started),
+                since(started),
                 format!("no answer for `{host}` within the timeout"),
                 ctx.catalog.hint(Some(connector), "dns"),
                 exit::UNREACHABLE,
@@ -420,7 +423,7 @@ async fn resolve(
     d.push(
         "dns",
         StepStatus::Ok,
-        Some(started),
+        since(started),
         format!("{host} → {}", list.join(", ")),
         None,
     );
@@ -439,7 +442,7 @@ async fn connect(
             d.push(
                 "connect",
                 StepStatus::Ok,
-                Some(started),
+                since(started),
                 format!("TCP connection to {address}"),
                 None,
             );
@@ -448,7 +451,7 @@ async fn connect(
         Ok(Err(e)) => {
             d.fail(
                 "connect",
-                Some(started),
+                since(started),
                 format!("cannot connect to {address}: {e}"),
                 ctx.catalog.hint(Some(connector), "connect"),
                 exit::UNREACHABLE,
@@ -458,7 +461,7 @@ async fn connect(
         Err(_) => {
             d.fail(
                 "connect",
-                Some(started),
+                since(started),
                 format!("no TCP connection to {address} within the timeout (a firewall?)"),
                 ctx.catalog.hint(Some(connector), "connect"),
                 exit::UNREACHABLE,
@@ -505,7 +508,7 @@ fn tls_and_http(
         let detail = outcome.cause();
         d.fail(
             "http",
-            Some(started),
+            since(started),
             detail,
             outcome.hint.clone(),
             exit::UNREACHABLE,
@@ -513,14 +516,13 @@ fn tls_and_http(
         return false;
     };
     let mut detail = format!(
-        "HTTP {} {}, {} bytes, {} ms",
+        "HTTP {} {}, {} bytes",
         answer.status,
         answer
             .content_type
             .as_deref()
             .unwrap_or("(no content-type)"),
         answer.bytes,
-        outcome.latency_ms
     );
     if let Some(location) = &answer.location {
         detail.push_str(&format!(", redirect to {location} (not followed)"));
@@ -536,14 +538,20 @@ fn tls_and_http(
         );
         d.fail(
             "http",
-            Some(started),
+            Some(outcome.latency_ms),
             detail,
             outcome.hint.clone(),
             exit::UNREACHABLE,
         );
         return false;
     }
-    d.push("http", StepStatus::Ok, Some(started), detail, None);
+    d.push(
+        "http",
+        StepStatus::Ok,
+        Some(outcome.latency_ms),
+        detail,
+        None,
+    );
     true
 }
 
@@ -593,7 +601,7 @@ async fn permissions(
             d.push(
                 "permissions",
                 StepStatus::Ok,
-                Some(started),
+                since(started),
                 format!("{call}: HTTP {}", o.http_status.unwrap_or(0)),
                 None,
             );
@@ -602,7 +610,7 @@ async fn permissions(
             let hint = hint_key.and_then(|k| ctx.catalog.hint(Some(connector), &k));
             d.fail(
                 "permissions",
-                Some(started),
+                since(started),
                 format!("{call}: {}", o.cause()),
                 hint,
                 o.status.exit_code(),

@@ -292,7 +292,7 @@ impl Http {
             r.content_type().unwrap_or_else(|| "no content-type".into())
         ));
         if let Some(location) = r.header("location") {
-            ui::trace(&format!("< location: {}", redactor.clean(&location)));
+            ui::trace(&format!("< location: {}", redactor.display(&location, 500)));
         }
         let shown = match serde_json::from_slice::<serde_json::Value>(&r.body) {
             Ok(mut json) => {
@@ -309,10 +309,7 @@ impl Http {
             }
         };
         if !shown.is_empty() {
-            ui::trace(&format!(
-                "< {}",
-                ui::clean_truncated(&redactor.clean(&shown), 500)
-            ));
+            ui::trace(&format!("< {}", redactor.display(&shown, 500)));
         }
     }
 }

@@ -12,6 +12,8 @@ pub mod context;
 pub mod error;
 pub mod explain;
 pub mod fault;
+#[cfg(test)]
+mod fuzz;
 pub mod http;
 pub mod input;
 pub mod secret;

@@ -4,6 +4,8 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::ui;
+
 /// A client secret, API key or access token. `Debug` and `Display` print `(redacted)`, and the
 /// buffer is zeroized when dropped (secrecy). Call [`Secret::expose`] only where the value is
 /// sent to the provider or the keychain.
@@ -57,19 +59,45 @@ impl Redactor {
         }
     }
 
+    /// `text` with every secret replaced, in each spelling a server may echo it in: as is,
+    /// form-encoded (`+` or `%20` for a space), and JSON-escaped (also with `/` as `\/`, as
+    /// PHP writes it).
     pub fn clean(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {
-            out = out.replace(secret.expose(), REDACTED);
-            // Also the form-encoded spelling, as a server may echo the raw request body.
-            let encoded: String =
-                form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
-            if encoded != secret.expose() {
-                out = out.replace(&encoded, REDACTED);
+            for spelling in spellings(secret.expose()) {
+                out = out.replace(&spelling, REDACTED);
             }
         }
         out
     }
+
+    /// `text` made fit for a terminal: secrets removed, control and invisible characters
+    /// stripped (see [`ui::clean`]), then cut to `max` characters. Secrets are removed again
+    /// after stripping, because a server may split one with a character that stripping removes,
+    /// and before cutting, so that no prefix of a secret survives the cut.
+    pub fn display(&self, text: &str, max: usize) -> String {
+        let stripped = ui::clean(&self.clean(text));
+        ui::truncate(&self.clean(&stripped), max)
+    }
+}
+
+/// The spellings of `secret` that [`Redactor::clean`] removes, longest first so that a longer
+/// one is not broken up by a shorter one it contains.
+fn spellings(secret: &str) -> Vec<String> {
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json[1..json.len() - 1].to_owned();
+    let mut all = vec![
+        secret.to_owned(),
+        form.replace('+', "%20"),
+        json.replace('/', "\\/"),
+        form,
+        json,
+    ];
+    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    all.dedup();
+    all
 }
 
 #[cfg(test)]
@@ -93,5 +121,25 @@ mod tests {
             "got (redacted) and (redacted)"
         );
         assert_eq!(Redactor::new([Secret::new("ab")]).clean("ab"), "ab");
+    }
+
+    #[test]
+    fn json_and_percent_spellings_are_redacted() {
+        let r = Redactor::new([Secret::new("a b/c\"d")]);
+        assert_eq!(
+            r.clean(r#"{"e":"a b/c\"d","f":"a b\/c\"d","g":"a%20b%2Fc%22d"}"#),
+            r#"{"e":"(redacted)","f":"(redacted)","g":"(redacted)"}"#
+        );
+    }
+
+    #[test]
+    fn display_catches_a_secret_split_by_an_invisible_character() {
+        let r = Redactor::new([Secret::new("S3cr3t+/=value")]);
+        assert_eq!(
+            r.display("got S3cr3t\u{200b}+/=value\u{1b}", 100),
+            "got (redacted)"
+        );
+        // Cut after redaction: no prefix of the secret is left at the cut.
+        assert_eq!(r.display("xxxS3cr3t+/=value", 6), "xxx(re…");
     }
 }

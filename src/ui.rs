@@ -33,10 +33,14 @@ pub fn clean(text: &str) -> String {
 
 /// [`clean`], cut to at most `max` characters.
 pub fn clean_truncated(text: &str, max: usize) -> String {
-    let cleaned = clean(text);
-    match cleaned.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &cleaned[..at]),
-        None => cleaned,
+    truncate(&clean(text), max)
+}
+
+/// `text` cut to at most `max` characters, with `…` where it was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

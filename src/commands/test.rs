@@ -8,7 +8,7 @@ use crate::cli::{CredentialArgs, TestArgs};
 use crate::commands::{failure_lines, now, outcome_json, token_summary};
 use crate::context::Context;
 use crate::error::{CliError, exit};
-use crate::explain::{Diagnosis, StepStatus};
+use crate::explain::{self, Diagnosis, StepStatus};
 use crate::input::Checking;
 use crate::store::Account;
 use crate::ui::Progress;
@@ -145,7 +145,13 @@ async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
                     "secret found in the OS keychain (service {})",
                     ctx.keychain.service()
                 );
-                d.push("keychain", StepStatus::Ok, Some(started), detail, None);
+                d.push(
+                    "keychain",
+                    StepStatus::Ok,
+                    explain::since(started),
+                    detail,
+                    None,
+                );
                 Some(check::Credentials {
                     values: account.fields.clone(),
                     secret,
@@ -156,7 +162,7 @@ async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
                 let hint = ctx.catalog.hint(Some(connector), "secret_missing");
                 d.fail(
                     "keychain",
-                    Some(started),
+                    explain::since(started),
                     "the OS keychain has no secret for this account".into(),
                     hint,
                     exit::NOT_FOUND,
@@ -164,7 +170,13 @@ async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
                 None
             }
             Err(e) => {
-                d.fail("keychain", Some(started), e.message, e.hint, exit::KEYCHAIN);
+                d.fail(
+                    "keychain",
+                    explain::since(started),
+                    e.message,
+                    e.hint,
+                    exit::KEYCHAIN,
+                );
                 None
             }
         };
