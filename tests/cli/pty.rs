@@ -102,3 +102,35 @@ fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     assert_eq!(sb.account_names(), ["local-basic"]);
     assert_eq!(sb.keychain_secret("second"), None);
 }
+
+#[test]
+fn test_all_shows_a_progress_bar_at_a_terminal_but_not_with_json() {
+    // A delay per request keeps the bar on screen long enough to be drawn.
+    let Some(peer) = Peer::start_with(&["--delay-ms", "300"]) else {
+        return;
+    };
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&peer.connectors());
+    for name in ["a", "b", "c"] {
+        sb.cmd()
+            .args(["link", "local-basic", "--name", name])
+            .args(["--client-id", "basic-client", "--client-secret-stdin"])
+            .write_stdin("basic-secret")
+            .assert()
+            .code(0);
+    }
+
+    let mut p = spawn(&sb, &["test", "--all", "--concurrency", "1"]);
+    p.exp_string("accounts checked").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("c (local-basic): valid"), "{rest}");
+    assert_eq!(exit_code(&p), 0);
+
+    let mut p = spawn(&sb, &["--json", "test", "--all", "--concurrency", "1"]);
+    let all = p.exp_eof().unwrap();
+    assert!(!all.contains("accounts checked"), "{all}");
+    let json: serde_json::Value = serde_json::from_str(all.trim()).expect("only JSON in the pty");
+    assert_eq!(json.as_array().map(Vec::len), Some(3), "{all}");
+    assert_eq!(exit_code(&p), 0);
+}
