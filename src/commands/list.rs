@@ -1,6 +1,6 @@
 //! `credlink list`: linked accounts from the index only; never reads a secret, so it never
 //! triggers a keychain prompt. Fast at thousands of accounts: one parse, output serialized
-//! straight from the records into one buffered write.
+//! straight from the records, in one write.
 
 use comfy_table::{ContentArrangement, Table};
 use std::io::Write;
@@ -41,10 +41,9 @@ pub fn run(index: &Index, json: bool) -> anyhow::Result<()> {
     let data = index.read()?;
     if json {
         let rows: Vec<Row> = data.accounts.iter().map(Row::from).collect();
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
-        out.flush()?;
+        let mut out = serde_json::to_vec_pretty(&rows)?;
+        out.push(b'\n');
+        std::io::stdout().lock().write_all(&out)?;
         return Ok(());
     }
     if data.accounts.is_empty() {
@@ -74,7 +73,10 @@ pub fn run(index: &Index, json: bool) -> anyhow::Result<()> {
             a.last_status.clone().unwrap_or_else(dash),
         ]);
     }
-    println!("{table}");
+    // One write: `println!` would flush line by line, a system call per account.
+    let mut out = table.to_string();
+    out.push('\n');
+    std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(())
 }
 
