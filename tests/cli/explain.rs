@@ -64,30 +64,6 @@ fn explain(sb: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Output {
     run(sb, env, &all)
 }
 
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    )
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", describe(out));
-}
-
-/// Neither stream shows `secret`.
-#[track_caller]
-fn assert_hidden(out: &Output, secret: &str) {
-    assert!(
-        !stdout(out).contains(secret) && !stderr(out).contains(secret),
-        "{secret:?} leaked:\n{}",
-        describe(out)
-    );
-}
-
 /// A `test --explain --json` run, parsed.
 struct Diagnosis {
     out: Output,
@@ -256,20 +232,6 @@ fn keys(v: &Value) -> Vec<&str> {
     keys
 }
 
-#[track_caller]
-fn text(v: &Value) -> &str {
-    v.as_str()
-        .unwrap_or_else(|| panic!("expected a string, got {v}"))
-}
-
-#[track_caller]
-fn assert_has(haystack: &str, needle: &str) {
-    assert!(
-        haystack.contains(needle),
-        "expected {needle:?} in:\n{haystack}"
-    );
-}
-
 /// A generic hint, from the `[hints]` table of the built-in catalog.
 fn generic_hint(key: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors.toml");
@@ -290,32 +252,14 @@ fn closed_port() -> u16 {
 
 /// A connectors file with one OAuth connector `mock` (client_secret_post); `extra` adds
 /// top-level keys (hints, permission_check).
-fn oauth_connector(token_url: &str, extra: &str) -> String {
-    format!(
-        r#"
-[connectors.mock]
-name = "Mock OAuth"
-auth = "oauth2_client_credentials"
-token_url = "{token_url}"
-client_auth = "post"
-{extra}
-
-[[connectors.mock.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.mock.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-"#
-    )
+fn post_connector(token_url: &str, extra: &str) -> String {
+    oauth_connector(token_url, "post", extra, "")
 }
 
-/// A sandbox with the `mock` connector of [`oauth_connector`].
+/// A sandbox with the `mock` connector of [`post_connector`].
 fn mock_sandbox(token_url: &str, extra: &str) -> Sandbox {
     let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(token_url, extra));
+    sb.write_connectors(&post_connector(token_url, extra));
     sb
 }
 
@@ -605,11 +549,11 @@ fn an_unresolvable_host_fails_at_the_dns_step() {
     let sb = Sandbox::new();
     sb.write_connectors(
         &[
-            oauth_connector(
+            post_connector(
                 "https://nowhere.invalid/token",
                 r#"hints = { dns = "NOWHERE-DNS-HINT: check the region." }"#,
             ),
-            oauth_connector("https://nowhere.invalid/token", "").replace("mock", "plain"),
+            post_connector("https://nowhere.invalid/token", "").replace("mock", "plain"),
         ]
         .concat(),
     );
@@ -866,6 +810,19 @@ secret = true
     )
 }
 
+/// The `keyed` connector against a verification endpoint that accepts any key.
+async fn api_key_sandbox() -> (MockServer, Sandbox) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new();
+    sb.write_connectors(&api_key_connector(&server.uri()));
+    (server, sb)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_key_connectors_run_the_verify_step() {
     let server = MockServer::start().await;
@@ -900,14 +857,7 @@ async fn api_key_connectors_run_the_verify_step() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_key_connectors_report_the_permissions_step_as_skipped() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/me"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
-        .mount(&server)
-        .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&api_key_connector(&server.uri()));
+    let (_server, sb) = api_key_sandbox().await;
 
     let d = diagnose(
         &sb,
@@ -1031,17 +981,25 @@ fn private_ca(dir: &Path) {
     );
 }
 
+/// A TLS token endpoint with the certificate and key named (files in the sandbox's directory),
+/// as the `mock` connector of the sandbox; `extra` as for [`post_connector`].
+fn serve_tls(sb: &Sandbox, cert: &str, key: &str, extra: &str) -> TlsServer {
+    let dir = sb.dir.path();
+    let server = TlsServer::start(&dir.join(cert), &dir.join(key));
+    sb.write_connectors(&post_connector(
+        &format!("https://127.0.0.1:{}/token", server.port),
+        extra,
+    ));
+    server
+}
+
 #[test]
 fn an_untrusted_certificate_fails_at_the_tls_step_and_ca_file_fixes_it() {
     let Some(()) = tls_tools() else { return };
     let sb = Sandbox::new();
     let dir = sb.dir.path();
     private_ca(dir);
-    let server = TlsServer::start(&dir.join("leaf.pem"), &dir.join("leaf.key"));
-    sb.write_connectors(&oauth_connector(
-        &format!("https://127.0.0.1:{}/token", server.port),
-        "",
-    ));
+    let _server = serve_tls(&sb, "leaf.pem", "leaf.key", "");
 
     let d = diagnose(&sb, &MOCK_ENV, &MOCK_ARGS);
     let step = d.failed_at("tls", 4);
@@ -1080,11 +1038,7 @@ fn a_self_signed_certificate_is_named_in_plain_words() {
         dir,
         "req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1",
     );
-    let server = TlsServer::start(&dir.join("cert.pem"), &dir.join("key.pem"));
-    sb.write_connectors(&oauth_connector(
-        &format!("https://127.0.0.1:{}/token", server.port),
-        "",
-    ));
+    let _server = serve_tls(&sb, "cert.pem", "key.pem", "");
 
     let d = diagnose(&sb, &MOCK_ENV, &MOCK_ARGS);
     let step = d.failed_at("tls", 4);
@@ -1095,13 +1049,13 @@ fn a_self_signed_certificate_is_named_in_plain_words() {
 fn a_connectors_own_tls_hint_is_shown_at_the_tls_step() {
     let Some(()) = tls_tools() else { return };
     let sb = Sandbox::new();
-    let dir = sb.dir.path();
-    private_ca(dir);
-    let server = TlsServer::start(&dir.join("leaf.pem"), &dir.join("leaf.key"));
-    sb.write_connectors(&oauth_connector(
-        &format!("https://127.0.0.1:{}/token", server.port),
+    private_ca(sb.dir.path());
+    let _server = serve_tls(
+        &sb,
+        "leaf.pem",
+        "leaf.key",
         r#"hints = { tls = "CONN-TLS-HINT: no www." }"#,
-    ));
+    );
 
     let d = diagnose(&sb, &MOCK_ENV, &MOCK_ARGS);
     let step = d.failed_at("tls", 4);
@@ -1330,14 +1284,7 @@ fn token_for_an_unknown_account_is_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_for_an_api_key_account_is_a_usage_error() {
     let Some(()) = keyring() else { return };
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/me"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
-        .mount(&server)
-        .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&api_key_connector(&server.uri()));
+    let (_server, sb) = api_key_sandbox().await;
     let out = sb
         .cmd()
         .args(["link", "keyed", "--api-key-stdin", "--no-input"])

@@ -22,31 +22,6 @@ const API_KEY: &str = "ashby-KEY-4f9a1c";
 
 // ---- helpers ----
 
-/// A connectors file with one OAuth connector `mock`. `extra` adds top-level keys (scope,
-/// token_params), `more_fields` more `[[connectors.mock.fields]]` tables.
-fn oauth_connector(token_url: &str, client_auth: &str, extra: &str, more_fields: &str) -> String {
-    format!(
-        r#"
-[connectors.mock]
-name = "Mock OAuth"
-auth = "oauth2_client_credentials"
-token_url = "{token_url}"
-client_auth = "{client_auth}"
-{extra}
-
-[[connectors.mock.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.mock.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-{more_fields}
-"#
-    )
-}
-
 /// A connectors file with one API-key connector `mock`: `verify` is the body of its
 /// `[connectors.mock.verify]` table, `fields` its field tables (the secret one included).
 fn api_key_connector(verify: &str, fields: &str) -> String {
@@ -113,28 +88,6 @@ fn check_api_key(sb: &Sandbox, args: &[&str]) -> Output {
     credlink_test(sb, &[("CREDLINK_API_KEY", API_KEY)], &all)
 }
 
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    )
-}
-
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", describe(out));
-}
-
-/// Neither stream shows `secret`.
-fn assert_hidden(out: &Output, secret: &str) {
-    assert!(
-        !stdout(out).contains(secret) && !stderr(out).contains(secret),
-        "the secret leaked:\n{}",
-        describe(out)
-    );
-}
-
 /// The one report object of `test --json`, after checking the secrets never show.
 fn report(out: &Output) -> Value {
     assert_hidden(out, MARKER);
@@ -148,11 +101,6 @@ fn report(out: &Output) -> Value {
     assert_eq!(r["connector"], "mock");
     assert_eq!(r["ok"], r["status"] == "valid");
     r
-}
-
-fn text(v: &Value) -> &str {
-    v.as_str()
-        .unwrap_or_else(|| panic!("expected a string, got {v}"))
 }
 
 fn token_ok() -> ResponseTemplate {

@@ -34,37 +34,6 @@ fn sandbox(peer: &Peer) -> Sandbox {
     sb
 }
 
-fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        stdout(out),
-        stderr(out)
-    )
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", describe(out));
-}
-
-#[track_caller]
-fn assert_has(text: &str, needle: &str) {
-    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
-}
-
-#[track_caller]
-fn assert_lacks(text: &str, needle: &str, what: &str) {
-    assert!(
-        !text.contains(needle),
-        "{what} must not contain {needle:?}:\n{text}"
-    );
-}
-
-fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 /// Without the `fault-injection` feature `CREDLINK_FAULT` does nothing: skip, or fail in CI.
 fn faults_built_in() -> Option<()> {
     if cfg!(feature = "fault-injection") {
@@ -593,24 +562,11 @@ async fn secrets_never_reach_the_process_command_line() {
         .mount(&server)
         .await;
     let sb = Sandbox::new();
-    sb.write_connectors(&format!(
-        r#"
-[connectors.mock]
-name = "Mock OAuth"
-auth = "oauth2_client_credentials"
-token_url = "{}/token"
-client_auth = "post"
-
-[[connectors.mock.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.mock.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-"#,
-        server.uri()
+    sb.write_connectors(&oauth_connector(
+        &format!("{}/token", server.uri()),
+        "post",
+        "",
+        "",
     ));
 
     let point = "link:after_keychain_write";

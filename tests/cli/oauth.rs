@@ -52,30 +52,6 @@ fn run(sb: &Sandbox, args: &[&str]) -> Output {
 }
 
 #[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit code\n--- stdout:\n{}\n--- stderr:\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-#[track_caller]
-fn assert_has(text: &str, needle: &str) {
-    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
-}
-
-#[track_caller]
-fn assert_lacks(text: &str, needle: &str, what: &str) {
-    assert!(
-        !text.contains(needle),
-        "{what} must not contain {needle:?}:\n{text}"
-    );
-}
-
-#[track_caller]
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))

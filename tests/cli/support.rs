@@ -284,3 +284,82 @@ pub fn stdout(output: &std::process::Output) -> String {
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Exit status and both streams, for assertion messages.
+pub fn describe(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    )
+}
+
+#[track_caller]
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(out.status.code(), Some(code), "{}", describe(out));
+}
+
+#[track_caller]
+pub fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
+
+#[track_caller]
+pub fn assert_lacks(text: &str, needle: &str, what: &str) {
+    assert!(
+        !text.contains(needle),
+        "{what} must not contain {needle:?}:\n{text}"
+    );
+}
+
+/// Neither stream shows `secret`.
+#[track_caller]
+pub fn assert_hidden(out: &std::process::Output, secret: &str) {
+    assert!(
+        !stdout(out).contains(secret) && !stderr(out).contains(secret),
+        "{secret:?} leaked:\n{}",
+        describe(out)
+    );
+}
+
+/// A JSON value that must be a string.
+#[track_caller]
+pub fn text(v: &serde_json::Value) -> &str {
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+}
+
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A connectors file with one OAuth connector `mock`. `extra` adds top-level keys (scope,
+/// token_params), `more_fields` more `[[connectors.mock.fields]]` tables.
+pub fn oauth_connector(
+    token_url: &str,
+    client_auth: &str,
+    extra: &str,
+    more_fields: &str,
+) -> String {
+    format!(
+        r#"
+[connectors.mock]
+name = "Mock OAuth"
+auth = "oauth2_client_credentials"
+token_url = "{token_url}"
+client_auth = "{client_auth}"
+{extra}
+
+[[connectors.mock.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.mock.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+{more_fields}
+"#
+    )
+}
