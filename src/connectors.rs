@@ -136,6 +136,7 @@ struct RawField {
     #[serde(default)]
     optional: bool,
     default: Option<String>,
+    sign_in_url: Option<String>,
 }
 
 // ---- the validated model ----
@@ -178,6 +179,48 @@ pub struct Field {
     pub example: Option<String>,
     pub optional: bool,
     pub default: Option<String>,
+    /// The host users sign in at, around this field's value (`mycompany` in
+    /// `https://mycompany.traffit.com`), so a pasted sign-in URL can give the value.
+    pub sign_in_host: Option<HostAround>,
+}
+
+/// A host name split at a field's value: `{prefix}VALUE{suffix}`.
+#[derive(Debug, Clone)]
+pub struct HostAround {
+    pub prefix: String,
+    pub suffix: String,
+}
+
+impl Field {
+    /// The declared sign-in URL, e.g. `https://{subdomain}.traffit.com`.
+    pub fn sign_in_url(&self) -> Option<String> {
+        self.sign_in_host
+            .as_ref()
+            .map(|h| format!("https://{}{{{}}}{}", h.prefix, self.id, h.suffix))
+    }
+
+    /// The value in a pasted sign-in URL (`https://mycompany.traffit.com/login` or
+    /// `mycompany.traffit.com`), when the field declares `sign_in_url` and the URL's host has
+    /// its shape with a value that matches the field's pattern.
+    pub fn value_from_url(&self, pasted: &str) -> Option<String> {
+        let around = self.sign_in_host.as_ref()?;
+        let pasted = pasted.trim();
+        let url = if pasted.contains("://") {
+            url::Url::parse(pasted).ok()?
+        } else if pasted.contains('.') {
+            url::Url::parse(&format!("https://{pasted}")).ok()?
+        } else {
+            return None;
+        };
+        let host = url.host_str()?.to_ascii_lowercase();
+        let value = host
+            .strip_prefix(&around.prefix)?
+            .strip_suffix(&around.suffix)?;
+        let fits = self.pattern.as_ref().is_none_or(|p| p.is_match(value));
+        // `www.` is the provider's own site, not an account on it.
+        (fits && !value.is_empty() && !value.contains('.') && value != "www")
+            .then(|| value.to_owned())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -512,6 +555,31 @@ fn method(key: &str, raw: &str) -> Result<reqwest::Method, String> {
     }
 }
 
+/// `https://{subdomain}.traffit.com` -> the host around the value: "" and ".traffit.com".
+fn sign_in_host(id: &str, raw: &str) -> Result<HostAround, String> {
+    let placeholder = format!("{{{id}}}");
+    let host = raw
+        .strip_prefix("https://")
+        .ok_or_else(|| format!("`{raw}` must start with https://"))?;
+    let host = host.split('/').next().unwrap_or_default();
+    let (prefix, suffix) = host
+        .split_once(&placeholder)
+        .ok_or_else(|| format!("`{raw}` must hold {placeholder} in its host name"))?;
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    if !plain(prefix) || !plain(suffix) || !suffix.starts_with('.') || !suffix[1..].contains('.') {
+        return Err(format!(
+            "`{raw}` must be https://[prefix]{placeholder}.domain.tld in lowercase, without a port"
+        ));
+    }
+    Ok(HostAround {
+        prefix: prefix.to_owned(),
+        suffix: suffix.to_owned(),
+    })
+}
+
 fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, String> {
     let mut seen = BTreeSet::new();
     let mut fields = Vec::new();
@@ -555,6 +623,15 @@ fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, Str
                 f.id
             ));
         }
+        let sign_in_host = f
+            .sign_in_url
+            .map(|url| {
+                if f.secret {
+                    return Err(format!("secret field `{}` cannot have a sign_in_url", f.id));
+                }
+                sign_in_host(&f.id, &url).map_err(|e| format!("field `{}`: sign_in_url {e}", f.id))
+            })
+            .transpose()?;
         fields.push(Field {
             id: f.id,
             label: f.label,
@@ -564,6 +641,7 @@ fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, Str
             example: f.example,
             optional: f.optional,
             default: f.default,
+            sign_in_host,
         });
     }
     let secrets: Vec<&str> = fields
@@ -660,6 +738,64 @@ mod tests {
         assert!(
             id.is_match("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a") && !id.is_match("dcec6d81")
         );
+    }
+
+    #[test]
+    fn a_pasted_sign_in_url_gives_the_subdomain() {
+        let catalog = Catalog::load(None).unwrap();
+        let sub = catalog.get("traffit").unwrap().field("subdomain").unwrap();
+        for pasted in [
+            "https://acme.traffit.com",
+            "https://ACME.traffit.com/login?next=/",
+            " acme.traffit.com/ ",
+            "http://acme.traffit.com:443/x",
+        ] {
+            assert_eq!(
+                sub.value_from_url(pasted).as_deref(),
+                Some("acme"),
+                "{pasted}"
+            );
+        }
+        for pasted in [
+            "acme",
+            "https://acme.traffit.com.evil.example",
+            "https://a.b.traffit.com",
+            "https://acme.workable.com",
+            "https://traffit.com",
+            "https://-bad.traffit.com",
+            "https://www.traffit.com",
+            "https://user@.traffit.com",
+        ] {
+            assert_eq!(sub.value_from_url(pasted), None, "{pasted}");
+        }
+        let personio = catalog.get("personio").unwrap();
+        assert_eq!(
+            personio
+                .field("client_id")
+                .unwrap()
+                .value_from_url("https://x.personio.de"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_sign_in_url_must_hold_its_field_in_the_host() {
+        for (url, why) in [
+            ("http://{tenant}.example.com", "must start with https://"),
+            (
+                "https://example.com/{tenant}",
+                "must hold {tenant} in its host",
+            ),
+            ("https://{tenant}.com", "domain.tld"),
+            ("https://{tenant}.example.com:8443", "without a port"),
+        ] {
+            let text = LOCAL.replace(
+                "pattern = \"^[a-z]+$\"",
+                &format!("pattern = \"^[a-z]+$\"\nsign_in_url = \"{url}\""),
+            );
+            let err = load_user(&text).unwrap_err().to_string();
+            assert!(err.contains(why), "{url}: {err}");
+        }
     }
 
     fn load_user(text: &str) -> Result<Catalog, CliError> {

@@ -227,6 +227,26 @@ fn check_catalog(result: Result<Catalog, crate::error::CliError>) -> Result<bool
             );
             prop_assert!(check_url_scheme(&url).is_ok());
         }
+        for f in &c.fields {
+            let Some(around) = &f.sign_in_host else {
+                continue;
+            };
+            prop_assert!(!f.secret, "{}: secret field {} has a sign_in_url", id, f.id);
+            let pasted = format!("https://{}sample{}/login", around.prefix, around.suffix);
+            let fits = f.pattern.as_ref().is_none_or(|p| p.is_match("sample"));
+            prop_assert_eq!(
+                f.value_from_url(&pasted),
+                fits.then(|| "sample".to_owned()),
+                "{}: {}",
+                id,
+                pasted
+            );
+            let evil = format!(
+                "https://{}sample{}.evil.example",
+                around.prefix, around.suffix
+            );
+            prop_assert_eq!(f.value_from_url(&evil), None, "{}: {}", id, evil);
+        }
     }
     Ok(true)
 }
@@ -528,9 +548,27 @@ fn field_table() -> impl Strategy<Value = toml::Value> {
         prop::option::weighted(0.4, pattern),
         (opt_value(), opt_value(), opt_value()),
         prop::option::weighted(0.2, any::<bool>()),
+        prop::option::weighted(
+            0.2,
+            prop_oneof![
+                select(
+                    &[
+                        "https://{sub}.example.com",
+                        "https://{tenant}.example.co.uk/login",
+                        "https://app-{sub}.example.com",
+                        "https://{sub}.com",
+                        "https://{missing}.example.com",
+                        "https://example.com/{sub}",
+                        "http://{sub}.example.com",
+                    ][..]
+                )
+                .prop_map(str::to_owned),
+                config_string(),
+            ],
+        ),
     )
         .prop_map(
-            |(id, label, secret, pattern, (help, example, default), optional)| {
+            |(id, label, secret, pattern, (help, example, default), optional, sign_in)| {
                 let mut t = toml::Table::new();
                 t.insert("id".into(), toml::Value::String(id));
                 if let Some(l) = label {
@@ -549,6 +587,9 @@ fn field_table() -> impl Strategy<Value = toml::Value> {
                 }
                 if let Some(b) = optional {
                     t.insert("optional".into(), toml::Value::Boolean(b));
+                }
+                if let Some(url) = sign_in {
+                    t.insert("sign_in_url".into(), toml::Value::String(url));
                 }
                 toml::Value::Table(t)
             },

@@ -66,7 +66,10 @@ pub fn collect(
                     None => field.label.clone(),
                 };
                 let v = ui::prompt_text(&label, field.default.as_deref(), field.optional, |v| {
-                    check_value(field, v)
+                    match field.value_from_url(v) {
+                        Some(_) => Ok(()),
+                        None => check_value(field, v),
+                    }
                 })?;
                 normalize(field, v)?
             }
@@ -214,8 +217,18 @@ fn read_secret(field: &Field, args: &CredentialArgs, interactive: bool) -> anyho
     Ok(raw)
 }
 
-/// Trims surrounding whitespace (and says so), then checks the value.
+/// Trims surrounding whitespace, or takes the value out of a pasted sign-in URL (and says
+/// so), then checks the value.
 fn normalize(field: &Field, value: String) -> Result<String, CliError> {
+    if check_value(field, value.trim()).is_err()
+        && let Some(from_url) = field.value_from_url(&value)
+    {
+        ui::note(&format!(
+            "took the {} `{from_url}` from the URL given",
+            field.label
+        ));
+        return Ok(from_url);
+    }
     let trimmed = value.trim();
     if trimmed.len() != value.len() && !trimmed.is_empty() {
         ui::note(&format!("removed whitespace around the {}", field.label));
@@ -268,7 +281,7 @@ pub fn check_value(field: &Field, value: &str) -> Result<(), String> {
         && let Some(label) = host
             .split(['.', '/'])
             .next()
-            .filter(|l| pattern.is_match(l))
+            .filter(|l| pattern.is_match(l) && *l != "www")
     {
         reason.push_str(&format!(" (give only the subdomain: `{label}`)"));
     }

@@ -68,7 +68,7 @@ fn to_json(c: &Connector) -> serde_json::Value {
             json!({
                 "id": f.id, "label": f.label, "secret": f.secret, "optional": f.optional,
                 "pattern": f.pattern.as_ref().map(|p| p.as_str()), "help": f.help,
-                "example": f.example, "default": f.default,
+                "example": f.example, "default": f.default, "sign_in_url": f.sign_in_url(),
             })
         })
         .collect();
@@ -117,6 +117,9 @@ fn show(ctx: &Context, c: &Connector) -> anyhow::Result<()> {
         }
         if let Some(example) = &f.example {
             println!("      e.g. {example}");
+        }
+        if let Some(url) = f.sign_in_url() {
+            println!("      or paste your sign-in address, {url}");
         }
     }
     if !c.steps.is_empty() {

@@ -71,6 +71,33 @@ fn one_connector_shows_fields_and_the_steps_to_get_credentials() {
 }
 
 #[test]
+fn subdomain_connectors_show_the_sign_in_address_a_paste_can_give() {
+    for (id, host) in [
+        ("traffit", "traffit.com"),
+        ("bamboohr", "bamboohr.com"),
+        ("workable", "workable.com"),
+    ] {
+        let url = format!("https://{{subdomain}}.{host}");
+        Sandbox::new()
+            .cmd()
+            .args(["connectors", id])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(format!(
+                "or paste your sign-in address, {url}"
+            )));
+        let out = Sandbox::new()
+            .cmd()
+            .args(["--json", "connectors", id])
+            .output()
+            .unwrap();
+        let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(c["fields"][0]["id"], "subdomain", "{id}");
+        assert_eq!(c["fields"][0]["sign_in_url"], url.as_str(), "{id}");
+    }
+}
+
+#[test]
 fn an_unknown_connector_is_not_found_with_the_known_ones() {
     for args in [
         &["connectors", "nope"][..],

@@ -1091,3 +1091,32 @@ fn built_in_connectors_are_reachable_only_over_https() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_sign_in_url_gives_the_subdomain_and_says_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/t/acme/token"))
+        .respond_with(token_ok())
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new();
+    sb.write_connectors(&subdomain_connector(&server.uri()));
+
+    let out = check_oauth(&sb, &["--subdomain", "https://acme.example.com/login"]);
+    assert_exit(&out, 0);
+    assert_has(
+        &stderr(&out),
+        "took the Mock subdomain `acme` from the URL given",
+    );
+    assert_eq!(report(&out)["status"], "valid");
+
+    // A URL of another host is not taken apart: the field names the problem, nothing is sent.
+    let out = check_oauth(&sb, &["--subdomain", "https://acme.example.org"]);
+    assert_exit(&out, 2);
+    assert_has(
+        &stderr(&out),
+        "Mock subdomain: `https://acme.example.org` does not match",
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}

@@ -134,3 +134,40 @@ fn test_all_shows_a_progress_bar_at_a_terminal_but_not_with_json() {
     assert_eq!(json.as_array().map(Vec::len), Some(3), "{all}");
     assert_eq!(exit_code(&p), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subdomain_prompt_takes_a_pasted_sign_in_url() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/t/acme/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "tok-pty-8c1d",
+            "token_type": "Bearer",
+            "expires_in": 600
+        })))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new();
+    sb.write_connectors(&subdomain_connector(&server.uri()));
+
+    let mut p = spawn(&sb, &["link", "mock", "--name", "acme"]);
+    p.exp_string("Client ID").unwrap();
+    p.send_line("mock-client").unwrap();
+    p.exp_string("Client secret (input hidden)").unwrap();
+    p.send_line(MARKER).unwrap();
+    p.exp_string("Mock subdomain").unwrap();
+    p.send_line("https://www.example.com").unwrap();
+    p.exp_string("does not match").unwrap();
+    p.send_line("https://acme.example.com/dashboard").unwrap();
+    p.exp_string("took the Mock subdomain `acme` from the URL given")
+        .unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("Linked acme (Mock OAuth)"), "{rest}");
+    assert!(!rest.contains(MARKER), "{rest}");
+    assert_eq!(exit_code(&p), 0);
+    assert_eq!(sb.index()["accounts"][0]["fields"]["subdomain"], "acme");
+}

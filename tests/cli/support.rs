@@ -363,3 +363,20 @@ secret = true
 "#
     )
 }
+
+/// A `mock` OAuth connector whose token URL holds a `subdomain` field that a pasted sign-in URL
+/// (`https://SUBDOMAIN.example.com`) can give; `base` is the token endpoint's origin.
+pub fn subdomain_connector(base: &str) -> String {
+    oauth_connector(
+        &format!("{base}/t/{{subdomain}}/token"),
+        "post",
+        "",
+        r#"
+[[connectors.mock.fields]]
+id = "subdomain"
+label = "Mock subdomain"
+pattern = "^[a-z0-9][a-z0-9-]{0,62}$"
+sign_in_url = "https://{subdomain}.example.com"
+"#,
+    )
+}
