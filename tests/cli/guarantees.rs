@@ -884,13 +884,13 @@ fn bad_input_of_every_kind_exits_2_and_changes_nothing() {
             vec![format!("cannot read connectors file {missing}")],
         ),
         (
-            "Traffit subdomain given as a URL",
+            "Traffit subdomain given as a URL of another host",
             [
                 "test",
                 "--connector",
                 "traffit",
                 "--subdomain",
-                "https://acme.traffit.com",
+                "https://acme.traffit.com.evil.example",
                 "--client-id",
                 "acme_credlink",
                 "--client-secret-stdin",
