@@ -66,7 +66,7 @@ impl Redactor {
         let mut out = text.to_owned();
         for secret in &self.secrets {
             for spelling in spellings(secret.expose()) {
-                out = out.replace(&spelling, REDACTED);
+                out = out.replace(spelling.expose(), REDACTED);
             }
         }
         out
@@ -83,8 +83,9 @@ impl Redactor {
 }
 
 /// The spellings of `secret` that [`Redactor::clean`] removes, longest first so that a longer
-/// one is not broken up by a shorter one it contains.
-fn spellings(secret: &str) -> Vec<String> {
+/// one is not broken up by a shorter one it contains. Each is a [`Secret`] itself, zeroized
+/// when dropped.
+fn spellings(secret: &str) -> Vec<Secret> {
     let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let json = serde_json::to_string(secret).unwrap_or_default();
     let json = json[1..json.len() - 1].to_owned();
@@ -97,7 +98,7 @@ fn spellings(secret: &str) -> Vec<String> {
     ];
     all.sort_by_key(|s| std::cmp::Reverse(s.len()));
     all.dedup();
-    all
+    all.into_iter().map(Secret::new).collect()
 }
 
 #[cfg(test)]
