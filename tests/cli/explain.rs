@@ -1046,6 +1046,40 @@ fn a_self_signed_certificate_is_named_in_plain_words() {
 }
 
 #[test]
+fn an_expired_certificate_is_named_even_from_a_trusted_ca() {
+    let Some(()) = tls_tools() else { return };
+    let sb = Sandbox::new();
+    let dir = sb.dir.path();
+    private_ca(dir);
+    // `openssl ca` is the one that takes validity dates in the past.
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\n\
+         default_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
+    openssl(
+        dir,
+        "ca -batch -notext -config ca.cnf -cert ca.pem -keyfile ca.key -in leaf.csr -out expired.pem -startdate 20200101000000Z -enddate 20200102000000Z -extfile leaf.ext",
+    );
+    let _server = serve_tls(&sb, "expired.pem", "leaf.key", "");
+    let ca = dir.join("ca.pem");
+
+    let d = diagnose(
+        &sb,
+        &MOCK_ENV,
+        &with(&MOCK_ARGS, &["--ca-file", ca.to_str().unwrap()]),
+    );
+    let step = d.failed_at("tls", 4);
+    assert_has(
+        text(&step["detail"]),
+        "the server's certificate has expired",
+    );
+}
+
+#[test]
 fn a_connectors_own_tls_hint_is_shown_at_the_tls_step() {
     let Some(()) = tls_tools() else { return };
     let sb = Sandbox::new();
