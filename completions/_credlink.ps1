@@ -60,7 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
         }
         'credlink;link' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]')
-            [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com')
+            [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Any other field the connector asks for, e.g. --field region=eu (repeatable)')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request instead of the connector''s default (OAuth only)')
@@ -99,7 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
         'credlink;test' {
             [CompletionResult]::new('--connector', '--connector', [CompletionResultType]::ParameterName, 'Check credentials given by flags, environment or stdin for this connector, storing nothing')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
-            [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com')
+            [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Any other field the connector asks for, e.g. --field region=eu (repeatable)')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request instead of the connector''s default (OAuth only)')

@@ -55,7 +55,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         }
         &'credlink;link'= {
             cand --name 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]'
-            cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com'
+            cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)'
             cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
             cand --field 'Any other field the connector asks for, e.g. --field region=eu (repeatable)'
             cand --scope 'Scope to request instead of the connector''s default (OAuth only)'
@@ -92,7 +92,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;test'= {
             cand --connector 'Check credentials given by flags, environment or stdin for this connector, storing nothing'
             cand --concurrency 'Requests in flight at once'
-            cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com'
+            cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)'
             cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
             cand --field 'Any other field the connector asks for, e.g. --field region=eu (repeatable)'
             cand --scope 'Scope to request instead of the connector''s default (OAuth only)'

@@ -51,7 +51,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s v -l ve
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
@@ -78,7 +78,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand list" -s h -l help -d 
 complete -c credlink -n "__fish_credlink_using_subcommand list" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 'Check credentials given by flags, environment or stdin for this connector, storing nothing' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
-complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r

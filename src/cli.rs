@@ -76,7 +76,8 @@ pub struct ConnectorsArgs {
 /// value: flags' values are visible to other users in `ps`.
 #[derive(Debug, Args, Default)]
 pub struct CredentialArgs {
-    /// The account's subdomain, e.g. `mycompany` for https://mycompany.traffit.com
+    /// The account's subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that
+    /// sign-in address works too)
     #[arg(long, value_name = "SUBDOMAIN")]
     pub subdomain: Option<String>,
 
