@@ -103,6 +103,16 @@ fn report(out: &Output) -> Value {
     r
 }
 
+/// The one report of a failed check, after checking its exit code, status and HTTP status.
+#[track_caller]
+fn failed(out: &Output, code: i32, status: &str, http_status: Option<u16>) -> Value {
+    assert_exit(out, code);
+    let r = report(out);
+    assert_eq!(r["status"], status, "{r}");
+    assert_eq!(r["http_status"].as_u64(), http_status.map(u64::from), "{r}");
+    r
+}
+
 fn token_ok() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "access_token": "tok-9d1e2f-never-printed",
@@ -160,10 +170,7 @@ async fn a_500_html_error_page_is_unreachable_and_named_by_its_title() {
     let sb = oauth_sandbox(&server);
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], 500);
+    let r = failed(&out, 4, "unreachable", Some(500));
     assert_eq!(r["error"], Value::Null);
     let description = text(&r["error_description"]);
     assert!(description.contains("HTML"), "{r}");
@@ -190,10 +197,7 @@ async fn an_html_page_with_200_is_not_json_even_when_labelled_json() {
         let sb = oauth_sandbox(&server);
 
         let out = check_oauth(&sb, &[]);
-        assert_exit(&out, 4);
-        let r = report(&out);
-        assert_eq!(r["status"], "unreachable", "{content_type}");
-        assert_eq!(r["http_status"], 200);
+        let r = failed(&out, 4, "unreachable", Some(200));
         let description = text(&r["error_description"]);
         assert!(description.contains("not JSON"), "{r}");
         assert!(description.contains("Sign in - Corporate Proxy"), "{r}");
@@ -220,10 +224,7 @@ async fn a_200_without_an_access_token_is_unusable() {
         let sb = oauth_sandbox(&server);
 
         let out = check_oauth(&sb, &[]);
-        assert_exit(&out, 4);
-        let r = report(&out);
-        assert_eq!(r["status"], "unreachable", "{body}");
-        assert_eq!(r["http_status"], 200);
+        let r = failed(&out, 4, "unreachable", Some(200));
         assert!(
             text(&r["error_description"]).contains("no access_token"),
             "{r}"
@@ -249,10 +250,7 @@ async fn truncated_json_is_unusable() {
     let sb = oauth_sandbox(&server);
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], 200);
+    let r = failed(&out, 4, "unreachable", Some(200));
     assert!(text(&r["error_description"]).contains("not JSON"), "{r}");
 }
 
@@ -275,10 +273,7 @@ async fn a_redirect_is_reported_and_never_followed() {
     let sb = oauth_sandbox(&server);
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], 302);
+    let r = failed(&out, 4, "unreachable", Some(302));
     let description = text(&r["error_description"]);
     assert!(description.contains("redirect"), "{r}");
     assert!(description.contains("/elsewhere"), "names the target: {r}");
@@ -304,10 +299,7 @@ async fn personio_problem_json_400_unauthorized_client_is_a_rejection() {
     let sb = oauth_sandbox(&server);
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 3);
-    let r = report(&out);
-    assert_eq!(r["status"], "rejected");
-    assert_eq!(r["http_status"], 400);
+    let r = failed(&out, 3, "rejected", Some(400));
     assert_eq!(r["error"], "unauthorized_client");
     assert_eq!(
         r["error_description"],
@@ -331,10 +323,7 @@ async fn an_empty_401_is_a_rejection() {
     let sb = oauth_sandbox(&server);
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 3);
-    let r = report(&out);
-    assert_eq!(r["status"], "rejected");
-    assert_eq!(r["http_status"], 401);
+    let r = failed(&out, 3, "rejected", Some(401));
     assert_eq!(r["error"], Value::Null);
     assert!(text(&r["error_description"]).contains("empty"), "{r}");
     assert!(
@@ -366,10 +355,7 @@ async fn rate_limiting_429_is_retried_after_retry_after_then_unreachable_not_rej
         started.elapsed() >= Duration::from_secs(2),
         "waited Retry-After (1 s) before each of the two retries"
     );
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], 429);
+    let r = failed(&out, 4, "unreachable", Some(429));
     assert_eq!(r["error_description"], "Too Many Requests");
     assert!(
         text(&r["hint"]).contains("rate-limiting"),
@@ -390,10 +376,7 @@ async fn service_unavailable_503_is_retried_then_unreachable() {
     let sb = oauth_sandbox(&server);
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], 503);
+    let r = failed(&out, 4, "unreachable", Some(503));
     assert!(
         text(&r["error_description"]).contains("upstream connect error"),
         "{r}"
@@ -789,10 +772,7 @@ async fn a_server_closing_the_connection_without_an_answer_is_unreachable() {
     ));
 
     let out = check_oauth(&sb, &[]);
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], Value::Null);
+    let r = failed(&out, 4, "unreachable", None);
     assert!(r["error"].is_string(), "{r}");
     assert!(r["error_description"].is_string(), "{r}");
 }
@@ -865,10 +845,7 @@ async fn ashby_like_success_false_on_200_is_a_rejection() {
     let sb = ashby_like(&server);
 
     let out = check_api_key(&sb, &[]);
-    assert_exit(&out, 3);
-    let r = report(&out);
-    assert_eq!(r["status"], "rejected");
-    assert_eq!(r["http_status"], 200);
+    let r = failed(&out, 3, "rejected", Some(200));
     assert_eq!(r["error"], "api_key_invalid");
     assert_eq!(r["error_description"], "Invalid API key");
     assert!(
@@ -891,10 +868,7 @@ async fn ashby_like_success_true_is_valid() {
     let sb = ashby_like(&server);
 
     let out = check_api_key(&sb, &[]);
-    assert_exit(&out, 0);
-    let r = report(&out);
-    assert_eq!(r["status"], "valid");
-    assert_eq!(r["http_status"], 200);
+    let r = failed(&out, 0, "valid", Some(200));
     assert_eq!(r["error"], Value::Null);
     assert_eq!(r["hint"], Value::Null);
 }
@@ -941,10 +915,7 @@ async fn bearer_verification_valid_on_200_and_rejected_on_401() {
         .mount(&server)
         .await;
     let out = check_api_key(&workable_like(&server), &["--subdomain", "acme"]);
-    assert_exit(&out, 3);
-    let r = report(&out);
-    assert_eq!(r["status"], "rejected");
-    assert_eq!(r["http_status"], 401);
+    let r = failed(&out, 3, "rejected", Some(401));
     assert!(
         text(&r["hint"]).contains("(401)"),
         "generic http_401 hint: {r}"
@@ -993,10 +964,7 @@ secret = true
         &[("CREDLINK_CLIENT_SECRET", MARKER)],
         &["--json", "--client-id", CLIENT_ID, "--field", "region=eu"],
     );
-    assert_exit(&out, 3);
-    let r = report(&out);
-    assert_eq!(r["status"], "rejected");
-    assert_eq!(r["http_status"], 403);
+    let r = failed(&out, 3, "rejected", Some(403));
     assert_eq!(
         r["error_description"],
         "You do not have permission to perform this action."
@@ -1060,10 +1028,7 @@ async fn a_404_on_the_verify_url_is_unreachable() {
     let sb = workable_like(&server);
 
     let out = check_api_key(&sb, &["--subdomain", "no-such-company"]);
-    assert_exit(&out, 4);
-    let r = report(&out);
-    assert_eq!(r["status"], "unreachable");
-    assert_eq!(r["http_status"], 404);
+    let r = failed(&out, 4, "unreachable", Some(404));
     assert!(
         text(&r["hint"]).contains("404"),
         "generic http_404 hint: {r}"
