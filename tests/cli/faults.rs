@@ -113,6 +113,13 @@ fn failed(out: &Output, code: i32, status: &str, http_status: Option<u16>) -> Va
     r
 }
 
+/// The report's `error_description` and `hint` hold these words.
+#[track_caller]
+fn assert_cause(r: &Value, description: &str, hint: &str) {
+    assert!(text(&r["error_description"]).contains(description), "{r}");
+    assert!(text(&r["hint"]).contains(hint), "{r}");
+}
+
 fn token_ok() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "access_token": "tok-9d1e2f-never-printed",
@@ -143,11 +150,7 @@ async fn a_token_endpoint_slower_than_the_timeout_is_unreachable_with_a_timeout_
     assert_eq!(r["status"], "unreachable");
     assert_eq!(r["error"], "timeout");
     assert_eq!(r["http_status"], Value::Null);
-    assert!(
-        text(&r["error_description"]).contains("no answer within 1 s"),
-        "{r}"
-    );
-    assert!(text(&r["hint"]).contains("did not answer in time"), "{r}");
+    assert_cause(&r, "no answer within 1 s", "did not answer in time");
     let latency = r["latency_ms"].as_u64().unwrap();
     assert!(
         (900..2900).contains(&latency),
@@ -225,14 +228,7 @@ async fn a_200_without_an_access_token_is_unusable() {
 
         let out = check_oauth(&sb, &[]);
         let r = failed(&out, 4, "unreachable", Some(200));
-        assert!(
-            text(&r["error_description"]).contains("no access_token"),
-            "{r}"
-        );
-        assert!(
-            text(&r["hint"]).contains("no access token"),
-            "generic hint: {r}"
-        );
+        assert_cause(&r, "no access_token", "no access token");
     }
 }
 
@@ -325,11 +321,7 @@ async fn an_empty_401_is_a_rejection() {
     let out = check_oauth(&sb, &[]);
     let r = failed(&out, 3, "rejected", Some(401));
     assert_eq!(r["error"], Value::Null);
-    assert!(text(&r["error_description"]).contains("empty"), "{r}");
-    assert!(
-        text(&r["hint"]).contains("(401)"),
-        "generic http_401 hint: {r}"
-    );
+    assert_cause(&r, "empty", "(401)");
 }
 
 // 429 and 503 are retried (3 attempts in all, after Retry-After or a short backoff); nothing
@@ -377,14 +369,7 @@ async fn service_unavailable_503_is_retried_then_unreachable() {
 
     let out = check_oauth(&sb, &[]);
     let r = failed(&out, 4, "unreachable", Some(503));
-    assert!(
-        text(&r["error_description"]).contains("upstream connect error"),
-        "{r}"
-    );
-    assert!(
-        text(&r["hint"]).contains("server error"),
-        "generic http_5xx hint: {r}"
-    );
+    assert_cause(&r, "upstream connect error", "server error");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -368,6 +368,19 @@ fn link_and_revoke_of_the_same_name_race_to_a_consistent_state() {
 
 // ---- crashes ----
 
+/// A sandbox with the account `acct` linked, after a `revoke acct` killed at `point`.
+fn revoke_killed_at(peer: &Peer, point: &'static str) -> Sandbox {
+    let sb = sandbox(peer);
+    assert_exit(
+        &link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"]),
+        0,
+    );
+    let mut cmd = sb.std_cmd();
+    cmd.args(["revoke", "acct", "--yes"]);
+    Paused::start(cmd, point, "").kill();
+    sb
+}
+
 #[test]
 fn crash_points_leave_a_detectable_consistent_state() {
     let Some(()) = faults_built_in() else { return };
@@ -446,14 +459,7 @@ fn crash_points_leave_a_detectable_consistent_state() {
     // revoke, killed after removing the record: an orphan secret that the next revoke removes.
     {
         let point = "revoke:after_index_write";
-        let sb = sandbox(&peer);
-        assert_exit(
-            &link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"]),
-            0,
-        );
-        let mut cmd = sb.std_cmd();
-        cmd.args(["revoke", "acct", "--yes"]);
-        Paused::start(cmd, point, "").kill();
+        let sb = revoke_killed_at(&peer, point);
         assert_listed(&sb, &[]);
         assert_config_dir_lacks(&sb, BASIC_SECRET);
         assert_exit(&run(&sb, &["test", "acct"]), 6);
@@ -465,14 +471,7 @@ fn crash_points_leave_a_detectable_consistent_state() {
     // still whole and working, and the next revoke removes all of it.
     {
         let point = "index:before_rename";
-        let sb = sandbox(&peer);
-        assert_exit(
-            &link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"]),
-            0,
-        );
-        let mut cmd = sb.std_cmd();
-        cmd.args(["revoke", "acct", "--yes"]);
-        Paused::start(cmd, point, "").kill();
+        let sb = revoke_killed_at(&peer, point);
         assert_listed(&sb, &["acct"]);
         leftovers += assert_config_dir_lacks(&sb, BASIC_SECRET).len();
         assert_eq!(sb.keychain_secret("acct").as_deref(), Some(BASIC_SECRET));
