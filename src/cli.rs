@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::error::EXIT_CODES_HELP;
+use crate::outcome::EXIT_CODES_HELP;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -14,41 +14,41 @@ use crate::error::EXIT_CODES_HELP;
     after_help = EXIT_CODES_HELP,
     propagate_version = true
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 
     /// Add or override connectors with entries from this TOML file
     #[arg(long, global = true, env = "CREDLINK_CONNECTORS", value_name = "FILE")]
-    pub connectors: Option<PathBuf>,
+    pub(crate) connectors: Option<PathBuf>,
 
     /// Directory of the index file [default: the platform config dir + credlink]
     #[arg(long, global = true, env = "CREDLINK_CONFIG_DIR", value_name = "DIR")]
-    pub config_dir: Option<PathBuf>,
+    pub(crate) config_dir: Option<PathBuf>,
 
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Never prompt; a missing value is an error naming its flag
     #[arg(long, global = true)]
-    pub no_input: bool,
+    pub(crate) no_input: bool,
 
     /// Trace every request on stderr (secrets are always redacted)
     #[arg(short, long, global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
     /// Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)
     #[arg(long, global = true, env = "CREDLINK_CA_FILE", value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
 
     /// Seconds to wait for a provider
     #[arg(long, global = true, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the connectors in the catalog, or show one with the steps to get credentials
     Connectors(ConnectorsArgs),
     /// Link an account: ask for its credentials, check them live, then save them
@@ -66,122 +66,127 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct ConnectorsArgs {
+pub(crate) struct ConnectorsArgs {
     /// Show this connector in full
     #[arg(value_name = "CONNECTOR")]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
 }
 
 /// Where each credential comes from when not prompted for. Secrets never come from a flag
 /// value: flags' values are visible to other users in `ps`.
 #[derive(Debug, Args, Default)]
-pub struct CredentialArgs {
+pub(crate) struct CredentialArgs {
     /// The account's subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that
     /// sign-in address works too)
     #[arg(long, value_name = "SUBDOMAIN")]
-    pub subdomain: Option<String>,
+    pub(crate) subdomain: Option<String>,
 
     /// OAuth client ID, or the connector's client-id field (or set CREDLINK_CLIENT_ID)
     #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
+    pub(crate) client_id: Option<String>,
 
     /// Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)
     #[arg(long, conflicts_with = "api_key_stdin")]
-    pub client_secret_stdin: bool,
+    pub(crate) client_secret_stdin: bool,
 
     /// Read the API key from stdin (or set CREDLINK_API_KEY)
     #[arg(long)]
-    pub api_key_stdin: bool,
+    pub(crate) api_key_stdin: bool,
 
     /// Any other field the connector asks for, e.g. --field region=eu (repeatable)
     #[arg(long = "field", value_name = "KEY=VALUE")]
-    pub fields: Vec<String>,
+    pub(crate) fields: Vec<String>,
 
     /// Scope to request instead of the connector's default (OAuth only)
     #[arg(long, value_name = "SCOPE")]
-    pub scope: Option<String>,
+    pub(crate) scope: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct LinkArgs {
+pub(crate) struct LinkArgs {
     /// Connector id, as listed by `credlink connectors`
     #[arg(value_name = "CONNECTOR")]
-    pub connector: String,
+    pub(crate) connector: String,
 
     /// Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]
     #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 
     /// Replace an existing account of the same name
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     #[command(flatten)]
-    pub credentials: CredentialArgs,
+    pub(crate) credentials: CredentialArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit status: 0 when every account is valid, else 3 if any was rejected, else the code of the first failure."
 )]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     /// Accounts to test
     #[arg(value_name = "NAME", conflicts_with_all = ["all", "connector"])]
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
 
     /// Test every linked account
     #[arg(long, conflicts_with = "connector")]
-    pub all: bool,
+    pub(crate) all: bool,
 
     /// Check credentials given by flags, environment or stdin for this connector, storing nothing
     #[arg(long, value_name = "CONNECTOR")]
-    pub connector: Option<String>,
+    pub(crate) connector: Option<String>,
 
     /// Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and
     /// stop at the first step that fails
     #[arg(long)]
-    pub explain: bool,
+    pub(crate) explain: bool,
 
     /// Requests in flight at once
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    pub(crate) concurrency: u16,
 
     #[command(flatten)]
-    pub credentials: CredentialArgs,
+    pub(crate) credentials: CredentialArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(
     after_help = "Prints only the token on stdout, for `$(credlink token NAME)`; --json adds its expiry."
 )]
-pub struct TokenArgs {
+pub(crate) struct TokenArgs {
     /// Linked account
     #[arg(value_name = "NAME")]
-    pub name: String,
+    pub(crate) name: String,
 
     /// Reuse a cached token only while it stays valid this many more seconds
     #[arg(long, default_value_t = 60, value_name = "SECS")]
-    pub min_ttl: u64,
+    pub(crate) min_ttl: u64,
 
     /// Always request a new token
     #[arg(long)]
-    pub fresh: bool,
+    pub(crate) fresh: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct RevokeArgs {
+pub(crate) struct RevokeArgs {
     /// Account to remove
     #[arg(value_name = "NAME")]
-    pub name: String,
+    pub(crate) name: String,
 
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    pub(crate) yes: bool,
+
+    /// Remove the account here without revoking its token at the provider (it stays valid
+    /// until it expires)
+    #[arg(long)]
+    pub(crate) local: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// Shell to print completions for
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }

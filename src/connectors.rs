@@ -7,51 +7,110 @@ use std::path::Path;
 use regex_lite::Regex;
 use serde::Deserialize;
 
-use crate::error::CliError;
+use crate::files;
+use crate::outcome::HintKey;
 use crate::template::{Template, check_url_scheme};
 
 const BUILT_IN: &str = include_str!("../connectors.toml");
+/// A connectors file larger than this is refused: the built-in one is under 64 KiB.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
-/// RFC 6749 5.2 error codes (and `access_denied`, which Auth0-style servers use): the only
-/// codes a provider's answer may pick a hint by; the other hint keys are credlink's own.
-pub const OAUTH_ERROR_CODES: &[&str] = &[
-    "invalid_client",
-    "unauthorized_client",
-    "invalid_grant",
-    "invalid_scope",
-    "access_denied",
-    "invalid_request",
-    "unsupported_grant_type",
-];
+/// Where a catalog entry came from, for messages that say what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    BuiltIn,
+    UserFile(std::path::PathBuf),
+    #[cfg(test)]
+    Text(String),
+}
 
-/// Keys a hint may be given for: RFC 6749 5.2 error codes and credlink's own outcome codes.
-pub const HINT_KEYS: &[&str] = &[
-    "invalid_client",
-    "unauthorized_client",
-    "invalid_grant",
-    "invalid_scope",
-    "access_denied",
-    "invalid_request",
-    "unsupported_grant_type",
-    "http_400",
-    "http_401",
-    "http_403",
-    "http_404",
-    "http_429",
-    "http_5xx",
-    "redirect",
-    "timeout",
-    "connect",
-    "dns",
-    "tls",
-    "non_json",
-    "no_access_token",
-    "success_false",
-    "secret_missing",
-    "invisible_characters",
-    "wrong_shape",
-    "permission_denied",
-];
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::BuiltIn => f.write_str("the built-in connectors.toml"),
+            Origin::UserFile(p) => write!(f, "{}", p.display()),
+            #[cfg(test)]
+            Origin::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Why a catalog cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CatalogError {
+    #[error("cannot read connectors file {path}: {why}")]
+    Read { path: String, why: String },
+    #[error("{origin} is not a valid connectors file: {why}")]
+    Parse { origin: Origin, why: String },
+    #[error("connector `{id}` in {origin} is invalid: {why}")]
+    Invalid {
+        origin: Origin,
+        id: String,
+        why: String,
+    },
+    #[error("[hints] in {origin}: {why}")]
+    Hints { origin: Origin, why: String },
+}
+
+impl CatalogError {
+    pub(crate) fn origin(&self) -> Option<&Origin> {
+        match self {
+            CatalogError::Read { .. } => None,
+            CatalogError::Parse { origin, .. }
+            | CatalogError::Invalid { origin, .. }
+            | CatalogError::Hints { origin, .. } => Some(origin),
+        }
+    }
+}
+
+/// No connector of that id.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown connector `{id}`")]
+pub(crate) struct UnknownConnector {
+    pub(crate) id: String,
+    pub(crate) known: Vec<String>,
+}
+
+/// What a field is for. Roles are derived from field ids here, once: no other module names a
+/// field id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldRole {
+    /// The OAuth client ID (`--client-id`, masked when shown).
+    ClientId,
+    /// The OAuth client secret (`--client-secret-stdin`).
+    ClientSecret,
+    /// An API key (`--api-key-stdin`).
+    ApiKey,
+    /// The account's own subdomain at the provider (`--subdomain`, part of default names).
+    Subdomain,
+    /// Anything else (`--field ID=VALUE`).
+    Other,
+}
+
+impl FieldRole {
+    /// The field id that carries this role; `None` for [`FieldRole::Other`].
+    pub(crate) fn id(self) -> Option<&'static str> {
+        match self {
+            FieldRole::ClientId => Some("client_id"),
+            FieldRole::ClientSecret => Some("client_secret"),
+            FieldRole::ApiKey => Some("api_key"),
+            FieldRole::Subdomain => Some("subdomain"),
+            FieldRole::Other => None,
+        }
+    }
+
+    fn of(id: &str) -> Self {
+        [
+            FieldRole::ClientId,
+            FieldRole::ClientSecret,
+            FieldRole::ApiKey,
+            FieldRole::Subdomain,
+        ]
+        .into_iter()
+        .find(|r| r.id() == Some(id))
+        .unwrap_or(FieldRole::Other)
+    }
+}
 
 // ---- the file format (serde) ----
 
@@ -143,13 +202,13 @@ struct RawField {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AuthKind {
+pub(crate) enum AuthKind {
     Oauth2ClientCredentials,
     ApiKey,
 }
 
 impl AuthKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AuthKind::Oauth2ClientCredentials => "oauth2_client_credentials",
             AuthKind::ApiKey => "api_key",
@@ -160,7 +219,7 @@ impl AuthKind {
 /// How the client authenticates at the token endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ClientAuth {
+pub(crate) enum ClientAuth {
     /// RFC 6749 2.3.1: `Authorization: Basic` of the form-urlencoded id and secret.
     Basic,
     /// `client_id` and `client_secret` in the form body.
@@ -170,30 +229,31 @@ pub enum ClientAuth {
 }
 
 #[derive(Debug, Clone)]
-pub struct Field {
-    pub id: String,
-    pub label: String,
-    pub secret: bool,
-    pub pattern: Option<Regex>,
-    pub help: Option<String>,
-    pub example: Option<String>,
-    pub optional: bool,
-    pub default: Option<String>,
+pub(crate) struct Field {
+    pub(crate) id: String,
+    pub(crate) role: FieldRole,
+    pub(crate) label: String,
+    pub(crate) secret: bool,
+    pub(crate) pattern: Option<Regex>,
+    pub(crate) help: Option<String>,
+    pub(crate) example: Option<String>,
+    pub(crate) optional: bool,
+    pub(crate) default: Option<String>,
     /// The host users sign in at, around this field's value (`mycompany` in
     /// `https://mycompany.traffit.com`), so a pasted sign-in URL can give the value.
-    pub sign_in_host: Option<HostAround>,
+    pub(crate) sign_in_host: Option<HostAround>,
 }
 
 /// A host name split at a field's value: `{prefix}VALUE{suffix}`.
 #[derive(Debug, Clone)]
-pub struct HostAround {
-    pub prefix: String,
-    pub suffix: String,
+pub(crate) struct HostAround {
+    pub(crate) prefix: String,
+    pub(crate) suffix: String,
 }
 
 impl Field {
     /// The declared sign-in URL, e.g. `https://{subdomain}.traffit.com`.
-    pub fn sign_in_url(&self) -> Option<String> {
+    pub(crate) fn sign_in_url(&self) -> Option<String> {
         self.sign_in_host
             .as_ref()
             .map(|h| format!("https://{}{{{}}}{}", h.prefix, self.id, h.suffix))
@@ -202,7 +262,7 @@ impl Field {
     /// The value in a pasted sign-in URL (`https://mycompany.traffit.com/login` or
     /// `mycompany.traffit.com`), when the field declares `sign_in_url` and the URL's host has
     /// its shape with a value that matches the field's pattern.
-    pub fn value_from_url(&self, pasted: &str) -> Option<String> {
+    pub(crate) fn value_from_url(&self, pasted: &str) -> Option<String> {
         let around = self.sign_in_host.as_ref()?;
         let pasted = pasted.trim();
         let url = if pasted.contains("://") {
@@ -224,103 +284,131 @@ impl Field {
 }
 
 #[derive(Debug, Clone)]
-pub struct OAuthSpec {
-    pub token_url: Template,
-    pub client_auth: ClientAuth,
-    pub scope: Option<String>,
-    pub token_params: BTreeMap<String, Template>,
-    pub revoke_url: Option<Template>,
-    pub permission_check: Option<(reqwest::Method, Template)>,
+pub(crate) struct OAuthSpec {
+    pub(crate) token_url: Template,
+    pub(crate) client_auth: ClientAuth,
+    pub(crate) scope: Option<String>,
+    pub(crate) token_params: BTreeMap<String, Template>,
+    pub(crate) revoke_url: Option<Template>,
+    pub(crate) permission_check: Option<(reqwest::Method, Template)>,
 }
 
 #[derive(Debug, Clone)]
-pub struct VerifySpec {
-    pub method: reqwest::Method,
-    pub url: Template,
-    pub basic_auth: Option<(Template, Template)>,
-    pub bearer: Option<Template>,
-    pub headers: BTreeMap<String, Template>,
-    pub json_body: Option<String>,
-    pub success_pointer: Option<String>,
-    pub error_header: Option<String>,
+pub(crate) struct VerifySpec {
+    pub(crate) method: reqwest::Method,
+    pub(crate) url: Template,
+    pub(crate) basic_auth: Option<(Template, Template)>,
+    pub(crate) bearer: Option<Template>,
+    pub(crate) headers: BTreeMap<String, Template>,
+    pub(crate) json_body: Option<String>,
+    pub(crate) success_pointer: Option<String>,
+    pub(crate) error_header: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Check {
+pub(crate) enum Check {
     OAuth(OAuthSpec),
     ApiKey(VerifySpec),
 }
 
 #[derive(Debug, Clone)]
-pub struct Connector {
-    pub id: String,
-    pub name: String,
-    pub docs: Option<String>,
-    pub steps: Vec<String>,
-    pub hints: BTreeMap<String, String>,
-    pub fields: Vec<Field>,
-    pub check: Check,
+pub(crate) struct Connector {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) docs: Option<String>,
+    pub(crate) steps: Vec<String>,
+    pub(crate) hints: BTreeMap<String, String>,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) check: Check,
 }
 
 impl Connector {
-    pub fn auth(&self) -> AuthKind {
+    pub(crate) fn auth(&self) -> AuthKind {
         match self.check {
             Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
             Check::ApiKey(_) => AuthKind::ApiKey,
         }
     }
 
-    pub fn field(&self, id: &str) -> Option<&Field> {
+    pub(crate) fn field(&self, id: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
     }
 
-    pub fn secret_field(&self) -> &Field {
+    pub(crate) fn field_by_role(&self, role: FieldRole) -> Option<&Field> {
+        self.fields.iter().find(|f| f.role == role)
+    }
+
+    pub(crate) fn secret_field(&self) -> &Field {
         self.fields
             .iter()
             .find(|f| f.secret)
             .expect("validated: one secret field")
     }
 
-    pub fn label(&self, field_id: &str) -> String {
+    pub(crate) fn label(&self, field_id: &str) -> String {
         self.field(field_id)
             .map_or_else(|| field_id.to_owned(), |f| f.label.clone())
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct Catalog {
-    pub hints: BTreeMap<String, String>,
-    pub connectors: BTreeMap<String, Connector>,
+pub(crate) struct Catalog {
+    pub(crate) hints: BTreeMap<String, String>,
+    pub(crate) connectors: BTreeMap<String, Connector>,
 }
 
 impl Catalog {
     /// The built-in catalog, extended or overridden (by id) by the user's file.
-    pub fn load(user_file: Option<&Path>) -> Result<Self, CliError> {
-        let mut raw = parse(BUILT_IN, "built-in connectors.toml")?;
+    pub(crate) fn load(user_file: Option<&Path>) -> Result<Self, CatalogError> {
+        let mut raw = parse(BUILT_IN, &Origin::BuiltIn)?;
+        let mut origins: BTreeMap<String, Origin> = raw
+            .connectors
+            .keys()
+            .map(|id| (id.clone(), Origin::BuiltIn))
+            .collect();
+        let mut hints_origin = Origin::BuiltIn;
         if let Some(path) = user_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::usage(format!(
-                    "cannot read connectors file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let user = parse(&text, &path.display().to_string())?;
+            let text =
+                files::read_regular(path, MAX_FILE_BYTES).map_err(|e| CatalogError::Read {
+                    path: path.display().to_string(),
+                    why: e.to_string(),
+                })?;
+            let origin = Origin::UserFile(path.to_owned());
+            let user = parse(&text, &origin)?;
+            if !user.hints.is_empty() {
+                hints_origin = origin.clone();
+            }
+            for id in user.connectors.keys() {
+                origins.insert(id.clone(), origin.clone());
+            }
             raw.hints.extend(user.hints);
             raw.connectors.extend(user.connectors);
         }
-        Self::build(raw)
+        Self::build(
+            raw,
+            &|id| origins.get(id).cloned().unwrap_or(Origin::BuiltIn),
+            hints_origin,
+        )
     }
 
-    fn build(raw: RawCatalog) -> Result<Self, CliError> {
+    fn build(
+        raw: RawCatalog,
+        origin_of: &dyn Fn(&str) -> Origin,
+        hints_origin: Origin,
+    ) -> Result<Self, CatalogError> {
         let mut connectors = BTreeMap::new();
         for (id, c) in raw.connectors {
-            let connector = validate(&id, c).map_err(|e| {
-                CliError::usage(format!("connector `{id}` is invalid: {e}"))
-                    .with_hint("fix the entry in the connectors file given with --connectors")
+            let connector = validate(&id, c).map_err(|why| CatalogError::Invalid {
+                origin: origin_of(&id),
+                id: id.clone(),
+                why,
             })?;
             connectors.insert(id, connector);
         }
-        check_hint_keys(&raw.hints).map_err(|e| CliError::usage(format!("[hints]: {e}")))?;
+        check_hint_keys(&raw.hints).map_err(|why| CatalogError::Hints {
+            origin: hints_origin,
+            why,
+        })?;
         Ok(Self {
             hints: raw.hints,
             connectors,
@@ -328,41 +416,41 @@ impl Catalog {
     }
 
     /// A catalog from TOML text alone (no built-in entries), validated as `load` does.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, CliError> {
-        Self::build(parse(text, origin)?)
+    #[cfg(test)]
+    pub(crate) fn from_toml(text: &str, origin: &str) -> Result<Self, CatalogError> {
+        let origin = Origin::Text(origin.to_owned());
+        let raw = parse(text, &origin)?;
+        Self::build(raw, &|_| origin.clone(), origin.clone())
     }
 
-    pub fn get(&self, id: &str) -> Result<&Connector, CliError> {
-        self.connectors.get(id).ok_or_else(|| {
-            let known: Vec<&str> = self.connectors.keys().map(String::as_str).collect();
-            CliError::not_found(format!("unknown connector `{id}`"))
-                .with_hint(format!("known connectors: {}", known.join(", ")))
+    pub(crate) fn get(&self, id: &str) -> Result<&Connector, UnknownConnector> {
+        self.connectors.get(id).ok_or_else(|| UnknownConnector {
+            id: id.to_owned(),
+            known: self.connectors.keys().cloned().collect(),
         })
     }
 
-    /// The connector's own hint for a code, else the catalog's generic one.
-    pub fn hint(&self, connector: Option<&Connector>, key: &str) -> Option<String> {
+    /// The connector's own hint for a key, else the catalog's generic one.
+    pub(crate) fn hint(&self, connector: Option<&Connector>, key: HintKey) -> Option<String> {
         connector
-            .and_then(|c| c.hints.get(key))
-            .or_else(|| self.hints.get(key))
+            .and_then(|c| c.hints.get(key.as_str()))
+            .or_else(|| self.hints.get(key.as_str()))
             .cloned()
     }
 }
 
-fn parse(text: &str, origin: &str) -> Result<RawCatalog, CliError> {
-    toml::from_str(text).map_err(|e| {
-        CliError::usage(format!(
-            "{origin} is not a valid connectors file: {}",
-            e.to_string().trim_end()
-        ))
+fn parse(text: &str, origin: &Origin) -> Result<RawCatalog, CatalogError> {
+    toml::from_str(text).map_err(|e| CatalogError::Parse {
+        origin: origin.clone(),
+        why: e.to_string().trim_end().to_owned(),
     })
 }
 
 fn check_hint_keys(hints: &BTreeMap<String, String>) -> Result<(), String> {
-    match hints.keys().find(|k| !HINT_KEYS.contains(&k.as_str())) {
+    match hints.keys().find(|k| HintKey::parse(k).is_none()) {
         Some(k) => Err(format!(
             "unknown hint key `{k}` (known: {})",
-            HINT_KEYS.join(", ")
+            HintKey::ALL.map(HintKey::as_str).join(", ")
         )),
         None => Ok(()),
     }
@@ -392,17 +480,22 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
     check_hint_keys(&raw.hints)?;
     let fields = validate_fields(raw.auth, raw.fields)?;
     let declared: BTreeMap<&str, &Field> = fields.iter().map(|f| (f.id.as_str(), f)).collect();
+    let check_declared = |key: &str, t: &Template| -> Result<(), String> {
+        match t.fields().find(|f| !declared.contains_key(f)) {
+            Some(f) => Err(format!(
+                "`{key}` uses `{{{f}}}` but no field `{f}` is declared"
+            )),
+            None => Ok(()),
+        }
+    };
     let template = |key: &str, raw: &str| -> Result<Template, String> {
         let t = Template::parse(raw).map_err(|e| format!("`{key}`: {e}"))?;
-        if let Some(f) = t.fields().find(|f| !declared.contains_key(f)) {
-            return Err(format!(
-                "`{key}` uses `{{{f}}}` but no field `{f}` is declared"
-            ));
-        }
+        check_declared(key, &t)?;
         Ok(t)
     };
     let url_template = |key: &str, raw: &str| -> Result<Template, String> {
-        let t = template(key, raw)?;
+        let t = Template::parse_url(raw).map_err(|e| format!("`{key}`: {e}"))?;
+        check_declared(key, &t)?;
         for f in t.fields() {
             let field = declared[f];
             if field.secret || field.pattern.is_none() {
@@ -415,6 +508,18 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         let url = url::Url::parse(&t.render(&sample).unwrap_or_default())
             .map_err(|e| format!("`{key}` is not a valid URL: {e}"))?;
         check_url_scheme(&url).map_err(|e| format!("`{key}`: {e}"))?;
+        Ok(t)
+    };
+    // Fixed text of a header must be sendable as is: a CR or LF would end the header.
+    let header_template = |key: &str, raw: &str| -> Result<Template, String> {
+        let t = template(key, raw)?;
+        for text in t.literal_text() {
+            if reqwest::header::HeaderValue::from_str(text).is_err() {
+                return Err(format!(
+                    "`{key}` holds a character a header cannot carry (a line break or control character)"
+                ));
+            }
+        }
         Ok(t)
     };
     let oauth_only = [
@@ -481,14 +586,14 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                 .basic_auth
                 .map(|b| {
                     Ok::<_, String>((
-                        template("verify.basic_auth.username", &b.username)?,
-                        template("verify.basic_auth.password", &b.password)?,
+                        header_template("verify.basic_auth.username", &b.username)?,
+                        header_template("verify.basic_auth.password", &b.password)?,
                     ))
                 })
                 .transpose()?;
             let bearer = v
                 .bearer
-                .map(|b| template("verify.bearer", &b))
+                .map(|b| header_template("verify.bearer", &b))
                 .transpose()?;
             let mut headers = BTreeMap::new();
             for (name, value) in v.headers {
@@ -496,7 +601,7 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                     .map_err(|_| format!("`verify.headers`: `{name}` is not a header name"))?;
                 headers.insert(
                     name.clone(),
-                    template(&format!("verify.headers.{name}"), &value)?,
+                    header_template(&format!("verify.headers.{name}"), &value)?,
                 );
             }
             if let Some(body) = &v.json_body {
@@ -633,6 +738,7 @@ fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, Str
             })
             .transpose()?;
         fields.push(Field {
+            role: FieldRole::of(&f.id),
             id: f.id,
             label: f.label,
             secret: f.secret,
@@ -725,8 +831,11 @@ mod tests {
                 }
             }
         }
-        for key in HINT_KEYS {
-            assert!(catalog.hints.contains_key(*key), "generic hint `{key}`");
+        for key in HintKey::ALL {
+            assert!(
+                catalog.hints.contains_key(key.as_str()),
+                "generic hint `{key:?}`"
+            );
         }
         let personio = catalog.get("personio").unwrap();
         let id = personio
@@ -798,7 +907,7 @@ mod tests {
         }
     }
 
-    fn load_user(text: &str) -> Result<Catalog, CliError> {
+    fn load_user(text: &str) -> Result<Catalog, CatalogError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, text).unwrap();
@@ -875,13 +984,8 @@ secret = true
             ),
         ];
         for (text, expected) in cases {
-            let err = load_user(&text).unwrap_err();
-            assert!(
-                err.message.contains(expected),
-                "expected `{expected}` in: {}",
-                err.message
-            );
-            assert_eq!(err.kind, crate::error::Kind::Usage);
+            let err = load_user(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "expected `{expected}` in: {err}");
         }
     }
 }

@@ -1,59 +1,77 @@
 //! Everything a command needs, resolved once from flags and environment before it runs.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
-
-use anyhow::Context as _;
 
 use crate::cli::Cli;
 use crate::connectors::Catalog;
-use crate::error::CliError;
-use crate::http::Http;
-use crate::store::{Index, Keychain};
-use crate::ui;
+use crate::error::{CliError, CliResult};
+use crate::provider::http::Http;
+use crate::store::keychain::Keychain;
+use crate::store::{Index, Store};
+use crate::{files, ui};
 
 /// The keychain service name; another value keeps a separate set of secrets (as tests do).
-pub const ENV_KEYCHAIN_SERVICE: &str = "CREDLINK_KEYCHAIN_SERVICE";
+pub(crate) const ENV_KEYCHAIN_SERVICE: &str = "CREDLINK_KEYCHAIN_SERVICE";
+/// Seconds to wait for the keychain instead of 30.
+pub(crate) const ENV_KEYCHAIN_TIMEOUT: &str = "CREDLINK_KEYCHAIN_TIMEOUT";
+/// A keychain call waiting on an unlock dialog must not hang a CI job.
+const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// A CA bundle larger than this is not one.
+const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
-pub struct Context {
-    pub catalog: Catalog,
-    pub index: Index,
-    pub keychain: Keychain,
-    pub http: Http,
-    pub json: bool,
-    pub verbose: bool,
-    pub interactive: bool,
-    pub timeout: Duration,
+pub(crate) struct Context {
+    pub(crate) catalog: Catalog,
+    pub(crate) store: Store,
+    pub(crate) http: Http,
+    pub(crate) json: bool,
+    pub(crate) interactive: bool,
 }
 
 impl Context {
-    pub fn new(cli: &Cli) -> anyhow::Result<Self> {
+    pub(crate) fn new(cli: &Cli) -> CliResult<Self> {
         let catalog = Catalog::load(cli.connectors.as_deref())?;
-        let dir = config_dir(cli)?;
-        let service = std::env::var(ENV_KEYCHAIN_SERVICE).unwrap_or_else(|_| "credlink".to_owned());
+        let trace: Option<crate::provider::http::TraceSink> = if cli.verbose {
+            Some(Box::new(ui::trace))
+        } else {
+            None
+        };
         Ok(Self {
             catalog,
-            index: Index::new(dir),
-            keychain: Keychain::new(&service),
+            store: store(cli)?,
             http: Http::new(
                 Duration::from_secs(cli.timeout),
-                cli.verbose,
+                trace,
                 extra_roots(cli.ca_file.as_deref())?,
             ),
             json: cli.json,
-            verbose: cli.verbose,
             interactive: ui::can_prompt(cli.no_input),
-            timeout: Duration::from_secs(cli.timeout),
         })
     }
 }
 
+/// The store: the index in the config dir, secrets in the OS keychain. Nothing is opened yet.
+pub(crate) fn store(cli: &Cli) -> CliResult<Store> {
+    let service = std::env::var(ENV_KEYCHAIN_SERVICE).unwrap_or_else(|_| "credlink".to_owned());
+    let timeout = std::env::var(ENV_KEYCHAIN_TIMEOUT)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s > 0.0 && *s <= 3600.0)
+        .map_or(KEYCHAIN_TIMEOUT, Duration::from_secs_f64);
+    Ok(Store::new(
+        Index::new(config_dir(cli)?),
+        Arc::new(Keychain::new(&service)),
+        timeout,
+    ))
+}
+
 /// The certificates of `--ca-file`, trusted in addition to the system's.
-fn extra_roots(path: Option<&Path>) -> Result<Vec<reqwest::Certificate>, CliError> {
+fn extra_roots(path: Option<&Path>) -> CliResult<Vec<reqwest::Certificate>> {
     let Some(path) = path else {
         return Ok(Vec::new());
     };
-    let pem = std::fs::read(path)
+    let pem = files::read_regular_bytes(path, MAX_CA_FILE_BYTES)
         .map_err(|e| CliError::usage(format!("--ca-file: cannot read {}: {e}", path.display())))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
         CliError::usage(format!(
@@ -71,15 +89,13 @@ fn extra_roots(path: Option<&Path>) -> Result<Vec<reqwest::Certificate>, CliErro
 }
 
 /// Where the index lives: --config-dir, else the platform config dir + credlink.
-pub fn config_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
+fn config_dir(cli: &Cli) -> CliResult<PathBuf> {
     match &cli.config_dir {
         Some(dir) => Ok(dir.clone()),
-        None => default_config_dir(),
+        None => directories::BaseDirs::new()
+            .map(|base| base.config_dir().join("credlink"))
+            .ok_or_else(|| {
+                CliError::usage("cannot find your home directory").with_hint("pass --config-dir")
+            }),
     }
-}
-
-fn default_config_dir() -> anyhow::Result<PathBuf> {
-    let base = directories::BaseDirs::new()
-        .context("cannot find your home directory; pass --config-dir")?;
-    Ok(base.config_dir().join("credlink"))
 }

@@ -1,126 +1,167 @@
-//! The failures that need their own exit code or hint, and the mapping to exit codes.
+//! The command boundary: the one place a typed error from a lower layer becomes what the user
+//! sees (a message, a hint with the next step, and the class its exit code derives from).
 
-use std::fmt;
+use crate::connectors::{CatalogError, Origin, UnknownConnector};
+use crate::input::InputError;
+use crate::outcome::Class;
+use crate::store::{BackendError, IndexError, NameError, StoreError};
+use crate::template::TemplateError;
 
-/// Exit codes, documented in `--help` and the README.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const UNEXPECTED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const REJECTED: u8 = 3;
-    pub const UNREACHABLE: u8 = 4;
-    pub const KEYCHAIN: u8 = 5;
-    pub const NOT_FOUND: u8 = 6;
-}
-
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  ok
-  1  unexpected failure
-  2  usage or invalid input (bad field value, unknown flag, missing value without a terminal)
-  3  credentials rejected by the provider (invalid_client, unauthorized_client, invalid_grant,
-     invalid_scope, HTTP 401/403)
-  4  provider unreachable or unusable answer (DNS, connect, TLS, timeout, 5xx, non-JSON,
-     missing access_token)
-  5  OS keychain unavailable, locked or access denied
-  6  not found (unknown account or connector, stored secret missing)";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Usage,
-    Rejected,
-    Unreachable,
-    Keychain,
-    NotFound,
-}
-
-impl Kind {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Kind::Usage => exit::USAGE,
-            Kind::Rejected => exit::REJECTED,
-            Kind::Unreachable => exit::UNREACHABLE,
-            Kind::Keychain => exit::KEYCHAIN,
-            Kind::NotFound => exit::NOT_FOUND,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Usage => "usage",
-            Kind::Rejected => "rejected",
-            Kind::Unreachable => "unreachable",
-            Kind::Keychain => "keychain",
-            Kind::NotFound => "not_found",
-        }
-    }
-}
-
-/// An error the user can act on: a message, an optional hint, and the exit code it maps to.
-/// Messages never contain a secret: they are built from field labels and non-secret values.
+/// An error the user can act on. Messages never contain a secret: they are built from field
+/// labels and non-secret values.
 #[derive(Debug)]
-pub struct CliError {
-    pub kind: Kind,
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct CliError {
+    pub(crate) class: Class,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
+
+pub(crate) type CliResult<T> = Result<T, CliError>;
 
 impl CliError {
-    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(class: Class, message: impl Into<String>) -> Self {
         Self {
-            kind,
+            class,
             message: message.into(),
             hint: None,
         }
     }
 
-    pub fn usage(message: impl Into<String>) -> Self {
-        Self::new(Kind::Usage, message)
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::new(Class::Usage, message)
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(Kind::NotFound, message)
-    }
-
-    pub fn keychain(message: impl Into<String>) -> Self {
-        Self::new(Kind::Keychain, message)
-    }
-
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 }
 
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+/// The headless recipe, the same as the README's.
+const NO_KEYCHAIN_HINT: &str = "start a Secret Service: on a desktop, log in to its session (GNOME Keyring, KWallet); on a headless Linux machine run `dbus-run-session -- bash`, then in that shell `printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets`. credlink never stores secrets in a plain file";
+const LOCKED_HINT: &str = "unlock your login keyring (log in to the desktop session, or `printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets` on a headless machine) and try again";
+
+impl From<BackendError> for CliError {
+    fn from(e: BackendError) -> Self {
+        let hint = match &e {
+            BackendError::Unreachable(_) => NO_KEYCHAIN_HINT,
+            BackendError::Locked { .. } | BackendError::Timeout(_) => LOCKED_HINT,
+            BackendError::BadData => "revoke the account and link it again",
+            BackendError::Refused { .. } => {
+                "check the keychain's own log; credlink never falls back to a plain file"
+            }
+        };
+        CliError::new(Class::Keychain, e.to_string()).with_hint(hint)
     }
 }
 
-impl std::error::Error for CliError {}
-
-/// The first [`CliError`] in an error's chain, if any.
-pub fn find_cli_error(err: &anyhow::Error) -> Option<&CliError> {
-    err.chain().find_map(|e| e.downcast_ref::<CliError>())
+impl From<IndexError> for CliError {
+    fn from(e: IndexError) -> Self {
+        let (class, hint) = match &e {
+            IndexError::Newer { .. } => (
+                Class::Usage,
+                Some("upgrade credlink; the file was left as it is"),
+            ),
+            IndexError::Invalid { .. } | IndexError::Read { .. } => (
+                Class::Usage,
+                Some("fix the file by hand or move it away; credlink will not overwrite it"),
+            ),
+            IndexError::Unsafe { .. } => (Class::Usage, None),
+            IndexError::Write { .. } => (
+                Class::Unexpected,
+                Some("check the directory's permissions and free space"),
+            ),
+        };
+        let err = CliError::new(class, e.to_string());
+        match hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    }
 }
 
-/// Exit code for any error: its [`CliError`] kind, or 1 for the unexpected.
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    find_cli_error(err).map_or(exit::UNEXPECTED, |e| e.kind.exit_code())
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Backend(b) => b.into(),
+            StoreError::Index(i) => i.into(),
+            StoreError::AlreadyLinked(name) => CliError::usage(format!(
+                "an account named `{name}` is already linked"
+            ))
+            .with_hint(format!(
+                "choose another --name, or replace it: `credlink link ... --name {name} --force`"
+            )),
+            StoreError::NotLinked(name) => {
+                CliError::new(Class::NotFound, format!("no linked account named `{name}`"))
+                    .with_hint("see `credlink list`")
+            }
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use anyhow::Context;
+impl From<NameError> for CliError {
+    fn from(e: NameError) -> Self {
+        CliError::usage(e.to_string()).with_hint("pass a plain name with --name")
+    }
+}
 
-    #[test]
-    fn exit_code_follows_the_chain() {
-        let err = Err::<(), _>(CliError::not_found("no account `x`"))
-            .context("while testing")
-            .unwrap_err();
-        assert_eq!(exit_code(&err), exit::NOT_FOUND);
-        assert_eq!(exit_code(&anyhow::anyhow!("boom")), exit::UNEXPECTED);
+impl From<CatalogError> for CliError {
+    fn from(e: CatalogError) -> Self {
+        let hint = match e.origin() {
+            Some(Origin::BuiltIn) => {
+                "the catalog built into credlink is broken: please report this".to_owned()
+            }
+            Some(Origin::UserFile(path)) => format!("fix the entry in {}", path.display()),
+            _ => "check the file given with --connectors (or CREDLINK_CONNECTORS)".to_owned(),
+        };
+        let class = match e.origin() {
+            Some(Origin::BuiltIn) => Class::Unexpected,
+            _ => Class::Usage,
+        };
+        CliError::new(class, e.to_string()).with_hint(hint)
+    }
+}
+
+impl From<UnknownConnector> for CliError {
+    fn from(e: UnknownConnector) -> Self {
+        let known = e.known.join(", ");
+        CliError::new(Class::NotFound, e.to_string())
+            .with_hint(format!("known connectors: {known}"))
+    }
+}
+
+impl From<InputError> for CliError {
+    fn from(e: InputError) -> Self {
+        let hint = match &e {
+            InputError::Field { how, .. } => Some(how.clone()),
+            InputError::Missing { .. } => {
+                Some("no terminal to prompt on (or --no-input was given)".to_owned())
+            }
+            InputError::Flag { hint, .. } => hint.clone(),
+            InputError::Stdin { .. } | InputError::Prompt(_) => None,
+        };
+        let err = CliError::usage(e.to_string());
+        match hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<TemplateError> for CliError {
+    fn from(e: TemplateError) -> Self {
+        CliError::usage(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new(Class::Unexpected, e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        CliError::new(Class::Unexpected, e.to_string())
     }
 }

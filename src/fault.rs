@@ -3,7 +3,7 @@
 //! point so a test can kill it there; `CREDLINK_FAULT=panic@POINT` panics there.
 
 #[cfg(feature = "fault-injection")]
-pub fn point(name: &str) {
+pub(crate) fn point(name: &str) {
     let Ok(spec) = std::env::var("CREDLINK_FAULT") else {
         return;
     };
@@ -19,4 +19,4 @@ pub fn point(name: &str) {
 
 #[cfg(not(feature = "fault-injection"))]
 #[inline(always)]
-pub fn point(_name: &str) {}
+pub(crate) fn point(_name: &str) {}

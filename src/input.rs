@@ -1,105 +1,308 @@
-//! Gathering what a connector asks for: from flags, environment, stdin or a prompt, in that
-//! order; trimmed, checked against the catalog, and named precisely when something is wrong.
+//! What a connector asks for: gathered from flags, environment, stdin or a prompt (in that
+//! order), then put through [`prepare`], the one normalisation every command and `--explain`
+//! use: surrounding whitespace trimmed, a pasted sign-in URL turned into its value, every value
+//! checked against the catalog, and a problem named precisely.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use crate::check::Credentials;
 use crate::cli::CredentialArgs;
-use crate::connectors::{Connector, Field};
-use crate::error::CliError;
+use crate::connectors::{Connector, Field, FieldRole};
+use crate::outcome::InputFault;
+use crate::provider::Credentials;
 use crate::secret::Secret;
+use crate::text;
 use crate::ui;
 
 /// No credential or field value is longer than this; longer input is a mistake or an attack.
-pub const MAX_VALUE_LEN: usize = 4096;
+pub(crate) const MAX_VALUE_LEN: usize = 4096;
 
-pub const ENV_CLIENT_ID: &str = "CREDLINK_CLIENT_ID";
-pub const ENV_CLIENT_SECRET: &str = "CREDLINK_CLIENT_SECRET";
-pub const ENV_API_KEY: &str = "CREDLINK_API_KEY";
+pub(crate) const ENV_CLIENT_ID: &str = "CREDLINK_CLIENT_ID";
+pub(crate) const ENV_CLIENT_SECRET: &str = "CREDLINK_CLIENT_SECRET";
+pub(crate) const ENV_API_KEY: &str = "CREDLINK_API_KEY";
 
-/// How a field is given without a prompt, for messages: `--subdomain`, `--field region=VALUE`.
-pub fn flag_for(field: &Field) -> String {
-    match field.id.as_str() {
-        "subdomain" => "--subdomain".into(),
-        "client_id" => format!("--client-id (or {ENV_CLIENT_ID})"),
-        "client_secret" => format!("--client-secret-stdin (or {ENV_CLIENT_SECRET})"),
-        "api_key" => format!("--api-key-stdin (or {ENV_API_KEY})"),
-        id => format!("--field {id}=VALUE"),
+/// Why the values could not be gathered or used. Messages never repeat a secret.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InputError {
+    /// A value that cannot be used, with the field's label and how to give it.
+    #[error("{label}: {reason}")]
+    Field {
+        label: String,
+        reason: String,
+        fault: InputFault,
+        how: String,
+    },
+    #[error("missing {label}: pass {flag}")]
+    Missing { label: String, flag: String },
+    #[error("{message}")]
+    Flag {
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("cannot read the {label} from stdin: {why}")]
+    Stdin { label: String, why: String },
+    #[error("the prompt failed: {0}")]
+    Prompt(String),
+}
+
+impl InputError {
+    pub(crate) fn fault(&self) -> InputFault {
+        match self {
+            InputError::Field { fault, .. } => *fault,
+            _ => InputFault::Unusable,
+        }
     }
 }
 
-/// Whether values are trimmed and checked as they are gathered (`link`, `test`), or left as
-/// given so `test --explain` can diagnose them.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Checking {
-    Strict,
-    AsGiven,
+/// A value as given, before [`prepare`].
+pub(crate) struct Given {
+    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) secret: Secret,
+    pub(crate) scope: Option<String>,
 }
 
-pub fn collect(
+impl Given {
+    /// A stored account's values, to go through the same preparation as typed ones.
+    pub(crate) fn stored(
+        values: BTreeMap<String, String>,
+        secret: Secret,
+        scope: Option<String>,
+    ) -> Self {
+        Self {
+            values,
+            secret,
+            scope,
+        }
+    }
+}
+
+/// Something [`prepare`] changed and says so: `link` and `test` print it as a note, `--explain`
+/// as a warning step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Note(pub(crate) String);
+
+/// Credentials ready to send, with what was changed on the way.
+pub(crate) struct Prepared {
+    pub(crate) creds: Credentials,
+    pub(crate) notes: Vec<Note>,
+}
+
+/// How a field is given without a prompt, for messages: `--subdomain`, `--field region=VALUE`.
+pub(crate) fn flag_for(field: &Field) -> String {
+    match field.role {
+        FieldRole::Subdomain => "--subdomain".into(),
+        FieldRole::ClientId => format!("--client-id (or {ENV_CLIENT_ID})"),
+        FieldRole::ClientSecret => format!("--client-secret-stdin (or {ENV_CLIENT_SECRET})"),
+        FieldRole::ApiKey => format!("--api-key-stdin (or {ENV_API_KEY})"),
+        FieldRole::Other => format!("--field {}=VALUE", field.id),
+    }
+}
+
+fn how_to_give(field: &Field) -> String {
+    match &field.help {
+        Some(help) => format!("{help}; pass it with {}", flag_for(field)),
+        None => format!("pass it with {}", flag_for(field)),
+    }
+}
+
+/// The one normalisation of given values: the same for `link`, `test`, `token` and
+/// `--explain`, for typed and for stored values.
+pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, InputError> {
+    let mut notes = Vec::new();
+    let mut values = BTreeMap::new();
+    let mut secret = None;
+    for field in &connector.fields {
+        if field.secret {
+            let (value, note) = prepare_value(field, given.secret.expose())?;
+            notes.extend(note);
+            secret = Some(Secret::new(value));
+            continue;
+        }
+        let raw = given.values.get(&field.id).map_or("", String::as_str);
+        let (value, note) = prepare_value(field, raw)?;
+        notes.extend(note);
+        values.insert(field.id.clone(), value);
+    }
+    let secret = secret.expect("validated: every connector has one secret field");
+    Ok(Prepared {
+        creds: Credentials {
+            values,
+            secret,
+            scope: given.scope.filter(|s| !s.trim().is_empty()),
+        },
+        notes,
+    })
+}
+
+/// Whitespace or an invisible character a copy-paste brings along at the ends of a value.
+fn is_padding(c: char) -> bool {
+    c.is_whitespace() || text::is_invisible(c)
+}
+
+/// One value: trimmed, taken out of a pasted sign-in URL where the field declares one, then
+/// checked. Returns the value to use and a note when it was changed.
+pub(crate) fn prepare_value(
+    field: &Field,
+    raw: &str,
+) -> Result<(String, Option<Note>), InputError> {
+    let fail = |reason: String, fault: InputFault| InputError::Field {
+        label: field.label.clone(),
+        reason,
+        fault,
+        how: how_to_give(field),
+    };
+    let trimmed = raw.trim_matches(is_padding);
+    if check_value(field, trimmed).is_err()
+        && let Some(from_url) = field.value_from_url(raw)
+    {
+        let note = Note(format!(
+            "took the {} `{from_url}` from the URL given",
+            field.label
+        ));
+        return Ok((from_url, Some(note)));
+    }
+    if let Some(problem) = hidden_character(trimmed) {
+        return Err(fail(problem, InputFault::Invisible));
+    }
+    check_value(field, trimmed).map_err(|(reason, fault)| fail(reason, fault))?;
+    let note = (trimmed.len() != raw.len() && !trimmed.is_empty()).then(|| {
+        Note(format!(
+            "removed whitespace or invisible characters around the {}",
+            field.label
+        ))
+    });
+    Ok((trimmed.to_owned(), note))
+}
+
+/// What a copy-paste can hide inside a value: line breaks, tabs, non-breaking and zero-width
+/// spaces, soft hyphens, bidi controls (every default-ignorable code point). A plain space is
+/// left to the field's pattern.
+fn hidden_character(value: &str) -> Option<String> {
+    for (at, c) in value.chars().enumerate() {
+        let name = match c {
+            '\n' | '\r' => "a line break",
+            '\t' => "a tab",
+            c if text::is_invisible(c) => "an invisible character",
+            ' ' => continue,
+            c if c.is_whitespace() => "a non-breaking or other special space",
+            _ => continue,
+        };
+        return Some(format!(
+            "contains {name} (U+{:04X}) at character {}",
+            c as u32,
+            at + 1
+        ));
+    }
+    None
+}
+
+/// Why a value cannot be used, in words that never repeat a secret.
+pub(crate) fn check_value(field: &Field, value: &str) -> Result<(), (String, InputFault)> {
+    let unusable = |why: String| Err((why, InputFault::Unusable));
+    if value.is_empty() {
+        return if field.optional {
+            Ok(())
+        } else {
+            unusable("is empty".into())
+        };
+    }
+    if value.chars().count() > MAX_VALUE_LEN {
+        return unusable(format!("is longer than {MAX_VALUE_LEN} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return unusable("contains a control character (a pasted line break or escape?)".into());
+    }
+    if let Some(problem) = hidden_character(value) {
+        return Err((problem, InputFault::Invisible));
+    }
+    let Some(pattern) = &field.pattern else {
+        return Ok(());
+    };
+    if pattern.is_match(value) {
+        return Ok(());
+    }
+    if field.secret {
+        return Err((
+            format!("does not have the expected format ({})", pattern.as_str()),
+            InputFault::WrongShape,
+        ));
+    }
+    // A client ID of the wrong shape is often the secret pasted into the wrong field.
+    // Short values are not secrets, and masking them would hide the typo.
+    let shown = if field.role == FieldRole::ClientId {
+        mask(value, 12)
+    } else {
+        text::clean_truncated(value, 80)
+    };
+    let mut reason = format!("`{shown}` does not match {}", pattern.as_str());
+    if let Some(host) = value.split_once("://").map(|(_, rest)| rest)
+        && let Some(label) = host
+            .split(['.', '/'])
+            .next()
+            .filter(|l| pattern.is_match(l) && *l != "www")
+    {
+        reason.push_str(&format!(" (give only the subdomain: `{label}`)"));
+    }
+    Err((reason, InputFault::WrongShape))
+}
+
+/// "papi-dc…041a": enough to tell values apart in a message or ticket, not to use them.
+/// Values up to `keep_up_to` characters are shown whole.
+pub(crate) fn mask(value: &str, keep_up_to: usize) -> String {
+    let chars: Vec<char> = text::clean(value).chars().collect();
+    if chars.len() <= keep_up_to.max(8) {
+        return chars.into_iter().collect();
+    }
+    let head: String = chars.iter().take(6).collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Gathers what the connector asks for, as given (see [`prepare`] for what happens next).
+/// Prompts check each value with the same rules before accepting it.
+pub(crate) fn gather(
     connector: &Connector,
     args: &CredentialArgs,
     interactive: bool,
-    checking: Checking,
-) -> anyhow::Result<Credentials> {
-    let normalize = |field: &Field, value: String| match checking {
-        Checking::Strict => normalize(field, value),
-        Checking::AsGiven => Ok(value),
-    };
+) -> Result<Given, InputError> {
     let mut given = explicit_values(connector, args)?;
-    let secret_field = connector.secret_field();
     check_secret_flags(connector, args)?;
     let mut values = BTreeMap::new();
     let mut secret = None;
     for field in &connector.fields {
         if field.secret {
-            let raw = read_secret(field, args, interactive)?;
-            secret = Some(Secret::new(normalize(field, raw)?));
+            secret = Some(Secret::new(read_secret(field, args, interactive)?));
             continue;
         }
         let value = match given.remove(field.id.as_str()) {
-            Some(v) => normalize(field, v)?,
+            Some(v) => v,
             None if interactive => {
                 let label = match &field.help {
                     Some(help) => format!("{} ({help})", field.label),
                     None => field.label.clone(),
                 };
-                let v = ui::prompt_text(&label, field.default.as_deref(), field.optional, |v| {
-                    match field.value_from_url(v) {
-                        Some(_) => Ok(()),
-                        None => check_value(field, v),
-                    }
-                })?;
-                normalize(field, v)?
+                ui::prompt_text(&label, field.default.as_deref(), field.optional, |v| {
+                    prepare_value(field, v).map(drop).map_err(|e| e.to_string())
+                })
+                .map_err(|e| InputError::Prompt(e.to_string()))?
             }
             None => match (&field.default, field.optional) {
                 (Some(d), _) => d.clone(),
                 (None, true) => String::new(),
                 (None, false) => {
-                    return Err(CliError::usage(format!(
-                        "missing {}: pass {}",
-                        field.label,
-                        flag_for(field)
-                    ))
-                    .with_hint("no terminal to prompt on (or --no-input was given)")
-                    .into());
+                    return Err(InputError::Missing {
+                        label: field.label.clone(),
+                        flag: flag_for(field),
+                    });
                 }
             },
         };
         values.insert(field.id.clone(), value);
     }
-    let secret = secret.ok_or_else(|| {
-        anyhow::anyhow!(
-            "connector `{}` declares no secret field `{}`",
-            connector.id,
-            secret_field.id
-        )
-    })?;
-    Ok(Credentials {
+    Ok(Given {
         values,
-        secret,
-        scope: args.scope.clone().filter(|s| !s.trim().is_empty()),
+        secret: secret.expect("validated: every connector has one secret field"),
+        scope: args.scope.clone(),
     })
 }
 
@@ -107,42 +310,66 @@ pub fn collect(
 fn explicit_values<'a>(
     connector: &'a Connector,
     args: &CredentialArgs,
-) -> Result<BTreeMap<&'a str, String>, CliError> {
+) -> Result<BTreeMap<&'a str, String>, InputError> {
     let mut given = BTreeMap::new();
-    let mut put = |id: &str, value: String, flag: &str| -> Result<(), CliError> {
-        let field = connector.field(id).ok_or_else(|| {
-            CliError::usage(format!(
-                "{flag}: connector `{}` has no field `{id}`",
-                connector.id
-            ))
-            .with_hint(format!("its fields are: {}", field_ids(connector)))
+    let flag_error = |message: String, hint: Option<String>| InputError::Flag { message, hint };
+    let mut put = |field: Option<&'a Field>, id: &str, value: String, flag: &str| {
+        let field = field.ok_or_else(|| {
+            flag_error(
+                format!(
+                    "{flag}: connector `{}` has no field `{}`",
+                    connector.id,
+                    text::clean_truncated(id, 40)
+                ),
+                Some(format!("its fields are: {}", field_ids(connector))),
+            )
         })?;
         if field.secret {
-            return Err(CliError::usage(format!(
-                "{flag}: `{id}` is a secret and is never taken as a flag value (other users can read flags in `ps`)"
-            ))
-            .with_hint(format!("pass it with {}", flag_for(field))));
+            return Err(flag_error(
+                format!(
+                    "{flag}: `{id}` is a secret and is never taken as a flag value (other users can read flags in `ps`)"
+                ),
+                Some(format!("pass it with {}", flag_for(field))),
+            ));
         }
         if given.insert(field.id.as_str(), value).is_some() {
-            return Err(CliError::usage(format!("{flag}: `{id}` is given twice")));
+            return Err(flag_error(format!("{flag}: `{id}` is given twice"), None));
         }
         Ok(())
     };
+    let by_role = |role: FieldRole| connector.field_by_role(role);
     if let Some(s) = &args.subdomain {
-        put("subdomain", s.clone(), "--subdomain")?;
+        put(
+            by_role(FieldRole::Subdomain),
+            "subdomain",
+            s.clone(),
+            "--subdomain",
+        )?;
     }
     if let Some(id) = &args.client_id {
-        put("client_id", id.clone(), "--client-id")?;
+        put(
+            by_role(FieldRole::ClientId),
+            "client_id",
+            id.clone(),
+            "--client-id",
+        )?;
     } else if let Ok(id) = std::env::var(ENV_CLIENT_ID)
-        && connector.field("client_id").is_some()
+        && by_role(FieldRole::ClientId).is_some()
     {
-        put("client_id", id, ENV_CLIENT_ID)?;
+        put(by_role(FieldRole::ClientId), "client_id", id, ENV_CLIENT_ID)?;
     }
     for pair in &args.fields {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| CliError::usage(format!("--field `{pair}` is not KEY=VALUE")))?;
-        put(key.trim(), value.to_owned(), "--field")?;
+        let (key, value) = pair.split_once('=').ok_or_else(|| {
+            flag_error(
+                format!(
+                    "--field `{}` is not KEY=VALUE",
+                    text::clean_truncated(pair, 40)
+                ),
+                None,
+            )
+        })?;
+        let key = key.trim();
+        put(connector.field(key), key, value.to_owned(), "--field")?;
     }
     Ok(given)
 }
@@ -156,39 +383,43 @@ fn field_ids(connector: &Connector) -> String {
         .join(", ")
 }
 
-fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<(), CliError> {
+fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<(), InputError> {
     let wanted = connector.secret_field();
-    let wrong = match wanted.id.as_str() {
-        "client_secret" if args.api_key_stdin => Some("--api-key-stdin"),
-        "api_key" if args.client_secret_stdin => Some("--client-secret-stdin"),
+    let wrong = match wanted.role {
+        FieldRole::ApiKey if args.client_secret_stdin => Some("--client-secret-stdin"),
+        FieldRole::ClientSecret if args.api_key_stdin => Some("--api-key-stdin"),
         _ => None,
     };
     match wrong {
-        Some(flag) => Err(CliError::usage(format!(
-            "{flag}: connector `{}` takes a {}, not that",
-            connector.id,
-            wanted.label.to_lowercase()
-        ))
-        .with_hint(format!("pass it with {}", flag_for(wanted)))),
+        Some(flag) => Err(InputError::Flag {
+            message: format!(
+                "{flag}: connector `{}` takes a {}, not that",
+                connector.id,
+                wanted.label.to_lowercase()
+            ),
+            hint: Some(format!("pass it with {}", flag_for(wanted))),
+        }),
         None => Ok(()),
     }
 }
 
-fn read_secret(field: &Field, args: &CredentialArgs, interactive: bool) -> anyhow::Result<String> {
-    let (from_stdin, env) = match field.id.as_str() {
-        "client_secret" => (args.client_secret_stdin, ENV_CLIENT_SECRET),
-        _ => (args.api_key_stdin, ENV_API_KEY),
+fn read_secret(
+    field: &Field,
+    args: &CredentialArgs,
+    interactive: bool,
+) -> Result<String, InputError> {
+    let (from_stdin, env) = match field.role {
+        FieldRole::ApiKey => (args.api_key_stdin, ENV_API_KEY),
+        _ => (args.client_secret_stdin, ENV_CLIENT_SECRET),
     };
-    let raw = if from_stdin {
+    if from_stdin {
         let mut text = String::new();
         std::io::stdin()
-            .take(MAX_VALUE_LEN as u64 + 2)
+            .take(MAX_VALUE_LEN as u64 * 4 + 2)
             .read_to_string(&mut text)
-            .map_err(|e| {
-                CliError::usage(format!(
-                    "cannot read the {} from stdin: {e}",
-                    field.label.to_lowercase()
-                ))
+            .map_err(|e| InputError::Stdin {
+                label: field.label.to_lowercase(),
+                why: e.to_string(),
             })?;
         // One trailing line break is how `echo` and here-strings end; it is not part of the secret.
         let end = text
@@ -198,106 +429,20 @@ fn read_secret(field: &Field, args: &CredentialArgs, interactive: bool) -> anyho
         if let Some(end) = end {
             text.truncate(end);
         }
-        text
+        Ok(text)
     } else if let Ok(value) = std::env::var(env) {
-        value
+        Ok(value)
     } else if interactive {
         ui::prompt_secret(&format!("{} (input hidden)", field.label), |v| {
-            check_value(field, v)
-        })?
-    } else {
-        return Err(CliError::usage(format!(
-            "missing {}: pass {}",
-            field.label.to_lowercase(),
-            flag_for(field)
-        ))
-        .with_hint("no terminal to prompt on (or --no-input was given)")
-        .into());
-    };
-    Ok(raw)
-}
-
-/// Trims surrounding whitespace, or takes the value out of a pasted sign-in URL (and says
-/// so), then checks the value.
-fn normalize(field: &Field, value: String) -> Result<String, CliError> {
-    if check_value(field, value.trim()).is_err()
-        && let Some(from_url) = field.value_from_url(&value)
-    {
-        ui::note(&format!(
-            "took the {} `{from_url}` from the URL given",
-            field.label
-        ));
-        return Ok(from_url);
-    }
-    let trimmed = value.trim();
-    if trimmed.len() != value.len() && !trimmed.is_empty() {
-        ui::note(&format!("removed whitespace around the {}", field.label));
-    }
-    check_value(field, trimmed).map_err(|reason| {
-        CliError::usage(format!("{}: {reason}", field.label)).with_hint(match &field.help {
-            Some(help) => format!("{help}; pass it with {}", flag_for(field)),
-            None => format!("pass it with {}", flag_for(field)),
+            prepare_value(field, v).map(drop).map_err(|e| e.to_string())
         })
-    })?;
-    Ok(trimmed.to_owned())
-}
-
-/// Why a value cannot be used, in words that never repeat a secret.
-pub fn check_value(field: &Field, value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return if field.optional {
-            Ok(())
-        } else {
-            Err("is empty".into())
-        };
-    }
-    if value.chars().count() > MAX_VALUE_LEN {
-        return Err(format!("is longer than {MAX_VALUE_LEN} characters"));
-    }
-    if value.chars().any(char::is_control) {
-        return Err("contains a control character (a pasted line break or escape?)".into());
-    }
-    let Some(pattern) = &field.pattern else {
-        return Ok(());
-    };
-    if pattern.is_match(value) {
-        return Ok(());
-    }
-    if field.secret {
-        return Err(format!(
-            "does not have the expected format ({})",
-            pattern.as_str()
-        ));
-    }
-    // A client ID of the wrong shape is often the secret pasted into the wrong field.
-    // Short values are not secrets, and masking them would hide the typo.
-    let shown = if field.id == "client_id" {
-        mask(value, 12)
+        .map_err(|e| InputError::Prompt(e.to_string()))
     } else {
-        value.to_owned()
-    };
-    let mut reason = format!("`{shown}` does not match {}", pattern.as_str());
-    if let Some(host) = value.split_once("://").map(|(_, rest)| rest)
-        && let Some(label) = host
-            .split(['.', '/'])
-            .next()
-            .filter(|l| pattern.is_match(l) && *l != "www")
-    {
-        reason.push_str(&format!(" (give only the subdomain: `{label}`)"));
+        Err(InputError::Missing {
+            label: field.label.to_lowercase(),
+            flag: flag_for(field),
+        })
     }
-    Err(reason)
-}
-
-/// "papi-dc…041a": enough to tell values apart in a message or ticket, not to use them.
-/// Values up to `keep_up_to` characters are shown whole.
-pub fn mask(value: &str, keep_up_to: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() <= keep_up_to.max(8) {
-        return value.to_owned();
-    }
-    let head: String = chars.iter().take(6).collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
 }
 
 #[cfg(test)]
@@ -316,29 +461,32 @@ mod tests {
     }
 
     #[test]
-    fn values_are_checked_with_reasons_that_name_no_secret() {
+    fn values_are_normalised_once_with_notes() {
         let catalog = Catalog::load(None).unwrap();
         let traffit = catalog.get("traffit").unwrap();
         let sub = traffit.field("subdomain").unwrap();
-        assert!(check_value(sub, "mycompany").is_ok());
-        let err = check_value(sub, "https://mycompany.traffit.com").unwrap_err();
-        assert!(
-            err.contains("give only the subdomain: `mycompany`"),
-            "{err}"
+        assert_eq!(
+            prepare_value(sub, "mycompany").unwrap(),
+            ("mycompany".into(), None)
         );
-        assert!(check_value(sub, "").unwrap_err().contains("empty"));
-        assert!(
-            check_value(sub, &"a".repeat(5000))
-                .unwrap_err()
-                .contains("longer")
-        );
-        assert!(
-            check_value(sub, "a\u{1b}b")
-                .unwrap_err()
-                .contains("control")
-        );
+        let (v, note) = prepare_value(sub, "https://acme.traffit.com/settings").unwrap();
+        assert_eq!(v, "acme");
+        assert!(note.unwrap().0.contains("from the URL"));
+        let (v, note) = prepare_value(sub, " acme\u{a0}").unwrap();
+        assert_eq!(v, "acme");
+        assert!(note.is_some());
         let personio = catalog.get("personio").unwrap();
         let secret = personio.secret_field();
-        assert!(check_value(secret, "x\ny").unwrap_err().contains("control"));
+        let err = prepare_value(secret, "ab\u{200b}cdefgh").unwrap_err();
+        assert_eq!(err.fault(), InputFault::Invisible);
+        assert!(err.to_string().contains("U+200B at character 3"), "{err}");
+        assert!(prepare_value(secret, "abc\u{ad}def").is_err());
+        assert!(prepare_value(sub, &"a".repeat(5000)).is_err());
+        let err = check_value(sub, "https://mycompany.example.com").unwrap_err();
+        assert!(
+            err.0.contains("give only the subdomain: `mycompany`"),
+            "{}",
+            err.0
+        );
     }
 }

@@ -1,25 +1,29 @@
 //! credlink: link third-party SaaS accounts from a terminal.
 //!
-//! Data flow: `cli` parses, `context` resolves catalog, index, keychain and HTTP client once,
-//! then one module in `commands` runs. `check` makes the live requests through `http`;
-//! `store` keeps secrets in the OS keychain and the rest in the index file.
+//! `cli` parses; `context` resolves catalog, store and HTTP client once; one module in
+//! `commands` runs and prints. Commands check accounts through `provider` (which never
+//! prints) and keep them through `store` (the only module that knows the entry layout).
+//! `outcome` is the one model of what can go wrong, and `error` turns lower-layer errors into
+//! what the user sees. See ARCHITECTURE.md.
 
-pub mod check;
-pub mod cli;
-pub mod commands;
-pub mod connectors;
-pub mod context;
-pub mod error;
-pub mod explain;
-pub mod fault;
+mod cli;
+mod commands;
+mod connectors;
+mod context;
+mod diagnose;
+mod error;
+mod fault;
+mod files;
+mod input;
+mod outcome;
+mod provider;
+mod secret;
+mod store;
+mod template;
 #[cfg(test)]
-mod fuzz;
-pub mod http;
-pub mod input;
-pub mod secret;
-pub mod store;
-pub mod template;
-pub mod ui;
+mod testing;
+mod text;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -29,41 +33,41 @@ use serde_json::json;
 use crate::cli::{Cli, Command};
 use crate::commands as cmd;
 use crate::context::Context;
-use crate::error::{exit_code, find_cli_error};
-use crate::store::Index;
+use crate::error::{CliError, CliResult};
+use crate::outcome::Class;
 
-/// Parse, run, render the error once, and exit with its code.
+/// Parses the command line, runs the command, reports an error once, and exits with the code
+/// of the result's class.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                error::exit::USAGE
+            let class = if e.use_stderr() {
+                Class::Usage
             } else {
-                error::exit::OK
-            });
+                Class::Ok
+            };
+            return ExitCode::from(class.exit_code());
         }
     };
     let json = cli.json;
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            report(&err, json);
-            ExitCode::from(exit_code(&err))
-        }
-    }
+    let class = run(cli).unwrap_or_else(|err| {
+        report(&err, json);
+        err.class
+    });
+    ExitCode::from(class.exit_code())
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
-    if let Command::Completions(args) = &cli.command {
-        cmd::completions::run(args);
-        return Ok(0);
-    }
-    // `list` reads only the index: no catalog, HTTP client or keychain to set up.
-    if let Command::List = &cli.command {
-        cmd::list::run(&Index::new(context::config_dir(&cli)?), cli.json)?;
-        return Ok(0);
+fn run(cli: Cli) -> CliResult<Class> {
+    match &cli.command {
+        Command::Completions(args) => {
+            cmd::completions::run(args);
+            return Ok(Class::Ok);
+        }
+        // `list` reads only the index: no catalog or HTTP client to set up.
+        Command::List => return cmd::list::run(&context::store(&cli)?, cli.json),
+        _ => {}
     }
     let ctx = Context::new(&cli)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -71,13 +75,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         .build()?;
     let result = runtime.block_on(async {
         match &cli.command {
-            Command::Connectors(args) => cmd::connectors::run(&ctx, args.id.as_deref()).map(|()| 0),
+            Command::Connectors(args) => cmd::connectors::run(&ctx, args.id.as_deref()),
             Command::Link(args) => cmd::link::run(&ctx, args).await,
-            Command::List => unreachable!("handled before the context is built"),
             Command::Test(args) => cmd::test::run(&ctx, args).await,
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,
             Command::Token(args) => cmd::token::run(&ctx, args).await,
-            Command::Completions(_) => unreachable!("handled before the context is built"),
+            Command::List | Command::Completions(_) => unreachable!("handled above"),
         }
     });
     // A keychain call that timed out may still be blocked in its thread; do not wait for it.
@@ -85,19 +88,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     result
 }
 
-fn report(err: &anyhow::Error, json: bool) {
-    let cli_error = find_cli_error(err);
-    eprintln!("credlink: error: {err}");
-    for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
-    }
-    let hint = cli_error.and_then(|e| e.hint.as_deref());
-    if let Some(hint) = hint {
-        eprintln!("  hint: {hint}");
+fn report(err: &CliError, json: bool) {
+    ui::err(&format!("credlink: error: {}", err.message));
+    if let Some(hint) = &err.hint {
+        ui::err(&format!("  hint: {hint}"));
     }
     if json {
-        let kind = cli_error.map_or("unexpected", |e| e.kind.as_str());
-        let value = json!({"error": {"code": exit_code(err), "kind": kind, "message": err.to_string(), "hint": hint}});
-        println!("{value}");
+        ui::out(
+            &json!({"error": {
+                "code": err.class.exit_code(),
+                "kind": err.class.as_str(),
+                "message": err.message,
+                "hint": err.hint,
+            }})
+            .to_string(),
+        );
     }
 }

@@ -1,25 +1,28 @@
-//! A credential value that cannot be printed by accident.
+//! A credential value that cannot be printed by accident, and the redactor that removes every
+//! spelling of one from text that came from elsewhere.
 
 use std::fmt;
 
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::ui;
+use crate::text;
 
 /// A client secret, API key or access token. `Debug` and `Display` print `(redacted)`, and the
 /// buffer is zeroized when dropped (secrecy). Call [`Secret::expose`] only where the value is
-/// sent to the provider or the keychain.
+/// sent to the provider or the store.
 #[derive(Clone)]
-pub struct Secret(SecretString);
+pub(crate) struct Secret(SecretString);
 
-pub const REDACTED: &str = "(redacted)";
+pub(crate) const REDACTED: &str = "(redacted)";
 
 impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
+    pub(crate) fn new(value: impl Into<String>) -> Self {
         Self(SecretString::from(value.into()))
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         self.0.expose_secret()
     }
 }
@@ -36,36 +39,58 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Replaces every occurrence of the known secrets in text that came from elsewhere (a server
-/// echoing what it was sent, an error message) before that text is printed or stored.
+/// Very short values would redact ordinary words; real secrets are longer.
+const MIN_SECRET_LEN: usize = 4;
+
+/// Replaces every spelling of the known secrets in text that came from elsewhere (a server
+/// echoing what it was sent, an error message, a URL) before that text is printed or stored.
 #[derive(Default, Clone)]
-pub struct Redactor {
-    secrets: Vec<Secret>,
+pub(crate) struct Redactor {
+    /// Every spelling of every secret, longest first.
+    spellings: Vec<Secret>,
 }
 
 impl Redactor {
-    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        let secrets = secrets
-            .into_iter()
-            // Very short values would redact ordinary words; real secrets are longer.
-            .filter(|s| s.expose().len() >= 4)
-            .collect();
-        Self { secrets }
+    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
+        let mut r = Self::default();
+        for s in secrets {
+            r.add(s);
+        }
+        r
     }
 
-    pub fn add(&mut self, secret: &Secret) {
-        if secret.expose().len() >= 4 {
-            self.secrets.push(secret.clone());
+    pub(crate) fn add(&mut self, secret: &Secret) {
+        if secret.expose().chars().count() >= MIN_SECRET_LEN {
+            self.extend(spellings(secret.expose()));
         }
     }
 
-    /// `text` with every secret replaced, in each spelling a server may echo it in: as is,
-    /// form-encoded (`+` or `%20` for a space), and JSON-escaped (also with `/` as `\/`, as
-    /// PHP writes it).
-    pub fn clean(&self, text: &str) -> String {
+    /// The spellings of `id:secret` as HTTP Basic authentication sends it, raw and RFC 6749
+    /// 2.3.1 form-encoded.
+    pub(crate) fn add_basic_pair(&mut self, client_id: &str, secret: &Secret) {
+        if secret.expose().chars().count() < MIN_SECRET_LEN {
+            return;
+        }
+        let form = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pairs = [
+            format!("{client_id}:{}", secret.expose()),
+            format!("{}:{}", form(client_id), form(secret.expose())),
+        ];
+        self.extend(pairs.iter().flat_map(|p| base64_spellings(p.as_bytes())));
+    }
+
+    fn extend(&mut self, more: impl IntoIterator<Item = String>) {
+        self.spellings.extend(more.into_iter().map(Secret::new));
+        self.spellings
+            .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
+        self.spellings.dedup_by(|a, b| a.expose() == b.expose());
+    }
+
+    /// `text` with every spelling of every secret replaced by `(redacted)`.
+    pub(crate) fn clean(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for secret in &self.secrets {
-            for spelling in spellings(secret.expose()) {
+        for spelling in &self.spellings {
+            if out.contains(spelling.expose()) {
                 out = out.replace(spelling.expose(), REDACTED);
             }
         }
@@ -73,32 +98,122 @@ impl Redactor {
     }
 
     /// `text` made fit for a terminal: secrets removed, control and invisible characters
-    /// stripped (see [`ui::clean`]), then cut to `max` characters. Secrets are removed again
+    /// stripped (see [`text::clean`]), then cut to `max` characters. Secrets are removed again
     /// after stripping, because a server may split one with a character that stripping removes,
     /// and before cutting, so that no prefix of a secret survives the cut.
-    pub fn display(&self, text: &str, max: usize) -> String {
-        let stripped = ui::clean(&self.clean(text));
-        ui::truncate(&self.clean(&stripped), max)
+    pub(crate) fn display(&self, text: &str, max: usize) -> String {
+        let stripped = text::clean(&self.clean(text));
+        text::truncate(&self.clean(&stripped), max)
     }
 }
 
-/// The spellings of `secret` that [`Redactor::clean`] removes, longest first so that a longer
-/// one is not broken up by a shorter one it contains. Each is a [`Secret`] itself, zeroized
-/// when dropped.
-fn spellings(secret: &str) -> Vec<Secret> {
+/// The spellings of `secret` a server might plausibly echo: as is; percent-encoded (form style,
+/// `%20` for a space, every byte encoded, either case of hex); JSON-escaped (as serde writes it,
+/// with `\/`, with every non-ASCII or every character as `\uXXXX`); base64 (standard and
+/// URL-safe, padded or not, at any alignment inside a longer base64 text); hex; HTML entities.
+fn spellings(secret: &str) -> Vec<String> {
     let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let every_byte: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
     let json = serde_json::to_string(secret).unwrap_or_default();
     let json = json[1..json.len() - 1].to_owned();
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
     let mut all = vec![
         secret.to_owned(),
         form.replace('+', "%20"),
+        lower_percent_hex(&form),
+        lower_percent_hex(&form.replace('+', "%20")),
+        every_byte.to_lowercase(),
+        every_byte,
+        form.clone(),
         json.replace('/', "\\/"),
-        form,
         json,
+        json_unicode_escaped(secret, false, false),
+        json_unicode_escaped(secret, false, true),
+        json_unicode_escaped(secret, true, false),
+        json_unicode_escaped(secret, true, true),
+        hex.to_uppercase(),
+        hex,
+        html_escaped(secret),
+        secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
+        secret
+            .chars()
+            .map(|c| format!("&#x{:x};", c as u32))
+            .collect(),
+        secret
+            .chars()
+            .map(|c| format!("&#x{:X};", c as u32))
+            .collect(),
     ];
-    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    all.dedup();
-    all.into_iter().map(Secret::new).collect()
+    all.extend(base64_spellings(secret.as_bytes()));
+    all.extend(base64_spellings(form.as_bytes()));
+    all
+}
+
+/// `%2f` instead of `%2F`: some servers lower-case their escapes.
+fn lower_percent_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut chars = encoded.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
+        }
+    }
+    out
+}
+
+/// JSON `\uXXXX` escapes for every character (`all`) or only for non-ASCII ones, in lower or
+/// upper case hex; characters outside the BMP as surrogate pairs.
+fn json_unicode_escaped(secret: &str, all: bool, upper: bool) -> String {
+    let mut out = String::new();
+    for c in secret.chars() {
+        if !all && c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            if upper {
+                out.push_str(&format!("\\u{unit:04X}"));
+            } else {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn html_escaped(secret: &str) -> String {
+    secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Base64 of `bytes` in both alphabets, padded and not, and the aligned cores that stand in any
+/// base64 text containing `bytes` at any offset (the 0-2 bytes at either end that share a
+/// base64 group with their neighbours are left out of a core).
+fn base64_spellings(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for engine in [&STANDARD, &URL_SAFE] {
+        out.push(engine.encode(bytes));
+    }
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        out.push(engine.encode(bytes));
+        for skip in 0..3 {
+            let Some(rest) = bytes.get(skip..) else {
+                continue;
+            };
+            let whole = rest.len() / 3 * 3;
+            // A core shorter than 6 bytes could match ordinary base64 by chance.
+            if whole >= 6 {
+                out.push(engine.encode(&rest[..whole]));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -115,31 +230,64 @@ mod tests {
     }
 
     #[test]
-    fn redactor_removes_plain_and_form_encoded_echoes() {
-        let r = Redactor::new([Secret::new("a+b/c d")]);
+    fn plain_form_json_and_percent_spellings_are_redacted() {
+        let r = Redactor::new([&Secret::new("a+b/c d")]);
         assert_eq!(
             r.clean("got a+b/c d and a%2Bb%2Fc+d"),
             "got (redacted) and (redacted)"
         );
-        assert_eq!(Redactor::new([Secret::new("ab")]).clean("ab"), "ab");
+        assert_eq!(Redactor::new([&Secret::new("ab")]).clean("ab"), "ab");
+        let r = Redactor::new([&Secret::new("a b/c\"d")]);
+        assert_eq!(
+            r.clean(r#"{"e":"a b/c\"d","f":"a b\/c\"d","g":"a%20b%2Fc%22d","h":"a%20b%2fc%22d"}"#),
+            r#"{"e":"(redacted)","f":"(redacted)","g":"(redacted)","h":"(redacted)"}"#
+        );
     }
 
     #[test]
-    fn json_and_percent_spellings_are_redacted() {
-        let r = Redactor::new([Secret::new("a b/c\"d")]);
-        assert_eq!(
-            r.clean(r#"{"e":"a b/c\"d","f":"a b\/c\"d","g":"a%20b%2Fc%22d"}"#),
-            r#"{"e":"(redacted)","f":"(redacted)","g":"(redacted)"}"#
-        );
+    fn encoded_spellings_are_redacted() {
+        let secret = "S3cr3t+/=välue";
+        let r = Redactor::new([&Secret::new(secret)]);
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        for spelling in [
+            STANDARD.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+            hex.clone(),
+            hex.to_uppercase(),
+            secret.bytes().map(|b| format!("%{b:02x}")).collect(),
+            secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
+            json_unicode_escaped(secret, true, false),
+            json_unicode_escaped(secret, false, true),
+            // Base64 of the secret behind a prefix of each length: a core remains.
+            STANDARD.encode(format!("x{secret}")),
+            STANDARD.encode(format!("xy{secret}")),
+        ] {
+            let shown = r.clean(&format!("echo: {spelling}."));
+            assert!(shown.contains(REDACTED), "{spelling} -> {shown}");
+            assert!(!shown.contains(&spelling), "{spelling} -> {shown}");
+        }
+    }
+
+    #[test]
+    fn basic_authorization_of_id_and_secret_is_redacted() {
+        let secret = Secret::new("s3cr3t/value");
+        let mut r = Redactor::new([&secret]);
+        r.add_basic_pair("client-1", &secret);
+        let header = format!("Basic {}", STANDARD.encode("client-1:s3cr3t%2Fvalue"));
+        assert!(!r.clean(&header).contains(&header[6..]));
+        let raw = STANDARD.encode("client-1:s3cr3t/value");
+        assert!(!r.clean(&raw).contains(&raw));
     }
 
     #[test]
     fn display_catches_a_secret_split_by_an_invisible_character() {
-        let r = Redactor::new([Secret::new("S3cr3t+/=value")]);
-        assert_eq!(
-            r.display("got S3cr3t\u{200b}+/=value\u{1b}", 100),
-            "got (redacted)"
-        );
+        let r = Redactor::new([&Secret::new("S3cr3t+/=value")]);
+        for splitter in ['\u{200b}', '\u{ad}', '\u{34f}', '\u{e0041}'] {
+            assert_eq!(
+                r.display(&format!("got S3cr3t{splitter}+/=value\u{1b}"), 100),
+                "got (redacted)"
+            );
+        }
         // Cut after redaction: no prefix of the secret is left at the cut.
         assert_eq!(r.display("xxxS3cr3t+/=value", 6), "xxx(re…");
     }

@@ -4,13 +4,32 @@ use std::collections::BTreeMap;
 
 use url::Url;
 
-use crate::error::CliError;
+/// A template that cannot be used, found when the catalog loads or a value is put in.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum TemplateError {
+    #[error("`{raw}` {why}")]
+    Malformed { raw: String, why: String },
+    #[error(
+        "{label} `{value}` cannot be used in the provider URL: only letters, digits, `-`, `.`, `_` and `~` are allowed{where_}"
+    )]
+    UnsafeValue {
+        label: String,
+        value: String,
+        where_: &'static str,
+    },
+    #[error("`{url}` is not a valid URL: {why}")]
+    NotAUrl { url: String, why: String },
+    #[error("`{0}` must use https (plain http is allowed only to 127.0.0.1, ::1 or localhost)")]
+    NotHttps(String),
+}
 
 /// A string with `{field_id}` placeholders, parsed once when the catalog loads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
+pub(crate) struct Template {
     raw: String,
     parts: Vec<Part>,
+    /// Placeholders that stand in a URL's host name: each fills one whole DNS label.
+    host_fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,13 +49,28 @@ fn is_url_safe(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
+/// One DNS label: letters, digits and inner `-`.
+fn is_dns_label(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 63
+        && !value.starts_with('-')
+        && !value.ends_with('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 impl Template {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, TemplateError> {
+        let malformed = |why: String| TemplateError::Malformed {
+            raw: raw.to_owned(),
+            why,
+        };
         let mut parts = Vec::new();
         let mut rest = raw;
         while let Some(start) = rest.find('{') {
             if rest[..start].contains('}') {
-                return Err(format!("`{raw}` has a `}}` without an opening `{{`"));
+                return Err(malformed("has a `}` without an opening `{`".into()));
             }
             if start > 0 {
                 parts.push(Part::Literal(rest[..start].to_owned()));
@@ -44,20 +78,22 @@ impl Template {
             let after = &rest[start + 1..];
             let end = after
                 .find('}')
-                .ok_or_else(|| format!("`{raw}` has a `{{` without a closing `}}`"))?;
+                .ok_or_else(|| malformed("has a `{` without a closing `}`".into()))?;
             let name = &after[..end];
             if name.is_empty()
                 || !name
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             {
-                return Err(format!("`{raw}` has an invalid placeholder `{{{name}}}`"));
+                return Err(malformed(format!(
+                    "has an invalid placeholder `{{{name}}}`"
+                )));
             }
             parts.push(Part::Field(name.to_owned()));
             rest = &after[end + 1..];
         }
         if rest.contains('}') {
-            return Err(format!("`{raw}` has a `}}` without an opening `{{`"));
+            return Err(malformed("has a `}` without an opening `{`".into()));
         }
         if !rest.is_empty() {
             parts.push(Part::Literal(rest.to_owned()));
@@ -65,27 +101,85 @@ impl Template {
         Ok(Self {
             raw: raw.to_owned(),
             parts,
+            host_fields: Vec::new(),
         })
     }
 
-    pub fn raw(&self) -> &str {
+    /// A URL template: the scheme and every separator are fixed text, there is no user info,
+    /// and the host is fixed text or placeholders that each fill one whole DNS label, so no
+    /// value can move the request to another host.
+    pub(crate) fn parse_url(raw: &str) -> Result<Self, TemplateError> {
+        let mut t = Self::parse(raw)?;
+        let malformed = |why: &str| TemplateError::Malformed {
+            raw: raw.to_owned(),
+            why: why.to_owned(),
+        };
+        let Some((scheme, rest)) = raw.split_once("://") else {
+            return Err(malformed("is not an absolute URL (scheme://host/...)"));
+        };
+        if scheme.contains('{') {
+            return Err(malformed("has a placeholder in its scheme"));
+        }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err(malformed(
+                "has user info (`user:password@`) in its host; credentials go in fields",
+            ));
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (h, Some(p)),
+            _ => (authority, None),
+        };
+        if port.is_some_and(|p| p.contains('{')) {
+            return Err(malformed("has a placeholder in its port"));
+        }
+        for label in host.split('.') {
+            if !label.contains('{') {
+                continue;
+            }
+            let whole = label
+                .strip_prefix('{')
+                .and_then(|l| l.strip_suffix('}'))
+                .filter(|name| !name.contains(['{', '}']));
+            match whole {
+                Some(name) => t.host_fields.push(name.to_owned()),
+                None => {
+                    return Err(malformed(
+                        "has a placeholder that is not a whole label of the host name",
+                    ));
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    pub(crate) fn raw(&self) -> &str {
         &self.raw
     }
 
-    pub fn fields(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
             Part::Field(f) => Some(f.as_str()),
             Part::Literal(_) => None,
         })
     }
 
-    pub fn is_literal(&self) -> bool {
+    /// The fixed text of the template, without its placeholders.
+    pub(crate) fn literal_text(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Literal(s) => Some(s.as_str()),
+            Part::Field(_) => None,
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_literal(&self) -> bool {
         self.fields().next().is_none()
     }
 
     /// Substitutes values verbatim. `None` when a placeholder's field has no value (an optional
     /// field left empty): the caller leaves the whole parameter or header out.
-    pub fn render(&self, values: &BTreeMap<&str, &str>) -> Option<String> {
+    pub(crate) fn render(&self, values: &BTreeMap<&str, &str>) -> Option<String> {
         let mut out = String::with_capacity(self.raw.len());
         for part in &self.parts {
             match part {
@@ -101,30 +195,37 @@ impl Template {
 
     /// Substitutes values into a URL, refusing values that could change the host or path
     /// structure, and any URL that is not https (plain http only to a loopback host).
-    pub fn render_url(
+    pub(crate) fn render_url(
         &self,
         values: &BTreeMap<&str, &str>,
         labels: &dyn Fn(&str) -> String,
-    ) -> Result<Url, CliError> {
+    ) -> Result<Url, TemplateError> {
         for field in self.fields() {
             let value = values.get(field).copied().unwrap_or("");
-            if !is_url_safe(value) {
-                return Err(CliError::usage(format!(
-                    "{} `{}` cannot be used in the provider URL: only letters, digits, `-`, `.`, `_` and `~` are allowed",
-                    labels(field),
-                    value
-                )));
+            let in_host = self.host_fields.iter().any(|h| h == field);
+            if !is_url_safe(value) || (in_host && !is_dns_label(value)) {
+                return Err(TemplateError::UnsafeValue {
+                    label: labels(field),
+                    value: value.to_owned(),
+                    where_: if in_host {
+                        " (in the host name: one label, no `.`)"
+                    } else {
+                        ""
+                    },
+                });
             }
         }
         let rendered = self.render(values).unwrap_or_default();
-        let url = Url::parse(&rendered)
-            .map_err(|e| CliError::usage(format!("`{rendered}` is not a valid URL: {e}")))?;
-        check_url_scheme(&url).map_err(CliError::usage)?;
+        let url = Url::parse(&rendered).map_err(|e| TemplateError::NotAUrl {
+            url: rendered.clone(),
+            why: e.to_string(),
+        })?;
+        check_url_scheme(&url)?;
         Ok(url)
     }
 }
 
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -134,13 +235,11 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// https only; plain http is allowed to loopback hosts, which tests and local proxies need.
-pub fn check_url_scheme(url: &Url) -> Result<(), String> {
+pub(crate) fn check_url_scheme(url: &Url) -> Result<(), TemplateError> {
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        _ => Err(format!(
-            "`{url}` must use https (plain http is allowed only to 127.0.0.1, ::1 or localhost)"
-        )),
+        _ => Err(TemplateError::NotHttps(url.to_string())),
     }
 }
 
@@ -182,8 +281,9 @@ mod tests {
 
     #[test]
     fn no_value_can_move_the_request_to_another_host() {
-        let t = Template::parse("https://{subdomain}.traffit.com/oauth2/token").unwrap();
+        let t = Template::parse_url("https://{subdomain}.traffit.com/oauth2/token").unwrap();
         for evil in [
+            "evil.com",
             "evil.com/",
             "evil.com#",
             "evil.com?",
@@ -196,10 +296,7 @@ mod tests {
             let err = t
                 .render_url(&values(&[("subdomain", evil)]), &label)
                 .unwrap_err();
-            assert!(
-                err.message.contains("cannot be used in the provider URL"),
-                "{evil}"
-            );
+            assert!(matches!(err, TemplateError::UnsafeValue { .. }), "{evil}");
         }
     }
 
@@ -231,5 +328,28 @@ mod tests {
             t.render(&values(&[("user_id", "42")])).as_deref(),
             Some("42")
         );
+    }
+
+    #[test]
+    fn url_templates_keep_the_host_fixed() {
+        for ok in [
+            "https://{subdomain}.traffit.com/oauth2/token",
+            "https://api.example.com/{tenant}/token",
+            "http://127.0.0.1:9400/{a}/{b}",
+            "https://{region}.{tenant}.example.com/x",
+        ] {
+            assert!(Template::parse_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://api.example.com{sfx}/token",
+            "https://{sub}x.example.com/t",
+            "https://user:pw@example.com/t",
+            "http://{u}@127.0.0.1/t",
+            "https://example.com:{port}/t",
+            "{scheme}://example.com/t",
+            "example.com/t",
+        ] {
+            assert!(Template::parse_url(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,63 +1,60 @@
-//! Everything that touches the terminal: prompts, spinner, notes, the `-v` trace, and
-//! cleaning text that came from a server before it is printed.
+//! Everything that touches the terminal: output that survives a closed pipe, prompts,
+//! spinner, progress bar, notes and the `-v` trace.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dialoguer::console::Term;
 use dialoguer::{Confirm, Input, Password};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Removes control characters (escape sequences, bidi overrides) from text a provider sent,
-/// so a hostile server cannot write to the terminal; line breaks and tabs become spaces.
-pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            // Bidi controls and invisible format characters (Unicode category Cf that
-            // reorder or hide text).
-            '\u{061c}'
-            | '\u{180e}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}'
-            | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}' => {}
-            c => out.push(c),
-        }
+/// Set once stdout is a closed pipe: nothing more is written there.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `text` and a line break to stdout. A closed pipe (`credlink list | head -1`) ends
+/// the output quietly, as in other good CLIs; the command still exits with its own code.
+pub(crate) fn out(text: &str) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
     }
-    out.trim().to_owned()
-}
-
-/// [`clean`], cut to at most `max` characters.
-pub fn clean_truncated(text: &str, max: usize) -> String {
-    truncate(&clean(text), max)
-}
-
-/// `text` cut to at most `max` characters, with `…` where it was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    if written.is_err() {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
     }
 }
 
-pub fn trace(line: &str) {
-    eprintln!("* {line}");
+/// A JSON value, pretty-printed, on stdout.
+pub(crate) fn out_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => out(&text),
+        Err(e) => err(&format!("credlink: error: cannot write JSON: {e}")),
+    }
 }
 
-pub fn note(message: &str) {
-    eprintln!("note: {message}");
+/// A line on stderr; a closed stderr is ignored.
+pub(crate) fn err(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+pub(crate) fn trace(line: &str) {
+    err(&format!("* {line}"));
+}
+
+pub(crate) fn note(message: &str) {
+    err(&format!("note: {message}"));
 }
 
 /// Prompts are shown only when both stdin and stderr are terminals and `--no-input` is off.
-pub fn can_prompt(no_input: bool) -> bool {
+pub(crate) fn can_prompt(no_input: bool) -> bool {
     !no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-pub fn prompt_text(
+pub(crate) fn prompt_text(
     label: &str,
     default: Option<&str>,
     optional: bool,
@@ -75,7 +72,7 @@ pub fn prompt_text(
     Ok(value)
 }
 
-pub fn prompt_secret(
+pub(crate) fn prompt_secret(
     label: &str,
     validate: impl Fn(&str) -> Result<(), String>,
 ) -> anyhow::Result<String> {
@@ -85,7 +82,7 @@ pub fn prompt_secret(
         .interact_on(&Term::stderr())?)
 }
 
-pub fn confirm(question: &str) -> anyhow::Result<bool> {
+pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(Confirm::new()
         .with_prompt(question)
         .default(false)
@@ -93,10 +90,10 @@ pub fn confirm(question: &str) -> anyhow::Result<bool> {
 }
 
 /// A spinner on stderr while a request runs; invisible when stderr is not a terminal.
-pub struct Spinner(Option<ProgressBar>);
+pub(crate) struct Spinner(Option<ProgressBar>);
 
 impl Spinner {
-    pub fn start(message: String, enabled: bool) -> Self {
+    pub(crate) fn start(message: String, enabled: bool) -> Self {
         if !enabled || !std::io::stderr().is_terminal() {
             return Self(None);
         }
@@ -106,7 +103,7 @@ impl Spinner {
         Self(Some(bar))
     }
 
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         if let Some(bar) = self.0 {
             bar.finish_and_clear();
         }
@@ -115,10 +112,10 @@ impl Spinner {
 
 /// A progress bar on stderr for checks over many accounts; only when both stdout and stderr
 /// are terminals, so piped or `--json` output stays clean.
-pub struct Progress(Option<ProgressBar>);
+pub(crate) struct Progress(Option<ProgressBar>);
 
 impl Progress {
-    pub fn start(total: usize, enabled: bool) -> Self {
+    pub(crate) fn start(total: usize, enabled: bool) -> Self {
         let visible = enabled
             && total > 1
             && std::io::stdout().is_terminal()
@@ -134,31 +131,15 @@ impl Progress {
         Self(Some(bar))
     }
 
-    pub fn advance(&self) {
+    pub(crate) fn advance(&self) {
         if let Some(bar) = &self.0 {
             bar.inc(1);
         }
     }
 
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(bar) = self.0 {
             bar.finish_and_clear();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clean_strips_escape_sequences_and_controls() {
-        assert_eq!(
-            clean("bad\u{1b}[31mred\u{1b}[0m\r\nnext\u{7}"),
-            "bad[31mred[0m  next"
-        );
-        assert_eq!(clean("a\u{202e}b"), "ab");
-        assert_eq!(clean_truncated("abcdef", 3), "abc…");
-        assert_eq!(clean_truncated("äöü", 3), "äöü");
     }
 }

@@ -3,27 +3,27 @@
 use comfy_table::{ContentArrangement, Table};
 use serde_json::json;
 
+use std::fmt::Write;
+
 use crate::connectors::{Check, ClientAuth, Connector};
 use crate::context::Context;
+use crate::error::CliResult;
 use crate::input::flag_for;
+use crate::outcome::Class;
+use crate::ui;
 
-pub fn run(ctx: &Context, id: Option<&str>) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Context, id: Option<&str>) -> CliResult<Class> {
     match id {
         Some(id) => show(ctx, ctx.catalog.get(id)?),
-        None => {
-            list(ctx);
-            Ok(())
-        }
+        None => list(ctx),
     }
+    Ok(Class::Ok)
 }
 
 fn list(ctx: &Context) {
     if ctx.json {
         let all: Vec<_> = ctx.catalog.connectors.values().map(to_json).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&all).expect("serializable")
-        );
+        ui::out_json(&all);
         return;
     }
     let mut table = Table::new();
@@ -38,8 +38,9 @@ fn list(ctx: &Context) {
             &fields.join(", "),
         ]);
     }
-    println!("{table}");
-    println!("Show one with `credlink connectors ID`; link with `credlink link ID`.");
+    ui::out(&format!(
+        "{table}\nShow one with `credlink connectors ID`; link with `credlink link ID`."
+    ));
 }
 
 fn endpoint(c: &Connector) -> (String, String) {
@@ -78,20 +79,22 @@ fn to_json(c: &Connector) -> serde_json::Value {
     })
 }
 
-fn show(ctx: &Context, c: &Connector) -> anyhow::Result<()> {
+fn show(ctx: &Context, c: &Connector) {
     if ctx.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(c))?);
-        return Ok(());
+        ui::out_json(&to_json(c));
+        return;
     }
+    let mut s = String::new();
     let (url, how) = endpoint(c);
-    println!("{} ({})", c.name, c.id);
-    println!("  auth:  {} ({how})", c.auth().as_str());
-    println!("  url:   {url}");
+    let _ = writeln!(s, "{} ({})", c.name, c.id);
+    let _ = writeln!(s, "  auth:  {} ({how})", c.auth().as_str());
+    let _ = writeln!(s, "  url:   {url}");
     if let Some(docs) = &c.docs {
-        println!("  docs:  {docs}");
+        let _ = writeln!(s, "  docs:  {docs}");
     }
-    println!();
-    println!(
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
         "Fields, in the order `credlink link {}` asks for them:",
         c.id
     );
@@ -111,23 +114,23 @@ fn show(ctx: &Context, c: &Connector) -> anyhow::Result<()> {
         } else {
             format!(" ({})", notes.join(", "))
         };
-        println!("  {}{notes}: {}", f.label, flag_for(f));
+        let _ = writeln!(s, "  {}{notes}: {}", f.label, flag_for(f));
         if let Some(help) = &f.help {
-            println!("      {help}");
+            let _ = writeln!(s, "      {help}");
         }
         if let Some(example) = &f.example {
-            println!("      e.g. {example}");
+            let _ = writeln!(s, "      e.g. {example}");
         }
         if let Some(url) = f.sign_in_url() {
-            println!("      or paste your sign-in address, {url}");
+            let _ = writeln!(s, "      or paste your sign-in address, {url}");
         }
     }
     if !c.steps.is_empty() {
-        println!();
-        println!("How to get the credentials:");
+        let _ = writeln!(s);
+        let _ = writeln!(s, "How to get the credentials:");
         for (i, step) in c.steps.iter().enumerate() {
-            println!("  {}. {step}", i + 1);
+            let _ = writeln!(s, "  {}. {step}", i + 1);
         }
     }
-    Ok(())
+    ui::out(s.trim_end());
 }

@@ -1,13 +1,19 @@
 //! `credlink list`: linked accounts from the index only; never reads a secret, so it never
-//! triggers a keychain prompt. Fast at thousands of accounts: one parse, output serialized
-//! straight from the records, in one write.
+//! triggers a keychain prompt. Every value is cleaned and cut before it is shown: the index may
+//! have been edited by hand.
 
 use comfy_table::{ContentArrangement, Table};
-use std::io::Write;
-
 use serde::Serialize;
 
-use crate::store::{Account, Index};
+use crate::connectors::FieldRole;
+use crate::error::CliResult;
+use crate::outcome::Class;
+use crate::store::{Account, Store};
+use crate::text;
+use crate::ui;
+
+/// Longest value shown in a table cell.
+const CELL_CHARS: usize = 64;
 
 /// One account in `list --json`: these keys are stable.
 #[derive(Serialize)]
@@ -22,13 +28,19 @@ struct Row<'a> {
     last_status: Option<&'a str>,
 }
 
+fn value<'a>(a: &'a Account, role: FieldRole) -> Option<&'a str> {
+    role.id()
+        .and_then(|id| a.fields.get(id))
+        .map(String::as_str)
+}
+
 impl<'a> From<&'a Account> for Row<'a> {
     fn from(a: &'a Account) -> Self {
         Self {
             name: &a.name,
             connector: &a.connector,
-            subdomain: a.fields.get("subdomain").map(String::as_str),
-            client_id: a.fields.get("client_id").map(String::as_str),
+            subdomain: value(a, FieldRole::Subdomain),
+            client_id: value(a, FieldRole::ClientId),
             auth: &a.auth,
             linked_at: &a.linked_at,
             last_tested_at: a.last_tested_at.as_deref(),
@@ -37,18 +49,17 @@ impl<'a> From<&'a Account> for Row<'a> {
     }
 }
 
-pub fn run(index: &Index, json: bool) -> anyhow::Result<()> {
-    let data = index.read()?;
+pub(crate) fn run(store: &Store, json: bool) -> CliResult<Class> {
+    let accounts = store.records()?;
     if json {
-        let rows: Vec<Row> = data.accounts.iter().map(Row::from).collect();
-        let mut out = serde_json::to_vec_pretty(&rows)?;
-        out.push(b'\n');
-        std::io::stdout().lock().write_all(&out)?;
-        return Ok(());
+        // JSON escapes every control character; a reader's own tools decide how to show them.
+        let rows: Vec<Row> = accounts.iter().map(Row::from).collect();
+        ui::out(&serde_json::to_string_pretty(&rows)?);
+        return Ok(Class::Ok);
     }
-    if data.accounts.is_empty() {
-        println!("No linked accounts. See `credlink connectors`, then `credlink link CONNECTOR`.");
-        return Ok(());
+    if accounts.is_empty() {
+        ui::out("No linked accounts. See `credlink connectors`, then `credlink link CONNECTOR`.");
+        return Ok(Class::Ok);
     }
     let mut table = Table::new();
     table.set_content_arrangement(ContentArrangement::Dynamic);
@@ -61,23 +72,22 @@ pub fn run(index: &Index, json: bool) -> anyhow::Result<()> {
         "Last tested",
         "Last result",
     ]);
-    let dash = || "-".to_owned();
-    for a in &data.accounts {
+    let cell = |v: Option<&str>| {
+        v.map_or_else(|| "-".to_owned(), |v| text::clean_truncated(v, CELL_CHARS))
+    };
+    for a in &accounts {
         table.add_row([
-            a.name.clone(),
-            a.connector.clone(),
-            a.fields.get("subdomain").cloned().unwrap_or_else(dash),
-            a.fields.get("client_id").cloned().unwrap_or_else(dash),
-            short_time(&a.linked_at),
-            a.last_tested_at.as_deref().map_or_else(dash, short_time),
-            a.last_status.clone().unwrap_or_else(dash),
+            cell(Some(&a.name)),
+            cell(Some(&a.connector)),
+            cell(value(a, FieldRole::Subdomain)),
+            cell(value(a, FieldRole::ClientId)),
+            cell(Some(&short_time(&a.linked_at))),
+            cell(a.last_tested_at.as_deref().map(short_time).as_deref()),
+            cell(a.last_status.as_deref()),
         ]);
     }
-    // One write: `println!` would flush line by line, a system call per account.
-    let mut out = table.to_string();
-    out.push('\n');
-    std::io::stdout().lock().write_all(out.as_bytes())?;
-    Ok(())
+    ui::out(&table.to_string());
+    Ok(Class::Ok)
 }
 
 /// "2026-11-23T07:40:12Z" -> "2026-11-23 07:40 UTC"

@@ -1,78 +1,159 @@
-//! One module per subcommand, each with a `run`. Shared here: account names, timestamps, and
-//! how a check's outcome is shown.
+//! One module per subcommand, each with a `run` that returns the result's [`Class`]. Shared
+//! here: the path from a stored account to a check (used by `test`, `token` and `--explain`
+//! alike), and how an outcome is shown.
 
-pub mod completions;
-pub mod connectors;
-pub mod link;
-pub mod list;
-pub mod revoke;
-pub mod test;
-pub mod token;
+pub(crate) mod completions;
+pub(crate) mod connectors;
+pub(crate) mod link;
+pub(crate) mod list;
+pub(crate) mod revoke;
+pub(crate) mod test;
+pub(crate) mod token;
 
 use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::check::Outcome;
+use crate::connectors::{Catalog, Connector};
+use crate::context::Context;
 use crate::error::CliError;
+use crate::input::{self, Given, Note, Prepared};
+use crate::outcome::{Failure, FailureKind, InputFault, Outcome};
+use crate::store::Account;
+use crate::ui;
 
-pub fn now() -> String {
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// Account names become keychain entry names and table cells: keep them plain.
-pub fn check_name(name: &str) -> Result<(), CliError> {
-    let mut bytes = name.bytes();
-    let ok = name.len() <= 64
-        && bytes.next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "account name `{}` must be 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit",
-            crate::ui::clean_truncated(name, 80)
-        )))
+/// A stored account, read as its check needs it: the connector, then the record and secret
+/// (consistently), as given values. A failure here is the check's outcome.
+pub(crate) async fn stored<'c>(
+    ctx: &'c Context,
+    account: Account,
+) -> Result<(Account, &'c Connector, Given), (Account, Failure)> {
+    let connector = match ctx.catalog.get(&account.connector) {
+        Ok(c) => c,
+        Err(e) => {
+            let err = CliError::from(e);
+            let mut f = Failure::local(FailureKind::UnknownConnector, err.message);
+            f.hint = err.hint;
+            return Err((account, f));
+        }
+    };
+    let loaded = match ctx.store.load(account.clone()).await {
+        Ok(l) => l,
+        Err(e) => {
+            let err = CliError::from(e);
+            let mut f = Failure::local(FailureKind::Keychain, err.message);
+            f.hint = err.hint;
+            return Err((account, f));
+        }
+    };
+    let Some(secret) = loaded.secret else {
+        let f = Failure::local(
+            FailureKind::SecretMissing,
+            format!("{} has no secret for this account", ctx.store.describe()),
+        );
+        return Err((loaded.account, f));
+    };
+    let account = loaded.account;
+    let given = Given::stored(
+        account.fields.clone(),
+        secret,
+        account.requested_scope.clone(),
+    );
+    Ok((account, connector, given))
+}
+
+/// [`input::prepare`] with a failure as an outcome. The catalog's hint for the fault is
+/// preferred; a value that is merely unusable gets the hint of how to give it.
+pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, Failure> {
+    input::prepare(connector, given).map_err(|e| {
+        let fault = e.fault();
+        let err = CliError::from(e);
+        let mut f = Failure::local(FailureKind::Input(fault), err.message);
+        if fault == InputFault::Unusable {
+            f.hint = err.hint;
+        }
+        f
+    })
+}
+
+/// Prints what preparation changed, unless the output is JSON.
+pub(crate) fn show_notes(ctx: &Context, notes: &[Note]) {
+    if !ctx.json {
+        for note in notes {
+            ui::note(&note.0);
+        }
     }
 }
 
+/// The hint to show with a failure: its own, else the catalog's for its kind, with the
+/// placeholders filled in.
+pub(crate) fn hint(
+    catalog: &Catalog,
+    connector: Option<&Connector>,
+    name: &str,
+    failure: &Failure,
+) -> Option<String> {
+    let text = failure
+        .hint
+        .clone()
+        .or_else(|| catalog.hint(connector, failure.kind.hint_key()?))?;
+    let connector_id = connector.map_or("<connector>", |c| c.id.as_str());
+    Some(
+        text.replace("<connector>", connector_id)
+            .replace("<name>", name),
+    )
+}
+
 /// The JSON object `test` prints per account (stable keys).
-pub fn outcome_json(name: &str, connector: &str, outcome: &Outcome) -> serde_json::Value {
+pub(crate) fn outcome_json(
+    name: &str,
+    connector: &str,
+    outcome: &Outcome,
+    hint: Option<String>,
+) -> serde_json::Value {
+    let failure = outcome.failure.as_ref();
+    let token = outcome.token.as_ref();
     json!({
         "name": name,
         "connector": connector,
-        "ok": outcome.status == crate::check::Status::Valid,
-        "status": outcome.status.as_str(),
+        "ok": outcome.is_valid(),
+        "status": outcome.status().as_str(),
         "http_status": outcome.http_status,
-        "error": outcome.error,
-        "error_description": outcome.error_description,
-        "hint": outcome.hint,
+        "error": failure.and_then(Failure::shown_code),
+        "error_description": failure.and_then(|f| f.description.clone()),
+        "hint": hint,
         "latency_ms": outcome.latency_ms,
-        "expires_in": outcome.expires_in,
-        "scope": outcome.scope,
+        "expires_in": token.and_then(|t| t.expires_in),
+        "scope": token.and_then(|t| t.scope.clone()),
     })
 }
 
 /// The details under a failed check: the provider's words and what to do.
-pub fn failure_lines(outcome: &Outcome) -> Vec<String> {
+pub(crate) fn failure_lines(outcome: &Outcome, hint: Option<&str>) -> Vec<String> {
     let mut lines = vec![format!("cause: {}", outcome.cause())];
-    if let Some(hint) = &outcome.hint {
+    if let Some(hint) = hint {
         lines.push(format!("hint: {hint}"));
     }
     lines
 }
 
-/// "valid for 86400 s, scope api:read"
-pub fn token_summary(outcome: &Outcome) -> String {
+/// "HTTP 200, 212 ms, token valid for 86400 s, scope: api:read"
+pub(crate) fn token_summary(outcome: &Outcome) -> String {
     let mut parts = vec![format!("{} ms", outcome.latency_ms)];
     if let Some(s) = outcome.http_status {
         parts.insert(0, format!("HTTP {s}"));
     }
-    if let Some(e) = outcome.expires_in {
-        parts.push(format!("token valid for {e} s"));
-    }
-    if let Some(scope) = &outcome.scope {
-        parts.push(format!("scope: {scope}"));
+    if let Some(token) = &outcome.token {
+        if let Some(e) = token.expires_in {
+            parts.push(format!("token valid for {e} s"));
+        }
+        if let Some(scope) = &token.scope {
+            parts.push(format!("scope: {scope}"));
+        }
     }
     parts.join(", ")
 }

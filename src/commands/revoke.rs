@@ -1,128 +1,132 @@
-//! `credlink revoke NAME`: remove an account from the index and the keychain, revoking its
-//! last access token at the provider where the connector declares how (RFC 7009). Safe to
-//! re-run: a record without a secret, or a secret without a record, is cleaned up.
+//! `credlink revoke NAME`: revoke the account's last access token at the provider where the
+//! connector declares how (RFC 7009), then remove the account from the store. When the
+//! provider's revocation fails nothing is removed, so running it again retries; a record
+//! without a secret, or a secret or token without a record, is cleaned up.
 
 use serde_json::json;
 
-use crate::check::{self, Credentials, Status};
 use crate::cli::RevokeArgs;
+use crate::commands::{failure_lines, hint};
+use crate::connectors::Connector;
 use crate::context::Context;
-use crate::error::CliError;
-use crate::store::{Account, secret_entries};
+use crate::error::CliResult;
+use crate::input::Given;
+use crate::outcome::{Class, Outcome};
+use crate::provider;
+use crate::store::{AccountName, Removal};
 use crate::ui;
 
-pub async fn run(ctx: &Context, args: &RevokeArgs) -> anyhow::Result<u8> {
-    let name = &args.name;
-    let entries = secret_entries(name);
-    // A first look, for the question; everything is read again under the lock.
-    let record = ctx.index.read()?.get(name).cloned();
-    if record.is_none() && !has_secret(ctx, &entries).await? {
-        return Err(
-            CliError::not_found(format!("no linked account named `{name}`"))
-                .with_hint("see `credlink list`")
-                .into(),
-        );
-    }
+pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
+    let name = AccountName::parse(&args.name)?;
     if !args.yes {
         if !ctx.interactive {
-            return Err(CliError::usage(format!(
+            return Err(crate::error::CliError::usage(format!(
                 "revoking `{name}` needs confirmation: pass --yes"
-            ))
-            .into());
+            )));
         }
-        let what = record
-            .as_ref()
-            .map_or_else(|| name.clone(), |r| format!("{name} ({})", r.connector));
-        if !ui::confirm(&format!("Remove {what} from the keychain and the index?"))? {
-            eprintln!("Nothing was changed.");
-            return Ok(0);
+        // A first look, for the question; everything is read again under the lock.
+        let what = match ctx.store.record(&name)? {
+            Some(r) => format!(
+                "{name} ({})",
+                crate::text::clean_truncated(&r.connector, 64)
+            ),
+            None => name.to_string(),
+        };
+        let question = format!("Remove {what} from {} and the index?", ctx.store.describe());
+        let confirmed = ui::confirm(&question)
+            .map_err(|e| crate::error::CliError::new(Class::Unexpected, e.to_string()))?;
+        if !confirmed {
+            ui::err("Nothing was changed.");
+            return Ok(Class::Ok);
         }
     }
-
-    // Under the index lock, so no `link` of the same name can slip in between. Index first: a
-    // crash before the keychain delete leaves an orphan secret, which the next `revoke`
-    // removes, never a listed account whose secret is gone.
-    let locked = ctx.index.lock()?;
-    let mut data = locked.read()?;
-    let record = data.remove(name);
-    let at_provider = match &record {
-        Some(record) => revoke_at_provider(ctx, record).await?,
-        None => None,
+    let removal = ctx.store.begin_removal(&name).await?;
+    let connector = removal
+        .record
+        .as_ref()
+        .and_then(|r| ctx.catalog.get(&r.connector).ok());
+    let at_provider = match connector {
+        Some(connector) if !args.local => revoke_at_provider(ctx, connector, &removal).await,
+        _ => None,
     };
-    if record.is_some() {
-        locked.write(&data)?;
+    if let Some(outcome) = at_provider.as_ref().filter(|o| !o.is_valid()) {
+        drop(removal);
+        return Ok(report_failed_revocation(ctx, &name, connector, outcome));
     }
-    crate::fault::point("revoke:after_index_write");
-    let mut removed_secret = false;
-    for entry in &entries {
-        removed_secret |= ctx.keychain.delete(entry).await?;
-    }
-    ctx.keychain.delete_token(name).await?;
-    drop(locked);
-    let removed_record = record.is_some();
-
-    let provider_result = at_provider.as_ref().map(|o| {
-        if o.status == Status::Valid {
-            "revoked".to_owned()
-        } else {
-            format!("failed: {}", o.cause())
-        }
-    });
+    let removed = removal.finish().await?;
     if ctx.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "name": name,
-                "removed_record": removed_record,
-                "removed_secret": removed_secret,
-                "provider_revocation": provider_result,
-            }))?
-        );
+        ui::out_json(&json!({
+            "name": name.as_str(),
+            "removed_record": removed.record,
+            "removed_secret": removed.secret,
+            "provider_revocation": at_provider.map(|_| "revoked"),
+        }));
     } else {
-        let what = match (removed_record, removed_secret) {
-            (true, true) => "removed from the index and the keychain".to_owned(),
+        let what = match (removed.record, removed.secret) {
+            (true, true) => format!("removed from the index and {}", ctx.store.describe()),
             (true, false) => {
                 "removed from the index (the keychain had no secret for it)".to_owned()
             }
-            (false, _) => {
-                "removed its orphaned secret from the keychain (the index had no record)".to_owned()
-            }
+            (false, _) => format!(
+                "removed its orphaned secret or token from {} (the index had no record)",
+                ctx.store.describe()
+            ),
         };
-        println!("Revoked {name}: {what}");
-        if let Some(result) = provider_result {
-            println!("  token at the provider: {result}");
+        let mut text = format!("Revoked {name}: {what}");
+        if at_provider.is_some() {
+            text.push_str("\n  token at the provider: revoked");
         }
+        ui::out(&text);
     }
-    Ok(0)
+    Ok(Class::Ok)
 }
 
-async fn has_secret(ctx: &Context, entries: &[String]) -> Result<bool, CliError> {
-    for entry in entries {
-        if ctx.keychain.get(entry).await?.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// RFC 7009 for the last access token, where the connector declares a revocation endpoint.
+/// RFC 7009 for the last access token, where the connector declares a revocation endpoint
+/// and a token and secret are stored.
 async fn revoke_at_provider(
     ctx: &Context,
-    record: &Account,
-) -> Result<Option<check::Outcome>, CliError> {
-    let Ok(connector) = ctx.catalog.get(&record.connector) else {
-        return Ok(None);
+    connector: &Connector,
+    removal: &Removal<'_>,
+) -> Option<Outcome> {
+    let (Some(record), Some(secret), Some(token)) =
+        (&removal.record, &removal.secret, &removal.token)
+    else {
+        return None;
     };
-    let (Some(secret), Some(token)) = (
-        ctx.keychain.get(record.secret_entry()).await?,
-        ctx.keychain.get_token(&record.name).await?,
-    ) else {
-        return Ok(None);
+    let given = Given::stored(record.fields.clone(), secret.clone(), None);
+    let creds = match crate::commands::prepare(connector, given) {
+        Ok(prepared) => prepared.creds,
+        Err(f) => return Some(Outcome::local(f)),
     };
-    let creds = Credentials {
-        values: record.fields.clone(),
-        secret,
-        scope: None,
-    };
-    check::revoke(&ctx.http, connector, &creds, &token.access_token).await
+    provider::revoke(&ctx.http, connector, &creds, &token.access_token).await
+}
+
+fn report_failed_revocation(
+    ctx: &Context,
+    name: &AccountName,
+    connector: Option<&Connector>,
+    outcome: &Outcome,
+) -> Class {
+    let hint = outcome
+        .failure
+        .as_ref()
+        .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
+    if ctx.json {
+        ui::out_json(&json!({
+            "name": name.as_str(),
+            "removed_record": false,
+            "removed_secret": false,
+            "provider_revocation": format!("failed: {}", outcome.cause()),
+        }));
+    }
+    ui::err(&format!(
+        "credlink: the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
+    ));
+    for line in failure_lines(outcome, hint.as_deref()) {
+        ui::err(&format!("  {line}"));
+    }
+    ui::err(&format!(
+        "  next: run `credlink revoke {name}` again to retry once the provider answers, or `credlink revoke {name} --local` to remove it here and leave the token to expire"
+    ));
+    outcome.class()
 }

@@ -1,82 +1,70 @@
 //! `credlink test`: live re-validation of stored accounts (concurrently, bounded), or of
-//! credentials given by flags, environment or stdin for a CI job, storing nothing.
+//! credentials given by flags, environment or stdin for a CI job, storing nothing. `--explain`
+//! runs the same path step by step (see `diagnose`).
 
 use futures_util::StreamExt;
 
-use crate::check::{self, Outcome, Status};
 use crate::cli::{CredentialArgs, TestArgs};
-use crate::commands::{failure_lines, now, outcome_json, token_summary};
+use crate::commands::{
+    failure_lines, hint, now, outcome_json, prepare, show_notes, stored, token_summary,
+};
+use crate::connectors::Connector;
 use crate::context::Context;
-use crate::error::{CliError, exit};
-use crate::explain::{self, Diagnosis, StepStatus};
-use crate::input::Checking;
-use crate::store::Account;
-use crate::ui::Progress;
+use crate::diagnose;
+use crate::error::{CliError, CliResult};
+use crate::input::Given;
+use crate::outcome::{Class, Outcome};
+use crate::provider;
+use crate::store::{Account, AccountName, Tested};
+use crate::ui::{self, Progress};
 
+/// One account's result, as shown.
 struct Report {
     name: String,
     connector: String,
     outcome: Outcome,
+    hint: Option<String>,
+    /// The record the result was found for, when the account is stored.
+    tested: Option<Account>,
 }
 
-pub async fn run(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
+pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if args.explain {
-        return explain(ctx, args).await;
+        return diagnose::run(ctx, args).await;
     }
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
-        let creds = crate::input::collect(
-            connector,
-            &args.credentials,
-            ctx.interactive,
-            Checking::Strict,
-        )?;
-        let outcome = check::validate(&ctx.http, &ctx.catalog, connector, &creds).await?;
-        let report = Report {
-            name: connector.id.clone(),
-            connector: connector.id.clone(),
-            outcome,
-        };
-        return print(ctx, &[report]);
+        let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
+        let outcome = check_given(ctx, connector, given).await;
+        let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
+        return Ok(print(ctx, &[report]));
     }
-    if has_credentials(&args.credentials) {
-        return Err(CliError::usage(
-            "credential flags (--client-id, --subdomain, --field, ...) go with --connector",
-        )
-        .with_hint("stored accounts are tested with their stored credentials")
-        .into());
-    }
-    let data = ctx.index.read()?;
-    let accounts: Vec<Account> = if args.all {
-        data.accounts.clone()
+    refuse_credential_flags(&args.credentials)?;
+    let accounts = if args.all {
+        ctx.store.records()?
     } else if args.names.is_empty() {
         return Err(CliError::usage(
             "name the accounts to test, or pass --all, or --connector ID for ad hoc credentials",
-        )
-        .into());
+        ));
     } else {
         let mut picked = Vec::new();
         for name in &args.names {
-            let account = data.get(name).ok_or_else(|| {
-                CliError::not_found(format!("no linked account named `{name}`"))
-                    .with_hint("see `credlink list`")
-            })?;
-            picked.push(account.clone());
+            picked.push(ctx.store.linked(&AccountName::parse(name)?)?);
         }
         picked
     };
     if accounts.is_empty() {
         if ctx.json {
-            println!("[]");
+            ui::out("[]");
         } else {
-            println!("No linked accounts to test.");
+            ui::out("No linked accounts to test.");
         }
-        return Ok(exit::OK);
+        return Ok(Class::Ok);
     }
     let progress = Progress::start(accounts.len(), !ctx.json);
     let reports: Vec<Report> = futures_util::stream::iter(accounts)
         .map(|account| async {
-            let report = test_account(ctx, account).await;
+            let report = test_stored(ctx, account).await;
             progress.advance();
             report
         })
@@ -84,219 +72,125 @@ pub async fn run(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
         .collect()
         .await;
     progress.finish();
-    let tested_at = now();
-    ctx.index.update(|data| {
-        for r in &reports {
-            if let Some(account) = data.get_mut(&r.name) {
-                account.last_tested_at = Some(tested_at.clone());
-                account.last_status = Some(r.outcome.status.as_str().to_owned());
-            }
-        }
-        Ok(())
-    })?;
-    print(ctx, &reports)
+    let tested: Vec<Tested> = reports
+        .iter()
+        .filter_map(|r| {
+            Some(Tested {
+                account: r.tested.clone()?,
+                status: r.outcome.status().as_str(),
+            })
+        })
+        .collect();
+    let class = print(ctx, &reports);
+    // A result that cannot be recorded is still a result: say so, and exit with its code.
+    if let Err(e) = ctx.store.record_results(&tested, &now()) {
+        let e = CliError::from(e);
+        ui::err(&format!(
+            "credlink: warning: the result was not recorded: {}",
+            e.message
+        ));
+    }
+    Ok(class)
 }
 
-/// `--explain`: one account (stored or ad hoc), step by step.
-async fn explain(ctx: &Context, args: &TestArgs) -> anyhow::Result<u8> {
-    let (connector, mut diagnosis, creds) = if let Some(id) = &args.connector {
-        let connector = ctx.catalog.get(id)?;
-        let mut d = Diagnosis::new(&connector.id, &connector.id);
-        let creds = match crate::input::collect(
-            connector,
-            &args.credentials,
-            ctx.interactive,
-            Checking::AsGiven,
-        ) {
-            Ok(creds) => Some(creds),
-            Err(e) => {
-                let (message, hint) = match crate::error::find_cli_error(&e) {
-                    Some(c) => (c.message.clone(), c.hint.clone()),
-                    None => (e.to_string(), None),
-                };
-                d.fail("input", None, message, hint, crate::error::exit_code(&e));
-                None
-            }
-        };
-        (connector, d, creds)
-    } else {
-        let [name] = args.names.as_slice() else {
-            return Err(CliError::usage(
-                "--explain diagnoses one account: name it, or use --connector ID",
-            )
-            .into());
-        };
-        if has_credentials(&args.credentials) {
-            return Err(CliError::usage(
-                "credential flags (--client-id, --subdomain, --field, ...) go with --connector",
-            )
-            .into());
+/// The one path from given values to an outcome: prepare, then check.
+pub(crate) async fn check_given(ctx: &Context, connector: &Connector, given: Given) -> Outcome {
+    match prepare(connector, given) {
+        Err(f) => Outcome::local(f),
+        Ok(prepared) => {
+            show_notes(ctx, &prepared.notes);
+            provider::check(&ctx.http, connector, &prepared.creds).await
         }
-        let account = ctx.index.read()?.get(name).cloned().ok_or_else(|| {
-            CliError::not_found(format!("no linked account named `{name}`"))
-                .with_hint("see `credlink list`")
-        })?;
-        let connector = ctx.catalog.get(&account.connector)?;
-        let mut d = Diagnosis::new(name, &connector.id);
-        let started = std::time::Instant::now();
-        let creds = match ctx.keychain.get(account.secret_entry()).await {
-            Ok(Some(secret)) => {
-                let detail = format!(
-                    "secret found in the OS keychain (service {})",
-                    ctx.keychain.service()
-                );
-                d.push(
-                    "keychain",
-                    StepStatus::Ok,
-                    explain::since(started),
-                    detail,
-                    None,
-                );
-                Some(check::Credentials {
-                    values: account.fields.clone(),
-                    secret,
-                    scope: account.requested_scope.clone(),
-                })
-            }
-            Ok(None) => {
-                let hint = ctx.catalog.hint(Some(connector), "secret_missing");
-                d.fail(
-                    "keychain",
-                    explain::since(started),
-                    "the OS keychain has no secret for this account".into(),
-                    hint,
-                    exit::NOT_FOUND,
-                );
-                None
-            }
-            Err(e) => {
-                d.fail(
-                    "keychain",
-                    explain::since(started),
-                    e.message,
-                    e.hint,
-                    exit::KEYCHAIN,
-                );
-                None
-            }
-        };
-        (connector, d, creds)
-    };
-    if let Some(creds) = &creds {
-        crate::explain::diagnose(ctx, connector, creds, &mut diagnosis).await;
     }
-    if ctx.json {
-        println!("{}", serde_json::to_string_pretty(&diagnosis.to_json())?);
-    } else {
-        diagnosis.print(&format!("{} ({})", diagnosis.name, connector.name));
-    }
-    Ok(diagnosis.exit_code)
 }
 
-fn has_credentials(c: &CredentialArgs) -> bool {
-    c.subdomain.is_some()
+async fn test_stored(ctx: &Context, account: Account) -> Report {
+    let name = account.name.clone();
+    match stored(ctx, account).await {
+        Err((account, failure)) => {
+            let connector = account.connector.clone();
+            let outcome = Outcome::local(failure);
+            let known = ctx.catalog.get(&connector).ok();
+            report(ctx, name, known, outcome, Some(account))
+        }
+        Ok((account, connector, given)) => {
+            let outcome = check_given(ctx, connector, given).await;
+            report(ctx, name, Some(connector), outcome, Some(account))
+        }
+    }
+}
+
+fn report(
+    ctx: &Context,
+    name: String,
+    connector: Option<&Connector>,
+    outcome: Outcome,
+    tested: Option<Account>,
+) -> Report {
+    let hint = outcome
+        .failure
+        .as_ref()
+        .and_then(|f| hint(&ctx.catalog, connector, &name, f));
+    Report {
+        connector: connector.map_or_else(
+            || {
+                tested
+                    .as_ref()
+                    .map(|a| a.connector.clone())
+                    .unwrap_or_default()
+            },
+            |c| c.id.clone(),
+        ),
+        name,
+        outcome,
+        hint,
+        tested,
+    }
+}
+
+pub(crate) fn refuse_credential_flags(c: &CredentialArgs) -> CliResult<()> {
+    let given = c.subdomain.is_some()
         || c.client_id.is_some()
         || c.client_secret_stdin
         || c.api_key_stdin
         || !c.fields.is_empty()
-        || c.scope.is_some()
-}
-
-async fn test_account(ctx: &Context, account: Account) -> Report {
-    let outcome = check_account(ctx, &account).await;
-    Report {
-        name: account.name,
-        connector: account.connector,
-        outcome,
+        || c.scope.is_some();
+    if given {
+        return Err(CliError::usage(
+            "credential flags (--client-id, --subdomain, --field, ...) go with --connector",
+        )
+        .with_hint("stored accounts are tested with their stored credentials"));
     }
+    Ok(())
 }
 
-async fn check_account(ctx: &Context, account: &Account) -> Outcome {
-    let problem = |status: Status, description: String, hint: Option<String>| {
-        let mut o = Outcome::failed(status, None, 0);
-        o.error_description = Some(description);
-        o.hint = hint;
-        o
-    };
-    let connector = match ctx.catalog.get(&account.connector) {
-        Ok(c) => c,
-        Err(e) => return problem(Status::UnknownConnector, e.message, e.hint),
-    };
-    let secret = match ctx.keychain.get(account.secret_entry()).await {
-        Ok(Some(secret)) => secret,
-        Ok(None) => {
-            let hint = ctx.catalog.hint(Some(connector), "secret_missing");
-            return problem(
-                Status::SecretMissing,
-                "the OS keychain has no secret for this account".into(),
-                hint,
-            );
-        }
-        Err(e) => return problem(Status::KeychainError, e.message, e.hint),
-    };
-    let creds = check::Credentials {
-        values: account.fields.clone(),
-        secret,
-        scope: account.requested_scope.clone(),
-    };
-    match check::validate(&ctx.http, &ctx.catalog, connector, &creds).await {
-        Ok(outcome) => outcome,
-        Err(e) => problem(Status::Rejected, e.message, e.hint),
-    }
-}
-
-fn print(ctx: &Context, reports: &[Report]) -> anyhow::Result<u8> {
+fn print(ctx: &Context, reports: &[Report]) -> Class {
     if ctx.json {
         let all: Vec<_> = reports
             .iter()
-            .map(|r| outcome_json(&r.name, &r.connector, &r.outcome))
+            .map(|r| outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone()))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        ui::out_json(&all);
     } else {
+        let mut text = String::new();
         for r in reports {
             let o = &r.outcome;
-            if o.status == Status::Valid {
-                println!("{} ({}): valid, {}", r.name, r.connector, token_summary(o));
-            } else {
-                println!(
-                    "{} ({}): {}",
+            let connector = crate::text::clean_truncated(&r.connector, 64);
+            if o.is_valid() {
+                text.push_str(&format!(
+                    "{} ({connector}): valid, {}\n",
                     r.name,
-                    r.connector,
-                    o.status.as_str().replace('_', " ")
-                );
-                for line in failure_lines(o) {
-                    println!("    {line}");
+                    token_summary(o)
+                ));
+            } else {
+                let status = o.status().as_str().replace('_', " ");
+                text.push_str(&format!("{} ({connector}): {status}\n", r.name));
+                for line in failure_lines(o, r.hint.as_deref()) {
+                    text.push_str(&format!("    {line}\n"));
                 }
             }
         }
+        ui::out(text.trim_end_matches('\n'));
     }
-    Ok(exit_status(reports.iter().map(|r| r.outcome.status)))
-}
-
-/// 0 when all pass, else 3 if any was rejected, else the code of the first failure.
-fn exit_status(statuses: impl Iterator<Item = Status> + Clone) -> u8 {
-    if statuses.clone().any(|s| s == Status::Rejected) {
-        return exit::REJECTED;
-    }
-    statuses
-        .map(Status::exit_code)
-        .find(|&c| c != exit::OK)
-        .unwrap_or(exit::OK)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_status_prefers_rejections_then_the_first_failure() {
-        use Status::*;
-        assert_eq!(exit_status([Valid, Valid].into_iter()), 0);
-        assert_eq!(exit_status([Unreachable, Rejected].into_iter()), 3);
-        assert_eq!(
-            exit_status([Valid, SecretMissing, Unreachable].into_iter()),
-            6
-        );
-        assert_eq!(exit_status([KeychainError, Unreachable].into_iter()), 5);
-    }
+    Class::combine(reports.iter().map(|r| r.outcome.class()))
 }

@@ -1,73 +1,76 @@
 //! `credlink token NAME`: a fresh access token on stdout, for `$(credlink token NAME)`. A token
-//! cached in the keychain is reused until shortly before it expires.
+//! cached in the store is reused until shortly before it expires.
 
 use serde_json::json;
 
-use crate::check::{self, Credentials, Status};
 use crate::cli::TokenArgs;
-use crate::commands::failure_lines;
+use crate::commands::test::check_given;
+use crate::commands::{failure_lines, hint, stored};
 use crate::connectors::AuthKind;
 use crate::context::Context;
-use crate::error::CliError;
-use crate::store::CachedToken;
+use crate::error::{CliError, CliResult};
+use crate::outcome::{Class, Outcome};
+use crate::store::{AccountName, CachedToken};
+use crate::ui;
 
-pub async fn run(ctx: &Context, args: &TokenArgs) -> anyhow::Result<u8> {
-    let name = &args.name;
-    let account = ctx.index.read()?.get(name).cloned().ok_or_else(|| {
-        CliError::not_found(format!("no linked account named `{name}`"))
-            .with_hint("see `credlink list`")
-    })?;
+pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
+    let name = AccountName::parse(&args.name)?;
+    let account = ctx.store.linked(&name)?;
     let connector = ctx.catalog.get(&account.connector)?;
     if connector.auth() != AuthKind::Oauth2ClientCredentials {
         return Err(CliError::usage(format!(
             "`{name}` uses an API key ({}), which has no access token: the key itself is the credential",
             connector.name
-        ))
-        .into());
+        )));
     }
     if !args.fresh
-        && let Some(cached) = ctx.keychain.get_token(name).await?
+        && let Some(cached) = ctx.store.cached_token(&name).await?
         && cached.remaining().is_some_and(|left| left > args.min_ttl)
     {
-        print(ctx, name, &cached, true)?;
-        return Ok(0);
+        print(ctx, &name, &cached, true);
+        return Ok(Class::Ok);
     }
-    let secret = ctx
-        .keychain
-        .get(account.secret_entry())
-        .await?
-        .ok_or_else(|| {
-            let hint = ctx
-                .catalog
-                .hint(Some(connector), "secret_missing")
-                .unwrap_or_default();
-            CliError::not_found(format!("the OS keychain has no secret for `{name}`"))
-                .with_hint(hint)
-        })?;
-    let creds = Credentials {
-        values: account.fields.clone(),
-        secret,
-        scope: account.requested_scope.clone(),
+    let (account, connector, given) = match stored(ctx, account).await {
+        Ok(found) => found,
+        Err((_, failure)) => return Ok(refused(ctx, &name, Outcome::local(failure))),
     };
-    let outcome = check::validate(&ctx.http, &ctx.catalog, connector, &creds).await?;
-    let (Status::Valid, Some(token)) = (outcome.status, outcome.access_token.clone()) else {
-        eprintln!(
-            "credlink: {} did not issue a token for `{name}`",
-            connector.name
-        );
-        for line in failure_lines(&outcome) {
-            eprintln!("  {line}");
-        }
-        return Ok(outcome.status.exit_code());
+    let outcome = check_given(ctx, connector, given).await;
+    let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
+        return Ok(refused(ctx, &name, outcome));
     };
-    let cached = CachedToken::new(token, outcome.expires_in);
-    ctx.keychain.set_token(name, &cached).await?;
-    print(ctx, name, &cached, false)?;
-    Ok(0)
+    let cached = CachedToken::new(token.access_token, token.expires_in);
+    if !ctx.store.cache_token(&account, &cached).await? {
+        return Err(CliError::new(
+            Class::NotFound,
+            format!("`{name}` was revoked or linked anew while the token was requested"),
+        )
+        .with_hint(format!("run `credlink token {name}` again")));
+    }
+    print(ctx, &name, &cached, false);
+    Ok(Class::Ok)
+}
+
+/// No token: why, on stderr, and the outcome's exit code.
+fn refused(ctx: &Context, name: &AccountName, outcome: Outcome) -> Class {
+    let connector = ctx
+        .store
+        .record(name)
+        .ok()
+        .flatten()
+        .and_then(|a| ctx.catalog.get(&a.connector).ok());
+    let hint = outcome
+        .failure
+        .as_ref()
+        .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
+    ui::err(&format!("credlink: no token was issued for `{name}`"));
+    for line in failure_lines(&outcome, hint.as_deref()) {
+        ui::err(&format!("  {line}"));
+    }
+    outcome.class()
 }
 
 /// The one place credlink prints a credential, because it was asked to: stdout only.
-fn print(ctx: &Context, name: &str, token: &CachedToken, cached: bool) -> anyhow::Result<()> {
+fn print(ctx: &Context, name: &AccountName, token: &CachedToken, cached: bool) {
     if ctx.json {
         let expires_at = token.expires_at.map(|at| {
             humantime::format_rfc3339_seconds(
@@ -75,17 +78,15 @@ fn print(ctx: &Context, name: &str, token: &CachedToken, cached: bool) -> anyhow
             )
             .to_string()
         });
-        let value = json!({
-            "name": name,
+        ui::out_json(&json!({
+            "name": name.as_str(),
             "access_token": token.access_token.expose(),
             "token_type": "Bearer",
             "expires_in": token.remaining(),
             "expires_at": expires_at,
             "cached": cached,
-        });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        }));
     } else {
-        println!("{}", token.access_token.expose());
+        ui::out(token.access_token.expose());
     }
-    Ok(())
 }

@@ -1,26 +1,48 @@
 //! The index file: one record per linked account, never a secret. Read-modify-write happens
-//! under an advisory lock, and every write replaces the file atomically (temp file in the same
-//! directory, fsync, rename) with owner-only permissions.
+//! under an advisory lock, and every write replaces the file atomically (temp file beside the
+//! real file, fsync, rename) with owner-only permissions. A symlinked index is written through
+//! to its target; the lock file is never followed through a symlink.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::error::CliError;
+use crate::files;
+use crate::store::name::AccountName;
 
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 const FILE_NAME: &str = "accounts.json";
 const LOCK_NAME: &str = "accounts.lock";
+/// An index over this size is refused: 10,000 accounts take about 3 MiB.
+const MAX_INDEX_BYTES: u64 = 32 * 1024 * 1024;
+/// No stored value is longer than this (the input limit).
+const MAX_VALUE_CHARS: usize = 4096;
+
+/// Why the index cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum IndexError {
+    #[error("cannot read the index file {path}: {why}")]
+    Read { path: PathBuf, why: String },
+    #[error("the index file {path} is not valid: {why}")]
+    Invalid { path: PathBuf, why: String },
+    #[error(
+        "the index file {path} has version {version}, written by a newer credlink (this one reads version {VERSION})"
+    )]
+    Newer { path: PathBuf, version: u32 },
+    #[error("cannot write the index in {dir}: {why}")]
+    Write { dir: PathBuf, why: String },
+    #[error("{path} is {why}")]
+    Unsafe { path: PathBuf, why: String },
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IndexData {
-    pub version: u32,
-    pub accounts: Vec<Account>,
+pub(crate) struct IndexData {
+    pub(crate) version: u32,
+    pub(crate) accounts: Vec<Account>,
 }
 
 impl Default for IndexData {
@@ -33,73 +55,88 @@ impl Default for IndexData {
 }
 
 impl IndexData {
-    pub fn get(&self, name: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.name == name)
+    pub(crate) fn get(&self, name: &AccountName) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name.as_str())
     }
 
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Account> {
-        self.accounts.iter_mut().find(|a| a.name == name)
+    pub(crate) fn get_mut(&mut self, name: &AccountName) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.name == name.as_str())
     }
 
     /// Adds or replaces the record of that name.
-    pub fn upsert(&mut self, account: Account) {
-        match self.get_mut(&account.name) {
+    pub(crate) fn upsert(&mut self, account: Account) {
+        match self.accounts.iter_mut().find(|a| a.name == account.name) {
             Some(existing) => *existing = account,
             None => self.accounts.push(account),
         }
     }
 
-    pub fn remove(&mut self, name: &str) -> Option<Account> {
-        let at = self.accounts.iter().position(|a| a.name == name)?;
+    pub(crate) fn remove(&mut self, name: &AccountName) -> Option<Account> {
+        let at = self.accounts.iter().position(|a| a.name == name.as_str())?;
         Some(self.accounts.remove(at))
     }
 }
 
 /// A linked account's non-secret details.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct Account {
-    pub name: String,
-    pub connector: String,
-    pub auth: String,
-    /// Non-secret field values, e.g. subdomain and client_id.
+pub(crate) struct Account {
+    pub(crate) name: String,
+    pub(crate) connector: String,
+    pub(crate) auth: String,
+    /// Non-secret field values by field id.
     #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    pub(crate) fields: BTreeMap<String, String>,
     /// The scope the provider granted, as it reported it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub(crate) scope: Option<String>,
     /// The scope asked for with `--scope` at link time; `test` asks for it again (RFC 6749
     /// 5.1: an answer without `scope` means the request was granted as asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requested_scope: Option<String>,
+    pub(crate) requested_scope: Option<String>,
     #[serde(default)]
-    pub expires_in: Option<u64>,
-    pub linked_at: String,
+    pub(crate) expires_in: Option<u64>,
+    pub(crate) linked_at: String,
     #[serde(default)]
-    pub last_tested_at: Option<String>,
+    pub(crate) last_tested_at: Option<String>,
     #[serde(default)]
-    pub last_status: Option<String>,
-    /// The keychain entry holding the secret when it is not the account name (see
-    /// [`secret_entries`]).
+    pub(crate) last_status: Option<String>,
+    /// Which of the account's two secret entries holds its secret (see `Store`); absent for
+    /// the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keychain_entry: Option<String>,
+    pub(crate) keychain_entry: Option<String>,
 }
 
 impl Account {
-    pub fn secret_entry(&self) -> &str {
-        self.keychain_entry.as_deref().unwrap_or(&self.name)
+    /// Checks what a hand edit could break: the name, where the secret is, value sizes.
+    fn validate(&self) -> Result<(), String> {
+        let name = AccountName::parse(&self.name).map_err(|e| e.to_string())?;
+        if let Some(entry) = &self.keychain_entry
+            && *entry != crate::store::alternate_key(&name)
+        {
+            return Err(format!(
+                "account `{name}` names a keychain entry that is not its own"
+            ));
+        }
+        let long = self
+            .fields
+            .iter()
+            .flat_map(|(k, v)| [k, v])
+            .chain([&self.connector, &self.auth, &self.linked_at])
+            .chain(self.scope.iter().chain(self.requested_scope.iter()))
+            .chain(self.last_status.iter().chain(self.last_tested_at.iter()))
+            .any(|v| v.chars().count() > MAX_VALUE_CHARS);
+        if long {
+            return Err(format!(
+                "account `{name}` has a value longer than {MAX_VALUE_CHARS} characters"
+            ));
+        }
+        Ok(())
     }
 }
 
-/// The two keychain entries an account's secret may live in. `link --force` writes the new
-/// secret to the one not in use and switches the record over only after that, so a crash
-/// never pairs the record with another credential's secret. `~` cannot occur in a name.
-pub fn secret_entries(name: &str) -> [String; 2] {
-    [name.to_owned(), format!("{name}~2")]
-}
-
 #[derive(Debug, Clone)]
-pub struct Index {
+pub(crate) struct Index {
     dir: PathBuf,
 }
 
@@ -109,121 +146,188 @@ struct VersionOnly {
 }
 
 impl Index {
-    pub fn new(dir: PathBuf) -> Self {
+    pub(crate) fn new(dir: PathBuf) -> Self {
         Self { dir }
     }
 
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.join(FILE_NAME)
     }
 
     /// Reads without locking: writers replace the file by rename, so a reader sees a whole
     /// old or a whole new file.
-    pub fn read(&self) -> Result<IndexData, CliError> {
+    pub(crate) fn read(&self) -> Result<IndexData, IndexError> {
+        self.refuse_unsafe_dir()?;
         let path = self.path();
-        let text = match fs::read_to_string(&path) {
+        let text = match files::read_regular(&path, MAX_INDEX_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IndexData::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(IndexData::default());
+            }
             Err(e) => {
-                return Err(CliError::usage(format!(
-                    "cannot read the index file {}: {e}",
-                    path.display()
-                )));
+                return Err(IndexError::Read {
+                    path,
+                    why: e.to_string(),
+                });
             }
         };
         parse(&text, &path)
     }
 
+    /// A config dir anyone may write to lets anyone point an account at another connector and
+    /// so send its secret to another host: refuse it, as ssh does for keys.
+    fn refuse_unsafe_dir(&self) -> Result<(), IndexError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for path in [self.dir.clone(), self.path()] {
+                let Ok(meta) = fs::metadata(&path) else {
+                    continue;
+                };
+                if meta.permissions().mode() & 0o002 != 0 {
+                    return Err(IndexError::Unsafe {
+                        why: format!(
+                            "writable by every user, so anyone could redirect your accounts' secrets; run `chmod go-w {}`",
+                            path.display()
+                        ),
+                        path,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Takes the advisory lock that serialises every read-modify-write of the index. The lock
     /// is released when the guard is dropped (or the process dies).
-    pub fn lock(&self) -> anyhow::Result<Locked<'_>> {
+    pub(crate) fn lock(&self) -> Result<Locked<'_>, IndexError> {
         create_private_dir(&self.dir)?;
+        self.refuse_unsafe_dir()?;
+        let lock_path = self.dir.join(LOCK_NAME);
         let mut options = OpenOptions::new();
         options.create(true).truncate(false).write(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(self.dir.join(LOCK_NAME))
-            .with_context(|| format!("cannot open the lock file in {}", self.dir.display()))?;
-        file.lock().context("cannot lock the index")?;
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A symlinked lock file could create or truncate a file anywhere: never follow it.
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let write_error = |why: String| IndexError::Write {
+            dir: self.dir.clone(),
+            why,
+        };
+        let file = options.open(&lock_path).map_err(|e| {
+            if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+                IndexError::Unsafe {
+                    path: lock_path.clone(),
+                    why: "a symlink; credlink does not follow it. Remove it, and credlink creates a plain lock file".into(),
+                }
+            } else {
+                write_error(format!("cannot open the lock file: {e}"))
+            }
+        })?;
+        file.lock()
+            .map_err(|e| write_error(format!("cannot lock the index: {e}")))?;
+        let target_dir = self.write_target().parent().map(Path::to_owned);
         remove_stale_temp_files(&self.dir);
+        if let Some(dir) = target_dir.filter(|d| *d != self.dir) {
+            remove_stale_temp_files(&dir);
+        }
         Ok(Locked {
             index: self,
             _file: file,
         })
     }
 
-    /// Locks the index, reads it, lets `change` modify it, and writes it back atomically.
-    /// Nothing is written when `change` fails.
-    pub fn update<T>(
-        &self,
-        change: impl FnOnce(&mut IndexData) -> Result<T, CliError>,
-    ) -> anyhow::Result<T> {
-        let locked = self.lock()?;
-        let mut data = locked.read()?;
-        let result = change(&mut data)?;
-        locked.write(&data)?;
-        Ok(result)
+    /// The file a write replaces: the index, or the target of a symlinked index (a dotfiles
+    /// manager's), so the link stays a link.
+    fn write_target(&self) -> PathBuf {
+        let path = self.path();
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => fs::canonicalize(&path).unwrap_or(path),
+            _ => path,
+        }
     }
 
-    fn write(&self, data: &IndexData) -> anyhow::Result<()> {
-        let path = self.path();
+    fn write(&self, data: &IndexData) -> Result<(), IndexError> {
+        let target = self.write_target();
+        let dir = target.parent().unwrap_or(&self.dir).to_owned();
+        let write_error = |why: String| IndexError::Write {
+            dir: dir.clone(),
+            why,
+        };
         let mut tmp = tempfile::Builder::new()
             .prefix(".accounts.")
             .suffix(".tmp")
             .permissions(private_file())
-            .tempfile_in(&self.dir)
-            .with_context(|| format!("cannot create a temporary file in {}", self.dir.display()))?;
-        serde_json::to_writer_pretty(&mut tmp, data)?;
-        tmp.write_all(b"\n")?;
-        tmp.as_file().sync_all()?;
+            .tempfile_in(&dir)
+            .map_err(|e| write_error(format!("cannot create a temporary file: {e}")))?;
+        serde_json::to_writer_pretty(&mut tmp, data)
+            .map_err(std::io::Error::from)
+            .and_then(|()| tmp.write_all(b"\n"))
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| write_error(e.to_string()))?;
         crate::fault::point("index:before_rename");
-        tmp.persist(&path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
+        tmp.persist(&target)
+            .map_err(|e| write_error(format!("cannot replace {}: {e}", target.display())))?;
         // The rename itself is durable only once the directory is synced.
         #[cfg(unix)]
-        File::open(&self.dir)?.sync_all()?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| write_error(e.to_string()))?;
         Ok(())
     }
 }
 
 /// The index while this process holds its lock.
-pub struct Locked<'a> {
+pub(crate) struct Locked<'a> {
     index: &'a Index,
     _file: File,
 }
 
 impl Locked<'_> {
-    pub fn read(&self) -> Result<IndexData, CliError> {
+    pub(crate) fn read(&self) -> Result<IndexData, IndexError> {
         self.index.read()
     }
 
-    pub fn write(&self, data: &IndexData) -> anyhow::Result<()> {
+    pub(crate) fn write(&self, data: &IndexData) -> Result<(), IndexError> {
         self.index.write(data)
     }
 }
 
-fn parse(text: &str, path: &Path) -> Result<IndexData, CliError> {
-    let newer = |version: u32| {
-        CliError::usage(format!(
-            "the index file {} has version {version}, written by a newer credlink (this one reads version {VERSION})",
-            path.display()
-        ))
-        .with_hint("upgrade credlink; the file was left as it is")
+fn parse(text: &str, path: &Path) -> Result<IndexData, IndexError> {
+    let invalid = |why: String| IndexError::Invalid {
+        path: path.to_owned(),
+        why,
     };
-    match serde_json::from_str::<IndexData>(text) {
-        Ok(data) if data.version > VERSION => Err(newer(data.version)),
-        Ok(data) => Ok(data),
+    let data = match serde_json::from_str::<IndexData>(text) {
+        Ok(data) => data,
         // A newer version may have keys this one does not know: say so, not "unknown field".
-        Err(e) => match serde_json::from_str::<VersionOnly>(text) {
-            Ok(v) if v.version > VERSION => Err(newer(v.version)),
-            _ => Err(CliError::usage(format!(
-                "the index file {} is not valid: {e}",
-                path.display()
-            ))
-            .with_hint("fix the file by hand or move it away; credlink will not overwrite it")),
-        },
+        Err(e) => {
+            return Err(match serde_json::from_str::<VersionOnly>(text) {
+                Ok(v) if v.version > VERSION => IndexError::Newer {
+                    path: path.to_owned(),
+                    version: v.version,
+                },
+                _ => invalid(e.to_string()),
+            });
+        }
+    };
+    if data.version > VERSION {
+        return Err(IndexError::Newer {
+            path: path.to_owned(),
+            version: data.version,
+        });
     }
+    for account in &data.accounts {
+        account.validate().map_err(invalid)?;
+    }
+    let mut names: Vec<&str> = data.accounts.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(invalid(format!("account `{}` is listed twice", pair[0])));
+    }
+    Ok(data)
 }
 
 /// Temporary files of a writer that died before its rename. Only called under the lock, when
@@ -241,14 +345,15 @@ fn remove_stale_temp_files(dir: &Path) {
     }
 }
 
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+fn create_private_dir(dir: &Path) -> Result<(), IndexError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("cannot create the config directory {}", dir.display()))
+    builder.create(dir).map_err(|e| IndexError::Write {
+        dir: dir.to_owned(),
+        why: format!("cannot create the config directory: {e}"),
+    })
 }
 
 fn private_file() -> fs::Permissions {
@@ -268,7 +373,7 @@ fn private_file() -> fs::Permissions {
 mod tests {
     use super::*;
 
-    fn account(name: &str) -> Account {
+    pub(crate) fn account(name: &str) -> Account {
         Account {
             name: name.into(),
             connector: "personio".into(),
@@ -284,23 +389,20 @@ mod tests {
         }
     }
 
+    fn write(index: &Index, data: &IndexData) {
+        let locked = index.lock().unwrap();
+        locked.write(data).unwrap();
+    }
+
     #[test]
-    fn update_writes_a_private_file_that_reads_back() {
+    fn writes_a_private_file_that_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::new(dir.path().join("cfg"));
         assert!(index.read().unwrap().accounts.is_empty());
-        index
-            .update(|d| {
-                d.upsert(account("a"));
-                Ok(())
-            })
-            .unwrap();
-        index
-            .update(|d| {
-                d.upsert(account("b"));
-                Ok(())
-            })
-            .unwrap();
+        let mut data = IndexData::default();
+        data.upsert(account("a"));
+        data.upsert(account("b"));
+        write(&index, &data);
         let names: Vec<String> = index
             .read()
             .unwrap()
@@ -318,43 +420,57 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_change_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = Index::new(dir.path().to_owned());
-        index
-            .update(|d| {
-                d.upsert(account("a"));
-                Ok(())
-            })
-            .unwrap();
-        let before = fs::read(index.path()).unwrap();
-        let err = index
-            .update(|d| {
-                d.remove("a");
-                Err::<(), _>(CliError::usage("no"))
-            })
-            .unwrap_err();
-        assert_eq!(crate::error::exit_code(&err), 2);
-        assert_eq!(fs::read(index.path()).unwrap(), before);
-    }
-
-    #[test]
-    fn corrupt_or_newer_files_are_refused_not_overwritten() {
+    fn corrupt_newer_or_tampered_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::new(dir.path().to_owned());
         fs::write(index.path(), "{\"version\": 1,\n \"accounts\": [}\n").unwrap();
-        let err = index.read().unwrap_err();
-        assert!(err.message.contains("line 2"), "{}", err.message);
-        assert!(index.update(|_| Ok(())).is_err());
-        assert_eq!(
-            fs::read_to_string(index.path()).unwrap(),
-            "{\"version\": 1,\n \"accounts\": [}\n"
-        );
+        assert!(index.read().unwrap_err().to_string().contains("line 2"));
         fs::write(
             index.path(),
             r#"{"version": 2, "accounts": [], "new_key": true}"#,
         )
         .unwrap();
-        assert!(index.read().unwrap_err().message.contains("newer credlink"));
+        assert!(matches!(
+            index.read().unwrap_err(),
+            IndexError::Newer { version: 2, .. }
+        ));
+        let mut tampered = account("a");
+        tampered.keychain_entry = Some("b".into());
+        let text = serde_json::to_string(&IndexData {
+            version: 1,
+            accounts: vec![tampered],
+        })
+        .unwrap();
+        fs::write(index.path(), text).unwrap();
+        assert!(
+            index
+                .read()
+                .unwrap_err()
+                .to_string()
+                .contains("not its own")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_index_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("dotfiles");
+        fs::create_dir(&elsewhere).unwrap();
+        let target = elsewhere.join("accounts.json");
+        fs::write(&target, r#"{"version":1,"accounts":[]}"#).unwrap();
+        let index = Index::new(dir.path().join("cfg"));
+        fs::create_dir(dir.path().join("cfg")).unwrap();
+        std::os::unix::fs::symlink(&target, index.path()).unwrap();
+        let mut data = IndexData::default();
+        data.upsert(account("a"));
+        write(&index, &data);
+        assert!(
+            fs::symlink_metadata(index.path())
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs::read_to_string(&target).unwrap().contains("\"a\""));
     }
 }

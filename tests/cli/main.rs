@@ -1,5 +1,6 @@
 //! One integration-test binary driving the real `credlink` executable (one binary keeps
 //! links few on a 2-core machine). Real peers: oidc-provider on loopback and gnome-keyring.
+#![allow(unreachable_pub)] // test helpers are shared between modules of this one binary
 
 mod catalog;
 mod completions;

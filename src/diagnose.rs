@@ -1,0 +1,539 @@
+//! `test --explain`: the path of `test`, shown one step at a time. It loads, prepares and checks
+//! exactly as `test` does (the same functions), then lays the typed outcome out as steps:
+//! keychain, input, proxy, DNS (the request's own lookups), connect, TLS, HTTP, OAuth or
+//! verification, permissions. The failing step and the exit code come from the outcome, so
+//! `test` and `--explain` always agree. Nothing secret is shown: the client ID is partly
+//! masked, secrets are described only by their length.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::TestArgs;
+use crate::commands::test::refuse_credential_flags;
+use crate::commands::{hint, prepare, stored};
+use crate::connectors::{Check, Connector, FieldRole};
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+use crate::input::{self, Prepared, mask};
+use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
+use crate::provider::{self, Credentials};
+use crate::store::AccountName;
+use crate::ui;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum StepStatus {
+    Ok,
+    Warning,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Serialize)]
+struct Line {
+    step: &'static str,
+    status: StepStatus,
+    duration_ms: Option<u64>,
+    detail: String,
+    hint: Option<String>,
+}
+
+struct Diagnosis<'a> {
+    ctx: &'a Context,
+    connector: &'a Connector,
+    name: String,
+    lines: Vec<Line>,
+    class: Class,
+}
+
+impl<'a> Diagnosis<'a> {
+    fn step_name(&self, step: Step) -> &'static str {
+        match step {
+            Step::Keychain => "keychain",
+            Step::Input => "input",
+            Step::Proxy => "proxy",
+            Step::Dns => "dns",
+            Step::Connect => "connect",
+            Step::Tls => "tls",
+            Step::Http => "http",
+            Step::Auth => match self.connector.check {
+                Check::OAuth(_) => "oauth",
+                Check::ApiKey(_) => "verify",
+            },
+            Step::Permissions => "permissions",
+        }
+    }
+
+    fn push(&mut self, step: Step, status: StepStatus, ms: Option<u64>, detail: String) {
+        self.lines.push(Line {
+            step: self.step_name(step),
+            status,
+            duration_ms: ms,
+            detail,
+            hint: None,
+        });
+    }
+
+    /// The failing step: its cause, the hint `test` would give, and the class `test` would
+    /// exit with. Later steps are not shown.
+    fn fail(&mut self, step: Step, ms: Option<u64>, detail: String, failure: &Failure) {
+        let hint = hint(&self.ctx.catalog, Some(self.connector), &self.name, failure);
+        self.lines.push(Line {
+            step: self.step_name(step),
+            status: StepStatus::Failed,
+            duration_ms: ms,
+            detail,
+            hint,
+        });
+        self.class = failure.kind.class();
+    }
+
+    fn print(&self) {
+        if self.ctx.json {
+            ui::out_json(&json!({
+                "name": self.name,
+                "connector": self.connector.id,
+                "ok": self.class == Class::Ok,
+                "exit_code": self.class.exit_code(),
+                "steps": self.lines,
+            }));
+            return;
+        }
+        let mut text = format!("Diagnosing {} ({})\n", self.name, self.connector.name);
+        for l in &self.lines {
+            let mark = match l.status {
+                StepStatus::Ok => "[ ok ]",
+                StepStatus::Warning => "[warn]",
+                StepStatus::Failed => "[FAIL]",
+                StepStatus::Skipped => "[skip]",
+            };
+            let time = l
+                .duration_ms
+                .map_or_else(String::new, |ms| format!("{ms} ms"));
+            text.push_str(&format!(
+                "  {mark} {:<11} {time:>7}  {}\n",
+                l.step, l.detail
+            ));
+            if let Some(hint) = &l.hint {
+                text.push_str(&format!("  {:<28}hint: {hint}\n", ""));
+            }
+        }
+        match self.lines.iter().find(|l| l.status == StepStatus::Failed) {
+            Some(failed) => text.push_str(&format!(
+                "Result: failed at step `{}` (exit {})",
+                failed.step,
+                self.class.exit_code()
+            )),
+            None => text.push_str("Result: every step passed"),
+        }
+        ui::out(&text);
+    }
+}
+
+fn ms_since(started: Instant) -> Option<u64> {
+    Some(started.elapsed().as_millis() as u64)
+}
+
+/// `test --explain`: one account, stored or given ad hoc.
+pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
+    if let Some(id) = &args.connector {
+        let connector = ctx.catalog.get(id)?;
+        let mut d = Diagnosis {
+            ctx,
+            connector,
+            name: connector.id.clone(),
+            lines: Vec::new(),
+            class: Class::Ok,
+        };
+        let started = Instant::now();
+        match input::gather(connector, &args.credentials, ctx.interactive) {
+            Err(e) => {
+                let failure = Failure::local(FailureKind::Input(e.fault()), e.to_string());
+                let detail = e.to_string();
+                let mut failure = failure;
+                failure.hint = CliError::from(e).hint;
+                d.fail(Step::Input, ms_since(started), detail, &failure);
+            }
+            Ok(given) => from_input(&mut d, prepare(connector, given), started).await,
+        }
+        d.print();
+        return Ok(d.class);
+    }
+    let [name] = args.names.as_slice() else {
+        return Err(CliError::usage(
+            "--explain diagnoses one account: name it, or use --connector ID",
+        ));
+    };
+    refuse_credential_flags(&args.credentials)?;
+    let account = ctx.store.linked(&AccountName::parse(name)?)?;
+    let connector = ctx.catalog.get(&account.connector)?;
+    let mut d = Diagnosis {
+        ctx,
+        connector,
+        name: name.clone(),
+        lines: Vec::new(),
+        class: Class::Ok,
+    };
+    let started = Instant::now();
+    match stored(ctx, account).await {
+        Err((_, failure)) => {
+            let detail = failure.description.clone().unwrap_or_default();
+            d.fail(Step::Keychain, ms_since(started), detail, &failure);
+        }
+        Ok((_, _, given)) => {
+            let detail = format!("secret found in {}", ctx.store.describe());
+            d.push(Step::Keychain, StepStatus::Ok, ms_since(started), detail);
+            let started = Instant::now();
+            from_input(&mut d, prepare(connector, given), started).await;
+        }
+    }
+    d.print();
+    Ok(d.class)
+}
+
+/// The input step, then the check and the network steps.
+async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, started: Instant) {
+    let prepared = match prepared {
+        Err(f) => {
+            let detail = f.description.clone().unwrap_or_default();
+            return d.fail(Step::Input, ms_since(started), detail, &f);
+        }
+        Ok(p) => p,
+    };
+    let summary = describe_input(d.connector, &prepared.creds);
+    d.push(Step::Input, StepStatus::Ok, ms_since(started), summary);
+    for note in &prepared.notes {
+        d.push(Step::Input, StepStatus::Warning, None, note.0.clone());
+    }
+    let url = match provider::main_url(d.connector, &prepared.creds) {
+        Ok(url) => url,
+        Err(e) => {
+            let f = Failure::local(
+                FailureKind::Input(crate::outcome::InputFault::Unusable),
+                e.to_string(),
+            );
+            return d.fail(Step::Input, None, e.to_string(), &f);
+        }
+    };
+    if let Some(proxy) = proxy_for(&url) {
+        let host = url.host_str().unwrap_or_default();
+        d.push(
+            Step::Proxy,
+            StepStatus::Ok,
+            None,
+            format!("requests to {host} go through the proxy {proxy}"),
+        );
+    }
+    let outcome = provider::check(&d.ctx.http, d.connector, &prepared.creds).await;
+    network_steps(d, &url, &outcome).await;
+}
+
+/// The values as a support person may see them: labels, a masked client ID, the secret's
+/// length.
+fn describe_input(connector: &Connector, creds: &Credentials) -> String {
+    let mut shown = Vec::new();
+    for field in &connector.fields {
+        if field.secret {
+            let n = creds.secret.expose().chars().count();
+            let s = if n == 1 { "" } else { "s" };
+            shown.push(format!("{}: {n} character{s}", field.label));
+            continue;
+        }
+        let value = creds.values.get(&field.id).map_or("", String::as_str);
+        if value.is_empty() {
+            continue;
+        }
+        let value = match field.role {
+            FieldRole::ClientId => mask(value, 8),
+            _ => crate::text::clean_truncated(value, 80),
+        };
+        shown.push(format!("{} {value}", field.label));
+    }
+    shown.join("; ")
+}
+
+/// The proxy reqwest uses for this URL: the same matcher (hyper-util's, from the environment
+/// and system settings), shown without its credentials.
+fn proxy_for(url: &url::Url) -> Option<String> {
+    let uri: http::Uri = url.as_str().parse().ok()?;
+    let intercept = hyper_util::client::proxy::matcher::Matcher::from_system().intercept(&uri)?;
+    let proxy = intercept.uri();
+    let host = proxy.host().unwrap_or_default();
+    Some(match proxy.port_u16() {
+        Some(port) => format!("{}://{host}:{port}", proxy.scheme_str().unwrap_or("http")),
+        None => format!("{}://{host}", proxy.scheme_str().unwrap_or("http")),
+    })
+}
+
+/// DNS, connect, TLS, HTTP, the OAuth or verification step and permissions, laid out from the
+/// check's outcome; the failing step is the outcome's own.
+async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, outcome: &Outcome) {
+    let failure = outcome.failure.as_ref();
+    if let Some(f) = failure.filter(|f| f.step() == Step::Input) {
+        let detail = f.description.clone().unwrap_or_default();
+        return d.fail(Step::Input, None, detail, f);
+    }
+    // DNS: the lookups of the request itself.
+    let lookups = d.ctx.http.lookups();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let addresses: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if lookups.is_empty() => {
+            let detail = format!("{ip} is an IP address, nothing to look up");
+            d.push(Step::Dns, StepStatus::Skipped, None, detail);
+            vec![SocketAddr::new(
+                ip,
+                url.port_or_known_default().unwrap_or(443),
+            )]
+        }
+        _ => {
+            let Some(lookup) = lookups.first() else {
+                if let Some(f) = failure.filter(|f| f.step() == Step::Dns) {
+                    let detail = f.description.clone().unwrap_or_default();
+                    return d.fail(Step::Dns, None, detail, f);
+                }
+                d.push(
+                    Step::Dns,
+                    StepStatus::Skipped,
+                    None,
+                    "no lookup was needed".into(),
+                );
+                return after_dns(d, url, outcome, Vec::new()).await;
+            };
+            let ms = Some(lookup.duration.as_millis() as u64);
+            match &lookup.result {
+                Err(why) => {
+                    let detail = format!(
+                        "`{}` does not resolve ({why}): usually a typo in the subdomain or region, or no network",
+                        lookup.host
+                    );
+                    let f = failure.cloned().unwrap_or_else(|| {
+                        Failure::local(FailureKind::Net(NetFault::Dns), detail.clone())
+                    });
+                    return d.fail(Step::Dns, ms, detail, &f);
+                }
+                Ok(found) => {
+                    let list: Vec<String> =
+                        found.iter().take(3).map(|a| a.ip().to_string()).collect();
+                    let more = if found.len() > 3 {
+                        format!(" (+{} more)", found.len() - 3)
+                    } else {
+                        String::new()
+                    };
+                    let detail = format!("{} → {}{more}", lookup.host, list.join(", "));
+                    d.push(Step::Dns, StepStatus::Ok, ms, detail);
+                    let port = url.port_or_known_default().unwrap_or(443);
+                    found
+                        .iter()
+                        .map(|a| SocketAddr::new(a.ip(), port))
+                        .collect()
+                }
+            }
+        }
+    };
+    after_dns(d, url, outcome, addresses).await;
+}
+
+/// Connect, TLS, HTTP, the OAuth or verification step, and permissions.
+async fn after_dns(
+    d: &mut Diagnosis<'_>,
+    url: &url::Url,
+    outcome: &Outcome,
+    addresses: Vec<SocketAddr>,
+) {
+    let failure = outcome.failure.as_ref();
+    let failed_at = failure.map(Failure::step);
+    // Connect: every address, so one bad address among good ones shows.
+    let started = Instant::now();
+    let probes = probe_all(&addresses, d.ctx.http.timeout()).await;
+    let ms = ms_since(started);
+    if let Some(f) = failure.filter(|f| f.step() == Step::Connect) {
+        let detail = match probes.is_empty() {
+            true => f.description.clone().unwrap_or_default(),
+            false => probes
+                .iter()
+                .map(|(a, r)| format!("{a}: {r}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        return d.fail(Step::Connect, ms, format!("cannot connect: {detail}"), f);
+    }
+    if !probes.is_empty() {
+        let ok: Vec<String> = probes
+            .iter()
+            .filter(|(_, r)| r == "connected")
+            .map(|(a, _)| a.to_string())
+            .collect();
+        let bad: Vec<String> = probes
+            .iter()
+            .filter(|(_, r)| r != "connected")
+            .map(|(a, r)| format!("{a} {r}"))
+            .collect();
+        let (status, detail) = match (ok.is_empty(), bad.is_empty()) {
+            (false, true) => (
+                StepStatus::Ok,
+                format!("TCP connection to {}", ok.join(", ")),
+            ),
+            (false, false) => (
+                StepStatus::Warning,
+                format!(
+                    "TCP connection to {}; not to {}",
+                    ok.join(", "),
+                    bad.join(", ")
+                ),
+            ),
+            (true, _) => (
+                StepStatus::Warning,
+                format!("no address answered this probe: {}", bad.join(", ")),
+            ),
+        };
+        d.push(Step::Connect, status, ms, detail);
+    }
+    // TLS happens within the request.
+    if let Some(f) = failure.filter(|f| f.step() == Step::Tls) {
+        let detail = tls_cause(f.description.as_deref().unwrap_or(""));
+        return d.fail(Step::Tls, None, detail, f);
+    }
+    if url.scheme() != "https" {
+        d.push(
+            Step::Tls,
+            StepStatus::Skipped,
+            None,
+            "plain http to a loopback address".into(),
+        );
+    } else if outcome.answer.is_some() {
+        d.push(
+            Step::Tls,
+            StepStatus::Ok,
+            None,
+            "handshake ok, certificate trusted".into(),
+        );
+    }
+    // HTTP: the answer's shape, or why there was none.
+    let http_detail = outcome.answer.as_ref().map(|a| {
+        let mut detail = format!(
+            "HTTP {} {}, {} bytes",
+            a.status,
+            a.content_type.as_deref().unwrap_or("(no content-type)"),
+            a.bytes
+        );
+        if let Some(location) = &a.location {
+            detail.push_str(&format!(", redirect to {location} (not followed)"));
+        }
+        detail
+    });
+    let http_ms = Some(outcome.latency_ms);
+    if let Some(f) = failure.filter(|f| f.step() == Step::Http) {
+        let detail = match &http_detail {
+            Some(shape) => format!(
+                "{shape}: {}",
+                f.description.as_deref().unwrap_or("unusable answer")
+            ),
+            None => outcome.cause(),
+        };
+        return d.fail(Step::Http, http_ms, detail, f);
+    }
+    if let Some(detail) = http_detail {
+        d.push(Step::Http, StepStatus::Ok, http_ms, detail);
+    }
+    if let Some(f) = failure.filter(|f| f.step() == Step::Auth) {
+        return d.fail(Step::Auth, None, outcome.cause(), f);
+    }
+    let detail = match &outcome.token {
+        Some(t) => format!(
+            "token issued{}{}",
+            t.expires_in
+                .map_or_else(String::new, |e| format!(", valid {e} s")),
+            t.scope
+                .as_ref()
+                .map_or_else(String::new, |s| format!(", scope {s}"))
+        ),
+        None => "the provider accepted the key".to_owned(),
+    };
+    d.push(Step::Auth, StepStatus::Ok, None, detail);
+    match (&outcome.permission, failed_at) {
+        (Some(call), Some(Step::Permissions)) => {
+            let f = failure.expect("a failed step has a failure");
+            let detail = format!("{}: {}", call.shown, outcome.cause());
+            d.fail(Step::Permissions, Some(call.latency_ms), detail, f);
+        }
+        (Some(call), _) => {
+            let detail = format!("{}: HTTP {}", call.shown, call.http_status.unwrap_or(0));
+            d.push(
+                Step::Permissions,
+                StepStatus::Ok,
+                Some(call.latency_ms),
+                detail,
+            );
+        }
+        (None, _) => {
+            let detail = match outcome.token {
+                Some(_) => "the connector declares no permission check",
+                None => {
+                    "an API key has no token to check permissions with; the verification call proved the key"
+                }
+            };
+            d.push(Step::Permissions, StepStatus::Skipped, None, detail.into());
+        }
+    }
+}
+
+/// A TCP connection to each address, at once, each bounded by the timeout.
+async fn probe_all(addresses: &[SocketAddr], timeout: Duration) -> Vec<(SocketAddr, String)> {
+    let probes = addresses.iter().map(|&address| async move {
+        let result =
+            match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(address)).await {
+                Ok(Ok(_)) => "connected".to_owned(),
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "no answer within the timeout (a firewall?)".to_owned(),
+            };
+        (address, result)
+    });
+    futures_util::future::join_all(probes).await
+}
+
+/// rustls and the platform verifier name certificate problems tersely; say them plainly.
+fn tls_cause(raw: &str) -> String {
+    let lower = raw.to_lowercase();
+    let plain = if lower.contains("unknownissuer")
+        || lower.contains("unknown issuer")
+        || lower.contains("self-signed")
+        || lower.contains("self signed")
+    {
+        "the server's certificate is not signed by an authority this machine trusts: a self-signed certificate, or a TLS-inspecting proxy (pass its CA with --ca-file)"
+    } else if lower.contains("causedasendentity") {
+        "the server presents a CA certificate as its own (a self-signed certificate made as a CA); --ca-file cannot fix that: the server needs a certificate issued for its host name"
+    } else if lower.contains("badsignature") {
+        "the certificate's signature does not verify against a trusted authority (a self-signed certificate?)"
+    } else if lower.contains("expired") {
+        "the server's certificate has expired"
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for") {
+        "the server's certificate is for another host name"
+    } else if lower.contains("revoked") {
+        "the server's certificate was revoked"
+    } else {
+        "the TLS handshake failed"
+    };
+    format!("{plain} ({raw})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_causes_are_named_plainly() {
+        assert!(
+            tls_cause("invalid peer certificate: UnknownIssuer")
+                .contains("not signed by an authority")
+        );
+        assert!(tls_cause("invalid peer certificate: Expired").contains("expired"));
+        assert!(tls_cause("Other(OtherError(CaUsedAsEndEntity))").contains("--ca-file cannot fix"));
+    }
+}

@@ -1,0 +1,603 @@
+//! The one outcome model. Every failure credlink can meet is a [`FailureKind`]; the exit code,
+//! the JSON `status`, the catalog hint key and the `--explain` step all derive from it here,
+//! each in exactly one function.
+
+use serde::Serialize;
+
+use crate::secret::Secret;
+
+/// What a command's result means to a shell. [`Class::exit_code`] is the only place an exit
+/// code is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Ok,
+    Unexpected,
+    Usage,
+    Rejected,
+    Unreachable,
+    Keychain,
+    NotFound,
+}
+
+impl Class {
+    pub(crate) fn exit_code(self) -> u8 {
+        match self {
+            Class::Ok => 0,
+            Class::Unexpected => 1,
+            Class::Usage => 2,
+            Class::Rejected => 3,
+            Class::Unreachable => 4,
+            Class::Keychain => 5,
+            Class::NotFound => 6,
+        }
+    }
+
+    /// The `kind` of a `--json` error object.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Class::Ok => "ok",
+            Class::Unexpected => "unexpected",
+            Class::Usage => "usage",
+            Class::Rejected => "rejected",
+            Class::Unreachable => "unreachable",
+            Class::Keychain => "keychain",
+            Class::NotFound => "not_found",
+        }
+    }
+
+    /// Over several results: any rejection first, else the first failure, else ok.
+    pub(crate) fn combine(classes: impl Iterator<Item = Class> + Clone) -> Class {
+        if classes.clone().any(|c| c == Class::Rejected) {
+            return Class::Rejected;
+        }
+        classes
+            .into_iter()
+            .find(|&c| c != Class::Ok)
+            .unwrap_or(Class::Ok)
+    }
+}
+
+/// The documented exit codes, for `--help`. A unit test keeps it in step with [`Class`].
+pub(crate) const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  ok
+  1  unexpected failure
+  2  usage or invalid input (bad field value, unknown flag, missing value without a terminal,
+     invalid connectors or index file)
+  3  credentials rejected by the provider (invalid_client, unauthorized_client, invalid_grant,
+     invalid_scope, HTTP 401/403, missing permissions)
+  4  provider unreachable or unusable answer (DNS, connect, TLS, timeout, 5xx, non-JSON,
+     missing or unusable access_token)
+  5  OS keychain unavailable, locked or access denied
+  6  not found (unknown account or connector, stored secret missing)";
+
+/// The per-account `status` of `test --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Status {
+    Valid,
+    Rejected,
+    Unreachable,
+    InvalidInput,
+    SecretMissing,
+    KeychainError,
+    UnknownConnector,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Rejected => "rejected",
+            Status::Unreachable => "unreachable",
+            Status::InvalidInput => "invalid_input",
+            Status::SecretMissing => "secret_missing",
+            Status::KeychainError => "keychain_error",
+            Status::UnknownConnector => "unknown_connector",
+        }
+    }
+}
+
+/// RFC 6749 5.2 error codes (and `access_denied`, which Auth0-style servers use): the only codes
+/// a provider's answer may classify itself by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OAuthCode {
+    InvalidClient,
+    UnauthorizedClient,
+    InvalidGrant,
+    InvalidScope,
+    AccessDenied,
+    InvalidRequest,
+    UnsupportedGrantType,
+}
+
+impl OAuthCode {
+    pub(crate) const ALL: [OAuthCode; 7] = [
+        OAuthCode::InvalidClient,
+        OAuthCode::UnauthorizedClient,
+        OAuthCode::InvalidGrant,
+        OAuthCode::InvalidScope,
+        OAuthCode::AccessDenied,
+        OAuthCode::InvalidRequest,
+        OAuthCode::UnsupportedGrantType,
+    ];
+
+    pub(crate) fn parse(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.hint_key().as_str() == code)
+    }
+
+    fn hint_key(self) -> HintKey {
+        match self {
+            OAuthCode::InvalidClient => HintKey::InvalidClient,
+            OAuthCode::UnauthorizedClient => HintKey::UnauthorizedClient,
+            OAuthCode::InvalidGrant => HintKey::InvalidGrant,
+            OAuthCode::InvalidScope => HintKey::InvalidScope,
+            OAuthCode::AccessDenied => HintKey::AccessDenied,
+            OAuthCode::InvalidRequest => HintKey::InvalidRequest,
+            OAuthCode::UnsupportedGrantType => HintKey::UnsupportedGrantType,
+        }
+    }
+}
+
+/// Why a value given for a field cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputFault {
+    /// Whitespace inside, or an invisible character anywhere (a copy-paste).
+    Invisible,
+    /// Does not match the field's pattern.
+    WrongShape,
+    /// Empty, too long, or otherwise unusable.
+    Unusable,
+}
+
+/// Network failures, told apart by the HTTP client's typed errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NetFault {
+    Dns,
+    Connect,
+    Tls,
+    Timeout,
+    /// The server answered, but not with HTTP credlink can read (oversized or malformed).
+    MalformedAnswer,
+    /// A request credlink built could not be sent (e.g. a header value from the catalog).
+    BadRequest,
+}
+
+/// Every way a check can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    Input(InputFault),
+    SecretMissing,
+    Keychain,
+    UnknownConnector,
+    Net(NetFault),
+    Redirect,
+    HttpNotFound,
+    HttpTimeout,
+    RateLimited,
+    ServerError,
+    NonJson,
+    NoAccessToken,
+    /// A token credlink must not use: not printable ASCII, or of a type it does not know.
+    UnusableToken,
+    OAuth(OAuthCode),
+    Http400,
+    Http401,
+    Http403,
+    SuccessFalse,
+    PermissionDenied,
+}
+
+impl FailureKind {
+    pub(crate) fn class(self) -> Class {
+        use FailureKind::*;
+        match self {
+            Input(_) => Class::Usage,
+            SecretMissing | UnknownConnector => Class::NotFound,
+            Keychain => Class::Keychain,
+            Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
+            | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
+            OAuth(_) | Http400 | Http401 | Http403 | SuccessFalse | PermissionDenied => {
+                Class::Rejected
+            }
+        }
+    }
+
+    pub(crate) fn status(self) -> Status {
+        match self {
+            FailureKind::Input(_) => Status::InvalidInput,
+            FailureKind::SecretMissing => Status::SecretMissing,
+            FailureKind::Keychain => Status::KeychainError,
+            FailureKind::UnknownConnector => Status::UnknownConnector,
+            other => match other.class() {
+                Class::Rejected => Status::Rejected,
+                _ => Status::Unreachable,
+            },
+        }
+    }
+
+    pub(crate) fn hint_key(self) -> Option<HintKey> {
+        use FailureKind::*;
+        Some(match self {
+            Input(InputFault::Invisible) => HintKey::InvisibleCharacters,
+            Input(InputFault::WrongShape) => HintKey::WrongShape,
+            Input(InputFault::Unusable) | Keychain | UnknownConnector => return None,
+            SecretMissing => HintKey::SecretMissing,
+            Net(NetFault::Dns) => HintKey::Dns,
+            Net(NetFault::Connect) => HintKey::Connect,
+            Net(NetFault::Tls) => HintKey::Tls,
+            Net(NetFault::Timeout) | HttpTimeout => HintKey::Timeout,
+            Net(NetFault::MalformedAnswer) => HintKey::MalformedAnswer,
+            Net(NetFault::BadRequest) => return None,
+            Redirect => HintKey::Redirect,
+            HttpNotFound => HintKey::Http404,
+            RateLimited => HintKey::Http429,
+            ServerError => HintKey::Http5xx,
+            NonJson => HintKey::NonJson,
+            NoAccessToken => HintKey::NoAccessToken,
+            UnusableToken => HintKey::UnusableToken,
+            OAuth(code) => code.hint_key(),
+            Http400 => HintKey::Http400,
+            Http401 => HintKey::Http401,
+            Http403 => HintKey::Http403,
+            SuccessFalse => HintKey::SuccessFalse,
+            PermissionDenied => HintKey::PermissionDenied,
+        })
+    }
+
+    /// The `--explain` step at which a failure of the main call shows.
+    pub(crate) fn step(self) -> Step {
+        use FailureKind::*;
+        match self {
+            Input(_) => Step::Input,
+            SecretMissing | Keychain | UnknownConnector => Step::Keychain,
+            Net(NetFault::Dns) => Step::Dns,
+            Net(NetFault::Connect) => Step::Connect,
+            Net(NetFault::Tls) => Step::Tls,
+            Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError => {
+                Step::Http
+            }
+            NonJson | NoAccessToken | UnusableToken | OAuth(_) | Http400 | Http401 | Http403
+            | SuccessFalse => Step::Auth,
+            PermissionDenied => Step::Permissions,
+        }
+    }
+
+    /// Classifies an HTTP status that is not 2xx, before the body is read.
+    pub(crate) fn of_status(status: u16) -> Self {
+        match status {
+            300..=399 => FailureKind::Redirect,
+            404 | 405 | 410 => FailureKind::HttpNotFound,
+            408 => FailureKind::HttpTimeout,
+            429 => FailureKind::RateLimited,
+            401 => FailureKind::Http401,
+            403 => FailureKind::Http403,
+            500.. => FailureKind::ServerError,
+            _ => FailureKind::Http400,
+        }
+    }
+}
+
+/// The steps of `--explain`, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Step {
+    Keychain,
+    Input,
+    Proxy,
+    Dns,
+    Connect,
+    Tls,
+    Http,
+    /// The token request (`oauth`) or the API key's verification call (`verify`).
+    Auth,
+    Permissions,
+}
+
+/// Keys a hint may be given for in `connectors.toml` (`[hints]` and per connector).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum HintKey {
+    InvalidClient,
+    UnauthorizedClient,
+    InvalidGrant,
+    InvalidScope,
+    AccessDenied,
+    InvalidRequest,
+    UnsupportedGrantType,
+    Http400,
+    Http401,
+    Http403,
+    Http404,
+    Http429,
+    Http5xx,
+    Redirect,
+    Timeout,
+    Connect,
+    Dns,
+    Tls,
+    MalformedAnswer,
+    NonJson,
+    NoAccessToken,
+    UnusableToken,
+    SuccessFalse,
+    SecretMissing,
+    InvisibleCharacters,
+    WrongShape,
+    PermissionDenied,
+}
+
+impl HintKey {
+    pub(crate) const ALL: [HintKey; 27] = [
+        HintKey::InvalidClient,
+        HintKey::UnauthorizedClient,
+        HintKey::InvalidGrant,
+        HintKey::InvalidScope,
+        HintKey::AccessDenied,
+        HintKey::InvalidRequest,
+        HintKey::UnsupportedGrantType,
+        HintKey::Http400,
+        HintKey::Http401,
+        HintKey::Http403,
+        HintKey::Http404,
+        HintKey::Http429,
+        HintKey::Http5xx,
+        HintKey::Redirect,
+        HintKey::Timeout,
+        HintKey::Connect,
+        HintKey::Dns,
+        HintKey::Tls,
+        HintKey::MalformedAnswer,
+        HintKey::NonJson,
+        HintKey::NoAccessToken,
+        HintKey::UnusableToken,
+        HintKey::SuccessFalse,
+        HintKey::SecretMissing,
+        HintKey::InvisibleCharacters,
+        HintKey::WrongShape,
+        HintKey::PermissionDenied,
+    ];
+
+    /// The key as written in `connectors.toml`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            HintKey::InvalidClient => "invalid_client",
+            HintKey::UnauthorizedClient => "unauthorized_client",
+            HintKey::InvalidGrant => "invalid_grant",
+            HintKey::InvalidScope => "invalid_scope",
+            HintKey::AccessDenied => "access_denied",
+            HintKey::InvalidRequest => "invalid_request",
+            HintKey::UnsupportedGrantType => "unsupported_grant_type",
+            HintKey::Http400 => "http_400",
+            HintKey::Http401 => "http_401",
+            HintKey::Http403 => "http_403",
+            HintKey::Http404 => "http_404",
+            HintKey::Http429 => "http_429",
+            HintKey::Http5xx => "http_5xx",
+            HintKey::Redirect => "redirect",
+            HintKey::Timeout => "timeout",
+            HintKey::Connect => "connect",
+            HintKey::Dns => "dns",
+            HintKey::Tls => "tls",
+            HintKey::MalformedAnswer => "malformed_answer",
+            HintKey::NonJson => "non_json",
+            HintKey::NoAccessToken => "no_access_token",
+            HintKey::UnusableToken => "unusable_token",
+            HintKey::SuccessFalse => "success_false",
+            HintKey::SecretMissing => "secret_missing",
+            HintKey::InvisibleCharacters => "invisible_characters",
+            HintKey::WrongShape => "wrong_shape",
+            HintKey::PermissionDenied => "permission_denied",
+        }
+    }
+
+    pub(crate) fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == key)
+    }
+}
+
+/// Which call of a check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Before anything was sent: the keychain, the connector, the input.
+    Local,
+    /// The token request or verification call.
+    Main,
+    /// The connector's read-only permission call with the new token.
+    Permissions,
+}
+
+/// Why a check failed: the kind decides everything; the rest is the provider's own words
+/// (cleaned, secrets removed) for people to read.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub(crate) kind: FailureKind,
+    pub(crate) stage: Stage,
+    /// The provider's error code, or credlink's code for a network failure.
+    pub(crate) code: Option<String>,
+    pub(crate) description: Option<String>,
+    /// A hint that is not the catalog's (e.g. how to unlock the keychain). Catalog hints are
+    /// looked up by [`FailureKind::hint_key`] where the result is shown.
+    pub(crate) hint: Option<String>,
+}
+
+impl Failure {
+    pub(crate) fn new(kind: FailureKind, stage: Stage) -> Self {
+        Self {
+            kind,
+            stage,
+            code: None,
+            description: None,
+            hint: None,
+        }
+    }
+
+    pub(crate) fn local(kind: FailureKind, description: impl Into<String>) -> Self {
+        let mut f = Self::new(kind, Stage::Local);
+        f.description = Some(description.into());
+        f
+    }
+
+    pub(crate) fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The `--explain` step this failure shows at.
+    pub(crate) fn step(&self) -> Step {
+        match self.stage {
+            Stage::Permissions => Step::Permissions,
+            _ => self.kind.step(),
+        }
+    }
+
+    /// The `error` code shown: the provider's, else credlink's own for a network failure.
+    pub(crate) fn shown_code(&self) -> Option<String> {
+        self.code.clone().or_else(|| match self.kind {
+            FailureKind::Net(_) => self.kind.hint_key().map(|k| k.as_str().to_owned()),
+            _ => None,
+        })
+    }
+}
+
+/// The shape of an HTTP answer, without its content, for `--explain`.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) bytes: usize,
+    pub(crate) location: Option<String>,
+}
+
+/// A token the provider issued.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub(crate) access_token: Secret,
+    pub(crate) expires_in: Option<u64>,
+    pub(crate) scope: Option<String>,
+}
+
+/// The permission call made with a new token, as shown by `--explain`.
+#[derive(Debug, Clone)]
+pub(crate) struct PermissionCall {
+    pub(crate) shown: String,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) latency_ms: u64,
+}
+
+/// The result of one live check (or of what stopped it before it was sent).
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub(crate) failure: Option<Failure>,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) latency_ms: u64,
+    pub(crate) token: Option<Token>,
+    pub(crate) answer: Option<Answer>,
+    pub(crate) permission: Option<PermissionCall>,
+}
+
+impl Outcome {
+    pub(crate) fn valid(http_status: u16, latency_ms: u64) -> Self {
+        Self {
+            failure: None,
+            http_status: Some(http_status),
+            latency_ms,
+            token: None,
+            answer: None,
+            permission: None,
+        }
+    }
+
+    pub(crate) fn failed(failure: Failure, http_status: Option<u16>, latency_ms: u64) -> Self {
+        Self {
+            failure: Some(failure),
+            http_status,
+            latency_ms,
+            token: None,
+            answer: None,
+            permission: None,
+        }
+    }
+
+    /// A failure before anything was sent.
+    pub(crate) fn local(failure: Failure) -> Self {
+        Self::failed(failure, None, 0)
+    }
+
+    pub(crate) fn is_valid(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        self.failure
+            .as_ref()
+            .map_or(Status::Valid, |f| f.kind.status())
+    }
+
+    pub(crate) fn class(&self) -> Class {
+        self.failure.as_ref().map_or(Class::Ok, |f| f.kind.class())
+    }
+
+    /// One line for a terminal: "HTTP 401 invalid_client: client authentication failed".
+    pub(crate) fn cause(&self) -> String {
+        let Some(f) = &self.failure else {
+            return String::new();
+        };
+        let mut parts = Vec::new();
+        if let Some(s) = self.http_status {
+            parts.push(format!("HTTP {s}"));
+        }
+        if let Some(e) = f.shown_code() {
+            parts.push(e);
+        }
+        let head = parts.join(" ");
+        match (&f.description, head.is_empty()) {
+            (Some(d), true) => d.clone(),
+            (Some(d), false) => format!("{head}: {d}"),
+            (None, _) => head,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_help_lists_every_class() {
+        use Class::*;
+        for class in [
+            Ok,
+            Unexpected,
+            Usage,
+            Rejected,
+            Unreachable,
+            Keychain,
+            NotFound,
+        ] {
+            let line = format!("\n  {}  ", class.exit_code());
+            assert!(EXIT_CODES_HELP.contains(&line), "{class:?}");
+        }
+    }
+
+    #[test]
+    fn combine_prefers_rejections_then_the_first_failure() {
+        use Class::*;
+        let c = |v: &[Class]| Class::combine(v.iter().copied());
+        assert_eq!(c(&[Ok, Ok]), Ok);
+        assert_eq!(c(&[Unreachable, Rejected]), Rejected);
+        assert_eq!(c(&[Ok, NotFound, Unreachable]), NotFound);
+        assert_eq!(c(&[Keychain, Unreachable]), Keychain);
+    }
+
+    #[test]
+    fn hint_keys_and_oauth_codes_round_trip() {
+        for key in HintKey::ALL {
+            assert_eq!(HintKey::parse(key.as_str()), Some(key));
+        }
+        for code in OAuthCode::ALL {
+            assert_eq!(OAuthCode::parse(code.hint_key().as_str()), Some(code));
+        }
+        assert_eq!(OAuthCode::parse("dns"), None);
+    }
+}

@@ -1,0 +1,603 @@
+//! One HTTP client for every provider call: timeouts, no redirects, capped bodies, typed
+//! network failures, and a trace (for `-v`) in which credentials never appear. It never prints:
+//! the trace goes to the sink the command gives it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::outcome::NetFault;
+use crate::secret::{REDACTED, Redactor, Secret};
+use crate::text;
+
+/// Larger answers are cut here: a token or error response is a few hundred bytes.
+pub(crate) const MAX_BODY: usize = 1024 * 1024;
+/// Tries per request when the provider answers 429 or 503.
+pub(crate) const MAX_ATTEMPTS: u32 = 3;
+/// The longest wait credlink honours from a Retry-After header.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Where trace lines go (`-v`); the command decides, this layer never prints.
+pub(crate) type TraceSink = Box<dyn Fn(&str) + Send + Sync>;
+
+/// A header value: plain, or a secret that stays one until reqwest builds the header, where
+/// it is marked sensitive.
+pub(crate) enum Value {
+    Plain(String),
+    Secret(Secret),
+}
+
+pub(crate) struct Header {
+    pub(crate) name: &'static str,
+    pub(crate) value: Value,
+}
+
+impl Header {
+    pub(crate) fn secret(name: &'static str, value: Secret) -> Self {
+        Self {
+            name,
+            value: Value::Secret(value),
+        }
+    }
+}
+
+/// A request as credlink builds it. Header names from the catalog are owned strings.
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: Vec<(String, Value)>,
+    pub(crate) body: Option<Body>,
+}
+
+impl Request {
+    pub(crate) fn new(method: Method, url: Url) -> Self {
+        Self {
+            method,
+            url,
+            headers: vec![("accept".into(), Value::Plain("application/json".into()))],
+            body: None,
+        }
+    }
+
+    /// Adds a header, replacing one of the same name.
+    pub(crate) fn header(&mut self, name: &str, value: Value) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value));
+    }
+
+    pub(crate) fn with(mut self, header: Header) -> Self {
+        self.header(header.name, header.value);
+        self
+    }
+}
+
+/// A body: the text sent (a secret when it carries one) and how the trace shows it.
+pub(crate) struct Body {
+    pub(crate) content_type: &'static str,
+    pub(crate) text: Secret,
+    pub(crate) shown: String,
+}
+
+impl Body {
+    pub(crate) fn form(pairs: &[(&str, &str, bool)]) -> Self {
+        let mut text = form_urlencoded::Serializer::new(String::new());
+        let mut shown = form_urlencoded::Serializer::new(String::new());
+        for (k, v, sensitive) in pairs {
+            text.append_pair(k, v);
+            shown.append_pair(k, if *sensitive { REDACTED } else { v });
+        }
+        let shown = shown.finish().replace("%28redacted%29", REDACTED);
+        Self {
+            content_type: "application/x-www-form-urlencoded",
+            text: Secret::new(text.finish()),
+            shown,
+        }
+    }
+
+    pub(crate) fn json(pairs: &[(&str, &str, bool)]) -> Self {
+        let object = |redact: bool| {
+            let map: serde_json::Map<String, serde_json::Value> = pairs
+                .iter()
+                .map(|(k, v, s)| {
+                    let v = if redact && *s { REDACTED } else { *v };
+                    ((*k).to_owned(), v.into())
+                })
+                .collect();
+            serde_json::Value::Object(map).to_string()
+        };
+        Self {
+            content_type: "application/json",
+            text: Secret::new(object(false)),
+            shown: object(true),
+        }
+    }
+
+    pub(crate) fn raw_json(text: &str) -> Self {
+        Self {
+            content_type: "application/json",
+            text: Secret::new(text),
+            shown: text.to_owned(),
+        }
+    }
+}
+
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+    pub(crate) latency: Duration,
+}
+
+impl Response {
+    /// A header's value, cleaned of control and invisible characters (not yet redacted).
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(text::clean)
+    }
+
+    pub(crate) fn content_type(&self) -> Option<String> {
+        self.header(header::CONTENT_TYPE.as_str())
+    }
+
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A request that got no HTTP answer.
+#[derive(Debug, Clone)]
+pub(crate) struct NetError {
+    pub(crate) fault: NetFault,
+    pub(crate) message: String,
+    pub(crate) latency: Duration,
+}
+
+/// One DNS lookup the client made, as `--explain` shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Lookup {
+    pub(crate) host: String,
+    pub(crate) result: Result<Vec<SocketAddr>, String>,
+    pub(crate) duration: Duration,
+}
+
+/// The resolver reqwest uses: the system's (getaddrinfo, as reqwest's own), recording each
+/// lookup so a diagnosis shows the lookups of the very request it diagnoses.
+#[derive(Clone, Default)]
+struct RecordingResolver {
+    lookups: Arc<Mutex<Vec<Lookup>>>,
+}
+
+/// A failed lookup, recognisable in reqwest's error chain.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct DnsFailure(String);
+
+impl Resolve for RecordingResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let lookups = self.lookups.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let started = Instant::now();
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await;
+            let result = found
+                .map(|addrs| addrs.collect::<Vec<_>>())
+                .map_err(|e| text::clean(&e.to_string()));
+            if let Ok(mut log) = lookups.lock() {
+                log.push(Lookup {
+                    host,
+                    result: result.clone(),
+                    duration: started.elapsed(),
+                });
+            }
+            match result {
+                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as Addrs),
+                Err(e) => Err(Box::new(DnsFailure(e)) as Box<dyn std::error::Error + Send + Sync>),
+            }
+        })
+    }
+}
+
+/// Built on the first request: loading the system's root certificates costs milliseconds
+/// that commands like `list` should not pay.
+pub(crate) struct Http {
+    client: OnceLock<Result<reqwest::Client, String>>,
+    extra_roots: Vec<reqwest::Certificate>,
+    timeout: Duration,
+    trace: Option<TraceSink>,
+    resolver: RecordingResolver,
+}
+
+impl Http {
+    pub(crate) fn new(
+        timeout: Duration,
+        trace: Option<TraceSink>,
+        extra_roots: Vec<reqwest::Certificate>,
+    ) -> Self {
+        Self {
+            client: OnceLock::new(),
+            extra_roots,
+            timeout,
+            trace,
+            resolver: RecordingResolver::default(),
+        }
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Every DNS lookup made so far.
+    pub(crate) fn lookups(&self) -> Vec<Lookup> {
+        self.resolver
+            .lookups
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    fn trace(&self, line: &str) {
+        if let Some(sink) = &self.trace {
+            sink(line);
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, NetError> {
+        let built = self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .tls_certs_merge(self.extra_roots.clone())
+                .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .dns_resolver(Arc::new(self.resolver.clone()))
+                // A redirect could carry credentials to another origin: report it instead.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| format!("cannot set up TLS: {e}"))
+        });
+        built.as_ref().map_err(|message| NetError {
+            fault: NetFault::Tls,
+            message: message.clone(),
+            latency: Duration::ZERO,
+        })
+    }
+
+    /// Sends a request; 429 and 503 answers are retried a bounded number of times, after the
+    /// server's Retry-After (capped) or an exponential backoff, within the timeout. Nothing
+    /// else is retried: a rejected credential must not be hammered into a lock-out.
+    pub(crate) async fn send(
+        &self,
+        req: &Request,
+        redactor: &Redactor,
+    ) -> Result<Response, NetError> {
+        self.trace_request(req, redactor);
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let response = self.send_once(req, redactor).await?;
+            if !matches!(response.status, 429 | 503) || attempt == MAX_ATTEMPTS {
+                return Ok(response);
+            }
+            let wait = retry_delay(&response, attempt);
+            // --timeout bounds the whole check, waits included.
+            if started.elapsed() + wait >= self.timeout {
+                return Ok(response);
+            }
+            self.trace(&format!(
+                "retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS})",
+                wait.as_secs_f32(),
+                attempt + 1
+            ));
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    fn trace_request(&self, req: &Request, redactor: &Redactor) {
+        if self.trace.is_none() {
+            return;
+        }
+        self.trace(&format!(
+            "> {} {}",
+            req.method,
+            redactor.display(&without_user_info(&req.url), 2000)
+        ));
+        for (name, value) in &req.headers {
+            let shown = match value {
+                Value::Plain(v) => redactor.display(v, 500),
+                Value::Secret(_) => REDACTED.to_owned(),
+            };
+            self.trace(&format!("> {name}: {shown}"));
+        }
+        if let Some(body) = &req.body {
+            self.trace(&format!("> content-type: {}", body.content_type));
+            self.trace(&format!("> {}", redactor.display(&body.shown, 2000)));
+        }
+    }
+
+    fn build(&self, req: &Request) -> Result<reqwest::RequestBuilder, NetError> {
+        let bad = |message: String| NetError {
+            fault: NetFault::BadRequest,
+            message,
+            latency: Duration::ZERO,
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &req.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| bad(format!("`{name}` is not a header name")))?;
+            let value = match value {
+                Value::Plain(v) => HeaderValue::from_str(v).map_err(|_| {
+                    bad(format!(
+                        "the value of the `{name}` header has a character a header cannot carry"
+                    ))
+                })?,
+                Value::Secret(s) => {
+                    let mut v = HeaderValue::from_str(s.expose()).map_err(|_| {
+                        bad(format!(
+                            "the `{name}` header, which carries the secret, has a character a header cannot carry"
+                        ))
+                    })?;
+                    v.set_sensitive(true);
+                    v
+                }
+            };
+            headers.insert(name, value);
+        }
+        let mut builder = self
+            .client()?
+            .request(req.method.clone(), req.url.clone())
+            .headers(headers);
+        if let Some(body) = &req.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, body.content_type)
+                .body(body.text.expose().to_owned());
+        }
+        Ok(builder)
+    }
+
+    async fn send_once(&self, req: &Request, redactor: &Redactor) -> Result<Response, NetError> {
+        let builder = self.build(req)?;
+        let started = Instant::now();
+        let result = async {
+            let mut response = builder.send().await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                let room = MAX_BODY - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= MAX_BODY {
+                    break;
+                }
+            }
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        let latency = started.elapsed();
+        match result {
+            Ok((status, headers, body)) => {
+                let response = Response {
+                    status,
+                    headers,
+                    body,
+                    latency,
+                };
+                self.trace_response(&response, redactor);
+                Ok(response)
+            }
+            Err(e) => {
+                let err = classify(&e, latency, self.timeout, redactor);
+                self.trace(&format!(
+                    "< {:?} error after {} ms: {}",
+                    err.fault,
+                    latency.as_millis(),
+                    err.message
+                ));
+                Err(err)
+            }
+        }
+    }
+
+    fn trace_response(&self, r: &Response, redactor: &Redactor) {
+        if self.trace.is_none() {
+            return;
+        }
+        self.trace(&format!(
+            "< HTTP {} ({} ms, {} bytes, {})",
+            r.status,
+            r.latency.as_millis(),
+            r.body.len(),
+            r.content_type()
+                .map(|c| redactor.display(&c, 100))
+                .unwrap_or_else(|| "no content-type".into())
+        ));
+        if let Some(location) = r.header("location") {
+            self.trace(&format!("< location: {}", redactor.display(&location, 500)));
+        }
+        let shown = match serde_json::from_slice::<serde_json::Value>(&r.body) {
+            Ok(mut json) => {
+                redact_tokens(&mut json);
+                json.to_string()
+            }
+            Err(_) => {
+                let body = String::from_utf8_lossy(&r.body);
+                if body.contains("access_token") {
+                    "(a body that mentions access_token but does not parse: not shown)".to_owned()
+                } else {
+                    body.into_owned()
+                }
+            }
+        };
+        if !shown.is_empty() {
+            self.trace(&format!("< {}", redactor.display(&shown, 500)));
+        }
+    }
+}
+
+/// Retry-After in seconds (capped), else 250 ms doubled per attempt.
+fn retry_delay(response: &Response, attempt: u32) -> Duration {
+    let backoff = Duration::from_millis(250 * 2u64.pow(attempt - 1));
+    response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(backoff, |secs| {
+            Duration::from_secs(secs).min(MAX_RETRY_AFTER)
+        })
+}
+
+/// Keys whose values are credentials wherever they stand in a JSON answer.
+const TOKEN_KEYS: [&str; 5] = [
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "client_secret",
+];
+
+/// Tokens in a response are credentials too, at any depth.
+pub(crate) fn redact_tokens(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if TOKEN_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+                    *value = REDACTED.into();
+                } else {
+                    redact_tokens(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_tokens),
+        _ => {}
+    }
+}
+
+/// A URL as it may be shown: never its user info.
+pub(crate) fn without_user_info(url: &Url) -> String {
+    let mut shown = url.clone();
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+    }
+    shown.to_string()
+}
+
+/// Classifies by the error types in reqwest's chain, never by their wording.
+fn classify(
+    e: &reqwest::Error,
+    latency: Duration,
+    timeout: Duration,
+    redactor: &Redactor,
+) -> NetError {
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push(s);
+        source = s.source();
+    }
+    let has = |f: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool| chain.iter().any(|s| f(*s));
+    let fault = if e.is_timeout() || has(&|s| s.is::<tokio::time::error::Elapsed>()) {
+        NetFault::Timeout
+    } else if has(&|s| s.is::<DnsFailure>()) {
+        NetFault::Dns
+    } else if has(&|s| s.is::<rustls::Error>()) {
+        NetFault::Tls
+    } else if has(&|s| {
+        s.downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_parse() || h.is_parse_status())
+    }) {
+        NetFault::MalformedAnswer
+    } else if e.is_connect() {
+        NetFault::Connect
+    } else {
+        NetFault::MalformedAnswer
+    };
+    let detail = chain
+        .last()
+        .map_or_else(|| e.to_string(), |s| s.to_string());
+    let message = match fault {
+        NetFault::Timeout => format!("no answer within {} s", timeout.as_secs()),
+        NetFault::MalformedAnswer => format!(
+            "the server's answer is not HTTP credlink can read (oversized or malformed headers): {}",
+            redactor.display(&detail, 300)
+        ),
+        _ => redactor.display(&detail, 300),
+    };
+    NetError {
+        fault,
+        message,
+        latency,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_show_sensitive_parts_redacted() {
+        let form = Body::form(&[
+            ("grant_type", "client_credentials", false),
+            ("client_secret", "a+b c", true),
+        ]);
+        assert_eq!(
+            form.text.expose(),
+            "grant_type=client_credentials&client_secret=a%2Bb+c"
+        );
+        assert_eq!(
+            form.shown,
+            "grant_type=client_credentials&client_secret=(redacted)"
+        );
+        let json = Body::json(&[("client_id", "id", false), ("client_secret", "s3", true)]);
+        assert_eq!(
+            json.text.expose(),
+            r#"{"client_id":"id","client_secret":"s3"}"#
+        );
+        assert!(!json.shown.contains("s3"));
+    }
+
+    #[test]
+    fn retry_delay_honours_retry_after_up_to_a_cap() {
+        let response = |retry_after: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = retry_after {
+                headers.insert("retry-after", v.parse().unwrap());
+            }
+            Response {
+                status: 429,
+                headers,
+                body: Vec::new(),
+                latency: Duration::ZERO,
+            }
+        };
+        assert_eq!(retry_delay(&response(Some("2")), 1), Duration::from_secs(2));
+        assert_eq!(retry_delay(&response(Some("3600")), 1), MAX_RETRY_AFTER);
+        assert_eq!(retry_delay(&response(None), 1), Duration::from_millis(250));
+        assert_eq!(
+            retry_delay(&response(Some("soon")), 2),
+            Duration::from_millis(500)
+        );
+    }
+
+    #[test]
+    fn token_fields_are_redacted_at_any_depth() {
+        let mut v = serde_json::json!({"access_token": "tok", "expires_in": 5,
+            "data": {"Token": "t2", "items": [{"refresh_token": "r"}]}});
+        redact_tokens(&mut v);
+        assert_eq!(
+            v.to_string(),
+            r#"{"access_token":"(redacted)","data":{"Token":"(redacted)","items":[{"refresh_token":"(redacted)"}]},"expires_in":5}"#
+        );
+    }
+
+    #[test]
+    fn user_info_is_never_shown() {
+        let url = Url::parse("http://user:pass@127.0.0.1:9/token").unwrap();
+        assert_eq!(without_user_info(&url), "http://127.0.0.1:9/token");
+    }
+}

@@ -1,0 +1,316 @@
+//! Talking to providers: the OAuth 2.0 client-credentials token request (RFC 6749 4.4), an API
+//! key's verification call, the read-only permission call, and RFC 7009 revocation. Returns
+//! typed [`Outcome`]s and never prints; `link`, `test`, `token` and `--explain` all check
+//! through [`check`].
+
+pub(crate) mod answer;
+pub(crate) mod http;
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use url::Url;
+
+use crate::connectors::{Check, ClientAuth, Connector, FieldRole, OAuthSpec, VerifySpec};
+use crate::outcome::{Failure, FailureKind, InputFault, Outcome, PermissionCall, Stage};
+use crate::provider::http::{Body, Http, Request, Value};
+use crate::secret::{Redactor, Secret};
+use crate::template::{Template, TemplateError};
+
+/// What a check is given: the non-secret field values and the one secret.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) secret: Secret,
+    pub(crate) scope: Option<String>,
+}
+
+impl Credentials {
+    fn template_values<'a>(&'a self, connector: &'a Connector) -> BTreeMap<&'a str, &'a str> {
+        let mut map: BTreeMap<&str, &str> = self
+            .values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        map.insert(connector.secret_field().id.as_str(), self.secret.expose());
+        map
+    }
+
+    /// The value of the field with this role, or "".
+    pub(crate) fn value(&self, connector: &Connector, role: FieldRole) -> &str {
+        connector
+            .field_by_role(role)
+            .and_then(|f| self.values.get(&f.id))
+            .map_or("", String::as_str)
+    }
+
+    /// Removes every spelling of the secret, and of `client_id:secret` as Basic auth sends it.
+    pub(crate) fn redactor(&self, connector: &Connector) -> Redactor {
+        let mut r = Redactor::new([&self.secret]);
+        r.add_basic_pair(self.value(connector, FieldRole::ClientId), &self.secret);
+        r
+    }
+}
+
+/// The URL of the main call (token endpoint or verification call), as it will be requested.
+pub(crate) fn main_url(connector: &Connector, creds: &Credentials) -> Result<Url, TemplateError> {
+    let template = match &connector.check {
+        Check::OAuth(spec) => &spec.token_url,
+        Check::ApiKey(spec) => &spec.url,
+    };
+    render_url(template, connector, creds)
+}
+
+fn render_url(
+    template: &Template,
+    connector: &Connector,
+    creds: &Credentials,
+) -> Result<Url, TemplateError> {
+    template.render_url(&creds.template_values(connector), &|f| connector.label(f))
+}
+
+/// Checks credentials live: the token request or verification call, then, for a new token,
+/// the connector's permission call where it declares one.
+pub(crate) async fn check(http: &Http, connector: &Connector, creds: &Credentials) -> Outcome {
+    let redactor = creds.redactor(connector);
+    let request = match main_request(connector, creds) {
+        Ok(r) => r,
+        Err(e) => return unsendable(e),
+    };
+    let response = match http.send(&request, &redactor).await {
+        Ok(r) => r,
+        Err(e) => return network(e, Stage::Main),
+    };
+    let mut outcome = match &connector.check {
+        Check::OAuth(_) => answer::token_outcome(&response, &redactor),
+        Check::ApiKey(spec) => answer::verify_outcome(spec, &response, &redactor),
+    };
+    outcome.answer = Some(answer::shape(&response, &redactor));
+    if let (Some(token), Check::OAuth(spec)) = (&outcome.token, &connector.check)
+        && let Some((method, url)) = &spec.permission_check
+    {
+        let token = token.access_token.clone();
+        permission_check(http, connector, creds, method, url, &token, &mut outcome).await;
+    }
+    outcome
+}
+
+/// A value that cannot be put in a URL: nothing was sent.
+fn unsendable(e: TemplateError) -> Outcome {
+    Outcome::local(Failure::local(
+        FailureKind::Input(InputFault::Unusable),
+        e.to_string(),
+    ))
+}
+
+fn network(e: http::NetError, stage: Stage) -> Outcome {
+    let mut f = Failure::new(FailureKind::Net(e.fault), stage);
+    f.description = Some(e.message);
+    Outcome::failed(f, None, e.latency.as_millis() as u64)
+}
+
+fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, TemplateError> {
+    match &connector.check {
+        Check::OAuth(spec) => {
+            let values = creds.template_values(connector);
+            let mut params = vec![("grant_type".to_owned(), "client_credentials".to_owned())];
+            if let Some(scope) = creds
+                .scope
+                .as_ref()
+                .or(spec.scope.as_ref())
+                .filter(|s| !s.trim().is_empty())
+            {
+                params.push(("scope".into(), scope.clone()));
+            }
+            for (k, t) in &spec.token_params {
+                if let Some(v) = t.render(&values) {
+                    params.push((k.clone(), v));
+                }
+            }
+            oauth_request(connector, spec, &spec.token_url, creds, &params, None)
+        }
+        Check::ApiKey(spec) => verify_request(connector, spec, creds),
+    }
+}
+
+/// A POST to an OAuth endpoint with the client authentication the connector declares. `token`
+/// is a credential sent as a parameter (revocation), kept out of the trace.
+fn oauth_request(
+    connector: &Connector,
+    spec: &OAuthSpec,
+    url: &Template,
+    creds: &Credentials,
+    params: &[(String, String)],
+    token: Option<(&str, &Secret)>,
+) -> Result<Request, TemplateError> {
+    let url = render_url(url, connector, creds)?;
+    let client_id = creds.value(connector, FieldRole::ClientId);
+    let secret = creds.secret.expose();
+    let mut pairs: Vec<(&str, &str, bool)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str(), false))
+        .collect();
+    if let Some((key, token)) = token {
+        pairs.push((key, token.expose(), true));
+    }
+    let mut request = Request::new(reqwest::Method::POST, url);
+    request.body = Some(match spec.client_auth {
+        ClientAuth::Basic => {
+            request.header(
+                "authorization",
+                Value::Secret(basic_header(client_id, &creds.secret)),
+            );
+            Body::form(&pairs)
+        }
+        ClientAuth::Post | ClientAuth::Json => {
+            pairs.push(("client_id", client_id, false));
+            pairs.push(("client_secret", secret, true));
+            if spec.client_auth == ClientAuth::Post {
+                Body::form(&pairs)
+            } else {
+                Body::json(&pairs)
+            }
+        }
+    });
+    Ok(request)
+}
+
+/// RFC 6749 2.3.1: id and secret are form-urlencoded before they are joined and Base64-encoded.
+pub(crate) fn basic_header(client_id: &str, secret: &Secret) -> Secret {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    Secret::new(format!(
+        "Basic {}",
+        BASE64.encode(format!("{}:{}", enc(client_id), enc(secret.expose())))
+    ))
+}
+
+fn verify_request(
+    connector: &Connector,
+    spec: &VerifySpec,
+    creds: &Credentials,
+) -> Result<Request, TemplateError> {
+    let values = creds.template_values(connector);
+    let secret_id = connector.secret_field().id.as_str();
+    let mut request = Request::new(
+        spec.method.clone(),
+        render_url(&spec.url, connector, creds)?,
+    );
+    if let Some((user, pass)) = &spec.basic_auth {
+        let user = user.render(&values).unwrap_or_default();
+        let pass = pass.render(&values).unwrap_or_default();
+        let value = Secret::new(format!("Basic {}", BASE64.encode(format!("{user}:{pass}"))));
+        request.header("authorization", Value::Secret(value));
+    }
+    if let Some(bearer) = &spec.bearer {
+        let value = Secret::new(format!(
+            "Bearer {}",
+            bearer.render(&values).unwrap_or_default()
+        ));
+        request.header("authorization", Value::Secret(value));
+    }
+    for (name, t) in &spec.headers {
+        if let Some(value) = t.render(&values) {
+            let value = if t.fields().any(|f| f == secret_id) {
+                Value::Secret(Secret::new(value))
+            } else {
+                Value::Plain(value)
+            };
+            request.header(name, value);
+        }
+    }
+    request.body = spec.json_body.as_deref().map(Body::raw_json);
+    Ok(request)
+}
+
+/// With a token just issued, the connector's read-only call that proves the account has the
+/// permissions an integration needs. A failure makes the whole outcome fail at that stage.
+async fn permission_check(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    method: &reqwest::Method,
+    url: &Template,
+    token: &Secret,
+    outcome: &mut Outcome,
+) {
+    let url = match render_url(url, connector, creds) {
+        Ok(url) => url,
+        Err(e) => {
+            *outcome = unsendable(e);
+            return;
+        }
+    };
+    let shown = format!("{method} {}", http::without_user_info(&url));
+    let request = Request::new(method.clone(), url).with(http::Header::secret(
+        "authorization",
+        Secret::new(format!("Bearer {}", token.expose())),
+    ));
+    let mut redactor = creds.redactor(connector);
+    redactor.add(token);
+    let (http_status, latency_ms, failure) = match http.send(&request, &redactor).await {
+        Err(e) => {
+            let o = network(e, Stage::Permissions);
+            (None, o.latency_ms, o.failure)
+        }
+        Ok(r) if r.is_success() => (Some(r.status), r.latency.as_millis() as u64, None),
+        Ok(r) => {
+            let o = answer::failure(&r, &redactor, None, Stage::Permissions);
+            (Some(r.status), o.latency_ms, o.failure)
+        }
+    };
+    outcome.permission = Some(PermissionCall {
+        shown,
+        http_status,
+        latency_ms,
+    });
+    if let Some(f) = failure {
+        outcome.failure = Some(f);
+    }
+}
+
+/// RFC 7009: revokes an access token credlink obtained, with the same client authentication.
+/// `None` when the connector declares no revocation endpoint.
+pub(crate) async fn revoke(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    token: &Secret,
+) -> Option<Outcome> {
+    let Check::OAuth(spec) = &connector.check else {
+        return None;
+    };
+    let url = spec.revoke_url.as_ref()?;
+    let params = [("token_type_hint".to_owned(), "access_token".to_owned())];
+    let request = match oauth_request(connector, spec, url, creds, &params, Some(("token", token)))
+    {
+        Ok(r) => r,
+        Err(e) => return Some(unsendable(e)),
+    };
+    let mut redactor = creds.redactor(connector);
+    redactor.add(token);
+    Some(match http.send(&request, &redactor).await {
+        Err(e) => network(e, Stage::Main),
+        Ok(r) if r.is_success() => Outcome::valid(r.status, r.latency.as_millis() as u64),
+        Ok(r) => answer::failure(&r, &redactor, None, Stage::Main),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_header_form_encodes_before_base64() {
+        // RFC 6749 2.3.1 vector from AppAuth-iOS #233 (see provider-auth-facts.md, section 19).
+        let secret = Secret::new("z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=");
+        assert_eq!(
+            basic_header("1PpG/Q 1", &secret).expose(),
+            "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA=="
+        );
+        assert_eq!(
+            basic_header("example.com", &Secret::new("s=cr%t")).expose(),
+            "Basic ZXhhbXBsZS5jb206cyUzRGNyJTI1dA=="
+        );
+    }
+}

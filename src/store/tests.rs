@@ -1,0 +1,1 @@
+//! Protocol tests of the store against the in-memory backend.

@@ -1,0 +1,1 @@
+//! Property tests that span modules, and the harness for all property tests.
