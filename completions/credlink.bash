@@ -367,7 +367,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__revoke)
-            opts="-y -v -h -V --yes --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-y -v -h -V --yes --local --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

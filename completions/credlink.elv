@@ -136,6 +136,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --timeout 'Seconds to wait for a provider'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
+            cand --local 'Remove the account here without revoking its token at the provider (it stays valid until it expires)'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
             cand -v 'Trace every request on stderr (secrets are always redacted)'

@@ -111,6 +111,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l config-dir 
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l local -d 'Remove the account here without revoking its token at the provider (it stays valid until it expires)'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'

@@ -42,7 +42,7 @@ pub(crate) enum CatalogError {
     Read { path: String, why: String },
     #[error("{origin} is not a valid connectors file: {why}")]
     Parse { origin: Origin, why: String },
-    #[error("connector `{id}` in {origin} is invalid: {why}")]
+    #[error("connector `{id}` is invalid: {why}")]
     Invalid {
         origin: Origin,
         id: String,

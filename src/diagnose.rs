@@ -45,6 +45,8 @@ struct Diagnosis<'a> {
     ctx: &'a Context,
     connector: &'a Connector,
     name: String,
+    /// The stored account's name, empty for ad hoc credentials.
+    account: String,
     lines: Vec<Line>,
     class: Class,
 }
@@ -80,7 +82,7 @@ impl<'a> Diagnosis<'a> {
     /// The failing step: its cause, the hint `test` would give, and the class `test` would
     /// exit with. Later steps are not shown.
     fn fail(&mut self, step: Step, ms: Option<u64>, detail: String, failure: &Failure) {
-        let hint = hint(&self.ctx.catalog, Some(self.connector), &self.name, failure);
+        let hint = hint(&self.ctx.catalog, Some(self.connector), &self.account, failure);
         self.lines.push(Line {
             step: self.step_name(step),
             status: StepStatus::Failed,
@@ -145,6 +147,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             ctx,
             connector,
             name: connector.id.clone(),
+            account: String::new(),
             lines: Vec::new(),
             class: Class::Ok,
         };
@@ -174,6 +177,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         ctx,
         connector,
         name: name.clone(),
+        account: name.clone(),
         lines: Vec::new(),
         class: Class::Ok,
     };
@@ -206,7 +210,11 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
     let summary = describe_input(d.connector, &prepared.creds);
     d.push(Step::Input, StepStatus::Ok, ms_since(started), summary);
     for note in &prepared.notes {
-        d.push(Step::Input, StepStatus::Warning, None, note.0.clone());
+        let hint = note.hint.and_then(|key| d.ctx.catalog.hint(Some(d.connector), key));
+        d.push(Step::Input, StepStatus::Warning, None, note.text.clone());
+        if let Some(line) = d.lines.last_mut() {
+            line.hint = hint;
+        }
     }
     let url = match provider::main_url(d.connector, &prepared.creds) {
         Ok(url) => url,
@@ -218,17 +226,22 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
             return d.fail(Step::Input, None, e.to_string(), &f);
         }
     };
+    // The first hop: the proxy where one is used, else the provider.
+    let mut target = Target {
+        host: url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned(),
+        port: url.port_or_known_default().unwrap_or(443),
+    };
     if let Some(proxy) = proxy_for(&url) {
-        let host = url.host_str().unwrap_or_default();
         d.push(
             Step::Proxy,
             StepStatus::Ok,
             None,
-            format!("requests to {host} go through the proxy {proxy}"),
+            format!("requests to {} go through the proxy {}", target.host, proxy.shown),
         );
+        target = proxy.target;
     }
     let outcome = provider::check(&d.ctx.http, d.connector, &prepared.creds).await;
-    network_steps(d, &url, &outcome).await;
+    network_steps(d, &url, &target, &outcome).await;
 }
 
 /// The values as a support person may see them: labels, a masked client ID, the secret's
@@ -255,22 +268,38 @@ fn describe_input(connector: &Connector, creds: &Credentials) -> String {
     shown.join("; ")
 }
 
+/// Where a connection goes first.
+struct Target {
+    host: String,
+    port: u16,
+}
+
+struct Proxy {
+    target: Target,
+    /// The proxy's address without its credentials.
+    shown: String,
+}
+
 /// The proxy reqwest uses for this URL: the same matcher (hyper-util's, from the environment
 /// and system settings), shown without its credentials.
-fn proxy_for(url: &url::Url) -> Option<String> {
+fn proxy_for(url: &url::Url) -> Option<Proxy> {
     let uri: http::Uri = url.as_str().parse().ok()?;
     let intercept = hyper_util::client::proxy::matcher::Matcher::from_system().intercept(&uri)?;
     let proxy = intercept.uri();
-    let host = proxy.host().unwrap_or_default();
-    Some(match proxy.port_u16() {
-        Some(port) => format!("{}://{host}:{port}", proxy.scheme_str().unwrap_or("http")),
-        None => format!("{}://{host}", proxy.scheme_str().unwrap_or("http")),
+    let scheme = proxy.scheme_str().unwrap_or("http");
+    let host = proxy.host().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let port = proxy
+        .port_u16()
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    Some(Proxy {
+        shown: format!("{scheme}://{host}:{port}"),
+        target: Target { host, port },
     })
 }
 
 /// DNS, connect, TLS, HTTP, the OAuth or verification step and permissions, laid out from the
 /// check's outcome; the failing step is the outcome's own.
-async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, outcome: &Outcome) {
+async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, target: &Target, outcome: &Outcome) {
     let failure = outcome.failure.as_ref();
     if let Some(f) = failure.filter(|f| f.step() == Step::Input) {
         let detail = f.description.clone().unwrap_or_default();
@@ -278,32 +307,24 @@ async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, outcome: &Outcome)
     }
     // DNS: the lookups of the request itself.
     let lookups = d.ctx.http.lookups();
-    let host = url
-        .host_str()
-        .unwrap_or_default()
-        .trim_matches(['[', ']'])
-        .to_owned();
-    let addresses: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
-        Ok(ip) if lookups.is_empty() => {
+    let addresses: Vec<SocketAddr> = match target.host.parse::<std::net::IpAddr>() {
+        Ok(ip) => {
             let detail = format!("{ip} is an IP address, nothing to look up");
             d.push(Step::Dns, StepStatus::Skipped, None, detail);
-            vec![SocketAddr::new(
-                ip,
-                url.port_or_known_default().unwrap_or(443),
-            )]
+            vec![SocketAddr::new(ip, target.port)]
         }
-        _ => {
-            let Some(lookup) = lookups.first() else {
+        Err(_) => {
+            let lookup = lookups
+                .iter()
+                .find(|l| l.host == target.host)
+                .or(lookups.first());
+            let Some(lookup) = lookup else {
                 if let Some(f) = failure.filter(|f| f.step() == Step::Dns) {
                     let detail = f.description.clone().unwrap_or_default();
                     return d.fail(Step::Dns, None, detail, f);
                 }
-                d.push(
-                    Step::Dns,
-                    StepStatus::Skipped,
-                    None,
-                    "no lookup was needed".into(),
-                );
+                let detail = "no lookup was needed".to_owned();
+                d.push(Step::Dns, StepStatus::Skipped, None, detail);
                 return after_dns(d, url, outcome, Vec::new()).await;
             };
             let ms = Some(lookup.duration.as_millis() as u64);
@@ -328,11 +349,7 @@ async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, outcome: &Outcome)
                     };
                     let detail = format!("{} → {}{more}", lookup.host, list.join(", "));
                     d.push(Step::Dns, StepStatus::Ok, ms, detail);
-                    let port = url.port_or_known_default().unwrap_or(443);
-                    found
-                        .iter()
-                        .map(|a| SocketAddr::new(a.ip(), port))
-                        .collect()
+                    found.iter().map(|a| SocketAddr::new(a.ip(), target.port)).collect()
                 }
             }
         }

@@ -111,7 +111,10 @@ impl From<CatalogError> for CliError {
             Some(Origin::BuiltIn) => {
                 "the catalog built into credlink is broken: please report this".to_owned()
             }
-            Some(Origin::UserFile(path)) => format!("fix the entry in {}", path.display()),
+            Some(Origin::UserFile(path)) => format!(
+                "fix the entry in {} (the file given with --connectors or CREDLINK_CONNECTORS)",
+                path.display()
+            ),
             _ => "check the file given with --connectors (or CREDLINK_CONNECTORS)".to_owned(),
         };
         let class = match e.origin() {

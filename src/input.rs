@@ -8,7 +8,7 @@ use std::io::Read;
 
 use crate::cli::CredentialArgs;
 use crate::connectors::{Connector, Field, FieldRole};
-use crate::outcome::InputFault;
+use crate::outcome::{HintKey, InputFault};
 use crate::provider::Credentials;
 use crate::secret::Secret;
 use crate::text;
@@ -25,7 +25,7 @@ pub(crate) const ENV_API_KEY: &str = "CREDLINK_API_KEY";
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum InputError {
     /// A value that cannot be used, with the field's label and how to give it.
-    #[error("{label}: {reason}")]
+    #[error("{}", field_message(label, reason, *fault))]
     Field {
         label: String,
         reason: String,
@@ -43,6 +43,13 @@ pub(crate) enum InputError {
     Stdin { label: String, why: String },
     #[error("the prompt failed: {0}")]
     Prompt(String),
+}
+
+fn field_message(label: &str, reason: &str, fault: InputFault) -> String {
+    match fault {
+        InputFault::Invisible => format!("the {label} {reason}"),
+        _ => format!("{label}: {reason}"),
+    }
 }
 
 impl InputError {
@@ -79,7 +86,17 @@ impl Given {
 /// Something [`prepare`] changed and says so: `link` and `test` print it as a note, `--explain`
 /// as a warning step.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Note(pub(crate) String);
+pub(crate) struct Note {
+    pub(crate) text: String,
+    /// What the catalog says about it, for `--explain`.
+    pub(crate) hint: Option<HintKey>,
+}
+
+impl Note {
+    fn new(text: String) -> Self {
+        Self { text, hint: None }
+    }
+}
 
 /// Credentials ready to send, with what was changed on the way.
 pub(crate) struct Prepared {
@@ -155,7 +172,7 @@ pub(crate) fn prepare_value(
     if check_value(field, trimmed).is_err()
         && let Some(from_url) = field.value_from_url(raw)
     {
-        let note = Note(format!(
+        let note = Note::new(format!(
             "took the {} `{from_url}` from the URL given",
             field.label
         ));
@@ -166,10 +183,18 @@ pub(crate) fn prepare_value(
     }
     check_value(field, trimmed).map_err(|(reason, fault)| fail(reason, fault))?;
     let note = (trimmed.len() != raw.len() && !trimmed.is_empty()).then(|| {
-        Note(format!(
-            "removed whitespace or invisible characters around the {}",
-            field.label
-        ))
+        Note::new(format!("removed whitespace around the {}", field.label))
+    });
+    let note = note.or_else(|| {
+        (field.secret && trimmed.contains(' ')).then(|| {
+            Note {
+                text: format!(
+                    "the {} contains a space; most providers never issue one",
+                    field.label
+                ),
+                hint: Some(HintKey::InvisibleCharacters),
+            }
+        })
     });
     Ok((trimmed.to_owned(), note))
 }
@@ -180,18 +205,16 @@ pub(crate) fn prepare_value(
 fn hidden_character(value: &str) -> Option<String> {
     for (at, c) in value.chars().enumerate() {
         let name = match c {
-            '\n' | '\r' => "a line break",
-            '\t' => "a tab",
-            c if text::is_invisible(c) => "an invisible character",
+            '\n' | '\r' => "a line break".to_owned(),
+            '\t' => "a tab".to_owned(),
+            '\u{a0}' | '\u{202f}' => "a non-breaking space".to_owned(),
+            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' => "a zero-width character".to_owned(),
+            c if text::is_invisible(c) => format!("an invisible character (U+{:04X})", c as u32),
             ' ' => continue,
-            c if c.is_whitespace() => "a non-breaking or other special space",
+            c if c.is_whitespace() => format!("a special space (U+{:04X})", c as u32),
             _ => continue,
         };
-        return Some(format!(
-            "contains {name} (U+{:04X}) at character {}",
-            c as u32,
-            at + 1
-        ));
+        return Some(format!("contains {name} at character {}", at + 1));
     }
     None
 }
@@ -471,7 +494,7 @@ mod tests {
         );
         let (v, note) = prepare_value(sub, "https://acme.traffit.com/settings").unwrap();
         assert_eq!(v, "acme");
-        assert!(note.unwrap().0.contains("from the URL"));
+        assert!(note.unwrap().text.contains("from the URL"));
         let (v, note) = prepare_value(sub, " acme\u{a0}").unwrap();
         assert_eq!(v, "acme");
         assert!(note.is_some());
@@ -479,7 +502,7 @@ mod tests {
         let secret = personio.secret_field();
         let err = prepare_value(secret, "ab\u{200b}cdefgh").unwrap_err();
         assert_eq!(err.fault(), InputFault::Invisible);
-        assert!(err.to_string().contains("U+200B at character 3"), "{err}");
+        assert!(err.to_string().contains("zero-width character at character 3"), "{err}");
         assert!(prepare_value(secret, "abc\u{ad}def").is_err());
         assert!(prepare_value(sub, &"a".repeat(5000)).is_err());
         let err = check_value(sub, "https://mycompany.example.com").unwrap_err();

@@ -2,7 +2,9 @@
 //! then save them in the store.
 
 use crate::cli::LinkArgs;
-use crate::commands::{failure_lines, hint, now, outcome_json, prepare, show_notes, token_summary};
+use crate::commands::{
+    failure_lines, hint, input_error, now, outcome_json, prepare, show_notes, token_summary,
+};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -23,15 +25,9 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         introduce(connector);
     }
     let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
-    let prepared = prepare(connector, given).map_err(|f| {
-        let hint = hint(&ctx.catalog, Some(connector), "", &f);
-        let err = CliError::new(f.kind.class(), f.description.unwrap_or_default());
-        match hint {
-            Some(h) => err.with_hint(h),
-            None => err,
-        }
-    })?;
-    show_notes(ctx, &prepared.notes);
+    let prepared =
+        prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
+    show_notes(&prepared.notes);
     let creds = prepared.creds;
     let name = match given_name {
         Some(name) => name,

@@ -18,7 +18,7 @@ use crate::connectors::{Catalog, Connector};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
-use crate::outcome::{Failure, FailureKind, InputFault, Outcome};
+use crate::outcome::{Failure, FailureKind, Outcome};
 use crate::store::Account;
 use crate::ui;
 
@@ -66,46 +66,64 @@ pub(crate) async fn stored<'c>(
     Ok((account, connector, given))
 }
 
-/// [`input::prepare`] with a failure as an outcome. The catalog's hint for the fault is
-/// preferred; a value that is merely unusable gets the hint of how to give it.
+/// [`input::prepare`] with a failure as an outcome, keeping how to give the value as its hint.
 pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, Failure> {
     input::prepare(connector, given).map_err(|e| {
         let fault = e.fault();
         let err = CliError::from(e);
         let mut f = Failure::local(FailureKind::Input(fault), err.message);
-        if fault == InputFault::Unusable {
-            f.hint = err.hint;
-        }
+        f.hint = err.hint;
         f
     })
 }
 
-/// Prints what preparation changed, unless the output is JSON.
-pub(crate) fn show_notes(ctx: &Context, notes: &[Note]) {
-    if !ctx.json {
-        for note in notes {
-            ui::note(&note.0);
-        }
+/// Values given on the command line that cannot be used: an error naming the field, what the
+/// problem usually means, and how to give the value again.
+pub(crate) fn input_error(catalog: &Catalog, connector: &Connector, f: Failure) -> CliError {
+    let hint = match (hint(catalog, Some(connector), "", &f), &f.hint) {
+        (Some(general), Some(how)) if general != *how => Some(format!("{general} ({how})")),
+        (general, how) => general.or_else(|| how.clone()),
+    };
+    let err = CliError::new(f.kind.class(), f.description.unwrap_or_default());
+    match hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
+/// Prints what preparation changed, on stderr (also with `--json`, whose output is stdout).
+pub(crate) fn show_notes(notes: &[Note]) {
+    for note in notes {
+        ui::note(&note.text);
     }
 }
 
 /// The hint to show with a failure: its own, else the catalog's for its kind, with the
-/// placeholders filled in.
+/// placeholders filled in for a stored account (`name` is empty for ad hoc credentials).
 pub(crate) fn hint(
     catalog: &Catalog,
     connector: Option<&Connector>,
     name: &str,
     failure: &Failure,
 ) -> Option<String> {
-    let text = failure
-        .hint
-        .clone()
-        .or_else(|| catalog.hint(connector, failure.kind.hint_key()?))?;
-    let connector_id = connector.map_or("<connector>", |c| c.id.as_str());
-    Some(
-        text.replace("<connector>", connector_id)
-            .replace("<name>", name),
-    )
+    let from_catalog = failure
+        .kind
+        .hint_key()
+        .and_then(|key| catalog.hint(connector, key));
+    let text = match (from_catalog, &failure.hint) {
+        // A value's problem: what it usually means comes first.
+        (Some(general), _) if matches!(failure.kind, FailureKind::Input(_)) => general,
+        (_, Some(own)) => own.clone(),
+        (general, None) => general?,
+    };
+    // Only a stored account has a name to put in the next command.
+    match connector {
+        Some(c) if !name.is_empty() => Some(
+            text.replace("<connector>", &c.id)
+                .replace("<name>", name),
+        ),
+        _ => Some(text),
+    }
 }
 
 /// The JSON object `test` prints per account (stable keys).

@@ -32,7 +32,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             ),
             None => name.to_string(),
         };
-        let question = format!("Remove {what} from {} and the index?", ctx.store.describe());
+        let question = format!("Remove {what} from the keychain and the index?");
         let confirmed = ui::confirm(&question)
             .map_err(|e| crate::error::CliError::new(Class::Unexpected, e.to_string()))?;
         if !confirmed {
@@ -63,14 +63,16 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
         }));
     } else {
         let what = match (removed.record, removed.secret) {
-            (true, true) => format!("removed from the index and {}", ctx.store.describe()),
+            (true, true) => "removed from the index and the keychain".to_owned(),
             (true, false) => {
                 "removed from the index (the keychain had no secret for it)".to_owned()
             }
-            (false, _) => format!(
-                "removed its orphaned secret or token from {} (the index had no record)",
-                ctx.store.describe()
-            ),
+            (false, true) => {
+                "removed its orphaned secret from the keychain (the index had no record)".to_owned()
+            }
+            (false, false) => {
+                "removed its orphaned token from the keychain (the index had no record)".to_owned()
+            }
         };
         let mut text = format!("Revoked {name}: {what}");
         if at_provider.is_some() {

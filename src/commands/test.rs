@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 
 use crate::cli::{CredentialArgs, TestArgs};
 use crate::commands::{
-    failure_lines, hint, now, outcome_json, prepare, show_notes, stored, token_summary,
+    failure_lines, hint, input_error, now, outcome_json, prepare, show_notes, stored, token_summary,
 };
 use crate::connectors::Connector;
 use crate::context::Context;
@@ -35,7 +35,10 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
-        let outcome = check_given(ctx, connector, given).await;
+        let prepared =
+            prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
+        show_notes(&prepared.notes);
+        let outcome = provider::check(&ctx.http, connector, &prepared.creds).await;
         let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
         return Ok(print(ctx, &[report]));
     }
@@ -98,7 +101,7 @@ pub(crate) async fn check_given(ctx: &Context, connector: &Connector, given: Giv
     match prepare(connector, given) {
         Err(f) => Outcome::local(f),
         Ok(prepared) => {
-            show_notes(ctx, &prepared.notes);
+            show_notes(&prepared.notes);
             provider::check(&ctx.http, connector, &prepared.creds).await
         }
     }
@@ -127,10 +130,11 @@ fn report(
     outcome: Outcome,
     tested: Option<Account>,
 ) -> Report {
+    let account_name = if tested.is_some() { name.as_str() } else { "" };
     let hint = outcome
         .failure
         .as_ref()
-        .and_then(|f| hint(&ctx.catalog, connector, &name, f));
+        .and_then(|f| hint(&ctx.catalog, connector, account_name, f));
     Report {
         connector: connector.map_or_else(
             || {

@@ -62,7 +62,7 @@ fn refused(ctx: &Context, name: &AccountName, outcome: Outcome) -> Class {
         .failure
         .as_ref()
         .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
-    ui::err(&format!("credlink: no token was issued for `{name}`"));
+    ui::err(&format!("credlink: the provider did not issue a token for `{name}`"));
     for line in failure_lines(&outcome, hint.as_deref()) {
         ui::err(&format!("  {line}"));
     }

@@ -494,10 +494,19 @@ fn classify(
     timeout: Duration,
     redactor: &Redactor,
 ) -> NetError {
+    // `io::Error::source` skips the error it wraps, so look inside each one too.
     let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         chain.push(s);
+        let mut wrapped = s;
+        while let Some(inner) = wrapped
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            chain.push(inner);
+            wrapped = inner;
+        }
         source = s.source();
     }
     let has = |f: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool| chain.iter().any(|s| f(*s));

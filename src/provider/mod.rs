@@ -266,6 +266,7 @@ async fn permission_check(
     });
     if let Some(f) = failure {
         outcome.failure = Some(f);
+        outcome.http_status = http_status;
     }
 }
 

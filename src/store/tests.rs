@@ -1,1 +1,193 @@
-//! Protocol tests of the store against the in-memory backend.
+//! Protocol tests of the store against the in-memory backend: replacement, removal, orphans,
+//! a dying backend, and reads that race a replacement. The same protocol runs against the
+//! real keychain in the integration suite.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::backend::{Entry, Memory, Namespace};
+use super::*;
+
+struct Given {
+    store: Store,
+    memory: Arc<Memory>,
+    _dir: tempfile::TempDir,
+}
+
+fn given_a_store() -> Given {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = Arc::new(Memory::default());
+    let store = Store::new(
+        Index::new(dir.path().join("cfg")),
+        memory.clone(),
+        Duration::from_secs(5),
+    );
+    Given {
+        store,
+        memory,
+        _dir: dir,
+    }
+}
+
+fn account(name: &str, linked_at: &str) -> Account {
+    Account {
+        name: name.into(),
+        connector: "local".into(),
+        auth: "oauth2_client_credentials".into(),
+        fields: BTreeMap::from([("client_id".into(), "id".into())]),
+        scope: None,
+        requested_scope: None,
+        expires_in: None,
+        linked_at: linked_at.into(),
+        last_tested_at: None,
+        last_status: None,
+        keychain_entry: None,
+    }
+}
+
+fn name(n: &str) -> AccountName {
+    AccountName::parse(n).unwrap()
+}
+
+fn secret_keys(memory: &Memory) -> Vec<String> {
+    memory
+        .keys()
+        .into_iter()
+        .filter(|e| e.namespace == Namespace::Secret)
+        .map(|e| e.key)
+        .collect()
+}
+
+async fn secret_of(store: &Store, n: &str) -> Option<String> {
+    let record = store.linked(&name(n)).unwrap();
+    store
+        .load(record)
+        .await
+        .unwrap()
+        .secret
+        .map(|s| s.expose().to_owned())
+}
+
+#[tokio::test]
+async fn a_replacement_alternates_entries_and_leaves_one_secret() {
+    let g = given_a_store();
+    let s1 = Secret::new("first-secret");
+    let s2 = Secret::new("second-secret");
+    g.store.link(account("acme", "t1"), &s1, false, None).await.unwrap();
+    assert_eq!(secret_keys(&g.memory), ["acme"]);
+    let again = g.store.link(account("acme", "t2"), &s2, false, None).await;
+    assert!(matches!(again, Err(StoreError::AlreadyLinked(_))));
+    g.store.link(account("acme", "t2"), &s2, true, None).await.unwrap();
+    assert_eq!(secret_keys(&g.memory), ["acme~2"]);
+    assert_eq!(secret_of(&g.store, "acme").await.as_deref(), Some("second-secret"));
+    g.store.link(account("acme", "t3"), &s1, true, None).await.unwrap();
+    assert_eq!(secret_keys(&g.memory), ["acme"]);
+}
+
+#[tokio::test]
+async fn a_read_that_races_a_replacement_finds_the_new_secret() {
+    let g = given_a_store();
+    g.store
+        .link(account("acme", "t1"), &Secret::new("first-secret"), false, None)
+        .await
+        .unwrap();
+    let seen_before = g.store.linked(&name("acme")).unwrap();
+    g.store
+        .link(account("acme", "t2"), &Secret::new("second-secret"), true, None)
+        .await
+        .unwrap();
+    let loaded = g.store.load(seen_before).await.unwrap();
+    assert_eq!(loaded.secret.unwrap().expose(), "second-secret");
+    assert_eq!(loaded.account.linked_at, "t2");
+}
+
+#[tokio::test]
+async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
+    let g = given_a_store();
+    g.store
+        .link(account("acme", "t1"), &Secret::new("first-secret"), false, None)
+        .await
+        .unwrap();
+    let tested = g.store.linked(&name("acme")).unwrap();
+    g.store
+        .link(account("acme", "t2"), &Secret::new("second-secret"), true, None)
+        .await
+        .unwrap();
+    let results = [Tested {
+        account: tested,
+        status: "secret_missing",
+    }];
+    g.store.record_results(&results, "t9").unwrap();
+    let now = g.store.linked(&name("acme")).unwrap();
+    assert_eq!(now.last_status, None);
+}
+
+#[tokio::test]
+async fn removal_takes_record_secrets_and_token_and_changes_nothing_when_dropped() {
+    let g = given_a_store();
+    let token = CachedToken::new(Secret::new("access-token"), Some(60));
+    g.store
+        .link(account("acme", "t1"), &Secret::new("first-secret"), false, Some(token))
+        .await
+        .unwrap();
+    let removal = g.store.begin_removal(&name("acme")).await.unwrap();
+    assert_eq!(removal.token.as_ref().unwrap().access_token.expose(), "access-token");
+    drop(removal);
+    assert_eq!(g.memory.keys().len(), 2);
+    let removed = g
+        .store
+        .begin_removal(&name("acme"))
+        .await
+        .unwrap()
+        .finish()
+        .await
+        .unwrap();
+    assert!(removed.record && removed.secret);
+    assert!(g.memory.keys().is_empty());
+    assert!(matches!(
+        g.store.begin_removal(&name("acme")).await,
+        Err(StoreError::NotLinked(_))
+    ));
+}
+
+#[tokio::test]
+async fn orphans_of_a_name_are_removable_and_no_other_names_are_touched() {
+    let g = given_a_store();
+    let orphan = Entry {
+        namespace: Namespace::Token,
+        key: "gone".into(),
+    };
+    g.memory.set(&orphan, &Secret::new("live-token")).unwrap();
+    g.store
+        .link(account("acme2", "t1"), &Secret::new("first-secret"), false, None)
+        .await
+        .unwrap();
+    g.store
+        .link(account("acme2", "t2"), &Secret::new("second-secret"), true, None)
+        .await
+        .unwrap();
+    let removed = g
+        .store
+        .begin_removal(&name("gone"))
+        .await
+        .unwrap()
+        .finish()
+        .await
+        .unwrap();
+    assert!(!removed.record);
+    assert_eq!(secret_keys(&g.memory), ["acme2~2"]);
+    assert!(AccountName::parse("acme2~2").is_err());
+}
+
+#[tokio::test]
+async fn a_dying_backend_fails_the_link_before_the_record_is_written() {
+    let g = given_a_store();
+    *g.memory.fail_after.lock().unwrap() = Some(0);
+    let result = g
+        .store
+        .link(account("acme", "t1"), &Secret::new("first-secret"), false, None)
+        .await;
+    assert!(matches!(result, Err(StoreError::Backend(_))));
+    assert!(g.store.records().unwrap().is_empty());
+}

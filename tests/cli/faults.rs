@@ -702,7 +702,7 @@ async fn url_unsafe_values_never_reach_the_network_even_when_the_pattern_allows_
         assert_exit(&out, 2);
         assert_hidden(&out, MARKER);
         assert!(
-            stderr(&out).contains("cannot be used in the provider URL"),
+            describe(&out).contains("cannot be used in the provider URL"),
             "{evil}: {}",
             describe(&out)
         );
@@ -1065,7 +1065,7 @@ async fn a_pasted_sign_in_url_gives_the_subdomain_and_says_so() {
     let out = check_oauth(&sb, &["--subdomain", "https://acme.example.org"]);
     assert_exit(&out, 2);
     assert_has(
-        &stderr(&out),
+        &describe(&out),
         "Mock subdomain: `https://acme.example.org` does not match",
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);

@@ -763,7 +763,7 @@ fn no_keychain_reachable_gives_exit_5_and_a_hint() {
         .unwrap();
     assert_exit(&out, 5);
     assert_has(&stderr(&out), "no OS keychain reachable");
-    assert_has(&stderr(&out), "keyring daemon");
+    assert_has(&stderr(&out), "dbus-run-session");
     assert_lacks(&stdout(&out), "Linked", "stdout");
     assert!(!sb.index_path().exists(), "no index file");
     assert_nothing_saved(&sb, &["local-basic"]);
