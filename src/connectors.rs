@@ -425,7 +425,7 @@ impl Catalog {
 
     pub(crate) fn get(&self, id: &str) -> Result<&Connector, UnknownConnector> {
         self.connectors.get(id).ok_or_else(|| UnknownConnector {
-            id: id.to_owned(),
+            id: crate::text::clean_truncated(id, 64),
             known: self.connectors.keys().cloned().collect(),
         })
     }

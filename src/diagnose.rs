@@ -82,7 +82,12 @@ impl<'a> Diagnosis<'a> {
     /// The failing step: its cause, the hint `test` would give, and the class `test` would
     /// exit with. Later steps are not shown.
     fn fail(&mut self, step: Step, ms: Option<u64>, detail: String, failure: &Failure) {
-        let hint = hint(&self.ctx.catalog, Some(self.connector), &self.account, failure);
+        let hint = hint(
+            &self.ctx.catalog,
+            Some(self.connector),
+            &self.account,
+            failure,
+        );
         self.lines.push(Line {
             step: self.step_name(step),
             status: StepStatus::Failed,
@@ -210,7 +215,9 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
     let summary = describe_input(d.connector, &prepared.creds);
     d.push(Step::Input, StepStatus::Ok, ms_since(started), summary);
     for note in &prepared.notes {
-        let hint = note.hint.and_then(|key| d.ctx.catalog.hint(Some(d.connector), key));
+        let hint = note
+            .hint
+            .and_then(|key| d.ctx.catalog.hint(Some(d.connector), key));
         d.push(Step::Input, StepStatus::Warning, None, note.text.clone());
         if let Some(line) = d.lines.last_mut() {
             line.hint = hint;
@@ -228,7 +235,11 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
     };
     // The first hop: the proxy where one is used, else the provider.
     let mut target = Target {
-        host: url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned(),
+        host: url
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .to_owned(),
         port: url.port_or_known_default().unwrap_or(443),
     };
     if let Some(proxy) = proxy_for(&url) {
@@ -236,7 +247,10 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
             Step::Proxy,
             StepStatus::Ok,
             None,
-            format!("requests to {} go through the proxy {}", target.host, proxy.shown),
+            format!(
+                "requests to {} go through the proxy {}",
+                target.host, proxy.shown
+            ),
         );
         target = proxy.target;
     }
@@ -287,7 +301,11 @@ fn proxy_for(url: &url::Url) -> Option<Proxy> {
     let intercept = hyper_util::client::proxy::matcher::Matcher::from_system().intercept(&uri)?;
     let proxy = intercept.uri();
     let scheme = proxy.scheme_str().unwrap_or("http");
-    let host = proxy.host().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let host = proxy
+        .host()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
     let port = proxy
         .port_u16()
         .unwrap_or(if scheme == "https" { 443 } else { 80 });
@@ -349,7 +367,10 @@ async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, target: &Target, o
                     };
                     let detail = format!("{} → {}{more}", lookup.host, list.join(", "));
                     d.push(Step::Dns, StepStatus::Ok, ms, detail);
-                    found.iter().map(|a| SocketAddr::new(a.ip(), target.port)).collect()
+                    found
+                        .iter()
+                        .map(|a| SocketAddr::new(a.ip(), target.port))
+                        .collect()
                 }
             }
         }

@@ -182,18 +182,15 @@ pub(crate) fn prepare_value(
         return Err(fail(problem, InputFault::Invisible));
     }
     check_value(field, trimmed).map_err(|(reason, fault)| fail(reason, fault))?;
-    let note = (trimmed.len() != raw.len() && !trimmed.is_empty()).then(|| {
-        Note::new(format!("removed whitespace around the {}", field.label))
-    });
+    let note = (trimmed.len() != raw.len() && !trimmed.is_empty())
+        .then(|| Note::new(format!("removed whitespace around the {}", field.label)));
     let note = note.or_else(|| {
-        (field.secret && trimmed.contains(' ')).then(|| {
-            Note {
-                text: format!(
-                    "the {} contains a space; most providers never issue one",
-                    field.label
-                ),
-                hint: Some(HintKey::InvisibleCharacters),
-            }
+        (field.secret && trimmed.contains(' ')).then(|| Note {
+            text: format!(
+                "the {} contains a space; most providers never issue one",
+                field.label
+            ),
+            hint: Some(HintKey::InvisibleCharacters),
         })
     });
     Ok((trimmed.to_owned(), note))
@@ -208,7 +205,9 @@ fn hidden_character(value: &str) -> Option<String> {
             '\n' | '\r' => "a line break".to_owned(),
             '\t' => "a tab".to_owned(),
             '\u{a0}' | '\u{202f}' => "a non-breaking space".to_owned(),
-            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' => "a zero-width character".to_owned(),
+            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' => {
+                "a zero-width character".to_owned()
+            }
             c if text::is_invisible(c) => format!("an invisible character (U+{:04X})", c as u32),
             ' ' => continue,
             c if c.is_whitespace() => format!("a special space (U+{:04X})", c as u32),
@@ -502,7 +501,11 @@ mod tests {
         let secret = personio.secret_field();
         let err = prepare_value(secret, "ab\u{200b}cdefgh").unwrap_err();
         assert_eq!(err.fault(), InputFault::Invisible);
-        assert!(err.to_string().contains("zero-width character at character 3"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("zero-width character at character 3"),
+            "{err}"
+        );
         assert!(prepare_value(secret, "abc\u{ad}def").is_err());
         assert!(prepare_value(sub, &"a".repeat(5000)).is_err());
         let err = check_value(sub, "https://mycompany.example.com").unwrap_err();

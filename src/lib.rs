@@ -89,9 +89,9 @@ fn run(cli: Cli) -> CliResult<Class> {
 }
 
 fn report(err: &CliError, json: bool) {
-    ui::err(&format!("credlink: error: {}", err.message));
+    ui::err(&format!("credlink: error: {}", text::clean(&err.message)));
     if let Some(hint) = &err.hint {
-        ui::err(&format!("  hint: {hint}"));
+        ui::err(&format!("  hint: {}", text::clean(hint)));
     }
     if json {
         ui::out(

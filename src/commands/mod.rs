@@ -20,7 +20,7 @@ use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::outcome::{Failure, FailureKind, Outcome};
 use crate::store::Account;
-use crate::ui;
+use crate::{text, ui};
 
 pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
@@ -118,10 +118,9 @@ pub(crate) fn hint(
     };
     // Only a stored account has a name to put in the next command.
     match connector {
-        Some(c) if !name.is_empty() => Some(
-            text.replace("<connector>", &c.id)
-                .replace("<name>", name),
-        ),
+        Some(c) if !name.is_empty() => {
+            Some(text.replace("<connector>", &c.id).replace("<name>", name))
+        }
         _ => Some(text),
     }
 }
@@ -152,9 +151,10 @@ pub(crate) fn outcome_json(
 
 /// The details under a failed check: the provider's words and what to do.
 pub(crate) fn failure_lines(outcome: &Outcome, hint: Option<&str>) -> Vec<String> {
-    let mut lines = vec![format!("cause: {}", outcome.cause())];
+    // Causes may quote a hand-edited index or a user's catalog: shown cleaned.
+    let mut lines = vec![format!("cause: {}", text::clean(&outcome.cause()))];
     if let Some(hint) = hint {
-        lines.push(format!("hint: {hint}"));
+        lines.push(format!("hint: {}", text::clean(hint)));
     }
     lines
 }

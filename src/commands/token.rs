@@ -26,6 +26,8 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     if !args.fresh
         && let Some(cached) = ctx.store.cached_token(&name).await?
         && cached.remaining().is_some_and(|left| left > args.min_ttl)
+        // A token cached before tokens were checked is printed only if it is a plain token.
+        && cached.access_token.expose().bytes().all(|b| b.is_ascii_graphic())
     {
         print(ctx, &name, &cached, true);
         return Ok(Class::Ok);
@@ -62,7 +64,9 @@ fn refused(ctx: &Context, name: &AccountName, outcome: Outcome) -> Class {
         .failure
         .as_ref()
         .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
-    ui::err(&format!("credlink: the provider did not issue a token for `{name}`"));
+    ui::err(&format!(
+        "credlink: the provider did not issue a token for `{name}`"
+    ));
     for line in failure_lines(&outcome, hint.as_deref()) {
         ui::err(&format!("  {line}"));
     }

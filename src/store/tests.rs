@@ -74,14 +74,26 @@ async fn a_replacement_alternates_entries_and_leaves_one_secret() {
     let g = given_a_store();
     let s1 = Secret::new("first-secret");
     let s2 = Secret::new("second-secret");
-    g.store.link(account("acme", "t1"), &s1, false, None).await.unwrap();
+    g.store
+        .link(account("acme", "t1"), &s1, false, None)
+        .await
+        .unwrap();
     assert_eq!(secret_keys(&g.memory), ["acme"]);
     let again = g.store.link(account("acme", "t2"), &s2, false, None).await;
     assert!(matches!(again, Err(StoreError::AlreadyLinked(_))));
-    g.store.link(account("acme", "t2"), &s2, true, None).await.unwrap();
+    g.store
+        .link(account("acme", "t2"), &s2, true, None)
+        .await
+        .unwrap();
     assert_eq!(secret_keys(&g.memory), ["acme~2"]);
-    assert_eq!(secret_of(&g.store, "acme").await.as_deref(), Some("second-secret"));
-    g.store.link(account("acme", "t3"), &s1, true, None).await.unwrap();
+    assert_eq!(
+        secret_of(&g.store, "acme").await.as_deref(),
+        Some("second-secret")
+    );
+    g.store
+        .link(account("acme", "t3"), &s1, true, None)
+        .await
+        .unwrap();
     assert_eq!(secret_keys(&g.memory), ["acme"]);
 }
 
@@ -89,12 +101,22 @@ async fn a_replacement_alternates_entries_and_leaves_one_secret() {
 async fn a_read_that_races_a_replacement_finds_the_new_secret() {
     let g = given_a_store();
     g.store
-        .link(account("acme", "t1"), &Secret::new("first-secret"), false, None)
+        .link(
+            account("acme", "t1"),
+            &Secret::new("first-secret"),
+            false,
+            None,
+        )
         .await
         .unwrap();
     let seen_before = g.store.linked(&name("acme")).unwrap();
     g.store
-        .link(account("acme", "t2"), &Secret::new("second-secret"), true, None)
+        .link(
+            account("acme", "t2"),
+            &Secret::new("second-secret"),
+            true,
+            None,
+        )
         .await
         .unwrap();
     let loaded = g.store.load(seen_before).await.unwrap();
@@ -106,12 +128,22 @@ async fn a_read_that_races_a_replacement_finds_the_new_secret() {
 async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
     let g = given_a_store();
     g.store
-        .link(account("acme", "t1"), &Secret::new("first-secret"), false, None)
+        .link(
+            account("acme", "t1"),
+            &Secret::new("first-secret"),
+            false,
+            None,
+        )
         .await
         .unwrap();
     let tested = g.store.linked(&name("acme")).unwrap();
     g.store
-        .link(account("acme", "t2"), &Secret::new("second-secret"), true, None)
+        .link(
+            account("acme", "t2"),
+            &Secret::new("second-secret"),
+            true,
+            None,
+        )
         .await
         .unwrap();
     let results = [Tested {
@@ -128,11 +160,19 @@ async fn removal_takes_record_secrets_and_token_and_changes_nothing_when_dropped
     let g = given_a_store();
     let token = CachedToken::new(Secret::new("access-token"), Some(60));
     g.store
-        .link(account("acme", "t1"), &Secret::new("first-secret"), false, Some(token))
+        .link(
+            account("acme", "t1"),
+            &Secret::new("first-secret"),
+            false,
+            Some(token),
+        )
         .await
         .unwrap();
     let removal = g.store.begin_removal(&name("acme")).await.unwrap();
-    assert_eq!(removal.token.as_ref().unwrap().access_token.expose(), "access-token");
+    assert_eq!(
+        removal.token.as_ref().unwrap().access_token.expose(),
+        "access-token"
+    );
     drop(removal);
     assert_eq!(g.memory.keys().len(), 2);
     let removed = g
@@ -160,11 +200,21 @@ async fn orphans_of_a_name_are_removable_and_no_other_names_are_touched() {
     };
     g.memory.set(&orphan, &Secret::new("live-token")).unwrap();
     g.store
-        .link(account("acme2", "t1"), &Secret::new("first-secret"), false, None)
+        .link(
+            account("acme2", "t1"),
+            &Secret::new("first-secret"),
+            false,
+            None,
+        )
         .await
         .unwrap();
     g.store
-        .link(account("acme2", "t2"), &Secret::new("second-secret"), true, None)
+        .link(
+            account("acme2", "t2"),
+            &Secret::new("second-secret"),
+            true,
+            None,
+        )
         .await
         .unwrap();
     let removed = g
@@ -186,7 +236,12 @@ async fn a_dying_backend_fails_the_link_before_the_record_is_written() {
     *g.memory.fail_after.lock().unwrap() = Some(0);
     let result = g
         .store
-        .link(account("acme", "t1"), &Secret::new("first-secret"), false, None)
+        .link(
+            account("acme", "t1"),
+            &Secret::new("first-secret"),
+            false,
+            None,
+        )
         .await;
     assert!(matches!(result, Err(StoreError::Backend(_))));
     assert!(g.store.records().unwrap().is_empty());

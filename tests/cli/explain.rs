@@ -320,6 +320,10 @@ fn seen(peer: &Peer, line: &str, at_least: usize) -> usize {
 
 // ---- explain: every step passing ----
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_stored_account_passes_every_step() {
     let Some(peer) = Peer::start() else { return };
@@ -412,6 +416,10 @@ async fn a_secret_with_a_space_is_a_warning_not_a_failure() {
 
 // ---- explain: the failing step ----
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn an_oauth_rejection_fails_at_the_oauth_step_with_the_connectors_hint() {
     let Some(peer) = Peer::start() else { return };
@@ -441,6 +449,10 @@ fn an_oauth_rejection_fails_at_the_oauth_step_with_the_connectors_hint() {
     assert_eq!(seen(&peer, "REQ POST /token 401", 2), 2);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_stored_account_without_its_secret_fails_at_the_keychain_step() {
     let Some(peer) = Peer::start() else { return };
@@ -467,6 +479,10 @@ fn a_stored_account_without_its_secret_fails_at_the_keychain_step() {
 
 /// `test` trims a stored value as `link` does; `--explain` takes the same path and shows the
 /// trimming as a warning, so the two agree.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_stored_secret_with_a_trailing_line_break_is_trimmed_with_a_warning_as_test_does() {
     let Some(peer) = Peer::start() else { return };
@@ -1146,6 +1162,10 @@ fn explain_takes_exactly_one_account() {
     assert_has(&stderr(&out), "no linked account named `nope`");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn explain_output_never_shows_the_secret_and_masks_the_client_id() {
     let Some(peer) = Peer::start() else { return };
@@ -1254,6 +1274,10 @@ fn clear_cached_token(sb: &Sandbox, account: &str) {
     assert!(status.success());
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn token_prints_only_the_token_and_reuses_the_cached_one() {
     let Some(peer) = Peer::start() else { return };
@@ -1314,6 +1338,10 @@ fn token_prints_only_the_token_and_reuses_the_cached_one() {
     assert_eq!(seen(&peer, ok, 3), 3);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_min_ttl_longer_than_the_tokens_lifetime_forces_a_new_token() {
     let Some(peer) = Peer::start() else { return };
@@ -1343,6 +1371,10 @@ fn token_for_an_unknown_account_is_not_found() {
     assert_has(&stderr(&out), "no linked account named `nope`");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_for_an_api_key_account_is_a_usage_error() {
     let Some(()) = keyring() else { return };
@@ -1362,6 +1394,10 @@ async fn token_for_an_api_key_account_is_a_usage_error() {
     assert_hidden(&out, MARKER);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn token_without_a_secret_uses_the_cache_and_fails_without_either() {
     let Some(peer) = Peer::start() else { return };
@@ -1403,6 +1439,10 @@ fn token_without_a_secret_uses_the_cache_and_fails_without_either() {
     assert!(cached_token(&sb, "local-basic").is_none(), "nothing cached");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn token_verbose_traces_the_request_redacted_and_prints_only_the_token() {
     let Some(peer) = Peer::start() else { return };

@@ -259,6 +259,10 @@ fn assert_orphan_is_cleaned_up(sb: &Sandbox, name: &str) {
 
 // ---- concurrency ----
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn twenty_concurrent_links_all_land() {
     let Some(peer) = Peer::start() else { return };
@@ -298,6 +302,10 @@ fn twenty_concurrent_links_all_land() {
     );
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn link_and_revoke_of_the_same_name_race_to_a_consistent_state() {
     let Some(peer) = Peer::start() else { return };
@@ -381,6 +389,10 @@ fn revoke_killed_at(peer: &Peer, point: &'static str) -> Sandbox {
     sb
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn crash_points_leave_a_detectable_consistent_state() {
     let Some(()) = faults_built_in() else { return };
@@ -497,6 +509,10 @@ fn crash_points_leave_a_detectable_consistent_state() {
 
 /// `link --force` over a working account, killed between the keychain write and the index
 /// write: the account must keep one whole pair of credentials, the old or the new.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_crash_while_replacing_an_account_keeps_one_whole_pair_of_credentials() {
     let Some(()) = faults_built_in() else { return };
@@ -542,6 +558,10 @@ fn a_crash_while_replacing_an_account_keeps_one_whole_pair_of_credentials() {
 // ---- secrets in the process's surroundings ----
 
 #[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_the_process_command_line() {
     use wiremock::matchers::{method, path};
@@ -608,6 +628,10 @@ async fn secrets_never_reach_the_process_command_line() {
     assert_orphan_is_cleaned_up(&sb, "acct");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn an_injected_panic_prints_no_secret() {
     let Some(()) = faults_built_in() else { return };
@@ -650,6 +674,10 @@ fn an_injected_panic_prints_no_secret() {
 
 // ---- bad input ----
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn bad_input_of_every_kind_exits_2_and_changes_nothing() {
     let Some(peer) = Peer::start() else { return };
@@ -1101,6 +1129,10 @@ fn is_running(pid: u32) -> bool {
 }
 
 #[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_hanging_keychain_times_out_with_a_clear_message() {
     if StdCommand::new("dbus-daemon")

@@ -7,6 +7,9 @@ mod completions;
 mod explain;
 mod faults;
 mod guarantees;
+#[cfg(unix)]
+mod hardening;
+mod interface;
 mod oauth;
 mod pty;
 mod support;

@@ -172,6 +172,10 @@ fn leak_forms(client_id: &str, secret: &str) -> Vec<String> {
     ]
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn link_basic_then_list_test_revoke_round_trip() {
     let Some(peer) = Peer::start() else { return };
@@ -270,6 +274,10 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert_has(&stderr(&out), "no linked account named `local-basic`");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn link_post_method_succeeds() {
     let Some(peer) = Peer::start() else { return };
@@ -299,6 +307,10 @@ fn link_post_method_succeeds() {
     assert_seen(&peer, "REQ POST /token 200", 2);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
     let Some(peer) = Peer::start() else { return };
@@ -349,6 +361,10 @@ fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
     assert!(!token_is_active(&peer, &token));
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn wrong_secret_is_rejected_and_nothing_saved() {
     let Some(peer) = Peer::start() else { return };
@@ -372,6 +388,10 @@ fn wrong_secret_is_rejected_and_nothing_saved() {
     assert_seen(&peer, "REQ POST /token 401", 2);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn disallowed_scope_is_rejected() {
     let Some(peer) = Peer::start() else { return };
@@ -405,6 +425,10 @@ fn disallowed_scope_is_rejected() {
     assert_eq!(record(&sb, "local-post")["scope"], "api:read");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn a_scope_given_to_link_is_used_by_test() {
     let Some(peer) = Peer::start() else { return };
@@ -430,6 +454,10 @@ fn a_scope_given_to_link_is_used_by_test() {
     assert_eq!(record(&sb, "local-basic")["scope"], "reports");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn existing_name_refused_without_force_and_replaced_with_force() {
     let Some(peer) = Peer::start() else { return };
@@ -509,6 +537,10 @@ fn existing_name_refused_without_force_and_replaced_with_force() {
     assert_exit(&out, 0);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn test_all_reports_each_account_and_exit_code() {
     let Some(peer) = Peer::start() else { return };
@@ -571,6 +603,10 @@ fn test_all_reports_each_account_and_exit_code() {
     assert_eq!(record(&sb, "local-basic")["last_status"], "valid");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn ad_hoc_test_stores_nothing() {
     let Some(peer) = Peer::start() else { return };
@@ -605,6 +641,10 @@ fn ad_hoc_test_stores_nothing() {
     assert_nothing_saved(&sb, &["local-basic"]);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn missing_values_without_a_terminal_name_the_flag() {
     let Some(peer) = Peer::start() else { return };
@@ -686,6 +726,10 @@ fn missing_values_without_a_terminal_name_the_flag() {
     assert_eq!(peer.requests(), Vec::<String>::new(), "nothing was sent");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn whitespace_is_trimmed_and_reported() {
     let Some(peer) = Peer::start() else { return };
@@ -713,6 +757,10 @@ fn whitespace_is_trimmed_and_reported() {
     );
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn revoke_cleans_up_partial_state() {
     let Some(peer) = Peer::start() else { return };
@@ -743,6 +791,10 @@ fn revoke_cleans_up_partial_state() {
     assert_exit(&run(&sb, &["revoke", "orphan", "--yes"]), 6);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 #[cfg_attr(
     not(target_os = "linux"),
@@ -774,6 +826,10 @@ fn no_keychain_reachable_gives_exit_5_and_a_hint() {
     );
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn verbose_never_prints_the_secret() {
     let Some(peer) = Peer::start() else { return };

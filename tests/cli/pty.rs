@@ -25,6 +25,10 @@ fn answer(p: &mut PtySession, key: &str) {
     p.flush().unwrap();
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn interactive_link_prompts_validates_and_hides_the_secret() {
     let Some(peer) = Peer::start() else { return };
@@ -55,6 +59,10 @@ fn interactive_link_prompts_validates_and_hides_the_secret() {
     assert!(peer.requests().contains(&"REQ POST /token 200".to_owned()));
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     let Some(peer) = Peer::start() else { return };
@@ -103,6 +111,10 @@ fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     assert_eq!(sb.keychain_secret("second"), None);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[test]
 fn test_all_shows_a_progress_bar_at_a_terminal_but_not_with_json() {
     // A delay per request keeps the bar on screen long enough to be drawn.
@@ -135,6 +147,10 @@ fn test_all_shows_a_progress_bar_at_a_terminal_but_not_with_json() {
     assert_eq!(exit_code(&p), 0);
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subdomain_prompt_takes_a_pasted_sign_in_url() {
     use wiremock::matchers::{method, path};

@@ -380,3 +380,144 @@ sign_in_url = "https://{subdomain}.example.com"
 "#,
     )
 }
+
+/// A test step by step: `given` a sandbox, `when` credlink runs with these arguments (and
+/// environment, stdin), `then` its exit code and output are as expected.
+///
+/// ```ignore
+/// sb.when(&["list"]).then().exits(0).stdout_is(TABLE);
+/// ```
+pub struct When<'a> {
+    sb: &'a Sandbox,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: String,
+}
+
+impl Sandbox {
+    pub fn when(&self, args: &[&str]) -> When<'_> {
+        When {
+            sb: self,
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: Vec::new(),
+            stdin: String::new(),
+        }
+    }
+}
+
+impl When<'_> {
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = text.to_owned();
+        self
+    }
+
+    pub fn then(self) -> Then {
+        let mut cmd = self.sb.cmd();
+        cmd.args(&self.args).write_stdin(self.stdin);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Then {
+            out: cmd.output().unwrap(),
+        }
+    }
+}
+
+/// What a run did, checked one expectation at a time.
+pub struct Then {
+    pub out: std::process::Output,
+}
+
+/// Output with every duration (`12 ms`, width kept) and port (`:41234`) written as `N`, so that
+/// human output can be pinned exactly.
+pub fn steady(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut number = c.to_string();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                number.push(*d);
+                chars.next();
+            }
+            let rest: String = chars.clone().take(3).collect();
+            if rest == " ms" {
+                // Right-aligned in a column (spaces before it): keep the width.
+                if out.ends_with("  ") {
+                    out.push_str(&" ".repeat(number.len() - 1));
+                }
+                out.push('N');
+            } else if out.ends_with(':') && number.len() >= 4 {
+                out.push('N');
+            } else {
+                out.push_str(&number);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Then {
+    #[track_caller]
+    pub fn exits(self, code: i32) -> Self {
+        assert_exit(&self.out, code);
+        self
+    }
+
+    /// stdout, with durations and ports made steady, is exactly `expected`.
+    #[track_caller]
+    pub fn stdout_is(self, expected: &str) -> Self {
+        let shown = steady(&stdout(&self.out));
+        assert_eq!(shown, expected, "{}", describe(&self.out));
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert_has(&stderr(&self.out), needle);
+        self
+    }
+
+    #[track_caller]
+    pub fn hides(self, secret: &str) -> Self {
+        assert_hidden(&self.out, secret);
+        self
+    }
+}
+
+impl Sandbox {
+    /// Writes a hand-made index (version 1) holding these account records, creating the
+    /// config dir.
+    pub fn write_index(&self, accounts: &[serde_json::Value]) {
+        std::fs::create_dir_all(self.config_dir()).unwrap();
+        let index = serde_json::json!({"version": 1, "accounts": accounts});
+        std::fs::write(self.index_path(), index.to_string()).unwrap();
+    }
+
+    /// The secrets of every keychain item of this sandbox's service followed by `suffix` (""
+    /// for the secrets, ":token" for the token cache), whatever their user names: read with
+    /// `secret-tool search --all`, which prints each item's secret on stdout.
+    pub fn secrets_in(&self, suffix: &str) -> Vec<String> {
+        let out = StdCommand::new("secret-tool")
+            .args([
+                "search",
+                "--all",
+                "service",
+                &format!("{}{suffix}", self.service),
+            ])
+            .output()
+            .expect("secret-tool runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("secret = "))
+            .map(str::to_owned)
+            .collect()
+    }
+}
