@@ -28,7 +28,7 @@ struct Row<'a> {
     last_status: Option<&'a str>,
 }
 
-fn value<'a>(a: &'a Account, role: FieldRole) -> Option<&'a str> {
+fn value(a: &Account, role: FieldRole) -> Option<&str> {
     role.id()
         .and_then(|id| a.fields.get(id))
         .map(String::as_str)

@@ -28,10 +28,10 @@ pub(crate) fn now() -> String {
 
 /// A stored account, read as its check needs it: the connector, then the record and secret
 /// (consistently), as given values. A failure here is the check's outcome.
-pub(crate) async fn stored<'c>(
-    ctx: &'c Context,
+pub(crate) async fn stored(
+    ctx: &Context,
     account: Account,
-) -> Result<(Account, &'c Connector, Given), (Account, Failure)> {
+) -> Result<(Account, &Connector, Given), (Account, Failure)> {
     let connector = match ctx.catalog.get(&account.connector) {
         Ok(c) => c,
         Err(e) => {

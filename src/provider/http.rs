@@ -525,8 +525,12 @@ pub(crate) fn redact_tokens(json: &mut serde_json::Value) {
 fn redact_strings(json: &mut serde_json::Value, redactor: &Redactor) {
     match json {
         serde_json::Value::String(s) => *s = redactor.clean(s),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, redactor)),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, redactor)),
+        serde_json::Value::Object(map) => {
+            map.values_mut().for_each(|v| redact_strings(v, redactor))
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|v| redact_strings(v, redactor))
+        }
         _ => {}
     }
 }

@@ -480,12 +480,6 @@ impl Then {
     }
 
     #[track_caller]
-    pub fn stderr_has(self, needle: &str) -> Self {
-        assert_has(&stderr(&self.out), needle);
-        self
-    }
-
-    #[track_caller]
     pub fn hides(self, secret: &str) -> Self {
         assert_hidden(&self.out, secret);
         self
