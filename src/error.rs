@@ -135,16 +135,8 @@ impl From<UnknownConnector> for CliError {
 
 impl From<InputError> for CliError {
     fn from(e: InputError) -> Self {
-        let hint = match &e {
-            InputError::Field { how, .. } => Some(how.clone()),
-            InputError::Missing { .. } => {
-                Some("no terminal to prompt on (or --no-input was given)".to_owned())
-            }
-            InputError::Flag { hint, .. } => hint.clone(),
-            InputError::Stdin { .. } | InputError::Prompt(_) => None,
-        };
         let err = CliError::usage(e.to_string());
-        match hint {
+        match e.how() {
             Some(h) => err.with_hint(h),
             None => err,
         }

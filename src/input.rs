@@ -30,7 +30,9 @@ pub(crate) enum InputError {
         label: String,
         reason: String,
         fault: InputFault,
-        how: String,
+        /// The field's own help, for a value that is merely unusable.
+        help: Option<String>,
+        flag: String,
     },
     #[error("missing {label}: pass {flag}")]
     Missing { label: String, flag: String },
@@ -53,6 +55,25 @@ fn field_message(label: &str, reason: &str, fault: InputFault) -> String {
 }
 
 impl InputError {
+    /// How to give the value again: the field's help too when the value is merely unusable
+    /// (the catalog's hint explains the other faults).
+    pub(crate) fn how(&self) -> Option<String> {
+        match self {
+            InputError::Field {
+                help: Some(help),
+                flag,
+                fault: InputFault::Unusable,
+                ..
+            } => Some(format!("{help}; pass it with {flag}")),
+            InputError::Field { flag, .. } => Some(format!("pass it with {flag}")),
+            InputError::Missing { .. } => {
+                Some("no terminal to prompt on (or --no-input was given)".to_owned())
+            }
+            InputError::Flag { hint, .. } => hint.clone(),
+            InputError::Stdin { .. } | InputError::Prompt(_) => None,
+        }
+    }
+
     pub(crate) fn fault(&self) -> InputFault {
         match self {
             InputError::Field { fault, .. } => *fault,
@@ -115,13 +136,6 @@ pub(crate) fn flag_for(field: &Field) -> String {
     }
 }
 
-fn how_to_give(field: &Field) -> String {
-    match &field.help {
-        Some(help) => format!("{help}; pass it with {}", flag_for(field)),
-        None => format!("pass it with {}", flag_for(field)),
-    }
-}
-
 /// The one normalisation of given values: the same for `link`, `test`, `token` and
 /// `--explain`, for typed and for stored values.
 pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, InputError> {
@@ -166,7 +180,8 @@ pub(crate) fn prepare_value(
         label: field.label.clone(),
         reason,
         fault,
-        how: how_to_give(field),
+        help: field.help.clone(),
+        flag: flag_for(field),
     };
     let trimmed = raw.trim_matches(is_padding);
     if check_value(field, trimmed).is_err()

@@ -81,7 +81,7 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, F
 /// problem usually means, and how to give the value again.
 pub(crate) fn input_error(catalog: &Catalog, connector: &Connector, f: Failure) -> CliError {
     let hint = match (hint(catalog, Some(connector), "", &f), &f.hint) {
-        (Some(general), Some(how)) if general != *how => Some(format!("{general} ({how})")),
+        (Some(general), Some(how)) if general != *how => Some(format!("{general} Then {how}.")),
         (general, how) => general.or_else(|| how.clone()),
     };
     let err = CliError::new(f.kind.class(), f.description.unwrap_or_default());

@@ -30,6 +30,16 @@ fn given_a_store() -> Given {
     }
 }
 
+impl Given {
+    /// Links (or with `replace`, relinks) an account as `link` would after a valid check.
+    async fn link(&self, n: &str, linked_at: &str, secret: &str, replace: bool) {
+        self.store
+            .link(account(n, linked_at), &Secret::new(secret), replace, None)
+            .await
+            .unwrap();
+    }
+}
+
 fn account(name: &str, linked_at: &str) -> Account {
     Account {
         name: name.into(),
@@ -100,25 +110,9 @@ async fn a_replacement_alternates_entries_and_leaves_one_secret() {
 #[tokio::test]
 async fn a_read_that_races_a_replacement_finds_the_new_secret() {
     let g = given_a_store();
-    g.store
-        .link(
-            account("acme", "t1"),
-            &Secret::new("first-secret"),
-            false,
-            None,
-        )
-        .await
-        .unwrap();
+    g.link("acme", "t1", "first-secret", false).await;
     let seen_before = g.store.linked(&name("acme")).unwrap();
-    g.store
-        .link(
-            account("acme", "t2"),
-            &Secret::new("second-secret"),
-            true,
-            None,
-        )
-        .await
-        .unwrap();
+    g.link("acme", "t2", "second-secret", true).await;
     let loaded = g.store.load(seen_before).await.unwrap();
     assert_eq!(loaded.secret.unwrap().expose(), "second-secret");
     assert_eq!(loaded.account.linked_at, "t2");
@@ -127,25 +121,9 @@ async fn a_read_that_races_a_replacement_finds_the_new_secret() {
 #[tokio::test]
 async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
     let g = given_a_store();
-    g.store
-        .link(
-            account("acme", "t1"),
-            &Secret::new("first-secret"),
-            false,
-            None,
-        )
-        .await
-        .unwrap();
+    g.link("acme", "t1", "first-secret", false).await;
     let tested = g.store.linked(&name("acme")).unwrap();
-    g.store
-        .link(
-            account("acme", "t2"),
-            &Secret::new("second-secret"),
-            true,
-            None,
-        )
-        .await
-        .unwrap();
+    g.link("acme", "t2", "second-secret", true).await;
     let results = [Tested {
         account: tested,
         status: "secret_missing",
@@ -199,24 +177,8 @@ async fn orphans_of_a_name_are_removable_and_no_other_names_are_touched() {
         key: "gone".into(),
     };
     g.memory.set(&orphan, &Secret::new("live-token")).unwrap();
-    g.store
-        .link(
-            account("acme2", "t1"),
-            &Secret::new("first-secret"),
-            false,
-            None,
-        )
-        .await
-        .unwrap();
-    g.store
-        .link(
-            account("acme2", "t2"),
-            &Secret::new("second-secret"),
-            true,
-            None,
-        )
-        .await
-        .unwrap();
+    g.link("acme2", "t1", "first-secret", false).await;
+    g.link("acme2", "t2", "second-secret", true).await;
     let removed = g
         .store
         .begin_removal(&name("gone"))
