@@ -70,10 +70,12 @@ fn run(cli: Cli) -> CliResult<Class> {
         _ => {}
     }
     let ctx = Context::new(&cli)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let result = runtime.block_on(async {
+    let runtime = Background(Some(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+    ));
+    runtime.block_on(async {
         match &cli.command {
             Command::Connectors(args) => cmd::connectors::run(&ctx, args.id.as_deref()),
             Command::Link(args) => cmd::link::run(&ctx, args).await,
@@ -82,10 +84,27 @@ fn run(cli: Cli) -> CliResult<Class> {
             Command::Token(args) => cmd::token::run(&ctx, args).await,
             Command::List | Command::Completions(_) => unreachable!("handled above"),
         }
-    });
-    // A keychain call that timed out may still be blocked in its thread; do not wait for it.
-    runtime.shutdown_background();
-    result
+    })
+}
+
+/// The runtime, shut down without waiting when dropped (also while a panic unwinds): a
+/// keychain call that timed out may still be blocked in its thread.
+struct Background(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for Background {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn report(err: &CliError, json: bool) {
