@@ -125,7 +125,6 @@ fn spellings(secret: &str) -> Vec<String> {
         every_byte.to_lowercase(),
         every_byte,
         form.clone(),
-        json.replace('/', "\\/"),
         json,
         json_unicode_escaped(secret, false, false),
         json_unicode_escaped(secret, false, true),
@@ -133,7 +132,6 @@ fn spellings(secret: &str) -> Vec<String> {
         json_unicode_escaped(secret, true, true),
         hex.to_uppercase(),
         hex,
-        html_escaped(secret),
         secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
         secret
             .chars()
@@ -144,6 +142,8 @@ fn spellings(secret: &str) -> Vec<String> {
             .map(|c| format!("&#x{:X};", c as u32))
             .collect(),
     ];
+    all.extend(json_spellings(secret));
+    all.extend(html_spellings(secret));
     all.extend(base64_spellings(secret.as_bytes()));
     all.extend(base64_spellings(form.as_bytes()));
     all
@@ -183,13 +183,68 @@ fn json_unicode_escaped(secret: &str, all: bool, upper: bool) -> String {
     out
 }
 
-fn html_escaped(secret: &str) -> String {
-    secret
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// JSON string escapes as common server stacks write them: `/` plain or `\/` (PHP), non-ASCII
+/// raw or `\uXXXX` in either case (PHP, Python), `<`, `>`, `&` raw or `\u003c`... (Go).
+fn json_spellings(secret: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for slash in [false, true] {
+        for non_ascii in [None, Some(false), Some(true)] {
+            for html in [None, Some(false), Some(true)] {
+                out.push(json_escaped(secret, slash, non_ascii, html));
+            }
+        }
+    }
+    out
+}
+
+/// One JSON spelling; `Some(upper)` escapes that class of characters as `\uXXXX`.
+fn json_escaped(secret: &str, slash: bool, non_ascii: Option<bool>, html: Option<bool>) -> String {
+    let unicode = |c: char, upper: bool| {
+        let mut units = [0u16; 2];
+        c.encode_utf16(&mut units)
+            .iter()
+            .map(|u| {
+                if upper {
+                    format!("\\u{u:04X}")
+                } else {
+                    format!("\\u{u:04x}")
+                }
+            })
+            .collect::<String>()
+    };
+    let mut out = String::new();
+    for c in secret.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' if slash => out.push_str("\\/"),
+            '<' | '>' | '&' if html.is_some() => out.push_str(&unicode(c, html == Some(true))),
+            c if c.is_control() => out.push_str(&unicode(c, false)),
+            c if !c.is_ascii() && non_ascii.is_some() => {
+                out.push_str(&unicode(c, non_ascii == Some(true)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// HTML escapes of `&`, `<`, `>`, `"`, `'` as the common escapers write them.
+fn html_spellings(secret: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for quote in ["&quot;", "&#34;", "&#x22;"] {
+        for apostrophe in ["&#39;", "&#x27;", "&apos;"] {
+            out.push(
+                secret
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('"', quote)
+                    .replace('\'', apostrophe),
+            );
+        }
+    }
+    out
 }
 
 /// Base64 of `bytes` in both alphabets, padded and not, and the aligned cores that stand in any

@@ -114,6 +114,9 @@ impl Template {
             raw: raw.to_owned(),
             why: why.to_owned(),
         };
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(malformed("has whitespace or a control character"));
+        }
         let Some((scheme, rest)) = raw.split_once("://") else {
             return Err(malformed("is not an absolute URL (scheme://host/...)"));
         };
@@ -121,6 +124,10 @@ impl Template {
             return Err(malformed("has a placeholder in its scheme"));
         }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // An empty host would let the URL parser take the host from the path.
+        if authority.is_empty() {
+            return Err(malformed("has no host"));
+        }
         if authority.contains('@') {
             return Err(malformed(
                 "has user info (`user:password@`) in its host; credentials go in fields",
@@ -348,6 +355,8 @@ mod tests {
             "https://example.com:{port}/t",
             "{scheme}://example.com/t",
             "example.com/t",
+            "https:///{tenant}/token",
+            "https://\t/{tenant}/token",
         ] {
             assert!(Template::parse_url(bad).is_err(), "{bad}");
         }
