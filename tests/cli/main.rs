@@ -2,6 +2,7 @@
 //! links few on a 2-core machine). Real peers: oidc-provider on loopback and gnome-keyring.
 #![allow(unreachable_pub)] // test helpers are shared between modules of this one binary
 
+mod agreement;
 mod catalog;
 mod completions;
 mod explain;
