@@ -374,26 +374,19 @@ fn explicit_values<'a>(
         }
         Ok(())
     };
-    let by_role = |role: FieldRole| connector.field_by_role(role);
+    // The flags that stand for a role: the field, and its id for messages.
+    let by_role = |role: FieldRole| (connector.field_by_role(role), role.id().unwrap_or_default());
     if let Some(s) = &args.subdomain {
-        put(
-            by_role(FieldRole::Subdomain),
-            "subdomain",
-            s.clone(),
-            "--subdomain",
-        )?;
+        let (field, id) = by_role(FieldRole::Subdomain);
+        put(field, id, s.clone(), "--subdomain")?;
     }
-    if let Some(id) = &args.client_id {
-        put(
-            by_role(FieldRole::ClientId),
-            "client_id",
-            id.clone(),
-            "--client-id",
-        )?;
-    } else if let Ok(id) = std::env::var(ENV_CLIENT_ID)
-        && by_role(FieldRole::ClientId).is_some()
+    let (client_id_field, client_id) = by_role(FieldRole::ClientId);
+    if let Some(value) = &args.client_id {
+        put(client_id_field, client_id, value.clone(), "--client-id")?;
+    } else if let Ok(value) = std::env::var(ENV_CLIENT_ID)
+        && client_id_field.is_some()
     {
-        put(by_role(FieldRole::ClientId), "client_id", id, ENV_CLIENT_ID)?;
+        put(client_id_field, client_id, value, ENV_CLIENT_ID)?;
     }
     for pair in &args.fields {
         let (key, value) = pair.split_once('=').ok_or_else(|| {
