@@ -21,9 +21,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'credlink' {
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
@@ -38,15 +38,15 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List linked accounts (reads no secret)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
-            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Remove a linked account from the keychain and the index')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'credlink;connectors' {
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
@@ -64,9 +64,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Any other field the connector asks for, e.g. --field region=eu (repeatable)')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request instead of the connector''s default (OAuth only)')
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing account of the same name')
             [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)')
@@ -82,9 +82,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             break
         }
         'credlink;list' {
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
@@ -103,12 +103,13 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Any other field the connector asks for, e.g. --field region=eu (repeatable)')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request instead of the connector''s default (OAuth only)')
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Test every linked account')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails')
+            [CompletionResult]::new('--no-permission-check', '--no-permission-check', [CompletionResultType]::ParameterName, 'Do not make the connector''s read-only permission call after the token request')
             [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)')
             [CompletionResult]::new('--api-key-stdin', '--api-key-stdin', [CompletionResultType]::ParameterName, 'Read the API key from stdin (or set CREDLINK_API_KEY)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
@@ -123,9 +124,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
         }
         'credlink;token' {
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Reuse a cached token only while it stays valid this many more seconds')
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--fresh', '--fresh', [CompletionResultType]::ParameterName, 'Always request a new token')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
@@ -139,9 +140,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             break
         }
         'credlink;revoke' {
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
@@ -157,9 +158,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             break
         }
         'credlink;completions' {
-            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file')
-            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file [default: the platform config dir + credlink]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
@@ -177,7 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List linked accounts (reads no secret)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
-            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Remove a linked account from the keychain and the index')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

@@ -397,7 +397,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__test)
-            opts="-v -h -V --all --connector --explain --concurrency --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -24,9 +24,9 @@ function __fish_credlink_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c credlink -n "__fish_credlink_needs_command" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_needs_command" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_needs_command" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_needs_command" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_needs_command" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_needs_command" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_needs_command" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_needs_command" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_needs_command" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
@@ -38,12 +38,12 @@ complete -c credlink -n "__fish_credlink_needs_command" -f -a "link" -d 'Link an
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "list" -d 'List linked accounts (reads no secret)'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
-complete -c credlink -n "__fish_credlink_needs_command" -f -a "revoke" -d 'Remove a linked account from the keychain and the index'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "revoke" -d 'Revoke a linked account\'s last token at the provider (where the connector can), then remove the account from the keychain and the index'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
@@ -55,9 +55,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l force -d 'Replace an existing account of the same name'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
@@ -67,9 +67,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l no-input -d '
 complete -c credlink -n "__fish_credlink_using_subcommand link" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -s V -l version -d 'Print version'
-complete -c credlink -n "__fish_credlink_using_subcommand list" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand list" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand list" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
@@ -82,12 +82,13 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
-complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand test" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l all -d 'Test every linked account'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l explain -d 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l no-permission-check -d 'Do not make the connector\'s read-only permission call after the token request'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l json -d 'Print machine-readable JSON on stdout'
@@ -96,9 +97,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -s v -l verbose 
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l min-ttl -d 'Reuse a cached token only while it stays valid this many more seconds' -r
-complete -c credlink -n "__fish_credlink_using_subcommand token" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand token" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand token" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand token" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand token" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand token" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l fresh -d 'Always request a new token'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l json -d 'Print machine-readable JSON on stdout'
@@ -106,9 +107,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand token" -l no-input -d 
 complete -c credlink -n "__fish_credlink_using_subcommand token" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -s V -l version -d 'Print version'
-complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l local -d 'Remove the account here without revoking its token at the provider (it stays valid until it expires)'
@@ -117,9 +118,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l no-input -d
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s V -l version -d 'Print version'
-complete -c credlink -n "__fish_credlink_using_subcommand completions" -l connectors -d 'Add or override connectors with entries from this TOML file' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand completions" -l config-dir -d 'Directory of the index file [default: the platform config dir + credlink]' -r -F
-complete -c credlink -n "__fish_credlink_using_subcommand completions" -l ca-file -d 'Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
@@ -131,6 +132,6 @@ complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_s
 complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "list" -d 'List linked accounts (reads no secret)'
 complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
 complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "revoke" -d 'Remove a linked account from the keychain and the index'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "revoke" -d 'Revoke a linked account\'s last token at the provider (where the connector can), then remove the account from the keychain and the index'
 complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "completions" -d 'Print shell completions'
 complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -18,12 +18,13 @@ pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
 
-    /// Add or override connectors with entries from this TOML file
-    #[arg(long, global = true, env = "CREDLINK_CONNECTORS", value_name = "FILE")]
+    /// Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)
+    #[arg(long, global = true, value_name = "FILE")]
     pub(crate) connectors: Option<PathBuf>,
 
-    /// Directory of the index file [default: the platform config dir + credlink]
-    #[arg(long, global = true, env = "CREDLINK_CONFIG_DIR", value_name = "DIR")]
+    /// Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config
+    /// dir + credlink]
+    #[arg(long, global = true, value_name = "DIR")]
     pub(crate) config_dir: Option<PathBuf>,
 
     /// Print machine-readable JSON on stdout
@@ -38,8 +39,9 @@ pub(crate) struct Cli {
     #[arg(short, long, global = true)]
     pub(crate) verbose: bool,
 
-    /// Also trust the CA certificates in this PEM file (e.g. a corporate TLS-inspecting proxy)
-    #[arg(long, global = true, env = "CREDLINK_CA_FILE", value_name = "FILE")]
+    /// Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy's
+    /// (or set CREDLINK_CA_FILE)
+    #[arg(long, global = true, value_name = "FILE")]
     pub(crate) ca_file: Option<PathBuf>,
 
     /// Seconds to wait for a provider
@@ -59,7 +61,8 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Print a fresh access token for a linked OAuth account (cached until shortly before expiry)
     Token(TokenArgs),
-    /// Remove a linked account from the keychain and the index
+    /// Revoke a linked account's last token at the provider (where the connector can), then
+    /// remove the account from the keychain and the index
     Revoke(RevokeArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
@@ -145,6 +148,10 @@ pub(crate) struct TestArgs {
     /// Requests in flight at once
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,
+
+    /// Do not make the connector's read-only permission call after the token request
+    #[arg(long)]
+    pub(crate) no_permission_check: bool,
 
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
 use crate::connectors::Catalog;
 use crate::error::{CliError, CliResult};
 use crate::provider::http::Http;
@@ -27,11 +27,14 @@ pub(crate) struct Context {
     pub(crate) http: Http,
     pub(crate) json: bool,
     pub(crate) interactive: bool,
+    /// Whether checks make the connector's permission call (`test --no-permission-check`).
+    pub(crate) check_permissions: bool,
 }
 
 impl Context {
     pub(crate) fn new(cli: &Cli) -> CliResult<Self> {
-        let catalog = Catalog::load(cli.connectors.as_deref())?;
+        let catalog =
+            Catalog::load(flag_or_env(&cli.connectors, "CREDLINK_CONNECTORS").as_deref())?;
         let trace: Option<crate::provider::http::TraceSink> = if cli.verbose {
             Some(Box::new(ui::trace))
         } else {
@@ -43,10 +46,11 @@ impl Context {
             http: Http::new(
                 Duration::from_secs(cli.timeout),
                 trace,
-                extra_roots(cli.ca_file.as_deref())?,
+                extra_roots(flag_or_env(&cli.ca_file, "CREDLINK_CA_FILE").as_deref())?,
             ),
             json: cli.json,
             interactive: ui::can_prompt(cli.no_input),
+            check_permissions: !matches!(&cli.command, Command::Test(t) if t.no_permission_check),
         })
     }
 }
@@ -88,10 +92,20 @@ fn extra_roots(path: Option<&Path>) -> CliResult<Vec<reqwest::Certificate>> {
     Ok(certs)
 }
 
+/// A path from its flag, else from its environment variable (an empty one is unset). Read
+/// here rather than by clap, so that usage lines never show an option the environment set.
+fn flag_or_env(flag: &Option<PathBuf>, var: &str) -> Option<PathBuf> {
+    flag.clone().or_else(|| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 /// Where the index lives: --config-dir, else the platform config dir + credlink.
 fn config_dir(cli: &Cli) -> CliResult<PathBuf> {
-    match &cli.config_dir {
-        Some(dir) => Ok(dir.clone()),
+    match flag_or_env(&cli.config_dir, "CREDLINK_CONFIG_DIR") {
+        Some(dir) => Ok(dir),
         None => directories::BaseDirs::new()
             .map(|base| base.config_dir().join("credlink"))
             .ok_or_else(|| {

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::cli::TestArgs;
 use crate::commands::test::refuse_credential_flags;
-use crate::commands::{hint, prepare, stored};
+use crate::commands::{hint, next_step, prepare, stored};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -49,6 +49,8 @@ struct Diagnosis<'a> {
     account: String,
     lines: Vec<Line>,
     class: Class,
+    /// The command to run next, after a failure.
+    next: Option<String>,
 }
 
 impl<'a> Diagnosis<'a> {
@@ -96,6 +98,9 @@ impl<'a> Diagnosis<'a> {
             hint,
         });
         self.class = failure.kind.class();
+        // This diagnosis is what `test` would suggest for a failure it cannot name.
+        self.next = next_step(failure, Some(self.connector), &self.account)
+            .filter(|next| !next.starts_with("credlink test --explain"));
     }
 
     fn print(&self) {
@@ -106,6 +111,7 @@ impl<'a> Diagnosis<'a> {
                 "ok": self.class == Class::Ok,
                 "exit_code": self.class.exit_code(),
                 "steps": self.lines,
+                "next": self.next,
             }));
             return;
         }
@@ -136,6 +142,9 @@ impl<'a> Diagnosis<'a> {
             )),
             None => text.push_str("Result: every step passed"),
         }
+        if let Some(next) = &self.next {
+            text.push_str(&format!("\nNext: {next}"));
+        }
         ui::out(&text);
     }
 }
@@ -155,6 +164,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             account: String::new(),
             lines: Vec::new(),
             class: Class::Ok,
+            next: None,
         };
         let started = Instant::now();
         match input::gather(connector, &args.credentials, ctx.interactive) {
@@ -185,6 +195,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         account: name.clone(),
         lines: Vec::new(),
         class: Class::Ok,
+        next: None,
     };
     let started = Instant::now();
     match stored(ctx, account).await {
@@ -254,7 +265,13 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
         );
         target = proxy.target;
     }
-    let outcome = provider::check(&d.ctx.http, d.connector, &prepared.creds).await;
+    let outcome = provider::check(
+        &d.ctx.http,
+        d.connector,
+        &prepared.creds,
+        d.ctx.check_permissions,
+    )
+    .await;
     network_steps(d, &url, &target, &outcome).await;
 }
 
@@ -348,10 +365,13 @@ async fn network_steps(d: &mut Diagnosis<'_>, url: &url::Url, target: &Target, o
             let ms = Some(lookup.duration.as_millis() as u64);
             match &lookup.result {
                 Err(why) => {
-                    let detail = format!(
-                        "`{}` does not resolve ({why}): usually a typo in the subdomain or region, or no network",
-                        lookup.host
-                    );
+                    let said = failure
+                        .filter(|f| f.step() == Step::Dns)
+                        .and_then(|f| f.description.clone());
+                    let detail = match said {
+                        Some(said) => format!("{said} ({why})"),
+                        None => format!("`{}` does not resolve ({why})", lookup.host),
+                    };
                     let f = failure.cloned().unwrap_or_else(|| {
                         Failure::local(FailureKind::Net(NetFault::Dns), detail.clone())
                     });
@@ -511,7 +531,10 @@ async fn after_dns(
             );
         }
         (None, _) => {
+            let declared =
+                matches!(&d.connector.check, Check::OAuth(spec) if spec.permission_check.is_some());
             let detail = match outcome.token {
+                Some(_) if declared => "not made (--no-permission-check)",
                 Some(_) => "the connector declares no permission check",
                 None => {
                     "an API key has no token to check permissions with; the verification call proved the key"

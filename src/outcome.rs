@@ -155,7 +155,11 @@ pub(crate) enum InputFault {
 /// Network failures, told apart by the HTTP client's typed errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NetFault {
+    /// The account's host does not resolve, though the provider's own domain does: usually a
+    /// wrong subdomain.
     Dns,
+    /// Neither the host nor the provider's own domain resolves: no network, or DNS blocked.
+    Offline,
     Connect,
     Tls,
     Timeout,
@@ -226,6 +230,7 @@ impl FailureKind {
             Input(InputFault::Unusable) | Keychain | UnknownConnector => return None,
             SecretMissing => HintKey::SecretMissing,
             Net(NetFault::Dns) => HintKey::Dns,
+            Net(NetFault::Offline) => HintKey::Offline,
             Net(NetFault::Connect) => HintKey::Connect,
             Net(NetFault::Tls) => HintKey::Tls,
             Net(NetFault::Timeout) | HttpTimeout => HintKey::Timeout,
@@ -253,7 +258,7 @@ impl FailureKind {
         match self {
             Input(_) => Step::Input,
             SecretMissing | Keychain | UnknownConnector => Step::Keychain,
-            Net(NetFault::Dns) => Step::Dns,
+            Net(NetFault::Dns | NetFault::Offline) => Step::Dns,
             Net(NetFault::Connect) => Step::Connect,
             Net(NetFault::Tls) => Step::Tls,
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError => {
@@ -315,6 +320,7 @@ pub(crate) enum HintKey {
     Timeout,
     Connect,
     Dns,
+    Offline,
     Tls,
     MalformedAnswer,
     NonJson,
@@ -328,7 +334,7 @@ pub(crate) enum HintKey {
 }
 
 impl HintKey {
-    pub(crate) const ALL: [HintKey; 27] = [
+    pub(crate) const ALL: [HintKey; 28] = [
         HintKey::InvalidClient,
         HintKey::UnauthorizedClient,
         HintKey::InvalidGrant,
@@ -346,6 +352,7 @@ impl HintKey {
         HintKey::Timeout,
         HintKey::Connect,
         HintKey::Dns,
+        HintKey::Offline,
         HintKey::Tls,
         HintKey::MalformedAnswer,
         HintKey::NonJson,
@@ -378,6 +385,7 @@ impl HintKey {
             HintKey::Timeout => "timeout",
             HintKey::Connect => "connect",
             HintKey::Dns => "dns",
+            HintKey::Offline => "offline",
             HintKey::Tls => "tls",
             HintKey::MalformedAnswer => "malformed_answer",
             HintKey::NonJson => "non_json",

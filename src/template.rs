@@ -160,6 +160,19 @@ impl Template {
         Ok(t)
     }
 
+    /// The fixed domain after the last placeholder label of a URL template's host
+    /// (`traffit.com` in `https://{subdomain}.traffit.com/...`); `None` when the whole host is
+    /// fixed text.
+    pub(crate) fn base_domain(&self) -> Option<String> {
+        let rest = self.raw.split_once("://")?.1;
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+        let labels: Vec<&str> = host.split('.').collect();
+        let last = labels.iter().rposition(|l| l.contains('{'))?;
+        let base = labels[last + 1..].join(".");
+        (!base.is_empty()).then_some(base)
+    }
+
     pub(crate) fn raw(&self) -> &str {
         &self.raw
     }

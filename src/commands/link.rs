@@ -3,7 +3,8 @@
 
 use crate::cli::LinkArgs;
 use crate::commands::{
-    failure_lines, hint, input_error, now, outcome_json, prepare, show_notes, token_summary,
+    failure_lines, hint, input_error, next_step, now, outcome_json, prepare, show_notes,
+    token_summary,
 };
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
@@ -38,7 +39,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         format!("Checking the credentials with {}…", connector.name),
         !ctx.json,
     );
-    let outcome = provider::check(&ctx.http, connector, &creds).await;
+    let outcome = provider::check(&ctx.http, connector, &creds, ctx.check_permissions).await;
     spinner.stop();
     if let Some(failure) = &outcome.failure {
         let hint = hint(&ctx.catalog, Some(connector), name.as_str(), failure);
@@ -49,7 +50,8 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
                 "credlink: {} rejected or could not check the credentials; nothing was saved",
                 connector.name
             ));
-            for line in failure_lines(&outcome, hint.as_deref()) {
+            let next = next_step(failure, Some(connector), "");
+            for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
                 ui::err(&format!("  {line}"));
             }
         }

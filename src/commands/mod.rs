@@ -125,6 +125,37 @@ pub(crate) fn hint(
     }
 }
 
+/// The exact command to run next after a failure: re-link a stored account whose credentials
+/// are wrong or gone, diagnose one that could not be checked. `name` is empty for ad hoc
+/// credentials.
+pub(crate) fn next_step(
+    failure: &Failure,
+    connector: Option<&Connector>,
+    name: &str,
+) -> Option<String> {
+    use crate::outcome::Class;
+    let connector = connector?;
+    let stored = !name.is_empty();
+    match failure.kind {
+        FailureKind::UnknownConnector => Some("credlink connectors".to_owned()),
+        FailureKind::Keychain => None,
+        FailureKind::SecretMissing | FailureKind::Input(_) if stored => Some(format!(
+            "credlink link {} --name {name} --force",
+            connector.id
+        )),
+        kind if kind.class() == Class::Rejected && stored => Some(format!(
+            "credlink link {} --name {name} --force",
+            connector.id
+        )),
+        _ if stored => Some(format!("credlink test --explain {name}")),
+        FailureKind::Input(_) => None,
+        _ => Some(format!(
+            "credlink test --explain --connector {} with the same values",
+            connector.id
+        )),
+    }
+}
+
 /// The JSON object `test` prints per account (stable keys).
 pub(crate) fn outcome_json(
     name: &str,
@@ -149,12 +180,20 @@ pub(crate) fn outcome_json(
     })
 }
 
-/// The details under a failed check: the provider's words and what to do.
-pub(crate) fn failure_lines(outcome: &Outcome, hint: Option<&str>) -> Vec<String> {
+/// The details under a failed check: the provider's words, what to do, and the command to
+/// run next.
+pub(crate) fn failure_lines(
+    outcome: &Outcome,
+    hint: Option<&str>,
+    next: Option<&str>,
+) -> Vec<String> {
     // Causes may quote a hand-edited index or a user's catalog: shown cleaned.
     let mut lines = vec![format!("cause: {}", text::clean(&outcome.cause()))];
     if let Some(hint) = hint {
         lines.push(format!("hint: {}", text::clean(hint)));
+    }
+    if let Some(next) = next {
+        lines.push(format!("next: {next}"));
     }
     lines
 }

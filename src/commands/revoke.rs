@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::cli::RevokeArgs;
 use crate::commands::{failure_lines, hint};
-use crate::connectors::Connector;
+use crate::connectors::{Check, Connector};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::input::Given;
@@ -25,14 +25,28 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             )));
         }
         // A first look, for the question; everything is read again under the lock.
-        let what = match ctx.store.record(&name)? {
-            Some(r) => format!(
+        let record = ctx.store.record(&name)?;
+        let connector = record
+            .as_ref()
+            .and_then(|r| ctx.catalog.get(&r.connector).ok());
+        let what = match (&record, connector) {
+            (_, Some(c)) => format!("{name} ({})", c.name),
+            (Some(r), None) => format!(
                 "{name} ({})",
                 crate::text::clean_truncated(&r.connector, 64)
             ),
-            None => name.to_string(),
+            (None, None) => name.to_string(),
         };
-        let question = format!("Remove {what} from the keychain and the index?");
+        let revokes = !args.local
+            && connector
+                .is_some_and(|c| matches!(&c.check, Check::OAuth(s) if s.revoke_url.is_some()));
+        let question = if revokes {
+            format!(
+                "Remove {what} from the keychain and the index, and revoke its last token at the provider?"
+            )
+        } else {
+            format!("Remove {what} from the keychain and the index?")
+        };
         let confirmed = ui::confirm(&question)
             .map_err(|e| crate::error::CliError::new(Class::Unexpected, e.to_string()))?;
         if !confirmed {
@@ -124,7 +138,7 @@ fn report_failed_revocation(
     ui::err(&format!(
         "credlink: the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
     ));
-    for line in failure_lines(outcome, hint.as_deref()) {
+    for line in failure_lines(outcome, hint.as_deref(), None) {
         ui::err(&format!("  {line}"));
     }
     ui::err(&format!(

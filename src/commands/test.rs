@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 
 use crate::cli::{CredentialArgs, TestArgs};
 use crate::commands::{
-    failure_lines, hint, input_error, now, outcome_json, prepare, show_notes, stored, token_summary,
+    failure_lines, hint, input_error, next_step, now, outcome_json, prepare, show_notes, stored,
+    token_summary,
 };
 use crate::connectors::Connector;
 use crate::context::Context;
@@ -22,6 +23,9 @@ use crate::ui::{self, Progress};
 struct Report {
     name: String,
     connector: String,
+    /// The connector's display name, for people.
+    connector_name: String,
+    next: Option<String>,
     outcome: Outcome,
     hint: Option<String>,
     /// The record the result was found for, when the account is stored.
@@ -38,7 +42,8 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let prepared =
             prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
         show_notes(&prepared.notes);
-        let outcome = provider::check(&ctx.http, connector, &prepared.creds).await;
+        let outcome =
+            provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
         let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
         return Ok(print(ctx, &[report]));
     }
@@ -102,7 +107,7 @@ pub(crate) async fn check_given(ctx: &Context, connector: &Connector, given: Giv
         Err(f) => Outcome::local(f),
         Ok(prepared) => {
             show_notes(&prepared.notes);
-            provider::check(&ctx.http, connector, &prepared.creds).await
+            provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await
         }
     }
 }
@@ -135,7 +140,22 @@ fn report(
         .failure
         .as_ref()
         .and_then(|f| hint(&ctx.catalog, connector, account_name, f));
+    let next = outcome
+        .failure
+        .as_ref()
+        .and_then(|f| next_step(f, connector, account_name));
+    let connector_name = connector.map_or_else(
+        || {
+            tested
+                .as_ref()
+                .map(|a| a.connector.clone())
+                .unwrap_or_default()
+        },
+        |c| c.name.clone(),
+    );
     Report {
+        connector_name,
+        next,
         connector: connector.map_or_else(
             || {
                 tested
@@ -172,14 +192,18 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
     if ctx.json {
         let all: Vec<_> = reports
             .iter()
-            .map(|r| outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone()))
+            .map(|r| {
+                let mut json = outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone());
+                json["next"] = r.next.clone().into();
+                json
+            })
             .collect();
         ui::out_json(&all);
     } else {
         let mut text = String::new();
         for r in reports {
             let o = &r.outcome;
-            let connector = crate::text::clean_truncated(&r.connector, 64);
+            let connector = crate::text::clean_truncated(&r.connector_name, 64);
             if o.is_valid() {
                 text.push_str(&format!(
                     "{} ({connector}): valid, {}\n",
@@ -189,7 +213,7 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
             } else {
                 let status = o.status().as_str().replace('_', " ");
                 text.push_str(&format!("{} ({connector}): {status}\n", r.name));
-                for line in failure_lines(o, r.hint.as_deref()) {
+                for line in failure_lines(o, r.hint.as_deref(), r.next.as_deref()) {
                     text.push_str(&format!("    {line}\n"));
                 }
             }

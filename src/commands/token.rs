@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::cli::TokenArgs;
 use crate::commands::test::check_given;
-use crate::commands::{failure_lines, hint, stored};
+use crate::commands::{failure_lines, hint, next_step, stored};
 use crate::connectors::AuthKind;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -23,6 +23,12 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
             connector.name
         )));
     }
+    // The secret is read even when a cached token will do: an account whose secret is gone
+    // is not usable, for `token` as for `test`.
+    let (account, connector, given) = match stored(ctx, account).await {
+        Ok(found) => found,
+        Err((_, failure)) => return Ok(refused(ctx, &name, Outcome::local(failure))),
+    };
     if !args.fresh
         && let Some(cached) = ctx.store.cached_token(&name).await?
         && cached.remaining().is_some_and(|left| left > args.min_ttl)
@@ -32,10 +38,6 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
         print(ctx, &name, &cached, true);
         return Ok(Class::Ok);
     }
-    let (account, connector, given) = match stored(ctx, account).await {
-        Ok(found) => found,
-        Err((_, failure)) => return Ok(refused(ctx, &name, Outcome::local(failure))),
-    };
     let outcome = check_given(ctx, connector, given).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
         return Ok(refused(ctx, &name, outcome));
@@ -64,10 +66,14 @@ fn refused(ctx: &Context, name: &AccountName, outcome: Outcome) -> Class {
         .failure
         .as_ref()
         .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
+    let next = outcome
+        .failure
+        .as_ref()
+        .and_then(|f| next_step(f, connector, name.as_str()));
     ui::err(&format!(
         "credlink: the provider did not issue a token for `{name}`"
     ));
-    for line in failure_lines(&outcome, hint.as_deref()) {
+    for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
         ui::err(&format!("  {line}"));
     }
     outcome.class()

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use url::Url;
 
 use crate::connectors::{Check, ClientAuth, Connector, FieldRole, OAuthSpec, VerifySpec};
-use crate::outcome::{Failure, FailureKind, InputFault, Outcome, PermissionCall, Stage};
+use crate::outcome::{Failure, FailureKind, InputFault, NetFault, Outcome, PermissionCall, Stage};
 use crate::provider::http::{Body, Http, Request, Value};
 use crate::secret::{Redactor, Secret};
 use crate::template::{Template, TemplateError};
@@ -71,8 +71,13 @@ fn render_url(
 }
 
 /// Checks credentials live: the token request or verification call, then, for a new token,
-/// the connector's permission call where it declares one.
-pub(crate) async fn check(http: &Http, connector: &Connector, creds: &Credentials) -> Outcome {
+/// the connector's permission call where it declares one (unless `permissions` is off).
+pub(crate) async fn check(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    permissions: bool,
+) -> Outcome {
     let redactor = creds.redactor(connector);
     let request = match main_request(connector, creds) {
         Ok(r) => r,
@@ -80,6 +85,12 @@ pub(crate) async fn check(http: &Http, connector: &Connector, creds: &Credential
     };
     let response = match http.send(&request, &redactor).await {
         Ok(r) => r,
+        Err(e) if e.fault == NetFault::Dns => {
+            return network(
+                tell_dns_apart(http, connector, &request.url, e).await,
+                Stage::Main,
+            );
+        }
         Err(e) => return network(e, Stage::Main),
     };
     let mut outcome = match &connector.check {
@@ -87,7 +98,7 @@ pub(crate) async fn check(http: &Http, connector: &Connector, creds: &Credential
         Check::ApiKey(spec) => answer::verify_outcome(spec, &response, &redactor),
     };
     outcome.answer = Some(answer::shape(&response, &redactor));
-    if let (Some(token), Check::OAuth(spec)) = (&outcome.token, &connector.check)
+    if let (Some(token), Check::OAuth(spec), true) = (&outcome.token, &connector.check, permissions)
         && let Some((method, url)) = &spec.permission_check
     {
         let token = token.access_token.clone();
@@ -102,6 +113,53 @@ fn unsendable(e: TemplateError) -> Outcome {
         FailureKind::Input(InputFault::Unusable),
         e.to_string(),
     ))
+}
+
+/// A host that does not resolve: a wrong subdomain when the provider's own domain resolves,
+/// else no network (or blocked DNS). A fixed host that does not resolve is the network's.
+async fn tell_dns_apart(
+    http: &Http,
+    connector: &Connector,
+    url: &Url,
+    mut e: http::NetError,
+) -> http::NetError {
+    let host = url.host_str().unwrap_or_default();
+    let template = match &connector.check {
+        Check::OAuth(spec) => &spec.token_url,
+        Check::ApiKey(spec) => &spec.url,
+    };
+    let base = template.base_domain();
+    let base_resolves = match &base {
+        Some(base) => {
+            let lookup = tokio::net::lookup_host((base.as_str(), 443));
+            matches!(
+                tokio::time::timeout(http.timeout(), lookup).await,
+                Ok(Ok(_))
+            )
+        }
+        None => false,
+    };
+    (e.fault, e.message) = match (&base, base_resolves) {
+        (Some(base), true) => (
+            NetFault::Dns,
+            format!(
+                "`{host}` does not resolve, though `{base}` does: no account at this address (a typo in the subdomain or region?)"
+            ),
+        ),
+        (Some(base), false) => (
+            NetFault::Offline,
+            format!(
+                "neither `{host}` nor `{base}` resolves: this machine has no network, or DNS is blocked"
+            ),
+        ),
+        (None, _) => (
+            NetFault::Offline,
+            format!(
+                "`{host}` does not resolve: this machine has no network, DNS is blocked, or the provider moved"
+            ),
+        ),
+    };
+    e
 }
 
 fn network(e: http::NetError, stage: Stage) -> Outcome {

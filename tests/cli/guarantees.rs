@@ -438,7 +438,7 @@ fn crash_points_leave_a_detectable_consistent_state() {
         assert_eq!(sb.keychain_secret("acct").as_deref(), Some(BASIC_SECRET));
         let out = run(&sb, &["test", "acct"]);
         assert_exit(&out, 0);
-        assert_has(&stdout(&out), "acct (local-basic): valid");
+        assert_has(&stdout(&out), "acct (Local (basic)): valid");
         tried.push(format!("link@{point}"));
     }
 

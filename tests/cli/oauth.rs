@@ -303,7 +303,7 @@ fn link_post_method_succeeds() {
 
     let out = run(&sb, &["test", "local-post"]);
     assert_exit(&out, 0);
-    assert_has(&stdout(&out), "local-post (local-post): valid");
+    assert_has(&stdout(&out), "local-post (Local (post)): valid");
     assert_seen(&peer, "REQ POST /token 200", 2);
 }
 
@@ -578,8 +578,8 @@ fn test_all_reports_each_account_and_exit_code() {
     // The human form says the same, with the same exit code.
     let out = run(&sb, &["test", "--all"]);
     assert_exit(&out, 3);
-    assert_has(&stdout(&out), "local-basic (local-basic): valid");
-    assert_has(&stdout(&out), "local-post (local-post): rejected");
+    assert_has(&stdout(&out), "local-basic (Local (basic)): valid");
+    assert_has(&stdout(&out), "local-post (Local (post)): rejected");
     assert_has(&stdout(&out), "HTTP 401 invalid_client");
 
     sb.clear_secret("local-post");
@@ -627,14 +627,14 @@ fn ad_hoc_test_stores_nothing() {
 
     let out = ad_hoc(BASIC_SECRET);
     assert_exit(&out, 0);
-    assert_has(&stdout(&out), "local-basic (local-basic): valid");
+    assert_has(&stdout(&out), "local-basic (Local (basic)): valid");
     assert_seen(&peer, "REQ POST /token 200", 1);
     assert!(!sb.index_path().exists(), "no index file");
     assert_nothing_saved(&sb, &["local-basic"]);
 
     let out = ad_hoc("not-the-secret");
     assert_exit(&out, 3);
-    assert_has(&stdout(&out), "local-basic (local-basic): rejected");
+    assert_has(&stdout(&out), "local-basic (Local (basic)): rejected");
     assert_has(&stdout(&out), "LOCAL-HINT");
     assert_seen(&peer, "REQ POST /token 401", 1);
     assert!(!sb.index_path().exists(), "no index file");

@@ -93,7 +93,7 @@ fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     assert_eq!(sb.account_names(), ["local-basic", "second"]);
 
     let mut p = spawn(&sb, &["revoke", "second"]);
-    p.exp_string("Remove second (local-basic) from the keychain and the index?")
+    p.exp_string("Remove second (Local (basic)) from the keychain and the index, and revoke its last token at the provider?")
         .unwrap();
     answer(&mut p, "n");
     p.exp_string("Nothing was changed.").unwrap();
@@ -136,7 +136,7 @@ fn test_all_shows_a_progress_bar_at_a_terminal_but_not_with_json() {
     let mut p = spawn(&sb, &["test", "--all", "--concurrency", "1"]);
     p.exp_string("accounts checked").unwrap();
     let rest = p.exp_eof().unwrap();
-    assert!(rest.contains("c (local-basic): valid"), "{rest}");
+    assert!(rest.contains("c (Local (basic)): valid"), "{rest}");
     assert_eq!(exit_code(&p), 0);
 
     let mut p = spawn(&sb, &["--json", "test", "--all", "--concurrency", "1"]);
