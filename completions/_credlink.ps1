@@ -162,6 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
+            [CompletionResult]::new('--static', '--static', [CompletionResultType]::ParameterName, 'Print the fixed script (as in completions/), which completes no connector or account names [default: a script that asks credlink at each Tab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')

@@ -101,7 +101,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__completions)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --static --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

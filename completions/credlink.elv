@@ -152,6 +152,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --config-dir 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]'
             cand --ca-file 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)'
             cand --timeout 'Seconds to wait for a provider'
+            cand --static 'Print the fixed script (as in completions/), which completes no connector or account names [default: a script that asks credlink at each Tab]'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
             cand -v 'Trace every request on stderr (secrets are always redacted)'

@@ -122,6 +122,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand completions" -l connec
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l static -d 'Print the fixed script (as in completions/), which completes no connector or account names [default: a script that asks credlink at each Tab]'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'

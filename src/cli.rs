@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::outcome::EXIT_CODES_HELP;
+use crate::outcome::exit_codes_help;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "credlink",
     version,
     about = "Link third-party SaaS accounts from a terminal: credentials are checked live, secrets kept in the OS keychain",
-    after_help = EXIT_CODES_HELP,
+    after_help = exit_codes_help(),
     propagate_version = true
 )]
 pub(crate) struct Cli {
@@ -71,7 +71,7 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct ConnectorsArgs {
     /// Show this connector in full
-    #[arg(value_name = "CONNECTOR")]
+    #[arg(value_name = "CONNECTOR", add = crate::complete::connectors())]
     pub(crate) id: Option<String>,
 }
 
@@ -108,7 +108,7 @@ pub(crate) struct CredentialArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LinkArgs {
     /// Connector id, as listed by `credlink connectors`
-    #[arg(value_name = "CONNECTOR")]
+    #[arg(value_name = "CONNECTOR", add = crate::complete::connectors())]
     pub(crate) connector: String,
 
     /// Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]
@@ -129,7 +129,7 @@ pub(crate) struct LinkArgs {
 )]
 pub(crate) struct TestArgs {
     /// Accounts to test
-    #[arg(value_name = "NAME", conflicts_with_all = ["all", "connector"])]
+    #[arg(value_name = "NAME", conflicts_with_all = ["all", "connector"], add = crate::complete::accounts())]
     pub(crate) names: Vec<String>,
 
     /// Test every linked account
@@ -137,7 +137,7 @@ pub(crate) struct TestArgs {
     pub(crate) all: bool,
 
     /// Check credentials given by flags, environment or stdin for this connector, storing nothing
-    #[arg(long, value_name = "CONNECTOR")]
+    #[arg(long, value_name = "CONNECTOR", add = crate::complete::connectors())]
     pub(crate) connector: Option<String>,
 
     /// Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and
@@ -163,7 +163,7 @@ pub(crate) struct TestArgs {
 )]
 pub(crate) struct TokenArgs {
     /// Linked account
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = crate::complete::accounts())]
     pub(crate) name: String,
 
     /// Reuse a cached token only while it stays valid this many more seconds
@@ -178,7 +178,7 @@ pub(crate) struct TokenArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {
     /// Account to remove
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = crate::complete::accounts())]
     pub(crate) name: String,
 
     /// Do not ask for confirmation
@@ -196,4 +196,9 @@ pub(crate) struct CompletionsArgs {
     /// Shell to print completions for
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+
+    /// Print the fixed script (as in completions/), which completes no connector or account
+    /// names [default: a script that asks credlink at each Tab]
+    #[arg(long = "static")]
+    pub(crate) static_script: bool,
 }

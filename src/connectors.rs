@@ -131,6 +131,11 @@ struct RawConnector {
     docs: Option<String>,
     #[serde(default)]
     steps: Vec<String>,
+    /// Shown after the steps by `connectors ID`: what a user should know beyond the steps.
+    #[serde(default)]
+    notes: Vec<String>,
+    /// Shown after `revoke` removed the account: what stays active at the provider.
+    revoke_note: Option<String>,
     #[serde(default)]
     hints: BTreeMap<String, String>,
     token_url: Option<String>,
@@ -317,6 +322,11 @@ pub(crate) struct Connector {
     pub(crate) name: String,
     pub(crate) docs: Option<String>,
     pub(crate) steps: Vec<String>,
+    /// Shown after the steps by `connectors ID` ("Good to know").
+    pub(crate) notes: Vec<String>,
+    /// Shown after `revoke` removed an account of this connector, with `<connector>` and
+    /// `<name>` filled in: e.g. that the credential stays active at the provider.
+    pub(crate) revoke_note: Option<String>,
     pub(crate) hints: BTreeMap<String, String>,
     pub(crate) fields: Vec<Field>,
     pub(crate) check: Check,
@@ -478,6 +488,16 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         }
     }
     check_hint_keys(&raw.hints)?;
+    if raw.notes.iter().any(|n| n.trim().is_empty()) {
+        return Err("`notes` holds an empty note".into());
+    }
+    if raw
+        .revoke_note
+        .as_ref()
+        .is_some_and(|n| n.trim().is_empty())
+    {
+        return Err("`revoke_note` is empty".into());
+    }
     let fields = validate_fields(raw.auth, raw.fields)?;
     let declared: BTreeMap<&str, &Field> = fields.iter().map(|f| (f.id.as_str(), f)).collect();
     let check_declared = |key: &str, t: &Template| -> Result<(), String> {
@@ -646,6 +666,8 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         name: raw.name,
         docs: raw.docs,
         steps: raw.steps,
+        notes: raw.notes,
+        revoke_note: raw.revoke_note,
         hints: raw.hints,
         fields,
         check,
@@ -781,6 +803,7 @@ mod tests {
         "traffit",
         "spotdraft",
         "sps-commerce",
+        "sps-commerce-sandbox",
         "ashby",
         "greenhouse",
         "bamboohr",
@@ -847,6 +870,154 @@ mod tests {
         assert!(
             id.is_match("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a") && !id.is_match("dcec6d81")
         );
+    }
+
+    /// The full shape of a Personio client ID (papi- and a UUID, as in Personio's spec and
+    /// StackOne's guide): an ID cut short when copied fails its pattern.
+    #[test]
+    fn a_personio_client_id_cut_short_does_not_match() {
+        let catalog = Catalog::load(None).unwrap();
+        let field = catalog.get("personio").unwrap().field("client_id").unwrap();
+        let id = field.pattern.as_ref().unwrap();
+        for whole in [
+            "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
+            "papi-baaaaaad-c0de-fade-baad-00000000001d",
+            "papi-DCEC6D81-8C0F-47F0-9DD8-4E59755F041A",
+        ] {
+            assert!(id.is_match(whole), "{whole}");
+        }
+        let full = "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a";
+        for cut in 5..full.len() {
+            assert!(!id.is_match(&full[..cut]), "{}", &full[..cut]);
+        }
+        for wrong in [
+            "dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
+            "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a0",
+            "papi-zcec6d81-8c0f-47f0-9dd8-4e59755f041a",
+            "papi-FTcGcxmX_secret-pasted-into-the-id",
+        ] {
+            assert!(!id.is_match(wrong), "{wrong}");
+        }
+    }
+
+    /// The two SPS Commerce connectors differ only in words: the key set they name.
+    #[test]
+    fn the_sps_commerce_key_sets_differ_only_in_their_words() {
+        let catalog = Catalog::load(None).unwrap();
+        let live = catalog.get("sps-commerce").unwrap();
+        let sandbox = catalog.get("sps-commerce-sandbox").unwrap();
+        let (Check::OAuth(a), Check::OAuth(b)) = (&live.check, &sandbox.check) else {
+            panic!("both are OAuth connectors");
+        };
+        assert_eq!(a.token_url.raw(), b.token_url.raw());
+        assert_eq!(a.client_auth, b.client_auth);
+        assert_eq!(a.scope, b.scope);
+        let params = |o: &OAuthSpec| -> Vec<(String, String)> {
+            o.token_params
+                .iter()
+                .map(|(k, t)| (k.clone(), t.raw().to_owned()))
+                .collect()
+        };
+        assert_eq!(params(a), params(b));
+        assert_eq!(
+            a.revoke_url.as_ref().map(Template::raw),
+            b.revoke_url.as_ref().map(Template::raw)
+        );
+        let check = |o: &OAuthSpec| {
+            o.permission_check
+                .as_ref()
+                .map(|(m, u)| (m.clone(), u.raw().to_owned()))
+        };
+        assert_eq!(check(a), check(b));
+        let shape = |c: &Connector| -> Vec<_> {
+            c.fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.clone(),
+                        f.secret,
+                        f.optional,
+                        f.default.clone(),
+                        f.pattern.as_ref().map(|p| p.as_str().to_owned()),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(shape(live), shape(sandbox));
+        assert_eq!(
+            live.hints.keys().collect::<Vec<_>>(),
+            sandbox.hints.keys().collect::<Vec<_>>()
+        );
+        assert_eq!(live.steps.len(), sandbox.steps.len());
+        for (c, set, other) in [
+            (live, "Production Keys", "sps-commerce-sandbox"),
+            (sandbox, "Sandbox Keys", "sps-commerce"),
+        ] {
+            let steps = c.steps.join(" ");
+            assert!(
+                steps.contains(&format!("This connector links the {set}")),
+                "{}",
+                c.id
+            );
+            assert!(
+                steps.contains(&format!("credlink link {other}")),
+                "{}",
+                c.id
+            );
+            let link_again = format!("credlink link {} --name <name> --force", c.id);
+            for key in ["invalid_client", "access_denied", "http_401"] {
+                assert!(c.hints[key].contains(&link_again), "{}.{key}", c.id);
+            }
+        }
+    }
+
+    /// The FAQ's "authentication is failing" items, in the hints of the four founding
+    /// connectors: revoked credentials and values cut short where a rejection is reported,
+    /// and Personio's required permission in its guide's words.
+    #[test]
+    fn rejection_hints_name_revoked_credentials_and_values_cut_short() {
+        let catalog = Catalog::load(None).unwrap();
+        for (id, keys) in [
+            (
+                "personio",
+                &["invalid_client", "unauthorized_client", "http_401"][..],
+            ),
+            ("traffit", &["invalid_client", "access_denied", "http_401"]),
+            (
+                "sps-commerce",
+                &["invalid_client", "access_denied", "http_401"],
+            ),
+            (
+                "sps-commerce-sandbox",
+                &["invalid_client", "access_denied", "http_401"],
+            ),
+            ("spotdraft", &["http_401", "http_403"]),
+        ] {
+            let c = catalog.get(id).unwrap();
+            for key in keys {
+                let hint = catalog.hint(Some(c), HintKey::parse(key).unwrap()).unwrap();
+                assert!(hint.contains("revoked"), "{id}.{key}: {hint}");
+            }
+            let first = catalog
+                .hint(Some(c), HintKey::parse(keys[0]).unwrap())
+                .unwrap();
+            assert!(first.contains("cut short"), "{id}.{}: {first}", keys[0]);
+            assert!(c.revoke_note.is_some(), "{id}: revoke_note");
+        }
+        let wrong_shape = catalog.hint(None, HintKey::WrongShape).unwrap();
+        assert!(wrong_shape.contains("cut short"), "{wrong_shape}");
+        let personio = catalog.get("personio").unwrap();
+        for key in [HintKey::PermissionDenied, HintKey::Http403] {
+            let hint = catalog.hint(Some(personio), key).unwrap();
+            for words in [
+                "Read access for Employees",
+                "the connection fails without it",
+                "create a new integration",
+                "credlink link personio --name <name> --force",
+            ] {
+                assert!(hint.contains(words), "{key:?} lacks `{words}`: {hint}");
+            }
+        }
     }
 
     #[test]
@@ -938,6 +1109,30 @@ secret = true
         let catalog = load_user(LOCAL).unwrap();
         assert!(catalog.connectors.contains_key("local"));
         assert!(catalog.connectors.contains_key("personio"));
+    }
+
+    #[test]
+    fn notes_and_a_revoke_note_are_read_and_must_not_be_empty() {
+        let with = |keys: &str| {
+            LOCAL.replace(
+                "client_auth = \"basic\"",
+                &format!("client_auth = \"basic\"\n{keys}"),
+            )
+        };
+        let catalog = load_user(&with(
+            "notes = [\"a\", \"b\"]\nrevoke_note = \"stays active\"",
+        ))
+        .unwrap();
+        let local = catalog.get("local").unwrap();
+        assert_eq!(local.notes, ["a", "b"]);
+        assert_eq!(local.revoke_note.as_deref(), Some("stays active"));
+        for (keys, why) in [
+            ("notes = [\"a\", \" \"]", "`notes` holds an empty note"),
+            ("revoke_note = \"\"", "`revoke_note` is empty"),
+        ] {
+            let err = load_user(&with(keys)).unwrap_err().to_string();
+            assert!(err.contains(why), "{keys}: {err}");
+        }
     }
 
     #[test]

@@ -33,8 +33,7 @@ pub(crate) struct Context {
 
 impl Context {
     pub(crate) fn new(cli: &Cli) -> CliResult<Self> {
-        let catalog =
-            Catalog::load(flag_or_env(&cli.connectors, "CREDLINK_CONNECTORS").as_deref())?;
+        let catalog = Catalog::load(connectors_file(cli).as_deref())?;
         let trace: Option<crate::provider::http::TraceSink> = if cli.verbose {
             Some(Box::new(ui::trace))
         } else {
@@ -90,6 +89,11 @@ fn extra_roots(path: Option<&Path>) -> CliResult<Vec<reqwest::Certificate>> {
         )));
     }
     Ok(certs)
+}
+
+/// The user's connectors file: `--connectors`, else `CREDLINK_CONNECTORS`.
+pub(crate) fn connectors_file(cli: &Cli) -> Option<PathBuf> {
+    flag_or_env(&cli.connectors, "CREDLINK_CONNECTORS")
 }
 
 /// A path from its flag, else from its environment variable (an empty one is unset). Read

@@ -8,6 +8,7 @@
 
 mod cli;
 mod commands;
+mod complete;
 mod connectors;
 mod context;
 mod diagnose;
@@ -39,16 +40,26 @@ use crate::outcome::Class;
 /// Parses the command line, runs the command, reports an error once, and exits with the code
 /// of the result's class.
 pub fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash credlink -- ...`) is answered, then exits.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            let class = if e.use_stderr() {
-                Class::Usage
-            } else {
-                Class::Ok
-            };
-            return ExitCode::from(class.exit_code());
+            if !e.use_stderr() {
+                return ExitCode::from(Class::Ok.exit_code());
+            }
+            // `--json` promises an error object on stdout for every error, this one too.
+            let json = std::env::args()
+                .take_while(|a| a != "--")
+                .any(|a| a == "--json");
+            if json {
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                let message = first.strip_prefix("error: ").unwrap_or(first);
+                report_json(&CliError::usage(message));
+            }
+            return ExitCode::from(Class::Usage.exit_code());
         }
     };
     let json = cli.json;
@@ -108,19 +119,24 @@ impl Drop for Background {
 }
 
 fn report(err: &CliError, json: bool) {
-    ui::err(&format!("credlink: error: {}", text::clean(&err.message)));
+    ui::err(&format!("error: {}", text::clean(&err.message)));
     if let Some(hint) = &err.hint {
         ui::err(&format!("  hint: {}", text::clean(hint)));
     }
     if json {
-        ui::out(
-            &json!({"error": {
-                "code": err.class.exit_code(),
-                "kind": err.class.as_str(),
-                "message": err.message,
-                "hint": err.hint,
-            }})
-            .to_string(),
-        );
+        report_json(err);
     }
+}
+
+/// `{"error": {"code", "kind", "message", "hint"}}` on stdout.
+fn report_json(err: &CliError) {
+    ui::out(
+        &json!({"error": {
+            "code": err.class.exit_code(),
+            "kind": err.class.as_str(),
+            "message": err.message,
+            "hint": err.hint,
+        }})
+        .to_string(),
+    );
 }

@@ -75,7 +75,8 @@ fn to_json(c: &Connector) -> serde_json::Value {
         .collect();
     json!({
         "id": c.id, "name": c.name, "auth": c.auth().as_str(), "url": url, "method": how,
-        "docs": c.docs, "steps": c.steps, "fields": fields,
+        "docs": c.docs, "steps": c.steps, "notes": c.notes, "revoke_note": c.revoke_note,
+        "fields": fields,
     })
 }
 
@@ -131,6 +132,17 @@ fn show(ctx: &Context, c: &Connector) {
         for (i, step) in c.steps.iter().enumerate() {
             let _ = writeln!(s, "  {}. {step}", i + 1);
         }
+    }
+    if !c.notes.is_empty() {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Good to know:");
+        for note in &c.notes {
+            let _ = writeln!(s, "  - {note}");
+        }
+    }
+    if let Some(note) = &c.revoke_note {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "After `credlink revoke`: {note}");
     }
     ui::out(s.trim_end());
 }

@@ -47,7 +47,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
             ui::out_json(&outcome_json(name.as_str(), &connector.id, &outcome, hint));
         } else {
             ui::err(&format!(
-                "credlink: {} rejected or could not check the credentials; nothing was saved",
+                "error: {} rejected or could not check the credentials; nothing was saved",
                 connector.name
             ));
             let next = next_step(failure, Some(connector), "");
@@ -137,7 +137,8 @@ fn introduce(connector: &Connector) {
 }
 
 /// The name without `--name`: connector and subdomain, through the same validation as a
-/// given name; at a terminal, offered as the default of a prompt.
+/// given name; at a terminal, offered as the default of a prompt. A taken name is refused and
+/// a free one (`NAME-2`, ...) offered instead.
 fn choose_name(
     ctx: &Context,
     connector: &Connector,
@@ -150,15 +151,31 @@ fn choose_name(
         ctx.store.ensure_free(&default, force)?;
         return Ok(default);
     }
-    let name = ui::prompt_text("Account name", Some(default.as_str()), false, |v| {
-        let name = AccountName::parse(v).map_err(|e| e.to_string())?;
-        match ctx.store.ensure_free(&name, force) {
-            Err(StoreError::AlreadyLinked(_)) => Err(format!(
-                "`{v}` is already linked: choose another name (or use --force)"
-            )),
-            _ => Ok(()),
-        }
-    })
-    .map_err(|e| CliError::new(Class::Unexpected, e.to_string()))?;
-    Ok(AccountName::parse(name.trim())?)
+    let mut offered = default;
+    loop {
+        let typed = ui::prompt_text("Account name", Some(offered.as_str()), false, |v| {
+            AccountName::parse(v).map(drop).map_err(|e| e.to_string())
+        })
+        .map_err(|e| CliError::new(Class::Unexpected, e.to_string()))?;
+        let name = AccountName::parse(typed.trim())?;
+        let Err(StoreError::AlreadyLinked(_)) = ctx.store.ensure_free(&name, force) else {
+            return Ok(name);
+        };
+        ui::err(&format!(
+            "error: `{name}` is already linked: choose another name (or use --force)"
+        ));
+        // `acme-3` after `acme-2`, not `acme-2-2`.
+        let (base, first) = match name.as_str().rsplit_once('-') {
+            Some((base, n)) if !base.is_empty() => match n.parse::<u16>() {
+                Ok(n) => (base, n.saturating_add(1)),
+                Err(_) => (name.as_str(), 2),
+            },
+            _ => (name.as_str(), 2),
+        };
+        let free = (first..=u16::MAX)
+            .take(100)
+            .filter_map(|n| AccountName::parse(&format!("{base}-{n}")).ok())
+            .find(|free| ctx.store.ensure_free(free, false).is_ok());
+        offered = free.unwrap_or(name);
+    }
 }

@@ -94,6 +94,15 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
         }
         ui::out(&text);
     }
+    // What `revoke` cannot reach, such as the credential itself at the provider.
+    if let Some(c) = connector
+        && let Some(note) = &c.revoke_note
+    {
+        let note = note
+            .replace("<connector>", &c.id)
+            .replace("<name>", name.as_str());
+        ui::note(&crate::text::clean(&note));
+    }
     Ok(Class::Ok)
 }
 
@@ -136,7 +145,7 @@ fn report_failed_revocation(
         }));
     }
     ui::err(&format!(
-        "credlink: the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
+        "error: the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
     ));
     for line in failure_lines(outcome, hint.as_deref(), None) {
         ui::err(&format!("  {line}"));

@@ -94,7 +94,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if let Err(e) = ctx.store.record_results(&tested, &now()) {
         let e = CliError::from(e);
         ui::err(&format!(
-            "credlink: warning: the result was not recorded: {}",
+            "warning: the result was not recorded: {}",
             e.message
         ));
     }

@@ -71,7 +71,7 @@ fn refused(ctx: &Context, name: &AccountName, outcome: Outcome) -> Class {
         .as_ref()
         .and_then(|f| next_step(f, connector, name.as_str()));
     ui::err(&format!(
-        "credlink: the provider did not issue a token for `{name}`"
+        "error: the provider did not issue a token for `{name}`"
     ));
     for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
         ui::err(&format!("  {line}"));

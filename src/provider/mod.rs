@@ -139,7 +139,14 @@ async fn tell_dns_apart(
         }
         None => false,
     };
-    (e.fault, e.message) = match (&base, base_resolves) {
+    (e.fault, e.message) = dns_verdict(host, base.as_deref(), base_resolves);
+    e
+}
+
+/// Whose problem a host that does not resolve is, from whether the provider's own domain
+/// (`base`, for a host built from a subdomain) resolves.
+fn dns_verdict(host: &str, base: Option<&str>, base_resolves: bool) -> (NetFault, String) {
+    match (base, base_resolves) {
         (Some(base), true) => (
             NetFault::Dns,
             format!(
@@ -158,8 +165,7 @@ async fn tell_dns_apart(
                 "`{host}` does not resolve: this machine has no network, DNS is blocked, or the provider moved"
             ),
         ),
-    };
-    e
+    }
 }
 
 fn network(e: http::NetError, stage: Stage) -> Outcome {
@@ -358,6 +364,25 @@ pub(crate) async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_that_does_not_resolve_is_blamed_on_the_subdomain_only_when_the_domain_resolves() {
+        let (fault, why) = dns_verdict("acme.traffit.com", Some("traffit.com"), true);
+        assert_eq!(fault, NetFault::Dns);
+        assert!(why.contains("though `traffit.com` does"), "{why}");
+        let (fault, _) = dns_verdict("acme.traffit.com", Some("traffit.com"), false);
+        assert_eq!(fault, NetFault::Offline);
+        let (fault, _) = dns_verdict("api.personio.de", None, false);
+        assert_eq!(fault, NetFault::Offline);
+        let template = Template::parse_url("https://{subdomain}.traffit.com:443/x").unwrap();
+        assert_eq!(template.base_domain().as_deref(), Some("traffit.com"));
+        assert_eq!(
+            Template::parse_url("https://api.personio.de/x")
+                .unwrap()
+                .base_domain(),
+            None
+        );
+    }
 
     #[test]
     fn basic_header_form_encodes_before_base64() {

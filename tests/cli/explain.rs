@@ -216,7 +216,9 @@ fn assert_human_failure(text: &str, step: &str, code: i32, hint: &str) {
         "hint {hint:?} in:\n{text}"
     );
     // The result line ends the page, but for the command to run next.
-    let end = text.rfind("\nNext: credlink ").map_or(text, |at| &text[..=at]);
+    let end = text
+        .rfind("\nNext: credlink ")
+        .map_or(text, |at| &text[..=at]);
     assert!(
         end.ends_with(&format!("Result: failed at step `{step}` (exit {code})\n")),
         "the result line in:\n{text}"

@@ -8,6 +8,7 @@ mod completions;
 mod explain;
 mod faults;
 mod guarantees;
+mod guides;
 #[cfg(unix)]
 mod hardening;
 mod interface;

@@ -1,5 +1,8 @@
 //! The interactive prompts, driven through a pseudo-terminal as a person would type.
 
+use std::process::Command as StdCommand;
+
+use nix::sys::termios::LocalFlags;
 use rexpect::process::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 
@@ -9,6 +12,48 @@ fn spawn(sb: &Sandbox, args: &[&str]) -> PtySession {
     let mut cmd = sb.std_cmd();
     cmd.args(args).env("TERM", "xterm");
     spawn_command(cmd, Some(20_000)).expect("credlink starts in a pty")
+}
+
+/// `program` with the sandbox's environment (config dir, keychain service, connectors file).
+fn in_sandbox(sb: &Sandbox, program: &str) -> StdCommand {
+    let mut cmd = StdCommand::new(program);
+    for (key, value) in sb.std_cmd().get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd.env("TERM", "xterm");
+    cmd
+}
+
+/// credlink in a pty that echoes what is typed, as a person's terminal does (rexpect turns
+/// echo off); `exec` keeps credlink's own exit status.
+fn spawn_echoing(sb: &Sandbox, args: &[&str]) -> PtySession {
+    let mut cmd = in_sandbox(sb, "sh");
+    cmd.args(["-c", r#"stty echo && exec "$0" "$@""#])
+        .arg(env!("CARGO_BIN_EXE_credlink"))
+        .args(args);
+    spawn_command(cmd, Some(20_000)).expect("credlink starts in a pty")
+}
+
+/// The terminal's line settings as credlink left them (read through the pty's master side).
+fn terminal_settings(session: &PtySession) -> LocalFlags {
+    let pty = session.process().get_file_handle().unwrap();
+    nix::sys::termios::tcgetattr(&pty).unwrap().local_flags
+}
+
+const HIDE_CURSOR: &str = "\x1b[?25l";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+fn account(name: &str, connector: &str) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "connector": connector,
+        "auth": "oauth2_client_credentials",
+        "fields": {},
+        "linked_at": "2026-01-01T00:00:00Z",
+    })
 }
 
 fn exit_code(session: &PtySession) -> i32 {
@@ -84,9 +129,11 @@ fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     let mut p = spawn(&sb, &["link", "local-basic", "--client-id", "basic-client"]);
     p.exp_string("Client secret (input hidden)").unwrap();
     p.send_line("basic-secret").unwrap();
-    p.exp_string("Account name").unwrap();
+    p.exp_string("Account name [local-basic]").unwrap();
     p.send_line("").unwrap(); // accept the default, local-basic, which is taken
     p.exp_string("`local-basic` is already linked").unwrap();
+    // The prompt then offers a free name, not the taken one again.
+    p.exp_string("Account name [local-basic-2]").unwrap();
     p.send_line("second").unwrap();
     p.exp_string("Linked second").unwrap();
     p.exp_eof().unwrap();
@@ -186,4 +233,185 @@ async fn the_subdomain_prompt_takes_a_pasted_sign_in_url() {
     assert!(!rest.contains(MARKER), "{rest}");
     assert_eq!(exit_code(&p), 0);
     assert_eq!(sb.index()["accounts"][0]["fields"]["subdomain"], "acme");
+}
+
+#[test]
+fn ctrl_c_at_the_revoke_confirmation_restores_the_cursor_and_exits_130() {
+    let sb = Sandbox::new();
+    sb.write_index(&[account("acme", "personio")]);
+    let mut p = spawn(&sb, &["revoke", "acme"]);
+    p.exp_string("[y/N]").unwrap();
+    p.send_control('c').unwrap();
+    p.flush().unwrap();
+    let rest = p.exp_eof().unwrap();
+    let (hidden, shown) = (rest.rfind(HIDE_CURSOR), rest.rfind(SHOW_CURSOR));
+    assert!(
+        hidden.is_some(),
+        "the confirmation hides the cursor: {rest:?}"
+    );
+    assert!(shown > hidden, "the cursor was left hidden: {rest:?}");
+    assert_eq!(exit_code(&p), 130);
+    assert_eq!(sb.account_names(), ["acme"]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn ctrl_c_at_a_text_or_secret_prompt_restores_the_terminal_and_exits_130() {
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
+    for at_secret in [false, true] {
+        let mut p = spawn_echoing(&sb, &["link", "mock"]);
+        p.exp_string("Client ID").unwrap();
+        if at_secret {
+            p.send_line("mock-client").unwrap();
+            p.exp_string("Client secret (input hidden)").unwrap();
+            p.send(MARKER).unwrap();
+        }
+        p.send_control('c').unwrap();
+        p.flush().unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert!(!rest.contains(MARKER), "{rest:?}");
+        assert_eq!(exit_code(&p), 130, "at_secret: {at_secret}");
+        let settings = terminal_settings(&p);
+        assert!(
+            settings.contains(LocalFlags::ECHO | LocalFlags::ICANON | LocalFlags::ISIG),
+            "at_secret: {at_secret}: no echo or line editing left: {settings:?}"
+        );
+    }
+    assert!(sb.account_names().is_empty());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn the_secret_prompt_says_why_an_empty_value_is_refused_and_ends_on_ctrl_d() {
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
+    let mut p = spawn(&sb, &["link", "mock", "--client-id", "mock-client"]);
+    p.exp_string("Client secret (input hidden)").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Client secret: is empty").unwrap();
+    p.exp_string("Client secret (input hidden)").unwrap();
+    p.send_control('d').unwrap();
+    p.flush().unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("the input ended (Ctrl-D)"), "{rest:?}");
+    assert_eq!(exit_code(&p), 2);
+    assert!(sb.account_names().is_empty());
+}
+
+/// An interactive `shell` in a pty, with credlink on its PATH and the sandbox's environment;
+/// `None` (a skip, a failure in CI) when the shell is not installed.
+fn shell(sb: &Sandbox, program: &str, args: &[&str]) -> Option<PtySession> {
+    if StdCommand::new(program)
+        .arg("-c")
+        .arg("true")
+        .output()
+        .is_err()
+    {
+        return skip_or_fail(program);
+    }
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_credlink"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let home = sb.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // A terminal that echoes, of a size: bash's line editor shows nothing without echo.
+    let mut cmd = in_sandbox(sb, "sh");
+    cmd.args([
+        "-c",
+        r#"stty echo cols 200 rows 50 && exec "$0" "$@""#,
+        program,
+    ])
+    .args(args)
+    .env("PATH", path)
+    .env("HOME", &home)
+    .env("XDG_CONFIG_HOME", home.join(".config"))
+    .env("XDG_DATA_HOME", home.join(".local/share"))
+    .current_dir(&home);
+    Some(spawn_command(cmd, Some(20_000)).expect("the shell starts in a pty"))
+}
+
+/// Accounts and a connectors file for the shells to complete from.
+fn completion_sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write_index(&[account("alpha", "personio"), account("beta-hr", "traffit")]);
+    sb.write_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
+    sb
+}
+
+#[test]
+fn bash_completes_account_names_and_connector_ids_after_sourcing_the_script() {
+    let sb = completion_sandbox();
+    let Some(mut p) = shell(&sb, "bash", &["--norc", "--noprofile", "-i"]) else {
+        return;
+    };
+    p.send_line("bind 'set show-all-if-ambiguous on'; PS1='READY> '")
+        .unwrap();
+    p.send_line("source <(credlink completions bash)").unwrap();
+    p.exp_string("READY> ").unwrap();
+    p.send("credlink revoke \t").unwrap();
+    p.flush().unwrap();
+    p.exp_regex(r"alpha\s+[\s\S]*beta-hr").unwrap();
+    p.send_control('u').unwrap();
+    // A single candidate is completed in place.
+    p.send("credlink link mo\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("credlink link mock").unwrap();
+    p.send_control('u').unwrap();
+    p.send("credlink test --connector traf\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("credlink test --connector traffit").unwrap();
+    p.send_control('u').unwrap();
+    p.send_line("exit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn zsh_completes_account_names_after_sourcing_the_script() {
+    let sb = completion_sandbox();
+    let Some(mut p) = shell(&sb, "zsh", &["-f", "-i"]) else {
+        return;
+    };
+    p.send_line("PS1='READY> '; autoload -Uz compinit && compinit -u -D")
+        .unwrap();
+    p.send_line("source <(credlink completions zsh)").unwrap();
+    p.exp_string("READY> ").unwrap();
+    p.send("credlink token \t").unwrap();
+    p.flush().unwrap();
+    p.exp_regex(r"alpha\s+-- personio").unwrap();
+    p.exp_regex(r"beta-hr\s+-- traffit").unwrap();
+    p.send_control('u').unwrap();
+    p.send("credlink connectors mo\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("mock").unwrap();
+    p.send_control('u').unwrap();
+    p.send_line("exit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn fish_completes_account_names_after_sourcing_the_script() {
+    let sb = completion_sandbox();
+    let Some(mut p) = shell(&sb, "fish", &["--no-config", "-i"]) else {
+        return;
+    };
+    p.send_line("credlink completions fish | source; echo SOURCED")
+        .unwrap();
+    p.exp_string("SOURCED").unwrap();
+    p.send("credlink test \t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("alpha").unwrap();
+    p.exp_string("(personio)").unwrap();
+    p.exp_string("beta-hr").unwrap();
 }
