@@ -183,3 +183,14 @@ fn options_from_the_environment_stay_out_of_usage_lines() {
     assert_has(&stderr(&out), "Usage: credlink test");
     assert_lacks(&stderr(&out), "--connectors", "the usage line");
 }
+
+/// `revoke --help` says that the token is revoked at the provider too.
+#[test]
+fn revoke_help_says_it_revokes_at_the_provider() {
+    let out = Sandbox::new()
+        .when(&["revoke", "--help"])
+        .then()
+        .exits(0)
+        .out;
+    assert_has(&stdout(&out), "at the provider");
+}

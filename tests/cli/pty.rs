@@ -415,3 +415,42 @@ fn fish_completes_account_names_after_sourcing_the_script() {
     p.exp_string("(personio)").unwrap();
     p.exp_string("beta-hr").unwrap();
 }
+
+/// At 80 columns `list` keeps one line per account: columns of low priority are left out and
+/// long values cut, never a word broken across lines; statuses are plain words.
+#[test]
+fn list_fits_an_80_column_terminal_without_breaking_words() {
+    let sb = Sandbox::new();
+    let account = |name: &str, status: &str| {
+        serde_json::json!({"name": name, "connector": "local-basic", "auth": "oauth2_client_credentials",
+            "fields": {"client_id": "basic-client-with-a-rather-long-identifier", "subdomain": "acme-eu-central"},
+            "linked_at": "2026-11-20T10:00:00Z", "last_tested_at": "2026-11-22T10:00:00Z", "last_status": status})
+    };
+    sb.write_index(&[
+        account("basic-client-production-account", "secret_missing"),
+        account("second", "valid"),
+    ]);
+    let mut cmd = in_sandbox(&sb, "sh");
+    let bin = env!("CARGO_BIN_EXE_credlink");
+    cmd.args(["-c", &format!("stty cols 80 rows 24; exec {bin} list")]);
+    let mut p = spawn_command(cmd, Some(20_000)).expect("sh starts in a pty");
+    let screen = p.exp_eof().unwrap();
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "a header and one line per account:\n{screen}"
+    );
+    for line in &lines {
+        assert!(
+            line.trim_end().chars().count() <= 80,
+            "{line:?} in:\n{screen}"
+        );
+    }
+    assert!(lines[1].contains("secret missing"), "{screen}");
+    assert!(
+        lines[1].contains("basic-client-production-account"),
+        "{screen}"
+    );
+    assert_eq!(exit_code(&p), 0);
+}
