@@ -130,6 +130,9 @@ fn introduce(connector: &Connector) {
     for (i, step) in connector.steps.iter().enumerate() {
         ui::err(&format!("  {}. {step}", i + 1));
     }
+    for note in &connector.notes {
+        ui::err(&format!("  - {note}"));
+    }
     if let Some(docs) = &connector.docs {
         ui::err(&format!("  Docs: {docs}"));
     }
