@@ -131,12 +131,20 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__connectors)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --category --auth --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --category)
+                    COMPREPLY=($(compgen -W "hris ats contracts commerce" -- "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "oauth2_client_credentials api_key" -- "${cur}"))
+                    return 0
+                    ;;
                 --connectors)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

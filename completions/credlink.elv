@@ -40,6 +40,8 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'credlink;connectors'= {
+            cand --category 'Only connectors of this kind of product'
+            cand --auth 'Only connectors of this auth kind'
             cand --connectors 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)'
             cand --config-dir 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]'
             cand --ca-file 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)'
@@ -48,8 +50,8 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --no-input 'Never prompt; a missing value is an error naming its flag'
             cand -v 'Trace every request on stderr (secrets are always redacted)'
             cand --verbose 'Trace every request on stderr (secrets are always redacted)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -41,6 +41,12 @@ complete -c credlink -n "__fish_credlink_needs_command" -f -a "token" -d 'Print 
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "revoke" -d 'Revoke a linked account\'s last token at the provider (where the connector can), then remove the account from the keychain and the index'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l category -d 'Only connectors of this kind of product' -r -f -a "hris\t'HR information systems and payroll'
+ats\t'Applicant tracking and recruiting'
+contracts\t'Contract management'
+commerce\t'Commerce and supply-chain networks'"
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l auth -d 'Only connectors of this auth kind' -r -f -a "oauth2_client_credentials\t''
+api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
@@ -48,7 +54,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l timeout
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
-complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r

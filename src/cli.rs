@@ -70,9 +70,18 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct ConnectorsArgs {
-    /// Show this connector in full
-    #[arg(value_name = "CONNECTOR", add = crate::complete::connectors())]
+    /// Show this connector in full; any other word lists the connectors whose id or name
+    /// contains it
+    #[arg(value_name = "CONNECTOR|WORD", add = crate::complete::connectors())]
     pub(crate) id: Option<String>,
+
+    /// Only connectors of this kind of product
+    #[arg(long, value_enum, value_name = "CATEGORY")]
+    pub(crate) category: Option<crate::connectors::Category>,
+
+    /// Only connectors of this auth kind
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) auth: Option<crate::connectors::AuthKind>,
 }
 
 /// Where each credential comes from when not prompted for. Secrets never come from a flag

@@ -127,6 +127,8 @@ struct RawCatalog {
 #[serde(deny_unknown_fields)]
 struct RawConnector {
     name: String,
+    /// What kind of product it is, for `connectors --category`.
+    category: Option<Category>,
     auth: AuthKind,
     docs: Option<String>,
     #[serde(default)]
@@ -205,8 +207,34 @@ struct RawField {
 
 // ---- the validated model ----
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// The kind of product a connector links, as `connectors --category` filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+pub(crate) enum Category {
+    /// HR information systems and payroll.
+    Hris,
+    /// Applicant tracking and recruiting.
+    Ats,
+    /// Contract management.
+    Contracts,
+    /// Commerce and supply-chain networks.
+    Commerce,
+}
+
+impl Category {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Category::Hris => "hris",
+            Category::Ats => "ats",
+            Category::Contracts => "contracts",
+            Category::Commerce => "commerce",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub(crate) enum AuthKind {
     Oauth2ClientCredentials,
     ApiKey,
@@ -320,6 +348,7 @@ pub(crate) enum Check {
 pub(crate) struct Connector {
     pub(crate) id: String,
     pub(crate) name: String,
+    pub(crate) category: Option<Category>,
     pub(crate) docs: Option<String>,
     pub(crate) steps: Vec<String>,
     /// Shown after the steps by `connectors ID` ("Good to know").
@@ -664,6 +693,7 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
     Ok(Connector {
         id: id.to_owned(),
         name: raw.name,
+        category: raw.category,
         docs: raw.docs,
         steps: raw.steps,
         notes: raw.notes,
@@ -824,6 +854,7 @@ mod tests {
                 "{id}: docs"
             );
             assert!(!c.steps.is_empty(), "{id}: steps");
+            assert!(c.category.is_some(), "{id}: category");
             let urls: Vec<&Template> = match &c.check {
                 Check::OAuth(o) => std::iter::once(&o.token_url)
                     .chain(o.revoke_url.as_ref())

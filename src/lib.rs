@@ -88,7 +88,7 @@ fn run(cli: Cli) -> CliResult<Class> {
     ));
     runtime.block_on(async {
         match &cli.command {
-            Command::Connectors(args) => cmd::connectors::run(&ctx, args.id.as_deref()),
+            Command::Connectors(args) => cmd::connectors::run(&ctx, args),
             Command::Link(args) => cmd::link::run(&ctx, args).await,
             Command::Test(args) => cmd::test::run(&ctx, args).await,
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,

@@ -1,39 +1,72 @@
-//! `credlink connectors [ID]`: the catalog, or one connector with the steps to get credentials.
+//! `credlink connectors [ID|WORD] [--category C] [--auth KIND]`: the catalog, filtered, or one
+//! connector with the steps to get credentials. Also renders `docs/connectors.md`.
 
 use comfy_table::{ContentArrangement, Table};
 use serde_json::json;
 
 use std::fmt::Write;
 
+use crate::cli::ConnectorsArgs;
 use crate::connectors::{Check, ClientAuth, Connector};
 use crate::context::Context;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::input::flag_for;
 use crate::outcome::Class;
 use crate::ui;
 
-pub(crate) fn run(ctx: &Context, id: Option<&str>) -> CliResult<Class> {
-    match id {
-        Some(id) => show(ctx, ctx.catalog.get(id)?),
-        None => list(ctx),
+pub(crate) fn run(ctx: &Context, args: &ConnectorsArgs) -> CliResult<Class> {
+    let filtered = args.category.is_some() || args.auth.is_some();
+    if let Some(c) = args
+        .id
+        .as_deref()
+        .and_then(|id| ctx.catalog.connectors.get(id))
+        && !filtered
+    {
+        show(ctx, c);
+        return Ok(Class::Ok);
     }
+    let word = args.id.as_deref().map(str::to_lowercase);
+    let matching: Vec<&Connector> = ctx
+        .catalog
+        .connectors
+        .values()
+        .filter(|c| args.category.is_none_or(|cat| c.category == Some(cat)))
+        .filter(|c| args.auth.is_none_or(|kind| c.auth() == kind))
+        .filter(|c| {
+            word.as_deref()
+                .is_none_or(|w| c.id.contains(w) || c.name.to_lowercase().contains(w))
+        })
+        .collect();
+    if matching.is_empty() {
+        // A word that is neither an id nor part of one: the same "unknown connector" as
+        // everywhere, with the known ids.
+        if let Some(Err(unknown)) = args.id.as_deref().map(|w| ctx.catalog.get(w)) {
+            return Err(unknown.into());
+        }
+        return Err(
+            CliError::new(Class::NotFound, "no connector matches these filters")
+                .with_hint("see `credlink connectors` for the whole catalog"),
+        );
+    }
+    list(ctx, &matching);
     Ok(Class::Ok)
 }
 
-fn list(ctx: &Context) {
+fn list(ctx: &Context, connectors: &[&Connector]) {
     if ctx.json {
-        let all: Vec<_> = ctx.catalog.connectors.values().map(to_json).collect();
+        let all: Vec<_> = connectors.iter().map(|c| to_json(c)).collect();
         ui::out_json(&all);
         return;
     }
     let mut table = Table::new();
     table.set_content_arrangement(ContentArrangement::Dynamic);
-    table.set_header(["ID", "Name", "Auth", "Asks for"]);
-    for c in ctx.catalog.connectors.values() {
+    table.set_header(["ID", "Name", "Category", "Auth", "Asks for"]);
+    for c in connectors {
         let fields: Vec<&str> = c.fields.iter().map(|f| f.label.as_str()).collect();
         table.add_row([
             c.id.as_str(),
             c.name.as_str(),
+            c.category.map_or("-", |cat| cat.as_str()),
             c.auth().as_str(),
             &fields.join(", "),
         ]);
@@ -74,7 +107,8 @@ fn to_json(c: &Connector) -> serde_json::Value {
         })
         .collect();
     json!({
-        "id": c.id, "name": c.name, "auth": c.auth().as_str(), "url": url, "method": how,
+        "id": c.id, "name": c.name, "category": c.category.map(|cat| cat.as_str()),
+        "auth": c.auth().as_str(), "url": url, "method": how,
         "docs": c.docs, "steps": c.steps, "notes": c.notes, "revoke_note": c.revoke_note,
         "fields": fields,
     })
@@ -145,4 +179,90 @@ fn show(ctx: &Context, c: &Connector) {
         let _ = writeln!(s, "After `credlink revoke`: {note}");
     }
     ui::out(s.trim_end());
+}
+
+/// `docs/connectors.md`: every connector of the built-in catalog by category, with its auth
+/// kind, what to create in the provider's UI (its steps) and its source. A test keeps the
+/// checked-in page in step with `connectors.toml`, and writes it.
+#[cfg(test)]
+fn catalog_page(catalog: &crate::connectors::Catalog) -> String {
+    let mut page = String::from(
+        "# Connectors\n\nGenerated from `connectors.toml` (run `scripts/update-completions`); \
+         each entry there cites its sources in a comment, with how sure each fact is.\n",
+    );
+    let products: std::collections::BTreeSet<&str> = catalog
+        .connectors
+        .values()
+        .map(|c| c.name.split(" (").next().unwrap_or(&c.name))
+        .collect();
+    let _ = writeln!(
+        page,
+        "\n{} connectors, {} products.\n",
+        catalog.connectors.len(),
+        products.len()
+    );
+    let mut by_category: std::collections::BTreeMap<&str, Vec<&Connector>> = Default::default();
+    for c in catalog.connectors.values() {
+        by_category
+            .entry(c.category.map_or("other", |cat| cat.as_str()))
+            .or_default()
+            .push(c);
+    }
+    for (category, connectors) in by_category {
+        let _ = writeln!(page, "## {}\n", category.to_uppercase());
+        let _ = writeln!(
+            page,
+            "| connector | id | auth | source |\n|---|---|---|---|"
+        );
+        for c in &connectors {
+            let _ = writeln!(
+                page,
+                "| [{}](#{}) | `{}` | {} | {} |",
+                c.name,
+                c.id,
+                c.id,
+                c.auth().as_str(),
+                c.docs.as_deref().unwrap_or("-")
+            );
+        }
+        for c in connectors {
+            let _ = writeln!(
+                page,
+                "\n### <a id=\"{}\"></a>{} (`{}`)\n",
+                c.id, c.name, c.id
+            );
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.label.as_str()).collect();
+            let _ = writeln!(page, "Asks for: {}.\n", fields.join(", "));
+            for (i, step) in c.steps.iter().enumerate() {
+                let _ = writeln!(page, "{}. {step}", i + 1);
+            }
+            for note in &c.notes {
+                let _ = writeln!(page, "\n- {note}");
+            }
+        }
+        page.push('\n');
+    }
+    page.trim_end().to_owned() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/connectors.md` is generated from the catalog; `scripts/update-completions`
+    /// rewrites it (this test writes it with `CREDLINK_UPDATE_DOCS` set).
+    #[test]
+    fn the_connectors_page_matches_the_catalog() {
+        let page = catalog_page(&crate::connectors::Catalog::load(None).unwrap());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/connectors.md");
+        if std::env::var_os("CREDLINK_UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &page).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == page,
+            "docs/connectors.md is out of date with connectors.toml: run scripts/update-completions"
+        );
+    }
 }

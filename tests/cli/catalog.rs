@@ -228,3 +228,47 @@ fn json_mode_keeps_exit_codes_and_reports_errors_as_json() {
     assert_eq!(err["error"]["code"], 6);
     assert_eq!(err["error"]["kind"], "not_found");
 }
+
+/// `connectors` filters by category, auth kind and a word, in the table and in JSON; nothing
+/// matching is "not found" (exit 6).
+#[test]
+fn connectors_are_filtered_by_category_auth_kind_and_a_word() {
+    let sb = Sandbox::new();
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["connectors", "--json"];
+        all.extend_from_slice(args);
+        let out = sb.cmd().args(&all).output().unwrap();
+        assert_exit(&out, 0);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ats = ids(&["--category", "ats"]);
+    assert!(
+        ats.contains(&"traffit".to_owned()) && !ats.contains(&"personio".to_owned()),
+        "{ats:?}"
+    );
+    let keys = ids(&["--auth", "api_key"]);
+    assert!(
+        keys.contains(&"ashby".to_owned()) && !keys.contains(&"personio".to_owned()),
+        "{keys:?}"
+    );
+    assert_eq!(ids(&["SPS"]), ["sps-commerce", "sps-commerce-sandbox"]);
+    let none = sb
+        .cmd()
+        .args(["connectors", "--category", "commerce", "--auth", "api_key"])
+        .output()
+        .unwrap();
+    assert_exit(&none, 6);
+    assert_has(&stderr(&none), "no connector matches these filters");
+    let json = sb
+        .cmd()
+        .args(["connectors", "traffit", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["category"], "ats");
+}
