@@ -129,7 +129,7 @@ fn dynamic_completion_offers_account_names_from_the_index() {
 #[test]
 fn dynamic_completion_offers_connector_ids_from_the_catalog() {
     let sb = Sandbox::new();
-    let out = candidates(&sb, &["link", "t"]);
+    let out = candidates(&sb, &["link", "tr"]);
     assert_exit(&out, 0);
     assert_eq!(stdout(&out), "traffit\tTraffit\n");
     assert!(values(&candidates(&sb, &["connectors", ""])).contains(&"personio".to_owned()));
@@ -144,16 +144,16 @@ fn dynamic_completion_offers_connector_ids_from_the_catalog() {
 
     // The user's connectors file (CREDLINK_CONNECTORS or --connectors) adds its ids.
     sb.write_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
-    assert_eq!(values(&candidates(&sb, &["link", "m"])), ["mock"]);
+    assert_eq!(values(&candidates(&sb, &["link", "mo"])), ["mock"]);
     let other = Sandbox::new();
     let file = sb.connectors_path();
     let file = file.to_str().unwrap();
     assert_eq!(
-        values(&candidates(&other, &["link", "m"])),
+        values(&candidates(&other, &["link", "mo"])),
         Vec::<String>::new()
     );
     assert_eq!(
-        values(&candidates(&other, &["--connectors", file, "link", "m"])),
+        values(&candidates(&other, &["--connectors", file, "link", "mo"])),
         ["mock"]
     );
 }
