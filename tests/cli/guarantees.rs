@@ -43,19 +43,6 @@ fn faults_built_in() -> Option<()> {
     }
 }
 
-/// Spawns `cmd` with `input` on stdin and both outputs piped; wait with [`finish`].
-fn spawn(cmd: &mut StdCommand, input: &str) -> Child {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credlink starts");
-    // A process that fails before reading stdin closes it: that is its answer, not ours.
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    child
-}
-
 /// `credlink link local-basic --client-id ID --client-secret-stdin EXTRA...`, `secret` on stdin.
 fn spawn_link(sb: &Sandbox, client_id: &str, secret: &str, extra: &[&str]) -> Child {
     spawn(

@@ -34,19 +34,6 @@ const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 
 // ---- helpers: processes ----
 
-/// Spawns `cmd` with `input` on stdin and both outputs piped; wait with [`finish`].
-fn spawn(cmd: &mut StdCommand, input: &str) -> Child {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credlink starts");
-    // A process that fails before reading stdin closes it: that is its answer, not ours.
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    child
-}
-
 /// Waits at most `limit` for `child`; `None` when it was still running then (it is killed).
 fn wait_within(child: Child, limit: Duration) -> Option<Output> {
     let pid = child.id();

@@ -515,3 +515,18 @@ impl Sandbox {
             .collect()
     }
 }
+
+/// Starts `cmd` with piped stdio and writes `input` to its stdin.
+pub fn spawn(cmd: &mut StdCommand, input: &str) -> std::process::Child {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("credlink starts");
+    // A process that fails before reading stdin closes it: that is its answer, not ours.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child
+}
