@@ -486,10 +486,29 @@ fn parse(text: &str, origin: &Origin) -> Result<RawCatalog, CatalogError> {
 }
 
 fn check_hint_keys(hints: &BTreeMap<String, String>) -> Result<(), String> {
-    match hints.keys().find(|k| HintKey::parse(k).is_none()) {
-        Some(k) => Err(format!(
+    if let Some(k) = hints.keys().find(|k| HintKey::parse(k).is_none()) {
+        return Err(format!(
             "unknown hint key `{k}` (known: {})",
             HintKey::ALL.map(HintKey::as_str).join(", ")
+        ));
+    }
+    for (key, hint) in hints {
+        check_shown_text(&format!("hints.{key}"), hint)?;
+    }
+    Ok(())
+}
+
+/// Text a catalog shows people (names, steps, notes, hints, labels, help) holds no control or
+/// invisible character: a shared connectors file must not be able to write to a terminal or
+/// hide text in what credlink prints.
+fn check_shown_text(key: &str, text: &str) -> Result<(), String> {
+    match text
+        .chars()
+        .position(|c| c.is_control() || crate::text::is_invisible(c))
+    {
+        Some(at) => Err(format!(
+            "`{key}` holds a control or invisible character at character {}",
+            at + 1
         )),
         None => Ok(()),
     }
@@ -517,6 +536,24 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         }
     }
     check_hint_keys(&raw.hints)?;
+    check_shown_text("name", &raw.name)?;
+    for (i, text) in raw
+        .steps
+        .iter()
+        .chain(&raw.notes)
+        .chain(&raw.revoke_note)
+        .enumerate()
+    {
+        check_shown_text(&format!("steps/notes ({})", i + 1), text)?;
+    }
+    for f in &raw.fields {
+        for text in [Some(&f.label), f.help.as_ref(), f.example.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            check_shown_text(&format!("fields.{}", f.id), text)?;
+        }
+    }
     if raw.notes.iter().any(|n| n.trim().is_empty()) {
         return Err("`notes` holds an empty note".into());
     }
@@ -1207,6 +1244,18 @@ secret = true
             (
                 LOCAL.replace("pattern = \"^[a-z]+$\"", "pattern = \"[a-z]+\""),
                 "anchored",
+            ),
+            (
+                LOCAL.replace("name = \"Local\"", "name = \"Lo\\u001b[2Jcal\""),
+                "`name` holds a control or invisible character",
+            ),
+            (
+                LOCAL.replace("label = \"Tenant\"", "label = \"Ten\\u202eant\""),
+                "`fields.tenant` holds a control or invisible character",
+            ),
+            (
+                format!("{LOCAL}\n[hints]\ndns = \"x\\u0007\"\n"),
+                "`hints.dns` holds a control or invisible character",
             ),
         ];
         for (text, expected) in cases {
