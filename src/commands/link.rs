@@ -28,7 +28,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
     let prepared =
         prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
-    show_notes(&prepared.notes);
+    show_notes(&prepared.notes, None);
     let creds = prepared.creds;
     let name = match given_name {
         Some(name) => name,

@@ -91,10 +91,14 @@ pub(crate) fn input_error(catalog: &Catalog, connector: &Connector, f: Failure) 
     }
 }
 
-/// Prints what preparation changed, on stderr (also with `--json`, whose output is stdout).
-pub(crate) fn show_notes(notes: &[Note]) {
+/// Prints what preparation changed, on stderr (also with `--json`, whose output is stdout),
+/// naming the stored account it is about.
+pub(crate) fn show_notes(notes: &[Note], account: Option<&str>) {
     for note in notes {
-        ui::note(&note.text);
+        match account {
+            Some(name) => ui::note(&format!("{name}: {}", note.text)),
+            None => ui::note(&note.text),
+        }
     }
 }
 

@@ -41,7 +41,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
         let prepared =
             prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
-        show_notes(&prepared.notes);
+        show_notes(&prepared.notes, None);
         let outcome =
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
         let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
@@ -101,12 +101,17 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     Ok(class)
 }
 
-/// The one path from given values to an outcome: prepare, then check.
-pub(crate) async fn check_given(ctx: &Context, connector: &Connector, given: Given) -> Outcome {
+/// The one path from a stored account's values to an outcome: prepare, then check.
+pub(crate) async fn check_given(
+    ctx: &Context,
+    name: &str,
+    connector: &Connector,
+    given: Given,
+) -> Outcome {
     match prepare(connector, given) {
         Err(f) => Outcome::local(f),
         Ok(prepared) => {
-            show_notes(&prepared.notes);
+            show_notes(&prepared.notes, Some(name));
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await
         }
     }
@@ -122,7 +127,7 @@ async fn test_stored(ctx: &Context, account: Account) -> Report {
             report(ctx, name, known, outcome, Some(account))
         }
         Ok((account, connector, given)) => {
-            let outcome = check_given(ctx, connector, given).await;
+            let outcome = check_given(ctx, &name, connector, given).await;
             report(ctx, name, Some(connector), outcome, Some(account))
         }
     }

@@ -38,7 +38,7 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
         print(ctx, &name, &cached, true);
         return Ok(Class::Ok);
     }
-    let outcome = check_given(ctx, connector, given).await;
+    let outcome = check_given(ctx, name.as_str(), connector, given).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
         return Ok(refused(ctx, &name, outcome));
     };
