@@ -20,6 +20,7 @@ mod outcome;
 mod provider;
 mod secret;
 mod store;
+mod table;
 mod template;
 #[cfg(test)]
 mod testing;

@@ -1,7 +1,6 @@
 //! `credlink connectors [ID|WORD] [--category C] [--auth KIND]`: the catalog, filtered, or one
 //! connector with the steps to get credentials. Also renders `docs/connectors.md`.
 
-use comfy_table::{ContentArrangement, Table};
 use serde_json::json;
 
 use std::fmt::Write;
@@ -12,7 +11,7 @@ use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::flag_for;
 use crate::outcome::Class;
-use crate::ui;
+use crate::{table, ui};
 
 pub(crate) fn run(ctx: &Context, args: &ConnectorsArgs) -> CliResult<Class> {
     let filtered = args.category.is_some() || args.auth.is_some();
@@ -58,21 +57,29 @@ fn list(ctx: &Context, connectors: &[&Connector]) {
         ui::out_json(&all);
         return;
     }
-    let mut table = Table::new();
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    table.set_header(["ID", "Name", "Category", "Auth", "Asks for"]);
-    for c in connectors {
-        let fields: Vec<&str> = c.fields.iter().map(|f| f.label.as_str()).collect();
-        table.add_row([
-            c.id.as_str(),
-            c.name.as_str(),
-            c.category.map_or("-", |cat| cat.as_str()),
-            c.auth().as_str(),
-            &fields.join(", "),
-        ]);
-    }
+    let columns = [
+        ("ID", 0),
+        ("NAME", 1),
+        ("CATEGORY", 3),
+        ("AUTH", 2),
+        ("ASKS FOR", 4),
+    ];
+    let rows: Vec<Vec<String>> = connectors
+        .iter()
+        .map(|c| {
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.label.as_str()).collect();
+            vec![
+                c.id.clone(),
+                c.name.clone(),
+                c.category.map_or("-", |cat| cat.as_str()).to_owned(),
+                c.auth().as_str().to_owned(),
+                fields.join(", "),
+            ]
+        })
+        .collect();
     ui::out(&format!(
-        "{table}\nShow one with `credlink connectors ID`; link with `credlink link ID`."
+        "{}\nShow one with `credlink connectors ID`; link with `credlink link ID`.",
+        table::fit(&columns, &rows, ui::stdout_width())
     ));
 }
 

@@ -6,15 +6,13 @@
 
 use std::time::SystemTime;
 
-use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::connectors::FieldRole;
 use crate::error::CliResult;
 use crate::outcome::Class;
 use crate::store::{Account, Store};
-use crate::text;
-use crate::ui;
+use crate::{table, text, ui};
 
 /// One account in `list --json`: these keys are stable.
 #[derive(Serialize)]
@@ -72,7 +70,8 @@ pub(crate) fn run(store: &Store, json: bool) -> CliResult<Class> {
                 .collect()
         })
         .collect();
-    ui::out(&layout(&rows, ui::stdout_width()));
+    let columns: Vec<(&str, u8)> = COLUMNS.iter().map(|c| (c.header, c.priority)).collect();
+    ui::out(&table::fit(&columns, &rows, ui::stdout_width()));
     Ok(Class::Ok)
 }
 
@@ -122,53 +121,6 @@ const COLUMNS: [Column; 7] = [
     },
 ];
 
-/// The table at most `width` characters wide (no limit when stdout is not a terminal).
-fn layout(rows: &[Vec<String>], width: Option<usize>) -> String {
-    let mut shown: Vec<usize> = (0..COLUMNS.len()).collect();
-    let widths = |shown: &[usize]| -> Vec<usize> {
-        shown
-            .iter()
-            .map(|&c| {
-                rows.iter()
-                    .map(|r| r[c].chars().count())
-                    .chain([COLUMNS[c].header.len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect()
-    };
-    // Two spaces between columns.
-    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
-    let mut cut = usize::MAX;
-    if let Some(limit) = width {
-        while total(&widths(&shown)) > limit && shown.len() > 2 {
-            let least = (0..shown.len())
-                .max_by_key(|&i| COLUMNS[shown[i]].priority)
-                .unwrap_or(0);
-            shown.remove(least);
-        }
-        let over = total(&widths(&shown)).saturating_sub(limit);
-        if over > 0 {
-            let widest = widths(&shown).into_iter().max().unwrap_or(0);
-            cut = widest.saturating_sub(over + 1).max(8);
-        }
-    }
-    let mut table = Table::new();
-    table
-        .load_style(comfy_table::presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(shown.iter().map(|&c| COLUMNS[c].header));
-    for r in rows {
-        table.add_row(shown.iter().map(|&c| text::truncate(&r[c], cut)));
-    }
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 2));
-    }
-    let rendered = table.to_string();
-    let lines: Vec<&str> = rendered.lines().map(str::trim_end).collect();
-    lines.join("\n")
-}
-
 /// "2 h ago": how long ago an RFC 3339 time was, in its largest whole unit.
 fn ago(rfc3339: &str, now: SystemTime) -> String {
     let Ok(then) = humantime::parse_rfc3339_weak(rfc3339) else {
@@ -187,51 +139,6 @@ fn ago(rfc3339: &str, now: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rows() -> Vec<Vec<String>> {
-        let row = |v: [&str; 7]| v.iter().map(|s| (*s).to_owned()).collect();
-        vec![
-            row([
-                "acme-hr",
-                "personio",
-                "-",
-                "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
-                "2 h ago",
-                "1 h ago",
-                "secret missing",
-            ]),
-            row([
-                "traffit-acme",
-                "traffit",
-                "acme",
-                "acme_credlink",
-                "3 d ago",
-                "-",
-                "-",
-            ]),
-        ]
-    }
-
-    #[test]
-    fn a_narrow_terminal_drops_columns_by_priority_and_never_wraps() {
-        let full = layout(&rows(), None);
-        assert!(full.lines().next().unwrap().contains("CLIENT ID"));
-        for width in [40, 60, 80, 100] {
-            let narrow = layout(&rows(), Some(width));
-            assert_eq!(
-                narrow.lines().count(),
-                3,
-                "one line a row at {width}:\n{narrow}"
-            );
-            for line in narrow.lines() {
-                assert!(line.chars().count() <= width, "{width}: {line}");
-            }
-            assert!(narrow.contains("acme-hr"), "{narrow}");
-        }
-        let narrow = layout(&rows(), Some(60));
-        assert!(!narrow.contains("LINKED"), "{narrow}");
-        assert!(narrow.contains("secret missing"), "{narrow}");
-    }
 
     #[test]
     fn times_are_relative() {

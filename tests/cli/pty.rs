@@ -454,3 +454,33 @@ fn list_fits_an_80_column_terminal_without_breaking_words() {
     );
     assert_eq!(exit_code(&p), 0);
 }
+
+/// At 80 columns `connectors` keeps one line per connector, like `list`.
+#[test]
+fn connectors_fit_an_80_column_terminal() {
+    let sb = Sandbox::new();
+    let mut cmd = in_sandbox(&sb, "sh");
+    let bin = env!("CARGO_BIN_EXE_credlink");
+    cmd.args([
+        "-c",
+        &format!("stty cols 80 rows 24; exec {bin} connectors"),
+    ]);
+    let mut p = spawn_command(cmd, Some(20_000)).expect("sh starts in a pty");
+    let screen = p.exp_eof().unwrap();
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    let json = sb.cmd().args(["connectors", "--json"]).output().unwrap();
+    let count = serde_json::from_slice::<serde_json::Value>(&json.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    // A header, one line per connector, and the closing hint.
+    assert_eq!(lines.len(), count + 2, "{screen}");
+    for line in &lines {
+        assert!(
+            line.trim_end().chars().count() <= 80,
+            "{line:?} in:\n{screen}"
+        );
+    }
+    assert_eq!(exit_code(&p), 0);
+}
