@@ -30,18 +30,6 @@ const STEP_ORDER: [&str; 10] = [
     "verify",
     "permissions",
 ];
-/// Unset for every run so the steps do not depend on this machine's proxy settings.
-const PROXY_VARS: [&str; 8] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
 // ---- running credlink ----
 
 /// `credlink ARGS` with `env` set, proxies unset, nothing on stdin.

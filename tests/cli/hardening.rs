@@ -524,16 +524,7 @@ fn proxy_credentials_are_never_printed() {
     for (var, value, connector) in &cases {
         for mode in [&["--explain"][..], &["--explain", "--json"], &["-v"]] {
             let mut cmd = sb.std_cmd();
-            for unset in [
-                "HTTPS_PROXY",
-                "https_proxy",
-                "HTTP_PROXY",
-                "http_proxy",
-                "ALL_PROXY",
-                "all_proxy",
-                "NO_PROXY",
-                "no_proxy",
-            ] {
+            for unset in PROXY_VARS {
                 cmd.env_remove(unset);
             }
             cmd.args(["test", "--connector", connector, "--no-input"])

@@ -530,3 +530,15 @@ pub fn spawn(cmd: &mut StdCommand, input: &str) -> std::process::Child {
     let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     child
 }
+
+/// Unset for every run so the steps do not depend on this machine's proxy settings.
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
