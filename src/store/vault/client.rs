@@ -465,6 +465,53 @@ impl Client {
         Ok(reply)
     }
 
+    /// The capabilities the token has on `path`, as the server says (`sys/capabilities-self`);
+    /// `None` when it does not say.
+    async fn capabilities(&self, path: &str, token: &Secret) -> Option<Vec<String>> {
+        let body = serde_json::json!({"paths": [path]});
+        let caps = self
+            .send(
+                &Method::POST,
+                "sys/capabilities-self",
+                Some(token),
+                Some(&body),
+                Need::probe("update"),
+            )
+            .await
+            .ok()
+            .filter(|r| r.status == 200)?;
+        let granted = caps.body[path]
+            .as_array()
+            .or_else(|| caps.body["data"][path].as_array())?
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        Some(granted)
+    }
+
+    /// Fails with [`VaultError::DeniedWith`] when the server says the token lacks `capability`
+    /// on `path`: asked before a step that cannot be taken back (a provider-side revocation).
+    pub(crate) async fn require(&self, capability: &'static str, path: &str) -> Result<(), VaultError> {
+        let token = self.token().await?.clone();
+        match self.capabilities(path, &token).await {
+            Some(granted)
+                if !granted.iter().any(|c| c == capability || c == "root" || c == "sudo") =>
+            {
+                Err(VaultError::DeniedWith {
+                    capability,
+                    path: path.to_owned(),
+                    granted: if granted.is_empty() || granted == ["deny"] {
+                        "nothing".to_owned()
+                    } else {
+                        granted.join(", ")
+                    },
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Why a 403: a token the server does not know, or a policy without the capability.
     async fn explain_denied(
         &self,
@@ -491,34 +538,16 @@ impl Client {
         if lookup.status == 403 {
             return VaultError::TokenInvalid;
         }
-        let body = serde_json::json!({"paths": [path]});
-        if let Ok(caps) = self
-            .send(
-                &Method::POST,
-                "sys/capabilities-self",
-                Some(token),
-                Some(&body),
-                Need::probe("update"),
-            )
-            .await
-            && caps.status == 200
-        {
-            let granted: Vec<&str> = caps.body[path]
-                .as_array()
-                .or_else(|| caps.body["data"][path].as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            if !granted.is_empty() && !granted.contains(&"deny") {
-                return VaultError::DeniedWith {
+        match self.capabilities(path, token).await {
+            Some(granted) if !granted.is_empty() && !granted.iter().any(|c| c == "deny") => {
+                VaultError::DeniedWith {
                     capability,
                     path: path.to_owned(),
                     granted: granted.join(", "),
-                };
+                }
             }
+            _ => denied(),
         }
-        denied()
     }
 
     /// Sends one request, repeating what is safe to repeat after a network failure or an

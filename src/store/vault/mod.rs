@@ -722,6 +722,10 @@ impl VaultStore {
         if meta.is_none() && token.is_none() {
             return Err(StoreError::NotLinked(name.clone()));
         }
+        // Before the provider-side revocation, which cannot be taken back: can it be removed?
+        self.client
+            .require("delete", &self.metadata_path(name))
+            .await?;
         let removal = VaultRemoval {
             store: self,
             name: name.clone(),
