@@ -244,24 +244,18 @@ fn certificates(var: &str, pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Vaul
         .ok_or_else(|| config_error(format!("{var} is not a PEM certificate bundle")))
 }
 
-/// A server's answer: its status and JSON body (`Null` when it had none).
+/// A server's answer: its status, JSON body (`Null` when it had none) and error texts.
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Value,
+    errors: String,
 }
 
 impl Reply {
-    /// The server's error texts, cleaned for showing.
+    /// The server's error texts, fit to show: without the token or any secret the request
+    /// carried (a server, or something posing as one, may echo them), controls stripped.
     pub(crate) fn errors(&self) -> String {
-        let texts: Vec<String> = self.body["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(|e| text::clean_truncated(e.trim(), 200))
-            .filter(|e| !e.is_empty())
-            .collect();
-        texts.join("; ")
+        self.errors.clone()
     }
 }
 
@@ -396,12 +390,14 @@ impl Client {
 
     async fn approle_login(&self, role_id: &str, secret_id: &Secret) -> Result<Secret, VaultError> {
         let body = serde_json::json!({"role_id": role_id, "secret_id": secret_id.expose()});
+        let redactor = Redactor::new([secret_id]);
         let reply = self
             .send(
                 &Method::POST,
                 "auth/approle/login",
                 None,
                 Some(&body),
+                &redactor,
                 Need::once("update"),
             )
             .await?;
@@ -445,20 +441,26 @@ impl Client {
         path: &str,
         need: Need,
     ) -> Result<Reply, VaultError> {
-        self.request(method, path, None, need).await
+        self.request(method, path, None, &[], need).await
     }
 
+    /// A request whose body may carry `secrets` (kept out of every message).
     pub(crate) async fn request(
         &self,
         method: &Method,
         path: &str,
         body: Option<&Value>,
+        secrets: &[&Secret],
         need: Need,
     ) -> Result<Reply, VaultError> {
         let token = self.token().await?.clone();
         let explain = need.explain;
         let capability = need.capability;
-        let reply = self.send(method, path, Some(&token), body, need).await?;
+        let mut redactor = Redactor::new(secrets.iter().copied());
+        redactor.add(&token);
+        let reply = self
+            .send(method, path, Some(&token), body, &redactor, need)
+            .await?;
         if reply.status == 403 && explain {
             return Err(self.explain_denied(capability, path, &token).await);
         }
@@ -469,12 +471,14 @@ impl Client {
     /// `None` when it does not say.
     async fn capabilities(&self, path: &str, token: &Secret) -> Option<Vec<String>> {
         let body = serde_json::json!({"paths": [path]});
+        let redactor = Redactor::new([token]);
         let caps = self
             .send(
                 &Method::POST,
                 "sys/capabilities-self",
                 Some(token),
                 Some(&body),
+                &redactor,
                 Need::probe("update"),
             )
             .await
@@ -492,11 +496,17 @@ impl Client {
 
     /// Fails with [`VaultError::DeniedWith`] when the server says the token lacks `capability`
     /// on `path`: asked before a step that cannot be taken back (a provider-side revocation).
-    pub(crate) async fn require(&self, capability: &'static str, path: &str) -> Result<(), VaultError> {
+    pub(crate) async fn require(
+        &self,
+        capability: &'static str,
+        path: &str,
+    ) -> Result<(), VaultError> {
         let token = self.token().await?.clone();
         match self.capabilities(path, &token).await {
             Some(granted)
-                if !granted.iter().any(|c| c == capability || c == "root" || c == "sudo") =>
+                if !granted
+                    .iter()
+                    .any(|c| c == capability || c == "root" || c == "sudo") =>
             {
                 Err(VaultError::DeniedWith {
                     capability,
@@ -523,12 +533,14 @@ impl Client {
             capability,
             path: path.to_owned(),
         };
+        let redactor = Redactor::new([token]);
         let Ok(lookup) = self
             .send(
                 &Method::GET,
                 "auth/token/lookup-self",
                 Some(token),
                 None,
+                &redactor,
                 Need::probe("read"),
             )
             .await
@@ -558,6 +570,7 @@ impl Client {
         path: &str,
         token: Option<&Secret>,
         body: Option<&Value>,
+        redactor: &Redactor,
         need: Need,
     ) -> Result<Reply, VaultError> {
         let url = self.url(path);
@@ -565,7 +578,7 @@ impl Client {
         let mut wait = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            let result = self.send_once(method, &url, token, body).await;
+            let result = self.send_once(method, &url, token, body, redactor).await;
             let again = match &result {
                 Err(VaultError::Unreachable { .. }) => true,
                 Ok(r) => r.status == 412 || (r.status >= 500 && r.status != 501),
@@ -594,6 +607,7 @@ impl Client {
         url: &Url,
         token: Option<&Secret>,
         body: Option<&Value>,
+        redactor: &Redactor,
     ) -> Result<Reply, VaultError> {
         let mut req = self.http.request(method.clone(), url.clone());
         let mut shown = format!("store: {method} {url}");
@@ -617,12 +631,12 @@ impl Client {
         let started = Instant::now();
         let response = match req.send().await {
             Ok(r) => r,
-            Err(e) => return Err(self.network_error(&e, started)),
+            Err(e) => return Err(self.network_error(&e, started, redactor)),
         };
         let status = response.status().as_u16();
         let bytes = match response.bytes().await {
             Ok(b) => b,
-            Err(e) => return Err(self.network_error(&e, started)),
+            Err(e) => return Err(self.network_error(&e, started, redactor)),
         };
         self.trace(&format!(
             "store: ← {status} in {} ms",
@@ -634,23 +648,45 @@ impl Client {
                 message: "the answer is too large".into(),
             });
         }
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        let body = match serde_json::from_slice(&bytes) {
+            _ if bytes.is_empty() => Value::Null,
+            Ok(json) => json,
+            // A page from a proxy or load balancer in front of the server.
+            Err(_) if (200..300).contains(&status) => {
+                return Err(VaultError::Server {
+                    status,
+                    message:
+                        "the answer is not JSON: is BAO_ADDR the server itself, not a proxy's page?"
+                            .into(),
+                });
+            }
+            Err(_) => {
                 serde_json::json!({"errors": [String::from_utf8_lossy(&bytes[..bytes.len().min(300)])]})
-            })
+            }
         };
-        Ok(Reply { status, body })
+        let texts: Vec<String> = body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|e| redactor.display(e.trim(), 200))
+            .filter(|e| !e.is_empty())
+            .collect();
+        Ok(Reply {
+            status,
+            body,
+            errors: texts.join("; "),
+        })
     }
 
-    fn network_error(&self, e: &reqwest::Error, started: Instant) -> VaultError {
-        let mut redactor = Redactor::new([]);
-        if let Some(token) = self.token.get() {
-            redactor.add(token);
-        }
+    fn network_error(
+        &self,
+        e: &reqwest::Error,
+        started: Instant,
+        redactor: &Redactor,
+    ) -> VaultError {
         let net =
-            crate::provider::http::classify(e, started.elapsed(), self.config.timeout, &redactor);
+            crate::provider::http::classify(e, started.elapsed(), self.config.timeout, redactor);
         let addr = self.config.addr.to_string();
         match net.fault {
             crate::outcome::NetFault::Tls => VaultError::Tls {
