@@ -18,8 +18,13 @@ use crate::provider::http::TraceSink;
 use crate::secret::{Redactor, Secret};
 use crate::{files, text};
 
-/// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes).
-const ATTEMPTS: u32 = 4;
+/// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes) when
+/// the server answers "not now" (5xx, 412): enough to ride out a raft leader election.
+const BUSY_ATTEMPTS: u32 = 8;
+/// Attempts when the server cannot be reached at all: a wrong address should fail soon.
+const UNREACHABLE_ATTEMPTS: u32 = 3;
+/// The longest pause between two attempts.
+const MAX_PAUSE: Duration = Duration::from_secs(2);
 /// Certificates, keys and token files are small.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Vault answers are small; a listing of 10,000 accounts with metadata is a few MiB.
@@ -574,17 +579,19 @@ impl Client {
         need: Need,
     ) -> Result<Reply, VaultError> {
         let url = self.url(path);
-        let attempts = if need.repeatable { ATTEMPTS } else { 1 };
-        let mut wait = Duration::from_millis(200);
+        let mut wait = Duration::from_millis(250);
         let mut attempt = 1;
         loop {
             let result = self.send_once(method, &url, token, body, redactor).await;
-            let again = match &result {
-                Err(VaultError::Unreachable { .. }) => true,
-                Ok(r) => r.status == 412 || (r.status >= 500 && r.status != 501),
-                Err(_) => false,
+            let sealed =
+                matches!(&result, Ok(r) if r.status == 503 && r.errors().contains("sealed"));
+            let attempts = match &result {
+                _ if !need.repeatable || sealed => 1,
+                Err(VaultError::Unreachable { .. }) => UNREACHABLE_ATTEMPTS,
+                Ok(r) if r.status == 412 || (r.status >= 500 && r.status != 501) => BUSY_ATTEMPTS,
+                _ => 1,
             };
-            if !again || attempt >= attempts {
+            if attempt >= attempts {
                 return match result {
                     Ok(r) if r.status == 503 && r.errors().contains("sealed") => {
                         Err(VaultError::Sealed {
@@ -596,7 +603,7 @@ impl Client {
             }
             self.trace(&format!("store: trying again in {} ms", wait.as_millis()));
             tokio::time::sleep(wait).await;
-            wait *= 3;
+            wait = (wait * 2).min(MAX_PAUSE);
             attempt += 1;
         }
     }
