@@ -20,7 +20,7 @@ use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};
 use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::provider::{self, Credentials};
-use crate::store::{AccountName, Store};
+use crate::store::{AccountName, Store, StoreError};
 use crate::ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,10 +56,7 @@ struct Diagnosis<'a> {
 impl<'a> Diagnosis<'a> {
     fn step_name(&self, step: Step) -> &'static str {
         match step {
-            Step::Keychain => match self.ctx.store {
-                Store::Local(_) => "keychain",
-                Store::Vault(_) => "store",
-            },
+            Step::Keychain => store_step(self.ctx),
             Step::Input => "input",
             Step::Proxy => "proxy",
             Step::Dns => "dns",
@@ -107,53 +104,80 @@ impl<'a> Diagnosis<'a> {
     }
 
     fn print(&self) {
-        if self.ctx.json {
-            ui::out_json(&json!({
-                "name": self.name,
-                "connector": self.connector.id,
-                "ok": self.class == Class::Ok,
-                "exit_code": self.class.exit_code(),
-                "steps": self.lines,
-                "next": self.next,
-            }));
-            return;
-        }
-        let mut text = format!("Diagnosing {} ({})\n", self.name, self.connector.name);
-        for l in &self.lines {
-            let mark = match l.status {
-                StepStatus::Ok => "[ ok ]",
-                StepStatus::Warning => "[warn]",
-                StepStatus::Failed => "[FAIL]",
-                StepStatus::Skipped => "[skip]",
-            };
-            let time = l
-                .duration_ms
-                .map_or_else(String::new, |ms| format!("{ms} ms"));
-            text.push_str(&format!(
-                "  {mark} {:<11} {time:>7}  {}\n",
-                l.step, l.detail
-            ));
-            if let Some(hint) = &l.hint {
-                text.push_str(&format!("  {:<28}hint: {hint}\n", ""));
-            }
-        }
-        match self.lines.iter().find(|l| l.status == StepStatus::Failed) {
-            Some(failed) => text.push_str(&format!(
-                "Result: failed at step `{}` (exit {})",
-                failed.step,
-                self.class.exit_code()
-            )),
-            None => text.push_str("Result: every step passed"),
-        }
-        if let Some(next) = &self.next {
-            text.push_str(&format!("\nNext: {next}"));
-        }
-        ui::out(&text);
+        render(
+            self.ctx,
+            &self.name,
+            Some(self.connector),
+            &self.lines,
+            self.class,
+            self.next.as_deref(),
+        );
+    }
+}
+
+/// The name of the step that reads the account: `keychain`, or `store` for the team store.
+fn store_step(ctx: &Context) -> &'static str {
+    match ctx.store {
+        Store::Local(_) => "keychain",
+        Store::Vault(_) => "store",
     }
 }
 
 fn ms_since(started: Instant) -> Option<u64> {
     Some(started.elapsed().as_millis() as u64)
+}
+
+fn render(
+    ctx: &Context,
+    name: &str,
+    connector: Option<&Connector>,
+    lines: &[Line],
+    class: Class,
+    next: Option<&str>,
+) {
+    if ctx.json {
+        ui::out_json(&json!({
+            "name": name,
+            "connector": connector.map(|c| &c.id),
+            "ok": class == Class::Ok,
+            "exit_code": class.exit_code(),
+            "steps": lines,
+            "next": next,
+        }));
+        return;
+    }
+    let shown = connector.map_or("record not read", |c| c.name.as_str());
+    let mut text = format!("Diagnosing {name} ({shown})\n");
+    for l in lines {
+        let mark = match l.status {
+            StepStatus::Ok => "[ ok ]",
+            StepStatus::Warning => "[warn]",
+            StepStatus::Failed => "[FAIL]",
+            StepStatus::Skipped => "[skip]",
+        };
+        let time = l
+            .duration_ms
+            .map_or_else(String::new, |ms| format!("{ms} ms"));
+        text.push_str(&format!(
+            "  {mark} {:<11} {time:>7}  {}\n",
+            l.step, l.detail
+        ));
+        if let Some(hint) = &l.hint {
+            text.push_str(&format!("  {:<28}hint: {hint}\n", ""));
+        }
+    }
+    match lines.iter().find(|l| l.status == StepStatus::Failed) {
+        Some(failed) => text.push_str(&format!(
+            "Result: failed at step `{}` (exit {})",
+            failed.step,
+            class.exit_code()
+        )),
+        None => text.push_str("Result: every step passed"),
+    }
+    if let Some(next) = next {
+        text.push_str(&format!("\nNext: {next}"));
+    }
+    ui::out(&text);
 }
 
 /// `test --explain`: one account, stored or given ad hoc.
@@ -189,7 +213,25 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         ));
     };
     refuse_credential_flags(&args.credentials)?;
-    let account = ctx.store.linked(&AccountName::parse(name)?).await?;
+    let started = Instant::now();
+    let account = match ctx.store.linked(&AccountName::parse(name)?).await {
+        Ok(account) => account,
+        // The record could not be read at all (a team store sealed, unreachable or denying):
+        // that is the store step failing, as `test` fails there.
+        Err(e) if !matches!(e, StoreError::NotLinked(_) | StoreError::Name(_)) => {
+            let err = CliError::from(e);
+            let line = Line {
+                step: store_step(ctx),
+                status: StepStatus::Failed,
+                duration_ms: ms_since(started),
+                detail: err.message,
+                hint: err.hint,
+            };
+            render(ctx, name, None, &[line], err.class, None);
+            return Ok(err.class);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let connector = ctx.catalog.get(&account.connector)?;
     let mut d = Diagnosis {
         ctx,

@@ -138,7 +138,14 @@ impl From<VaultError> for CliError {
             ),
             VaultError::Denied { capability, .. } | VaultError::DeniedWith { capability, .. } => (
                 Class::Keychain,
-                format!("ask for `{capability}` on that path, or use a read-only command (`list`, `test`)"),
+                match capability {
+                    "read" | "list" => format!(
+                        "ask your Vault administrator for `{capability}` on that path (the README's \"Teams and CI\" has policies to copy)"
+                    ),
+                    _ => format!(
+                        "ask for `{capability}` on that path, or use a read-only command (`list`, `test`)"
+                    ),
+                },
             ),
             VaultError::Server { .. } => (
                 Class::Keychain,

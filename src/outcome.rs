@@ -43,7 +43,7 @@ impl Class {
             Class::Usage => "usage",
             Class::Rejected => "rejected",
             Class::Unreachable => "unreachable",
-            Class::Keychain => "keychain",
+            Class::Keychain => "store",
             Class::NotFound => "not_found",
             Class::Conflict => "conflict",
         }
@@ -122,7 +122,7 @@ impl Status {
             Status::Unreachable => "unreachable",
             Status::InvalidInput => "invalid_input",
             Status::SecretMissing => "secret_missing",
-            Status::KeychainError => "keychain_error",
+            Status::KeychainError => "store_error",
             Status::UnknownConnector => "unknown_connector",
         }
     }

@@ -319,6 +319,10 @@ pub(crate) struct Client {
     http: reqwest::Client,
     token: OnceCell<Secret>,
     who: OnceCell<Option<String>>,
+    /// The storage index of this run's last write (`X-Vault-Index`, OpenBao): sent with every
+    /// later request, so a standby that has not caught up answers 412 (retried) instead of
+    /// an old state.
+    index: std::sync::Mutex<Option<HeaderValue>>,
     trace: Option<Arc<TraceSink>>,
 }
 
@@ -343,6 +347,7 @@ impl Client {
             http,
             token: OnceCell::new(),
             who: OnceCell::new(),
+            index: std::sync::Mutex::new(None),
             trace: trace.map(Arc::new),
         })
     }
@@ -428,13 +433,8 @@ impl Client {
                     .call(&Method::GET, "auth/token/lookup-self", Need::probe("read"))
                     .await
                     .ok()?;
-                let data = &reply.body["data"];
-                let name = data["display_name"].as_str()?;
-                let name = match data["meta"]["role_name"].as_str() {
-                    Some(role) if !name.contains(role) => format!("{name} ({role})"),
-                    _ => name.to_owned(),
-                };
-                Some(text::clean_truncated(&name, 120)).filter(|n| !n.is_empty())
+                let name = reply.body["data"]["display_name"].as_str()?;
+                Some(text::clean_truncated(name, 120)).filter(|n| !n.is_empty())
             })
             .await
             .clone()
@@ -629,6 +629,10 @@ impl Client {
         if let Some(ns) = &self.config.namespace {
             req = req.header("X-Vault-Namespace", ns);
         }
+        let index = self.index.lock().map(|i| i.clone()).unwrap_or_default();
+        if let Some(index) = index {
+            req = req.header("X-Vault-Index", index);
+        }
         if let Some(body) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -641,6 +645,12 @@ impl Client {
             Err(e) => return Err(self.network_error(&e, started, redactor)),
         };
         let status = response.status().as_u16();
+        if *method != Method::GET
+            && let Some(index) = response.headers().get("X-Vault-Index")
+            && let Ok(mut last) = self.index.lock()
+        {
+            *last = Some(index.clone());
+        }
         let bytes = match response.bytes().await {
             Ok(b) => b,
             Err(e) => return Err(self.network_error(&e, started, redactor)),

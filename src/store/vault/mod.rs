@@ -34,8 +34,9 @@ use crate::secret::Secret;
 
 /// Metadata requests in flight at once for `list` and for recording results.
 const PARALLEL: usize = 16;
-/// Tries of a mirror write that lost a metadata check-and-set to a teammate's.
-const MIRROR_TRIES: usize = 5;
+/// Tries of a mirror write that lost a metadata check-and-set to a teammate's, or read a
+/// standby that had not caught up yet.
+const MIRROR_TRIES: usize = 7;
 
 /// Why the team store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +160,21 @@ fn deleted(reply: &Reply) -> Result<(), VaultError> {
         200 | 204 | 404 => Ok(()),
         _ => Err(unexpected(reply)),
     }
+}
+
+/// One version's data as read: record, secret, and the nonce of the write that made it.
+struct Read {
+    account: Account,
+    secret: Option<Secret>,
+    nonce: Option<String>,
+}
+
+/// 128 random bits, base64url.
+fn nonce() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator works");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A removal in progress: the version read, to refuse removing a newer link.
@@ -317,14 +333,11 @@ impl VaultStore {
         if let Some(account) = meta.record(name.as_str()) {
             return Ok(Some(account));
         }
-        Ok(self.read_data(name).await?.map(|(account, _)| account))
+        Ok(self.read_data(name).await?.map(|read| read.account))
     }
 
     /// The latest version's record and secret.
-    async fn read_data(
-        &self,
-        name: &AccountName,
-    ) -> Result<Option<(Account, Option<Secret>)>, VaultError> {
+    async fn read_data(&self, name: &AccountName) -> Result<Option<Read>, VaultError> {
         let reply = self
             .client
             .call(&Method::GET, &self.data_path(name), Need::READ)
@@ -365,8 +378,11 @@ impl VaultStore {
             account.last_tested_at = tested.last_tested_at;
             account.last_status = tested.last_status;
         }
-        let secret = data["data"]["secret"].as_str().map(Secret::new);
-        Ok(Some((account, secret)))
+        Ok(Some(Read {
+            account,
+            secret: data["data"]["secret"].as_str().map(Secret::new),
+            nonce: data["data"]["nonce"].as_str().map(str::to_owned),
+        }))
     }
 
     /// Every account, from metadata only: one detailed listing where the server has it
@@ -430,7 +446,9 @@ impl VaultStore {
     pub(crate) async fn load(&self, account: Account) -> Result<Loaded, StoreError> {
         let name = AccountName::parse(&account.name)?;
         match self.read_data(&name).await? {
-            Some((account, secret)) => Ok(Loaded { account, secret }),
+            Some(Read {
+                account, secret, ..
+            }) => Ok(Loaded { account, secret }),
             None => Ok(Loaded {
                 account,
                 secret: None,
@@ -463,9 +481,12 @@ impl VaultStore {
             name: name.to_string(),
             why: e.to_string(),
         })?;
+        // Two teammates may write the same record and secret in the same second: the nonce
+        // tells this write from theirs when a repeated write meets a check-and-set mismatch.
+        let nonce = nonce();
         let body = json!({
             "options": {"cas": cas},
-            "data": {"secret": secret.expose(), "record": record},
+            "data": {"secret": secret.expose(), "record": record, "nonce": nonce},
         });
         let capability = if cas == 0 { "create" } else { "update" };
         let reply = self
@@ -493,18 +514,12 @@ impl VaultStore {
             Some(v) => v,
             // A mismatch after a repeated write may be this write's own first attempt.
             None => match self.read_data(&name).await? {
-                Some((theirs, Some(s)))
-                    if s.expose() == secret.expose()
-                        && Account {
-                            revision: None,
-                            ..theirs.clone()
-                        } == account =>
-                {
-                    theirs.revision.unwrap_or(cas + 1)
+                Some(read) if read.nonce.as_deref() == Some(nonce.as_str()) => {
+                    read.account.revision.unwrap_or(cas + 1)
                 }
                 other => {
                     let found = other
-                        .and_then(|(a, _)| a.revision)
+                        .and_then(|read| read.account.revision)
                         .map_or_else(|| "removed".to_owned(), |v| v.to_string());
                     return Err(VaultError::Conflict {
                         name: name.to_string(),
@@ -565,13 +580,37 @@ impl VaultStore {
         version: u64,
         f: impl Fn(&Mirror) -> Mirror,
     ) -> Result<bool, VaultError> {
-        for _ in 0..MIRROR_TRIES {
-            let Some(meta) = self.metadata(name).await? else {
-                return Ok(false);
-            };
-            if meta.current_version != version {
-                return Ok(false);
+        let mut pause = std::time::Duration::from_millis(250);
+        for attempt in 1..=MIRROR_TRIES {
+            let meta = self.metadata(name).await?;
+            match &meta {
+                Some(meta) if meta.current_version > version => return Ok(false),
+                // Older than the version just written, or not there yet: a standby that has
+                // not caught up (OpenBao serves reads from standbys). Gone for good after the
+                // last try: removed meanwhile.
+                Some(meta) if meta.current_version < version && attempt < MIRROR_TRIES => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                    continue;
+                }
+                None if attempt < MIRROR_TRIES => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                    continue;
+                }
+                None => return Ok(false),
+                Some(meta) if meta.current_version < version => {
+                    return Err(VaultError::Server {
+                        status: 200,
+                        message: format!(
+                            "the server still shows version {} of `{name}` after version {version} was written; try again",
+                            meta.current_version
+                        ),
+                    });
+                }
+                Some(_) => {}
             }
+            let meta = meta.expect("matched above");
             let mut body = json!({"custom_metadata": f(&meta.custom_metadata)});
             if let Some(mv) = meta.current_metadata_version {
                 body["metadata_cas"] = json!(mv);
@@ -710,7 +749,7 @@ impl VaultStore {
         let meta = self.metadata(name).await?;
         let (record, secret) = match &meta {
             Some(m) if m.live() => match self.read_data(name).await? {
-                Some((account, secret)) => (Some(account), secret),
+                Some(read) => (Some(read.account), read.secret),
                 None => (None, None),
             },
             _ => (None, None),
