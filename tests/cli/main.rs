@@ -15,3 +15,5 @@ mod interface;
 mod oauth;
 mod pty;
 mod support;
+#[cfg(unix)]
+mod vault;
