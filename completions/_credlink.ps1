@@ -24,11 +24,13 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -36,6 +38,8 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('connectors', 'connectors', [CompletionResultType]::ParameterValue, 'List the connectors in the catalog, or show one with the steps to get credentials')
             [CompletionResult]::new('link', 'link', [CompletionResultType]::ParameterValue, 'Link an account: ask for its credentials, check them live, then save them')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List linked accounts (reads no secret)')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show the versions of an account in the team store: when each was linked, and by whom')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Work on stores as a whole')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index')
@@ -49,11 +53,13 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -69,6 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing account of the same name')
             [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)')
@@ -77,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -87,15 +95,86 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'credlink;history' {
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'credlink;store' {
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy accounts (record and secret) from one store to another, reading each back')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'credlink;store;copy' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to copy from: `keychain` or `vault:MOUNT/PREFIX`')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to copy to: `keychain` or `vault:MOUNT/PREFIX`')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Copy every account of the source store')
+            [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Remove each account from the source once its copy has been read back')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace accounts of the same name in the target store')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'credlink;store;help' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy accounts (record and secret) from one store to another, reading each back')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'credlink;store;help;copy' {
+            break
+        }
+        'credlink;store;help;help' {
             break
         }
         'credlink;test' {
@@ -108,6 +187,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Test every linked account')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails')
@@ -118,6 +198,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -129,12 +210,14 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--fresh', '--fresh', [CompletionResultType]::ParameterName, 'Always request a new token')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -145,6 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
@@ -153,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -163,12 +248,14 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
             [CompletionResult]::new('--static', '--static', [CompletionResultType]::ParameterName, 'Print the fixed script (as in completions/), which completes no connector or account names [default: a script that asks credlink at each Tab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -179,6 +266,8 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('connectors', 'connectors', [CompletionResultType]::ParameterValue, 'List the connectors in the catalog, or show one with the steps to get credentials')
             [CompletionResult]::new('link', 'link', [CompletionResultType]::ParameterValue, 'Link an account: ask for its credentials, check them live, then save them')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List linked accounts (reads no secret)')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show the versions of an account in the team store: when each was linked, and by whom')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Work on stores as a whole')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index')
@@ -193,6 +282,16 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             break
         }
         'credlink;help;list' {
+            break
+        }
+        'credlink;help;history' {
+            break
+        }
+        'credlink;help;store' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy accounts (record and secret) from one store to another, reading each back')
+            break
+        }
+        'credlink;help;store;copy' {
             break
         }
         'credlink;help;test' {

@@ -25,6 +25,9 @@ _credlink() {
             credlink,help)
                 cmd="credlink__subcmd__help"
                 ;;
+            credlink,history)
+                cmd="credlink__subcmd__history"
+                ;;
             credlink,link)
                 cmd="credlink__subcmd__link"
                 ;;
@@ -33,6 +36,9 @@ _credlink() {
                 ;;
             credlink,revoke)
                 cmd="credlink__subcmd__revoke"
+                ;;
+            credlink,store)
+                cmd="credlink__subcmd__store"
                 ;;
             credlink,test)
                 cmd="credlink__subcmd__test"
@@ -49,6 +55,9 @@ _credlink() {
             credlink__subcmd__help,help)
                 cmd="credlink__subcmd__help__subcmd__help"
                 ;;
+            credlink__subcmd__help,history)
+                cmd="credlink__subcmd__help__subcmd__history"
+                ;;
             credlink__subcmd__help,link)
                 cmd="credlink__subcmd__help__subcmd__link"
                 ;;
@@ -58,11 +67,29 @@ _credlink() {
             credlink__subcmd__help,revoke)
                 cmd="credlink__subcmd__help__subcmd__revoke"
                 ;;
+            credlink__subcmd__help,store)
+                cmd="credlink__subcmd__help__subcmd__store"
+                ;;
             credlink__subcmd__help,test)
                 cmd="credlink__subcmd__help__subcmd__test"
                 ;;
             credlink__subcmd__help,token)
                 cmd="credlink__subcmd__help__subcmd__token"
+                ;;
+            credlink__subcmd__help__subcmd__store,copy)
+                cmd="credlink__subcmd__help__subcmd__store__subcmd__copy"
+                ;;
+            credlink__subcmd__store,copy)
+                cmd="credlink__subcmd__store__subcmd__copy"
+                ;;
+            credlink__subcmd__store,help)
+                cmd="credlink__subcmd__store__subcmd__help"
+                ;;
+            credlink__subcmd__store__subcmd__help,copy)
+                cmd="credlink__subcmd__store__subcmd__help__subcmd__copy"
+                ;;
+            credlink__subcmd__store__subcmd__help,help)
+                cmd="credlink__subcmd__store__subcmd__help__subcmd__help"
                 ;;
             *)
                 ;;
@@ -71,7 +98,7 @@ _credlink() {
 
     case "${cmd}" in
         credlink)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version connectors link list test token revoke completions help"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version connectors link list history store test token revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -89,6 +116,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -101,7 +132,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__completions)
-            opts="-v -h -V --static --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --static --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +150,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -131,7 +166,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__connectors)
-            opts="-v -h -V --category --auth --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --category --auth --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -157,6 +192,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -169,7 +208,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__help)
-            opts="connectors link list test token revoke completions help"
+            opts="connectors link list history store test token revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,6 +250,20 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -266,6 +319,34 @@ _credlink() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        credlink__subcmd__help__subcmd__store)
+            opts="copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__help__subcmd__store__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         credlink__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -294,8 +375,42 @@ _credlink() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        credlink__subcmd__history)
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --connectors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         credlink__subcmd__link)
-            opts="-v -h -V --name --force --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --name --force --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +448,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -345,7 +464,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__list)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,6 +479,10 @@ _credlink() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -375,7 +498,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__revoke)
-            opts="-y -v -h -V --yes --local --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-y -v -h -V --yes --local --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,6 +516,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -404,8 +531,126 @@ _credlink() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        credlink__subcmd__store)
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --connectors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__store__subcmd__copy)
+            opts="-v -h -V --from --to --all --move --force --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connectors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__store__subcmd__help)
+            opts="copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__store__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         credlink__subcmd__test)
-            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --subdomain --client-id --client-secret-stdin --api-key-stdin --field --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,6 +692,10 @@ _credlink() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -459,7 +708,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__token)
-            opts="-v -h -V --min-ttl --fresh --connectors --config-dir --json --no-input --verbose --ca-file --timeout --help --version"
+            opts="-v -h -V --min-ttl --fresh --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +727,10 @@ _credlink() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

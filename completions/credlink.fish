@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_credlink_global_optspecs
-    string join \n connectors= config-dir= json no-input v/verbose ca-file= timeout= h/help V/version
+    string join \n connectors= config-dir= json no-input v/verbose ca-file= store= secret-id-stdin timeout= h/help V/version
 end
 
 function __fish_credlink_needs_command
@@ -27,15 +27,19 @@ end
 complete -c credlink -n "__fish_credlink_needs_command" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_needs_command" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_needs_command" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_needs_command" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_needs_command" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_needs_command" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_needs_command" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_needs_command" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_needs_command" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_needs_command" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_needs_command" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "list" -d 'List linked accounts (reads no secret)'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "history" -d 'Show the versions of an account in the team store: when each was linked, and by whom'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "store" -d 'Work on stores as a whole'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "revoke" -d 'Revoke a linked account\'s last token at the provider (where the connector can), then remove the account from the keychain and the index'
@@ -50,10 +54,12 @@ api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
@@ -64,6 +70,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Sco
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l force -d 'Replace an existing account of the same name'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
@@ -71,17 +78,62 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l api-key-stdin
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand list" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand list" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand list" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand list" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand list" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand history" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand history" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
+complete -c credlink -n "__fish_credlink_using_subcommand history" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand history" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -f -a "copy" -d 'Copy accounts (record and secret) from one store to another, reading each back'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and not __fish_seen_subcommand_from copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l from -d 'The store to copy from: `keychain` or `vault:MOUNT/PREFIX`' -r
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l to -d 'The store to copy to: `keychain` or `vault:MOUNT/PREFIX`' -r
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l all -d 'Copy every account of the source store'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l move -d 'Remove each account from the source once its copy has been read back'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l force -d 'Replace accounts of the same name in the target store'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from copy" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy accounts (record and secret) from one store to another, reading each back'
+complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 'Check credentials given by flags, environment or stdin for this connector, storing nothing' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
@@ -91,6 +143,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Sco
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l all -d 'Test every linked account'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l explain -d 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails'
@@ -100,45 +153,55 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l api-key-stdin
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l min-ttl -d 'Reuse a cached token only while it stays valid this many more seconds' -r
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand token" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l fresh -d 'Always request a new token'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand token" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l local -d 'Remove the account here without revoking its token at the provider (it stays valid until it expires)'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l static -d 'Print the fixed script (as in completions/), which completes no connector or account names [default: a script that asks credlink at each Tab]'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand completions" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "list" -d 'List linked accounts (reads no secret)'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "revoke" -d 'Revoke a linked account\'s last token at the provider (where the connector can), then remove the account from the keychain and the index'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "completions" -d 'Print shell completions'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list test token revoke completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "list" -d 'List linked accounts (reads no secret)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "history" -d 'Show the versions of an account in the team store: when each was linked, and by whom'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "store" -d 'Work on stores as a whole'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "revoke" -d 'Revoke a linked account\'s last token at the provider (where the connector can), then remove the account from the keychain and the index'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "completions" -d 'Print shell completions'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token revoke completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "copy" -d 'Copy accounts (record and secret) from one store to another, reading each back'

@@ -44,6 +44,16 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) ca_file: Option<PathBuf>,
 
+    /// Where accounts are kept: `keychain` (the OS keychain and an index file), or
+    /// `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set
+    /// CREDLINK_STORE, or `store = "..."` in the config dir's config.toml) [default: keychain]
+    #[arg(long, global = true, value_name = "STORE")]
+    pub(crate) store: Option<String>,
+
+    /// Read the team store's AppRole secret id from stdin (with BAO_ROLE_ID set)
+    #[arg(long, global = true)]
+    pub(crate) secret_id_stdin: bool,
+
     /// Seconds to wait for a provider
     #[arg(long, global = true, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub(crate) timeout: u64,
@@ -57,6 +67,11 @@ pub(crate) enum Command {
     Link(LinkArgs),
     /// List linked accounts (reads no secret)
     List,
+    /// Show the versions of an account in the team store: when each was linked, and by whom
+    History(HistoryArgs),
+    /// Work on stores as a whole
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Check stored accounts, or credentials given by environment/stdin, with a live request
     Test(TestArgs),
     /// Print a fresh access token for a linked OAuth account (cached until shortly before expiry)
@@ -198,6 +213,53 @@ pub(crate) struct RevokeArgs {
     /// until it expires)
     #[arg(long)]
     pub(crate) local: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// Linked account
+    #[arg(value_name = "NAME", add = crate::complete::accounts())]
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StoreCommand {
+    /// Copy accounts (record and secret) from one store to another, reading each back
+    Copy(StoreCopyArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example: credlink store copy --from keychain --to vault:secret/credlink --all"
+)]
+pub(crate) struct StoreCopyArgs {
+    /// The store to copy from: `keychain` or `vault:MOUNT/PREFIX`
+    #[arg(long, value_name = "STORE")]
+    pub(crate) from: String,
+
+    /// The store to copy to: `keychain` or `vault:MOUNT/PREFIX`
+    #[arg(long, value_name = "STORE")]
+    pub(crate) to: String,
+
+    /// Accounts to copy
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub(crate) names: Vec<String>,
+
+    /// Copy every account of the source store
+    #[arg(long)]
+    pub(crate) all: bool,
+
+    /// Remove each account from the source once its copy has been read back
+    #[arg(long = "move")]
+    pub(crate) move_: bool,
+
+    /// Replace accounts of the same name in the target store
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -72,7 +72,20 @@ fn account_names(current: &OsStr) -> Vec<CompletionCandidate> {
     let (Some(prefix), Some(cli)) = (current.to_str(), line()) else {
         return Vec::new();
     };
-    let Ok(records) = context::store(&cli).and_then(|store| Ok(store.records()?)) else {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return Vec::new();
+    };
+    // A team store that does not answer soon gets no completion rather than a hung shell.
+    let records = context::store(&cli).ok().and_then(|store| {
+        runtime
+            .block_on(tokio::time::timeout(COMPLETION_WAIT, store.records()))
+            .ok()?
+            .ok()
+    });
+    let Some(records) = records else {
         return Vec::new();
     };
     records
@@ -82,6 +95,9 @@ fn account_names(current: &OsStr) -> Vec<CompletionCandidate> {
         .map(|a| candidate(&a.name, &a.connector))
         .collect()
 }
+
+/// How long a Tab waits for the store's records.
+const COMPLETION_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn candidate(value: &str, help: &str) -> CompletionCandidate {
     CompletionCandidate::new(value).help(Some(text::clean_truncated(help, 64).into()))

@@ -9,7 +9,8 @@ use crate::connectors::Catalog;
 use crate::error::{CliError, CliResult};
 use crate::provider::http::Http;
 use crate::store::keychain::Keychain;
-use crate::store::{Index, Store};
+use crate::store::vault::{self, VaultStore};
+use crate::store::{Index, Store, StoreSpec};
 use crate::{files, ui};
 
 /// The keychain service name; another value keeps a separate set of secrets (as tests do).
@@ -18,6 +19,11 @@ pub(crate) const ENV_KEYCHAIN_SERVICE: &str = "CREDLINK_KEYCHAIN_SERVICE";
 pub(crate) const ENV_KEYCHAIN_TIMEOUT: &str = "CREDLINK_KEYCHAIN_TIMEOUT";
 /// A keychain call waiting on an unlock dialog must not hang a CI job.
 const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The store, when neither `--store` nor the config file names one.
+pub(crate) const ENV_STORE: &str = "CREDLINK_STORE";
+/// The config file in the config dir; today it names the store.
+const CONFIG_FILE: &str = "config.toml";
+const MAX_CONFIG_BYTES: u64 = 64 * 1024;
 /// A CA bundle larger than this is not one.
 const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -54,19 +60,110 @@ impl Context {
     }
 }
 
-/// The store: the index in the config dir, secrets in the OS keychain. Nothing is opened yet.
+/// The store of this run (`--store`, else `CREDLINK_STORE`, else the config file, else the
+/// keychain). Nothing is opened yet.
 pub(crate) fn store(cli: &Cli) -> CliResult<Store> {
-    let service = std::env::var(ENV_KEYCHAIN_SERVICE).unwrap_or_else(|_| "credlink".to_owned());
-    let timeout = std::env::var(ENV_KEYCHAIN_TIMEOUT)
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| *s > 0.0 && *s <= 3600.0)
-        .map_or(KEYCHAIN_TIMEOUT, Duration::from_secs_f64);
-    Ok(Store::new(
-        Index::new(config_dir(cli)?),
-        Arc::new(Keychain::new(&service)),
-        timeout,
-    ))
+    let dir = config_dir(cli)?;
+    let spec = match cli
+        .store
+        .clone()
+        .or_else(|| std::env::var(ENV_STORE).ok().filter(|v| !v.is_empty()))
+    {
+        Some(value) => StoreSpec::parse(value.trim())?,
+        None => configured_store(&dir)?.unwrap_or(StoreSpec::Keychain),
+    };
+    open_store(cli, &spec, dir)
+}
+
+/// A store by its spec, for `store copy` as for every other command.
+pub(crate) fn open_store(cli: &Cli, spec: &StoreSpec, dir: PathBuf) -> CliResult<Store> {
+    match spec {
+        StoreSpec::Keychain => {
+            let service =
+                std::env::var(ENV_KEYCHAIN_SERVICE).unwrap_or_else(|_| "credlink".to_owned());
+            let timeout = std::env::var(ENV_KEYCHAIN_TIMEOUT)
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| *s > 0.0 && *s <= 3600.0)
+                .map_or(KEYCHAIN_TIMEOUT, Duration::from_secs_f64);
+            Ok(Store::new(
+                Index::new(dir),
+                Arc::new(Keychain::new(&service)),
+                timeout,
+            ))
+        }
+        StoreSpec::Vault { mount, prefix } => {
+            let secret_id = cli.secret_id_stdin.then(read_secret_id).transpose()?;
+            let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
+            let config = vault::Config::from_env(&|var| std::env::var(var).ok(), secret_id, home)?;
+            let trace: Option<crate::provider::http::TraceSink> = if cli.verbose {
+                Some(Box::new(ui::trace))
+            } else {
+                None
+            };
+            let client = vault::Client::new(config, trace)?;
+            if client.skip_verify() {
+                ui::err(
+                    "warning: BAO_SKIP_VERIFY (or VAULT_SKIP_VERIFY) is set: the team store's TLS certificate is NOT verified, so anyone on the network path can read every secret credlink sends or receives",
+                );
+            }
+            Ok(Store::vault(VaultStore::new(
+                client,
+                mount.clone(),
+                prefix.clone(),
+            )))
+        }
+    }
+}
+
+/// The AppRole secret id from stdin, without its line break.
+fn read_secret_id() -> CliResult<crate::secret::Secret> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(16 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::usage(format!("--secret-id-stdin: cannot read stdin: {e}")))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CliError::usage(
+            "--secret-id-stdin: stdin held no AppRole secret id",
+        ));
+    }
+    Ok(crate::secret::Secret::new(text))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    store: Option<String>,
+}
+
+/// The store named in the config dir's config.toml, if any.
+fn configured_store(dir: &Path) -> CliResult<Option<StoreSpec>> {
+    let path = dir.join(CONFIG_FILE);
+    let text = match files::read_regular(&path, MAX_CONFIG_BYTES) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(CliError::usage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let config: ConfigFile = toml::from_str(&text).map_err(|e| {
+        CliError::usage(format!("{} is not valid: {}", path.display(), e.message())).with_hint(
+            "it may hold one key: store = \"keychain\" or store = \"vault:MOUNT/PREFIX\"",
+        )
+    })?;
+    config
+        .store
+        .map(|s| {
+            StoreSpec::parse(s.trim())
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+        })
+        .transpose()
 }
 
 /// The certificates of `--ca-file`, trusted in addition to the system's.
@@ -107,7 +204,7 @@ fn flag_or_env(flag: &Option<PathBuf>, var: &str) -> Option<PathBuf> {
 }
 
 /// Where the index lives: --config-dir, else the platform config dir + credlink.
-fn config_dir(cli: &Cli) -> CliResult<PathBuf> {
+pub(crate) fn config_dir(cli: &Cli) -> CliResult<PathBuf> {
     match flag_or_env(&cli.config_dir, "CREDLINK_CONFIG_DIR") {
         Some(dir) => Ok(dir),
         None => directories::BaseDirs::new()

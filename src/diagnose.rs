@@ -20,7 +20,7 @@ use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};
 use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::provider::{self, Credentials};
-use crate::store::AccountName;
+use crate::store::{AccountName, Store};
 use crate::ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,7 +56,10 @@ struct Diagnosis<'a> {
 impl<'a> Diagnosis<'a> {
     fn step_name(&self, step: Step) -> &'static str {
         match step {
-            Step::Keychain => "keychain",
+            Step::Keychain => match self.ctx.store {
+                Store::Local(_) => "keychain",
+                Store::Vault(_) => "store",
+            },
             Step::Input => "input",
             Step::Proxy => "proxy",
             Step::Dns => "dns",
@@ -186,7 +189,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         ));
     };
     refuse_credential_flags(&args.credentials)?;
-    let account = ctx.store.linked(&AccountName::parse(name)?)?;
+    let account = ctx.store.linked(&AccountName::parse(name)?).await?;
     let connector = ctx.catalog.get(&account.connector)?;
     let mut d = Diagnosis {
         ctx,

@@ -4,7 +4,8 @@
 use crate::connectors::{CatalogError, Origin, UnknownConnector};
 use crate::input::InputError;
 use crate::outcome::Class;
-use crate::store::{BackendError, IndexError, NameError, StoreError};
+use crate::store::vault::VaultError;
+use crate::store::{BackendError, IndexError, NameError, SpecError, StoreError};
 use crate::template::TemplateError;
 
 /// An error the user can act on. Messages never contain a secret: they are built from field
@@ -95,7 +96,78 @@ impl From<StoreError> for CliError {
                 CliError::new(Class::NotFound, format!("no linked account named `{name}`"))
                     .with_hint("see `credlink list`")
             }
+            StoreError::Vault(v) => v.into(),
+            StoreError::Name(n) => n.into(),
+            StoreError::NoHistory => CliError::usage(StoreError::NoHistory.to_string())
+                .with_hint("use --store vault:MOUNT/PREFIX (see the README's \"Teams and CI\")"),
         }
+    }
+}
+
+impl From<VaultError> for CliError {
+    fn from(e: VaultError) -> Self {
+        let message = e.to_string();
+        let (class, hint) = match e {
+            VaultError::Config(_) => (
+                Class::Usage,
+                "see the README's \"Teams and CI\" for the settings".to_owned(),
+            ),
+            VaultError::Unreachable { .. } => (
+                Class::Keychain,
+                "check BAO_ADDR (or VAULT_ADDR) and that the server runs (`bao status`); nothing was changed".to_owned(),
+            ),
+            VaultError::Tls { .. } => (
+                Class::Keychain,
+                "set BAO_CACERT (or VAULT_CACERT) to the file of the CA that signed the server's certificate".to_owned(),
+            ),
+            VaultError::Sealed { .. } => (
+                Class::Keychain,
+                "ask an operator to unseal it (`bao operator unseal`); nothing was changed".to_owned(),
+            ),
+            VaultError::TokenInvalid => (
+                Class::Keychain,
+                "log in again (`bao login`), or set a new BAO_TOKEN or AppRole secret id".to_owned(),
+            ),
+            VaultError::NoToken => (
+                Class::Keychain,
+                "set BAO_TOKEN, run `bao login`, or set BAO_ROLE_ID and BAO_SECRET_ID for AppRole".to_owned(),
+            ),
+            VaultError::Login(_) => (
+                Class::Keychain,
+                "check BAO_ROLE_ID and the secret id: a secret id may have expired or been used up".to_owned(),
+            ),
+            VaultError::Denied { capability, .. } | VaultError::DeniedWith { capability, .. } => (
+                Class::Keychain,
+                format!("ask for `{capability}` on that path, or use a read-only command (`list`, `test`)"),
+            ),
+            VaultError::Server { .. } => (
+                Class::Keychain,
+                "nothing was changed; try again, or run with -v to see the requests".to_owned(),
+            ),
+            VaultError::NotKv2 { .. } => (
+                Class::Usage,
+                "name a KV version 2 mount: --store vault:MOUNT/PREFIX".to_owned(),
+            ),
+            VaultError::Conflict { name, .. } => (
+                Class::Conflict,
+                format!("see `credlink history {name}`, then link again (with --force to replace it)"),
+            ),
+            VaultError::TooLarge(_) => (
+                Class::Usage,
+                "shorten the value; nothing was written".to_owned(),
+            ),
+            VaultError::BadRecord { name, .. } => (
+                Class::Usage,
+                format!("remove it with `credlink revoke {name} --local`, then link it again"),
+            ),
+        };
+        CliError::new(class, message).with_hint(hint)
+    }
+}
+
+impl From<SpecError> for CliError {
+    fn from(e: SpecError) -> Self {
+        CliError::usage(format!("--store: {e}"))
     }
 }
 

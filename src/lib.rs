@@ -32,7 +32,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde_json::json;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, StoreCommand};
 use crate::commands as cmd;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -72,21 +72,31 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> CliResult<Class> {
-    match &cli.command {
-        Command::Completions(args) => {
-            cmd::completions::run(args);
-            return Ok(Class::Ok);
-        }
-        // `list` reads only the index: no catalog or HTTP client to set up.
-        Command::List => return cmd::list::run(&context::store(&cli)?, cli.json),
-        _ => {}
+    if let Command::Completions(args) = &cli.command {
+        cmd::completions::run(args);
+        return Ok(Class::Ok);
     }
-    let ctx = Context::new(&cli)?;
     let runtime = Background(Some(
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
     ));
+    match &cli.command {
+        // `list` and `history` read only records: no catalog or HTTP client to set up.
+        Command::List => {
+            let store = context::store(&cli)?;
+            return runtime.block_on(cmd::list::run(&store, cli.json));
+        }
+        Command::History(args) => {
+            let store = context::store(&cli)?;
+            return runtime.block_on(cmd::history::run(&store, args, cli.json));
+        }
+        Command::Store(StoreCommand::Copy(args)) => {
+            return runtime.block_on(cmd::store_copy::run(&cli, args));
+        }
+        _ => {}
+    }
+    let ctx = Context::new(&cli)?;
     runtime.block_on(async {
         match &cli.command {
             Command::Connectors(args) => cmd::connectors::run(&ctx, args),
@@ -94,7 +104,9 @@ fn run(cli: Cli) -> CliResult<Class> {
             Command::Test(args) => cmd::test::run(&ctx, args).await,
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,
             Command::Token(args) => cmd::token::run(&ctx, args).await,
-            Command::List | Command::Completions(_) => unreachable!("handled above"),
+            Command::List | Command::History(_) | Command::Store(_) | Command::Completions(_) => {
+                unreachable!("handled above")
+            }
         }
     })
 }

@@ -17,6 +17,8 @@ pub(crate) enum Class {
     Unreachable,
     Keychain,
     NotFound,
+    /// The team store's account changed meanwhile (check-and-set); nothing was written.
+    Conflict,
 }
 
 impl Class {
@@ -29,6 +31,7 @@ impl Class {
             Class::Unreachable => 4,
             Class::Keychain => 5,
             Class::NotFound => 6,
+            Class::Conflict => 7,
         }
     }
 
@@ -42,6 +45,7 @@ impl Class {
             Class::Unreachable => "unreachable",
             Class::Keychain => "keychain",
             Class::NotFound => "not_found",
+            Class::Conflict => "conflict",
         }
     }
 
@@ -59,7 +63,7 @@ impl Class {
 
 /// What each exit code means: the one source of `--help`'s list and the README's table (a
 /// test compares them).
-pub(crate) const EXIT_CODES: [(Class, &str); 7] = [
+pub(crate) const EXIT_CODES: [(Class, &str); 8] = [
     (Class::Ok, "ok"),
     (Class::Unexpected, "unexpected failure"),
     (
@@ -76,11 +80,15 @@ pub(crate) const EXIT_CODES: [(Class, &str); 7] = [
     ),
     (
         Class::Keychain,
-        "OS keychain unavailable, locked or access denied",
+        "store unavailable or access denied (OS keychain unreachable or locked; team store unreachable, sealed, TLS failure, token invalid, or a capability the policy lacks)",
     ),
     (
         Class::NotFound,
         "not found (unknown account or connector, stored secret missing)",
+    ),
+    (
+        Class::Conflict,
+        "the account changed in the team store meanwhile (check-and-set conflict: a teammate linked, replaced or removed it); nothing was written",
     ),
 ];
 
@@ -596,8 +604,8 @@ mod tests {
     #[test]
     fn exit_codes_help_lists_every_class_once_in_order() {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| c.exit_code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
-        assert!(exit_codes_help().contains("\n  5  OS keychain unavailable"));
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert!(exit_codes_help().contains("\n  5  store unavailable"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     ctx.store.check_backend().await?;
     let given_name = args.name.as_deref().map(AccountName::parse).transpose()?;
     if let Some(name) = &given_name {
-        ctx.store.ensure_free(name, args.force)?;
+        ctx.store.ensure_free(name, args.force).await?;
     }
     if ctx.interactive && !ctx.json {
         introduce(connector);
@@ -32,7 +32,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     let creds = prepared.creds;
     let name = match given_name {
         Some(name) => name,
-        None => choose_name(ctx, connector, &creds, args.force)?,
+        None => choose_name(ctx, connector, &creds, args.force).await?,
     };
 
     let spinner = Spinner::start(
@@ -117,7 +117,9 @@ fn record(
         linked_at: now(),
         last_tested_at: Some(now()),
         last_status: Some(Status::Valid.as_str().to_owned()),
+        linked_by: None,
         keychain_entry: None,
+        revision: None,
     }
 }
 
@@ -142,7 +144,7 @@ fn introduce(connector: &Connector) {
 /// The name without `--name`: connector and subdomain, through the same validation as a
 /// given name; at a terminal, offered as the default of a prompt. A taken name is refused and
 /// a free one (`NAME-2`, ...) offered instead.
-fn choose_name(
+async fn choose_name(
     ctx: &Context,
     connector: &Connector,
     creds: &Credentials,
@@ -151,7 +153,7 @@ fn choose_name(
     let subdomain = Some(creds.value(connector, FieldRole::Subdomain));
     let default = AccountName::default_for(&connector.id, subdomain)?;
     if !ctx.interactive {
-        ctx.store.ensure_free(&default, force)?;
+        ctx.store.ensure_free(&default, force).await?;
         return Ok(default);
     }
     let mut offered = default;
@@ -161,7 +163,7 @@ fn choose_name(
         })
         .map_err(|e| CliError::new(Class::Unexpected, e.to_string()))?;
         let name = AccountName::parse(typed.trim())?;
-        let Err(StoreError::AlreadyLinked(_)) = ctx.store.ensure_free(&name, force) else {
+        let Err(StoreError::AlreadyLinked(_)) = ctx.store.ensure_free(&name, force).await else {
             return Ok(name);
         };
         ui::err(&format!(
@@ -175,10 +177,16 @@ fn choose_name(
             },
             _ => (name.as_str(), 2),
         };
-        let free = (first..=u16::MAX)
+        let mut free = None;
+        for candidate in (first..=u16::MAX)
             .take(100)
             .filter_map(|n| AccountName::parse(&format!("{base}-{n}")).ok())
-            .find(|free| ctx.store.ensure_free(free, false).is_ok());
+        {
+            if ctx.store.ensure_free(&candidate, false).await.is_ok() {
+                free = Some(candidate);
+                break;
+            }
+        }
         offered = free.unwrap_or(name);
     }
 }

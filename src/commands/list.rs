@@ -23,6 +23,8 @@ struct Row<'a> {
     client_id: Option<&'a str>,
     auth: &'a str,
     linked_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    linked_by: Option<&'a str>,
     last_tested_at: Option<&'a str>,
     last_status: Option<&'a str>,
 }
@@ -42,14 +44,15 @@ impl<'a> From<&'a Account> for Row<'a> {
             client_id: value(a, FieldRole::ClientId),
             auth: &a.auth,
             linked_at: &a.linked_at,
+            linked_by: a.linked_by.as_deref(),
             last_tested_at: a.last_tested_at.as_deref(),
             last_status: a.last_status.as_deref(),
         }
     }
 }
 
-pub(crate) fn run(store: &Store, json: bool) -> CliResult<Class> {
-    let accounts = store.records()?;
+pub(crate) async fn run(store: &Store, json: bool) -> CliResult<Class> {
+    let accounts = store.records().await?;
     if json {
         // JSON escapes every control character; a reader's own tools decide how to show them.
         let rows: Vec<Row> = accounts.iter().map(Row::from).collect();

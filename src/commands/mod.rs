@@ -4,9 +4,11 @@
 
 pub(crate) mod completions;
 pub(crate) mod connectors;
+pub(crate) mod history;
 pub(crate) mod link;
 pub(crate) mod list;
 pub(crate) mod revoke;
+pub(crate) mod store_copy;
 pub(crate) mod test;
 pub(crate) mod token;
 

@@ -13,7 +13,7 @@ use crate::error::CliResult;
 use crate::input::Given;
 use crate::outcome::{Class, Outcome};
 use crate::provider;
-use crate::store::{AccountName, Removal};
+use crate::store::{AccountName, Removal, Store};
 use crate::ui;
 
 pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
@@ -25,7 +25,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             )));
         }
         // A first look, for the question; everything is read again under the lock.
-        let record = ctx.store.record(&name)?;
+        let record = ctx.store.record(&name).await?;
         let connector = record
             .as_ref()
             .and_then(|r| ctx.catalog.get(&r.connector).ok());
@@ -42,10 +42,11 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
                 .is_some_and(|c| matches!(&c.check, Check::OAuth(s) if s.revoke_url.is_some()));
         let question = if revokes {
             format!(
-                "Remove {what} from the keychain and the index, and revoke its last token at the provider?"
+                "Remove {what} from {}, and revoke its last token at the provider?",
+                ctx.store.kept_in()
             )
         } else {
-            format!("Remove {what} from the keychain and the index?")
+            format!("Remove {what} from {}?", ctx.store.kept_in())
         };
         let confirmed = ui::confirm(&question)
             .map_err(|e| crate::error::CliError::new(Class::Unexpected, e.to_string()))?;
@@ -76,7 +77,10 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             "provider_revocation": at_provider.map(|_| "revoked"),
         }));
     } else {
+        let team = matches!(ctx.store, Store::Vault(_));
         let what = match (removed.record, removed.secret) {
+            (true, _) if team => "removed from the team store with all its versions".to_owned(),
+            (false, _) if team => "removed its orphaned token from the team store".to_owned(),
             (true, true) => "removed from the index and the keychain".to_owned(),
             (true, false) => {
                 "removed from the index (the keychain had no secret for it)".to_owned()

@@ -49,7 +49,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     }
     refuse_credential_flags(&args.credentials)?;
     let accounts = if args.all {
-        ctx.store.records()?
+        ctx.store.records().await?
     } else if args.names.is_empty() {
         return Err(CliError::usage(
             "name the accounts to test, or pass --all, or --connector ID for ad hoc credentials",
@@ -57,7 +57,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     } else {
         let mut picked = Vec::new();
         for name in &args.names {
-            picked.push(ctx.store.linked(&AccountName::parse(name)?)?);
+            picked.push(ctx.store.linked(&AccountName::parse(name)?).await?);
         }
         picked
     };
@@ -91,7 +91,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         .collect();
     let class = print(ctx, &reports);
     // A result that cannot be recorded is still a result: say so, and exit with its code.
-    if let Err(e) = ctx.store.record_results(&tested, &now()) {
+    if let Err(e) = ctx.store.record_results(&tested, &now()).await {
         let e = CliError::from(e);
         ui::err(&format!(
             "warning: the result was not recorded: {}",

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::TokenArgs;
 use crate::commands::test::check_given;
 use crate::commands::{failure_lines, hint, next_step, stored};
-use crate::connectors::AuthKind;
+use crate::connectors::{AuthKind, Connector};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::{Class, Outcome};
@@ -15,7 +15,7 @@ use crate::ui;
 
 pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;
-    let account = ctx.store.linked(&name)?;
+    let account = ctx.store.linked(&name).await?;
     let connector = ctx.catalog.get(&account.connector)?;
     if connector.auth() != AuthKind::Oauth2ClientCredentials {
         return Err(CliError::usage(format!(
@@ -27,10 +27,17 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     // is not usable, for `token` as for `test`.
     let (account, connector, given) = match stored(ctx, account).await {
         Ok(found) => found,
-        Err((_, failure)) => return Ok(refused(ctx, &name, Outcome::local(failure))),
+        Err((_, failure)) => {
+            return Ok(refused(
+                ctx,
+                Some(connector),
+                &name,
+                Outcome::local(failure),
+            ));
+        }
     };
     if !args.fresh
-        && let Some(cached) = ctx.store.cached_token(&name).await?
+        && let Some(cached) = ctx.store.cached_token(&account).await?
         && cached.remaining().is_some_and(|left| left > args.min_ttl)
         // A token cached before tokens were checked is printed only if it is a plain token.
         && cached.access_token.expose().bytes().all(|b| b.is_ascii_graphic())
@@ -40,7 +47,7 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     }
     let outcome = check_given(ctx, name.as_str(), connector, given).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
-        return Ok(refused(ctx, &name, outcome));
+        return Ok(refused(ctx, Some(connector), &name, outcome));
     };
     let cached = CachedToken::new(token.access_token, token.expires_in);
     if !ctx.store.cache_token(&account, &cached).await? {
@@ -55,13 +62,12 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
 }
 
 /// No token: why, on stderr, and the outcome's exit code.
-fn refused(ctx: &Context, name: &AccountName, outcome: Outcome) -> Class {
-    let connector = ctx
-        .store
-        .record(name)
-        .ok()
-        .flatten()
-        .and_then(|a| ctx.catalog.get(&a.connector).ok());
+fn refused(
+    ctx: &Context,
+    connector: Option<&Connector>,
+    name: &AccountName,
+    outcome: Outcome,
+) -> Class {
     let hint = outcome
         .failure
         .as_ref()

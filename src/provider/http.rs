@@ -546,7 +546,7 @@ pub(crate) fn without_user_info(url: &Url) -> String {
 }
 
 /// Classifies by the error types in reqwest's chain, never by their wording.
-fn classify(
+pub(crate) fn classify(
     e: &reqwest::Error,
     latency: Duration,
     timeout: Duration,

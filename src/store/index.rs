@@ -97,6 +97,9 @@ pub(crate) struct Account {
     #[serde(default)]
     pub(crate) expires_in: Option<u64>,
     pub(crate) linked_at: String,
+    /// Who linked it, as the team store's token names its owner (team store only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) linked_by: Option<String>,
     #[serde(default)]
     pub(crate) last_tested_at: Option<String>,
     #[serde(default)]
@@ -105,6 +108,10 @@ pub(crate) struct Account {
     /// the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) keychain_entry: Option<String>,
+    /// The team store's version of the account this record was read from; a result or a
+    /// token is kept only for that version.
+    #[serde(skip)]
+    pub(crate) revision: Option<u64>,
 }
 
 impl Account {
@@ -123,6 +130,7 @@ impl Account {
             .iter()
             .flat_map(|(k, v)| [k, v])
             .chain([&self.connector, &self.auth, &self.linked_at])
+            .chain(self.linked_by.iter())
             .chain(self.scope.iter().chain(self.requested_scope.iter()))
             .chain(self.last_status.iter().chain(self.last_tested_at.iter()))
             .any(|v| v.chars().count() > MAX_VALUE_CHARS);
@@ -385,7 +393,9 @@ mod tests {
             linked_at: "2026-11-23T00:00:00Z".into(),
             last_tested_at: None,
             last_status: None,
+            linked_by: None,
             keychain_entry: None,
+            revision: None,
         }
     }
 

@@ -1,30 +1,31 @@
-//! Where linked accounts live, behind one facade. [`Store`] owns the whole protocol (link a
-//! new account, replace one crash-safely, remove one, load record and secret together, record
-//! results, cache tokens) and the only knowledge of the entry layout; commands call `Store`
-//! and never a backend.
-//!
-//! Layout: an account's secret is in one of two entries of the secret namespace, its name or
-//! its name + `~2` ([`alternate_key`]); a replacement goes to the one not in use, and the
-//! record names it, so a crash never pairs a record with another credential's secret. `~`
-//! cannot occur in an account name, so no name reaches another account's entry. Its cached
-//! access token is in the token namespace under its name.
+//! Where linked accounts live, behind one facade. [`Store`] is either the local store (records
+//! in the index file, secrets in the OS keychain: `local.rs`) or the team store (records and
+//! secrets in a Vault / OpenBao KV v2 mount: `vault/`). Each owns its whole protocol (link a new
+//! account, replace one crash-safely, remove one, load record and secret together, record
+//! results, cache tokens) and the only knowledge of its layout; commands call `Store` and never
+//! a backend.
 
 pub(crate) mod backend;
 mod cache;
 pub(crate) mod index;
 pub(crate) mod keychain;
+mod local;
 pub(crate) mod name;
+mod spec;
+pub(crate) mod vault;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub(crate) use backend::{BackendError, SecretBackend};
-use backend::{Entry, Namespace};
 pub(crate) use cache::CachedToken;
 pub(crate) use index::{Account, Index, IndexError};
-use index::{IndexData, Locked};
+pub(crate) use local::alternate_key;
+use local::{LocalRemoval, LocalStore};
 pub(crate) use name::{AccountName, NameError};
+pub(crate) use spec::{SpecError, StoreSpec};
+pub(crate) use vault::Version;
+use vault::{VaultError, VaultRemoval, VaultStore};
 
 use crate::secret::Secret;
 
@@ -39,53 +40,12 @@ pub(crate) enum StoreError {
     AlreadyLinked(AccountName),
     #[error("no linked account named `{0}`")]
     NotLinked(AccountName),
-}
-
-/// The key of an account's second secret entry.
-pub(crate) fn alternate_key(name: &AccountName) -> String {
-    format!("{name}~2")
-}
-
-fn secret_entry(key: String) -> Entry {
-    Entry {
-        namespace: Namespace::Secret,
-        key,
-    }
-}
-
-fn secret_entries(name: &AccountName) -> [Entry; 2] {
-    [
-        secret_entry(name.as_str().to_owned()),
-        secret_entry(alternate_key(name)),
-    ]
-}
-
-fn token_entry(name: &AccountName) -> Entry {
-    Entry {
-        namespace: Namespace::Token,
-        key: name.as_str().to_owned(),
-    }
-}
-
-/// The entry a record's secret is in. Records are validated on load, so this is one of the
-/// account's own two entries.
-fn entry_of(account: &Account) -> Entry {
-    secret_entry(
-        account
-            .keychain_entry
-            .clone()
-            .unwrap_or_else(|| account.name.clone()),
-    )
-}
-
-fn name_of(account: &Account) -> AccountName {
-    AccountName::parse(&account.name).expect("records are validated when the index is read")
-}
-
-/// Two views of one account are the same link when neither a `link --force` nor a revoke
-/// and re-link came between them.
-fn same_link(a: &Account, b: &Account) -> bool {
-    a.linked_at == b.linked_at && a.keychain_entry == b.keychain_entry && a.connector == b.connector
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error("`credlink history` needs the team store: the OS keychain keeps no versions")]
+    NoHistory,
 }
 
 /// A stored account with its secret, read consistently.
@@ -100,293 +60,203 @@ pub(crate) struct Tested {
     pub(crate) status: &'static str,
 }
 
-/// An account being removed: everything read under the index lock, nothing changed yet.
-/// Dropping it changes nothing; [`Removal::finish`] removes it everywhere.
-pub(crate) struct Removal<'a> {
-    store: &'a Store,
-    locked: Locked<'a>,
-    data: IndexData,
-    name: AccountName,
-    pub(crate) record: Option<Account>,
-    pub(crate) secret: Option<Secret>,
-    pub(crate) token: Option<CachedToken>,
-    orphans: bool,
-}
-
 /// What a removal removed.
 pub(crate) struct Removed {
     pub(crate) record: bool,
     pub(crate) secret: bool,
 }
 
-pub(crate) struct Store {
-    index: Index,
-    backend: Arc<dyn SecretBackend>,
-    timeout: Duration,
-    /// Set once a backend call timed out: a hung keychain is not waited for again.
-    hung: AtomicBool,
+/// An account being removed: everything read, nothing changed yet. Dropping it changes
+/// nothing; [`Removal::finish`] removes it everywhere.
+pub(crate) struct Removal<'a> {
+    pub(crate) record: Option<Account>,
+    pub(crate) secret: Option<Secret>,
+    pub(crate) token: Option<CachedToken>,
+    how: How<'a>,
+}
+
+enum How<'a> {
+    Local(LocalRemoval<'a>),
+    Vault(VaultRemoval<'a>),
+}
+
+impl Removal<'_> {
+    /// Removes the account everywhere; nothing when it changed meanwhile.
+    pub(crate) async fn finish(self) -> Result<Removed, StoreError> {
+        match self.how {
+            How::Local(r) => r.finish().await,
+            How::Vault(r) => Ok(r.finish().await?),
+        }
+    }
+}
+
+/// The store of this run: the local one, or the team's.
+pub(crate) enum Store {
+    Local(LocalStore),
+    Vault(Box<VaultStore>),
 }
 
 impl Store {
+    /// The local store: records in the index, secrets in `backend`.
     pub(crate) fn new(index: Index, backend: Arc<dyn SecretBackend>, timeout: Duration) -> Self {
-        Self {
-            index,
-            backend,
-            timeout,
-            hung: AtomicBool::new(false),
-        }
+        Store::Local(LocalStore::new(index, backend, timeout))
+    }
+
+    pub(crate) fn vault(store: VaultStore) -> Self {
+        Store::Vault(Box::new(store))
     }
 
     /// Where the secrets are, for messages.
     pub(crate) fn describe(&self) -> String {
-        self.backend.describe()
-    }
-
-    /// Runs a blocking backend call off the async runtime, bounded in time.
-    async fn call<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn SecretBackend) -> Result<T, BackendError> + Send + 'static,
-    ) -> Result<T, BackendError> {
-        if self.hung.load(Ordering::SeqCst) {
-            return Err(BackendError::Timeout(self.timeout));
-        }
-        let backend = self.backend.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            crate::fault::point("keychain:call");
-            f(&*backend)
-        });
-        match tokio::time::timeout(self.timeout, task).await {
-            Err(_) => {
-                self.hung.store(true, Ordering::SeqCst);
-                Err(BackendError::Timeout(self.timeout))
-            }
-            Ok(Err(join)) => Err(BackendError::Refused {
-                op: "reach",
-                why: join.to_string(),
-            }),
-            Ok(Ok(result)) => result,
+        match self {
+            Store::Local(s) => s.describe(),
+            Store::Vault(s) => s.describe(),
         }
     }
 
-    async fn get(&self, entry: Entry) -> Result<Option<Secret>, BackendError> {
-        self.call(move |b| b.get(&entry)).await
-    }
-
-    async fn set(&self, entry: Entry, secret: &Secret) -> Result<(), BackendError> {
-        let secret = secret.clone();
-        self.call(move |b| b.set(&entry, &secret)).await
-    }
-
-    async fn delete(&self, entry: Entry) -> Result<bool, BackendError> {
-        self.call(move |b| b.delete(&entry)).await
+    /// Where an account is kept, for questions: "the keychain and the index".
+    pub(crate) fn kept_in(&self) -> &'static str {
+        match self {
+            Store::Local(_) => "the keychain and the index",
+            Store::Vault(_) => "the team store (all its versions)",
+        }
     }
 
     /// Fails with the reason when secrets could not be read or saved at all.
     pub(crate) async fn check_backend(&self) -> Result<(), StoreError> {
-        Ok(self.call(|b| b.check()).await?)
+        match self {
+            Store::Local(s) => s.check_backend().await,
+            Store::Vault(s) => Ok(s.check().await?),
+        }
     }
 
-    /// Every record, from the index alone (no secret is read).
-    pub(crate) fn records(&self) -> Result<Vec<Account>, StoreError> {
-        Ok(self.index.read()?.accounts)
+    /// Every record (no secret is read).
+    pub(crate) async fn records(&self) -> Result<Vec<Account>, StoreError> {
+        match self {
+            Store::Local(s) => s.records(),
+            Store::Vault(s) => Ok(s.records().await?),
+        }
     }
 
-    pub(crate) fn record(&self, name: &AccountName) -> Result<Option<Account>, StoreError> {
-        Ok(self.index.read()?.get(name).cloned())
+    pub(crate) async fn record(&self, name: &AccountName) -> Result<Option<Account>, StoreError> {
+        match self {
+            Store::Local(s) => s.record(name),
+            Store::Vault(s) => Ok(s.record(name).await?),
+        }
     }
 
     /// The record of a linked account, or [`StoreError::NotLinked`].
-    pub(crate) fn linked(&self, name: &AccountName) -> Result<Account, StoreError> {
-        self.record(name)?
+    pub(crate) async fn linked(&self, name: &AccountName) -> Result<Account, StoreError> {
+        self.record(name)
+            .await?
             .ok_or_else(|| StoreError::NotLinked(name.clone()))
     }
 
     /// Fails when the name is taken and `replace` is off; a first look, before prompting.
-    pub(crate) fn ensure_free(&self, name: &AccountName, replace: bool) -> Result<(), StoreError> {
-        match self.record(name)? {
+    pub(crate) async fn ensure_free(
+        &self,
+        name: &AccountName,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        match self.record(name).await? {
             Some(_) if !replace => Err(StoreError::AlreadyLinked(name.clone())),
             _ => Ok(()),
         }
     }
 
-    /// The record and its secret, read consistently: when the secret is not where the record
-    /// said, the record is read again (a `link --force` may have moved it meanwhile).
+    /// The record and its secret, read consistently.
     pub(crate) async fn load(&self, account: Account) -> Result<Loaded, StoreError> {
-        let secret = self.get(entry_of(&account)).await?;
-        if secret.is_some() {
-            return Ok(Loaded { account, secret });
-        }
-        let name = name_of(&account);
-        match self.record(&name)? {
-            Some(now) if !same_link(&now, &account) => {
-                let secret = self.get(entry_of(&now)).await?;
-                Ok(Loaded {
-                    account: now,
-                    secret,
-                })
-            }
-            _ => Ok(Loaded {
-                account,
-                secret: None,
-            }),
+        match self {
+            Store::Local(s) => s.load(account).await,
+            Store::Vault(s) => Ok(s.load(account).await?),
         }
     }
 
-    /// Saves a new or replacing account under the index lock: secret first, then the record.
-    /// A crash in between leaves an orphan secret that `revoke` cleans up, never a record
-    /// without its secret; a replacement goes to the account's other entry, so the old record
-    /// keeps its own secret until the new record is written. A failed index write takes the
-    /// new secret back out.
+    /// Saves a new or replacing account; nothing is saved when it fails.
     pub(crate) async fn link(
         &self,
-        mut account: Account,
+        account: Account,
         secret: &Secret,
         replace: bool,
         token: Option<CachedToken>,
     ) -> Result<(), StoreError> {
-        let name = name_of(&account);
-        let locked = self.index.lock()?;
-        let mut data = locked.read()?;
-        let old = data.get(&name).map(entry_of);
-        if old.is_some() && !replace {
-            return Err(StoreError::AlreadyLinked(name));
+        match self {
+            Store::Local(s) => s.link(account, secret, replace, token).await,
+            Store::Vault(s) => s.link(account, secret, replace, token).await,
         }
-        let [primary, alternate] = secret_entries(&name);
-        let entry = if old.as_ref() == Some(&primary) {
-            alternate
-        } else {
-            primary
-        };
-        self.set(entry.clone(), secret).await?;
-        crate::fault::point("link:after_keychain_write");
-        account.keychain_entry = (entry.key != account.name).then(|| entry.key.clone());
-        data.upsert(account);
-        if let Err(e) = locked.write(&data) {
-            let _ = self.delete(entry).await;
-            return Err(e.into());
-        }
-        crate::fault::point("link:after_index_write");
-        if let Some(old) = old.filter(|old| *old != entry) {
-            let _ = self.delete(old).await;
-        }
-        // The token is kept so `token` can reuse it and `revoke` can revoke it; losing it is
-        // harmless.
-        let _ = match token {
-            Some(token) => self.set(token_entry(&name), &token.to_stored()).await,
-            None => self.delete(token_entry(&name)).await.map(drop),
-        };
-        Ok(())
     }
 
     /// Records `test` results onto the records they were found for; a record linked anew
     /// meanwhile keeps its own state.
-    pub(crate) fn record_results(&self, results: &[Tested], at: &str) -> Result<(), StoreError> {
-        let locked = self.index.lock()?;
-        let mut data = locked.read()?;
-        let mut changed = false;
-        for r in results {
-            let name = name_of(&r.account);
-            if let Some(now) = data.get_mut(&name)
-                && same_link(now, &r.account)
-            {
-                now.last_tested_at = Some(at.to_owned());
-                now.last_status = Some(r.status.to_owned());
-                changed = true;
-            }
+    pub(crate) async fn record_results(
+        &self,
+        results: &[Tested],
+        at: &str,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Local(s) => s.record_results(results, at),
+            Store::Vault(s) => Ok(s.record_results(results, at).await?),
         }
-        if changed {
-            locked.write(&data)?;
-        }
-        Ok(())
     }
 
+    /// The token cached for this link of the account, if any.
     pub(crate) async fn cached_token(
         &self,
-        name: &AccountName,
+        account: &Account,
     ) -> Result<Option<CachedToken>, StoreError> {
-        Ok(self
-            .get(token_entry(name))
-            .await?
-            .map(|s| CachedToken::from_stored(&s)))
+        match self {
+            Store::Local(s) => s.cached_token(account).await,
+            Store::Vault(s) => Ok(s.cached_token(account).await?),
+        }
     }
 
-    /// Caches a token for the account it was issued to, under the lock, only while that link
-    /// still stands: a token issued while `revoke` ran is not left behind. `false` when the
-    /// account was removed or replaced meanwhile.
+    /// Caches a token for the link it was issued to; `false` when the account was removed or
+    /// replaced meanwhile.
     pub(crate) async fn cache_token(
         &self,
         account: &Account,
         token: &CachedToken,
     ) -> Result<bool, StoreError> {
-        let name = name_of(account);
-        let locked = self.index.lock()?;
-        let current = locked.read()?.get(&name).cloned();
-        if !current.is_some_and(|now| same_link(&now, account)) {
-            return Ok(false);
+        match self {
+            Store::Local(s) => s.cache_token(account, token).await,
+            Store::Vault(s) => Ok(s.cache_token(account, token).await?),
         }
-        self.set(token_entry(&name), &token.to_stored()).await?;
-        drop(locked);
-        Ok(true)
     }
 
-    /// Starts removing an account: takes the index lock and reads its record, secret and
-    /// cached token. [`StoreError::NotLinked`] when none of them exists.
+    /// Starts removing an account: reads its record, secret and cached token.
+    /// [`StoreError::NotLinked`] when none of them exists.
     pub(crate) async fn begin_removal(
         &self,
         name: &AccountName,
     ) -> Result<Removal<'_>, StoreError> {
-        let locked = self.index.lock()?;
-        let data = locked.read()?;
-        let record = data.get(name).cloned();
-        let [primary, alternate] = secret_entries(name);
-        let entries = vec![primary, alternate, token_entry(name)];
-        let found = self.call(move |b| b.get_many(&entries)).await?;
-        let [in_primary, in_alternate, token] =
-            <[Option<Secret>; 3]>::try_from(found).map_err(|_| BackendError::BadData)?;
-        let orphans = in_primary.is_some() || in_alternate.is_some() || token.is_some();
-        if record.is_none() && !orphans {
-            return Err(StoreError::NotLinked(name.clone()));
-        }
-        let secret = match record.as_ref().map(|r| entry_of(r).key != r.name) {
-            Some(true) => in_alternate,
-            Some(false) => in_primary,
-            None => None,
-        };
-        Ok(Removal {
-            store: self,
-            locked,
-            data,
-            name: name.clone(),
-            record,
-            secret,
-            token: token.map(|t| CachedToken::from_stored(&t)),
-            orphans,
-        })
-    }
-}
-
-impl Removal<'_> {
-    /// Removes the record first, then both secret entries and the cached token: a crash in
-    /// between leaves an orphan secret, which the next `revoke` removes, never a listed
-    /// account whose secret is gone.
-    pub(crate) async fn finish(mut self) -> Result<Removed, StoreError> {
-        let removed_record = self.data.remove(&self.name).is_some();
-        if removed_record {
-            self.locked.write(&self.data)?;
-        }
-        crate::fault::point("revoke:after_index_write");
-        let mut removed_secret = false;
-        if self.orphans || removed_record {
-            for entry in secret_entries(&self.name) {
-                removed_secret |= self.store.delete(entry).await?;
+        match self {
+            Store::Local(s) => {
+                let (r, record, secret, token) = s.begin_removal(name).await?;
+                Ok(Removal {
+                    record,
+                    secret,
+                    token,
+                    how: How::Local(r),
+                })
             }
-            self.store.delete(token_entry(&self.name)).await?;
+            Store::Vault(s) => {
+                let (r, record, secret, token) = s.begin_removal(name).await?;
+                Ok(Removal {
+                    record,
+                    secret,
+                    token,
+                    how: How::Vault(r),
+                })
+            }
         }
-        drop(self.locked);
-        Ok(Removed {
-            record: removed_record,
-            secret: removed_secret,
-        })
+    }
+
+    /// The versions of an account, oldest first (team store only).
+    pub(crate) async fn history(&self, name: &AccountName) -> Result<Vec<Version>, StoreError> {
+        match self {
+            Store::Local(_) => Err(StoreError::NoHistory),
+            Store::Vault(s) => Ok(s.history(name).await?),
+        }
     }
 }
 

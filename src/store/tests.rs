@@ -52,7 +52,9 @@ fn account(name: &str, linked_at: &str) -> Account {
         linked_at: linked_at.into(),
         last_tested_at: None,
         last_status: None,
+        linked_by: None,
         keychain_entry: None,
+        revision: None,
     }
 }
 
@@ -70,7 +72,7 @@ fn secret_keys(memory: &Memory) -> Vec<String> {
 }
 
 async fn secret_of(store: &Store, n: &str) -> Option<String> {
-    let record = store.linked(&name(n)).unwrap();
+    let record = store.linked(&name(n)).await.unwrap();
     store
         .load(record)
         .await
@@ -111,7 +113,7 @@ async fn a_replacement_alternates_entries_and_leaves_one_secret() {
 async fn a_read_that_races_a_replacement_finds_the_new_secret() {
     let g = given_a_store();
     g.link("acme", "t1", "first-secret", false).await;
-    let seen_before = g.store.linked(&name("acme")).unwrap();
+    let seen_before = g.store.linked(&name("acme")).await.unwrap();
     g.link("acme", "t2", "second-secret", true).await;
     let loaded = g.store.load(seen_before).await.unwrap();
     assert_eq!(loaded.secret.unwrap().expose(), "second-secret");
@@ -122,14 +124,14 @@ async fn a_read_that_races_a_replacement_finds_the_new_secret() {
 async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
     let g = given_a_store();
     g.link("acme", "t1", "first-secret", false).await;
-    let tested = g.store.linked(&name("acme")).unwrap();
+    let tested = g.store.linked(&name("acme")).await.unwrap();
     g.link("acme", "t2", "second-secret", true).await;
     let results = [Tested {
         account: tested,
         status: "secret_missing",
     }];
-    g.store.record_results(&results, "t9").unwrap();
-    let now = g.store.linked(&name("acme")).unwrap();
+    g.store.record_results(&results, "t9").await.unwrap();
+    let now = g.store.linked(&name("acme")).await.unwrap();
     assert_eq!(now.last_status, None);
 }
 
@@ -206,5 +208,5 @@ async fn a_dying_backend_fails_the_link_before_the_record_is_written() {
         )
         .await;
     assert!(matches!(result, Err(StoreError::Backend(_))));
-    assert!(g.store.records().unwrap().is_empty());
+    assert!(g.store.records().await.unwrap().is_empty());
 }

@@ -1,0 +1,637 @@
+//! The HTTP side of the team store: connection settings by the Vault/OpenBao conventions, login
+//! (token, token file, AppRole), requests with bounded retries of what is safe to repeat, and
+//! typed errors. A 403 is explained by asking the server whether the token is bad or the
+//! policy lacks a capability. The `-v` trace names requests, never a token or a body.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::HeaderValue;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::VaultError;
+use crate::provider::http::TraceSink;
+use crate::secret::{Redactor, Secret};
+use crate::{files, text};
+
+/// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes).
+const ATTEMPTS: u32 = 4;
+/// Certificates, keys and token files are small.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Vault answers are small; a listing of 10,000 accounts with metadata is a few MiB.
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// How credlink logs in.
+pub(crate) enum Auth {
+    Token(Secret),
+    AppRole { role_id: String, secret_id: Secret },
+    None,
+}
+
+/// Where the server is and how to reach it, from the environment.
+pub(crate) struct Config {
+    pub(crate) addr: Url,
+    pub(crate) namespace: Option<String>,
+    pub(crate) auth: Auth,
+    pub(crate) roots: Vec<reqwest::Certificate>,
+    pub(crate) identity: Option<reqwest::Identity>,
+    pub(crate) skip_verify: bool,
+    pub(crate) timeout: Duration,
+}
+
+/// Reads `BAO_<NAME>`, else `VAULT_<NAME>`, as OpenBao does: a `BAO_` variable that is present
+/// but empty wins.
+fn setting(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<(String, String)> {
+    for var in [format!("BAO_{name}"), format!("VAULT_{name}")] {
+        if let Some(value) = env(&var) {
+            return Some((var, value));
+        }
+    }
+    None
+}
+
+fn nonempty(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<(String, String)> {
+    setting(env, name).filter(|(_, v)| !v.trim().is_empty())
+}
+
+fn config_error(message: String) -> VaultError {
+    VaultError::Config(message)
+}
+
+fn read_file(var: &str, path: &Path) -> Result<Vec<u8>, VaultError> {
+    files::read_regular_bytes(path, MAX_FILE_BYTES)
+        .map_err(|e| config_error(format!("{var}: cannot read {}: {e}", path.display())))
+}
+
+/// Go's `strconv.ParseBool`, which Vault's CLI uses for `VAULT_SKIP_VERIFY`.
+fn go_bool(var: &str, value: &str) -> Result<bool, VaultError> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "" | "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        other => Err(config_error(format!(
+            "{var} must be true or false, not `{}`",
+            text::clean_truncated(other, 40)
+        ))),
+    }
+}
+
+impl Config {
+    /// The settings from `env`. `secret_id` is the AppRole secret id read from stdin
+    /// (`--secret-id-stdin`); `home` locates `~/.vault-token`.
+    pub(crate) fn from_env(
+        env: &dyn Fn(&str) -> Option<String>,
+        secret_id: Option<Secret>,
+        home: Option<PathBuf>,
+    ) -> Result<Self, VaultError> {
+        let (var, addr) = nonempty(env, "ADDR").ok_or_else(|| {
+            config_error(
+                "the team store needs its address: set BAO_ADDR (or VAULT_ADDR), e.g. https://vault.example.com:8200".into(),
+            )
+        })?;
+        let addr = Url::parse(addr.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .filter(|u| u.username().is_empty() && u.password().is_none())
+            .filter(|u| u.query().is_none() && u.fragment().is_none())
+            .ok_or_else(|| {
+                config_error(format!(
+                    "{var} must be an http(s) address without credentials, e.g. https://vault.example.com:8200"
+                ))
+            })?;
+        let namespace = nonempty(env, "NAMESPACE").map(|(_, v)| v.trim().to_owned());
+        let auth = Self::auth(env, secret_id, home)?;
+        let mut roots = Vec::new();
+        if let Some((var, file)) = nonempty(env, "CACERT") {
+            roots = certificates(&var, &read_file(&var, Path::new(&file))?)?;
+        } else if let Some((var, dir)) = nonempty(env, "CAPATH") {
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| config_error(format!("{var}: cannot read {dir}: {e}")))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_file()
+                    && let Ok(bytes) = files::read_regular_bytes(&path, MAX_FILE_BYTES)
+                    && let Ok(certs) = reqwest::Certificate::from_pem_bundle(&bytes)
+                {
+                    roots.extend(certs);
+                }
+            }
+            if roots.is_empty() {
+                return Err(config_error(format!(
+                    "{var}: {dir} holds no PEM certificate"
+                )));
+            }
+        }
+        let identity = match (nonempty(env, "CLIENT_CERT"), nonempty(env, "CLIENT_KEY")) {
+            (None, None) => None,
+            (Some((cert_var, cert)), Some((key_var, key))) => {
+                let mut pem = read_file(&cert_var, Path::new(&cert))?;
+                pem.push(b'\n');
+                pem.extend(read_file(&key_var, Path::new(&key))?);
+                Some(reqwest::Identity::from_pem(&pem).map_err(|e| {
+                    config_error(format!(
+                        "{cert_var} and {key_var} are not a PEM certificate and unencrypted key: {e}"
+                    ))
+                })?)
+            }
+            _ => {
+                return Err(config_error(
+                    "set both BAO_CLIENT_CERT and BAO_CLIENT_KEY (or neither)".into(),
+                ));
+            }
+        };
+        let skip_verify = match setting(env, "SKIP_VERIFY") {
+            Some((var, value)) => go_bool(&var, value.trim())?,
+            None => false,
+        };
+        let timeout = match nonempty(env, "CLIENT_TIMEOUT") {
+            None => Duration::from_secs(60),
+            Some((var, value)) => parse_timeout(&var, value.trim())?,
+        };
+        Ok(Self {
+            addr,
+            namespace,
+            auth,
+            roots,
+            identity,
+            skip_verify,
+            timeout,
+        })
+    }
+
+    /// A token from the environment, else AppRole, else the token file. Both a token and a
+    /// role id is a mistake worth naming rather than guessing.
+    fn auth(
+        env: &dyn Fn(&str) -> Option<String>,
+        stdin_secret_id: Option<Secret>,
+        home: Option<PathBuf>,
+    ) -> Result<Auth, VaultError> {
+        let token = nonempty(env, "TOKEN");
+        let role = nonempty(env, "ROLE_ID");
+        let env_secret_id = nonempty(env, "SECRET_ID");
+        match (token, role) {
+            (Some((tvar, _)), Some((rvar, _))) => Err(config_error(format!(
+                "both {tvar} and {rvar} are set: unset one, so that it is clear how to log in"
+            ))),
+            (Some((_, token)), None) => {
+                if stdin_secret_id.is_some() {
+                    return Err(config_error(
+                        "--secret-id-stdin needs BAO_ROLE_ID (or VAULT_ROLE_ID) for AppRole".into(),
+                    ));
+                }
+                Ok(Auth::Token(Secret::new(token.trim())))
+            }
+            (None, Some((rvar, role_id))) => {
+                let secret_id = match (stdin_secret_id, env_secret_id) {
+                    (Some(s), None) => s,
+                    (None, Some((_, s))) => Secret::new(s.trim()),
+                    (Some(_), Some((svar, _))) => {
+                        return Err(config_error(format!(
+                            "the AppRole secret id is both in {svar} and on stdin: give it once"
+                        )));
+                    }
+                    (None, None) => {
+                        return Err(config_error(format!(
+                            "{rvar} is set, but no AppRole secret id: set BAO_SECRET_ID (or VAULT_SECRET_ID), or pipe it with --secret-id-stdin"
+                        )));
+                    }
+                };
+                Ok(Auth::AppRole {
+                    role_id: role_id.trim().to_owned(),
+                    secret_id,
+                })
+            }
+            (None, None) => {
+                if stdin_secret_id.is_some() {
+                    return Err(config_error(
+                        "--secret-id-stdin needs BAO_ROLE_ID (or VAULT_ROLE_ID) for AppRole".into(),
+                    ));
+                }
+                let path = nonempty(env, "TOKEN_PATH")
+                    .map(|(_, p)| PathBuf::from(p))
+                    .or_else(|| home.map(|h| h.join(".vault-token")));
+                let token = path
+                    .filter(|p| p.exists())
+                    .map(|p| files::read_regular(&p, MAX_FILE_BYTES))
+                    .transpose()
+                    .map_err(|e| config_error(format!("cannot read the token file: {e}")))?;
+                Ok(token
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .map_or(Auth::None, |t| Auth::Token(Secret::new(t))))
+            }
+        }
+    }
+}
+
+fn parse_timeout(var: &str, value: &str) -> Result<Duration, VaultError> {
+    value
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .or_else(|_| humantime::parse_duration(value))
+        .ok()
+        .filter(|d| !d.is_zero() && *d <= Duration::from_secs(3600))
+        .ok_or_else(|| config_error(format!("{var} must be seconds (1-3600) or e.g. `30s`")))
+}
+
+fn certificates(var: &str, pem: &[u8]) -> Result<Vec<reqwest::Certificate>, VaultError> {
+    reqwest::Certificate::from_pem_bundle(pem)
+        .ok()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| config_error(format!("{var} is not a PEM certificate bundle")))
+}
+
+/// A server's answer: its status and JSON body (`Null` when it had none).
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+}
+
+impl Reply {
+    /// The server's error texts, cleaned for showing.
+    pub(crate) fn errors(&self) -> String {
+        let texts: Vec<String> = self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|e| text::clean_truncated(e.trim(), 200))
+            .filter(|e| !e.is_empty())
+            .collect();
+        texts.join("; ")
+    }
+}
+
+/// What a request needs, for explaining a 403 (the capability on the ACL path) and deciding
+/// whether it may be repeated.
+pub(crate) struct Need {
+    pub(crate) capability: &'static str,
+    pub(crate) repeatable: bool,
+    /// Whether a 403 is explained and returned as an error, or handed back as a reply.
+    pub(crate) explain: bool,
+}
+
+impl Need {
+    pub(crate) const READ: Need = Need {
+        capability: "read",
+        repeatable: true,
+        explain: true,
+    };
+    pub(crate) const LIST: Need = Need {
+        capability: "list",
+        repeatable: true,
+        explain: true,
+    };
+    pub(crate) const DELETE: Need = Need {
+        capability: "delete",
+        repeatable: true,
+        explain: true,
+    };
+    /// A write guarded by check-and-set: a repeat of one that did land fails the check, which
+    /// the caller resolves by reading back.
+    pub(crate) const fn guarded(capability: &'static str) -> Need {
+        Need {
+            capability,
+            repeatable: true,
+            explain: true,
+        }
+    }
+    pub(crate) const fn once(capability: &'static str) -> Need {
+        Need {
+            capability,
+            repeatable: false,
+            explain: true,
+        }
+    }
+    pub(crate) const fn probe(capability: &'static str) -> Need {
+        Need {
+            capability,
+            repeatable: true,
+            explain: false,
+        }
+    }
+}
+
+pub(crate) struct Client {
+    config: Config,
+    http: reqwest::Client,
+    token: OnceCell<Secret>,
+    who: OnceCell<Option<String>>,
+    trace: Option<Arc<TraceSink>>,
+}
+
+impl Client {
+    pub(crate) fn new(config: Config, trace: Option<TraceSink>) -> Result<Self, VaultError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            // A redirect could carry the token to another origin.
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_certs_merge(config.roots.clone())
+            .danger_accept_invalid_certs(config.skip_verify);
+        if let Some(identity) = config.identity.clone() {
+            builder = builder.identity(identity);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| config_error(format!("cannot set up TLS for the team store: {e}")))?;
+        Ok(Self {
+            config,
+            http,
+            token: OnceCell::new(),
+            who: OnceCell::new(),
+            trace: trace.map(Arc::new),
+        })
+    }
+
+    pub(crate) fn addr(&self) -> &Url {
+        &self.config.addr
+    }
+
+    pub(crate) fn namespace(&self) -> Option<&str> {
+        self.config.namespace.as_deref()
+    }
+
+    pub(crate) fn skip_verify(&self) -> bool {
+        self.config.skip_verify
+    }
+
+    /// The API address of `path`, which may end in a query (`?list=true`).
+    fn url(&self, path: &str) -> Url {
+        let (path, query) = match path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path, None),
+        };
+        let mut url = self.config.addr.clone();
+        let base = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base}/v1/{path}"));
+        url.set_query(query);
+        url
+    }
+
+    fn trace(&self, line: &str) {
+        if let Some(sink) = &self.trace {
+            sink(line);
+        }
+    }
+
+    /// The token of this run: the configured one, or one from an AppRole login.
+    async fn token(&self) -> Result<&Secret, VaultError> {
+        self.token
+            .get_or_try_init(|| async {
+                match &self.config.auth {
+                    Auth::Token(t) => Ok(t.clone()),
+                    Auth::None => Err(VaultError::NoToken),
+                    Auth::AppRole { role_id, secret_id } => {
+                        self.approle_login(role_id, secret_id).await
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn approle_login(&self, role_id: &str, secret_id: &Secret) -> Result<Secret, VaultError> {
+        let body = serde_json::json!({"role_id": role_id, "secret_id": secret_id.expose()});
+        let reply = self
+            .send(
+                &Method::POST,
+                "auth/approle/login",
+                None,
+                Some(&body),
+                Need::once("update"),
+            )
+            .await?;
+        match reply.status {
+            200 => reply.body["auth"]["client_token"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(Secret::new)
+                .ok_or_else(|| VaultError::Login("the answer holds no client token".into())),
+            _ => Err(VaultError::Login(match reply.errors() {
+                e if e.is_empty() => format!("HTTP {}", reply.status),
+                e => e,
+            })),
+        }
+    }
+
+    /// Who the token belongs to, for `linked_by`: its display name. `None` when the server
+    /// does not say.
+    pub(crate) async fn whoami(&self) -> Option<String> {
+        self.who
+            .get_or_init(|| async {
+                let reply = self
+                    .call(&Method::GET, "auth/token/lookup-self", Need::probe("read"))
+                    .await
+                    .ok()?;
+                let data = &reply.body["data"];
+                let name = data["display_name"].as_str()?;
+                let name = match data["meta"]["role_name"].as_str() {
+                    Some(role) if !name.contains(role) => format!("{name} ({role})"),
+                    _ => name.to_owned(),
+                };
+                Some(text::clean_truncated(&name, 120)).filter(|n| !n.is_empty())
+            })
+            .await
+            .clone()
+    }
+
+    pub(crate) async fn call(
+        &self,
+        method: &Method,
+        path: &str,
+        need: Need,
+    ) -> Result<Reply, VaultError> {
+        self.request(method, path, None, need).await
+    }
+
+    pub(crate) async fn request(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        need: Need,
+    ) -> Result<Reply, VaultError> {
+        let token = self.token().await?.clone();
+        let explain = need.explain;
+        let capability = need.capability;
+        let reply = self.send(method, path, Some(&token), body, need).await?;
+        if reply.status == 403 && explain {
+            return Err(self.explain_denied(capability, path, &token).await);
+        }
+        Ok(reply)
+    }
+
+    /// Why a 403: a token the server does not know, or a policy without the capability.
+    async fn explain_denied(
+        &self,
+        capability: &'static str,
+        path: &str,
+        token: &Secret,
+    ) -> VaultError {
+        let denied = || VaultError::Denied {
+            capability,
+            path: path.to_owned(),
+        };
+        let Ok(lookup) = self
+            .send(
+                &Method::GET,
+                "auth/token/lookup-self",
+                Some(token),
+                None,
+                Need::probe("read"),
+            )
+            .await
+        else {
+            return denied();
+        };
+        if lookup.status == 403 {
+            return VaultError::TokenInvalid;
+        }
+        let body = serde_json::json!({"paths": [path]});
+        if let Ok(caps) = self
+            .send(
+                &Method::POST,
+                "sys/capabilities-self",
+                Some(token),
+                Some(&body),
+                Need::probe("update"),
+            )
+            .await
+            && caps.status == 200
+        {
+            let granted: Vec<&str> = caps.body[path]
+                .as_array()
+                .or_else(|| caps.body["data"][path].as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if !granted.is_empty() && !granted.contains(&"deny") {
+                return VaultError::DeniedWith {
+                    capability,
+                    path: path.to_owned(),
+                    granted: granted.join(", "),
+                };
+            }
+        }
+        denied()
+    }
+
+    /// Sends one request, repeating what is safe to repeat after a network failure or an
+    /// answer that says "try again" (412, 5xx but 501).
+    async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        token: Option<&Secret>,
+        body: Option<&Value>,
+        need: Need,
+    ) -> Result<Reply, VaultError> {
+        let url = self.url(path);
+        let attempts = if need.repeatable { ATTEMPTS } else { 1 };
+        let mut wait = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            let result = self.send_once(method, &url, token, body).await;
+            let again = match &result {
+                Err(VaultError::Unreachable { .. }) => true,
+                Ok(r) => r.status == 412 || (r.status >= 500 && r.status != 501),
+                Err(_) => false,
+            };
+            if !again || attempt >= attempts {
+                return match result {
+                    Ok(r) if r.status == 503 && r.errors().contains("sealed") => {
+                        Err(VaultError::Sealed {
+                            addr: self.config.addr.to_string(),
+                        })
+                    }
+                    other => other,
+                };
+            }
+            self.trace(&format!("store: trying again in {} ms", wait.as_millis()));
+            tokio::time::sleep(wait).await;
+            wait *= 3;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        token: Option<&Secret>,
+        body: Option<&Value>,
+    ) -> Result<Reply, VaultError> {
+        let mut req = self.http.request(method.clone(), url.clone());
+        let mut shown = format!("store: {method} {url}");
+        if let Some(token) = token {
+            let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
+                config_error("the Vault token holds characters a header cannot carry".into())
+            })?;
+            value.set_sensitive(true);
+            req = req.header("X-Vault-Token", value);
+            shown.push_str(" (X-Vault-Token: [redacted])");
+        }
+        if let Some(ns) = &self.config.namespace {
+            req = req.header("X-Vault-Namespace", ns);
+        }
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default());
+        }
+        self.trace(&shown);
+        let started = Instant::now();
+        let response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.network_error(&e, started)),
+        };
+        let status = response.status().as_u16();
+        let bytes = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Err(self.network_error(&e, started)),
+        };
+        self.trace(&format!(
+            "store: ← {status} in {} ms",
+            started.elapsed().as_millis()
+        ));
+        if bytes.len() > MAX_ANSWER_BYTES {
+            return Err(VaultError::Server {
+                status,
+                message: "the answer is too large".into(),
+            });
+        }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                serde_json::json!({"errors": [String::from_utf8_lossy(&bytes[..bytes.len().min(300)])]})
+            })
+        };
+        Ok(Reply { status, body })
+    }
+
+    fn network_error(&self, e: &reqwest::Error, started: Instant) -> VaultError {
+        let mut redactor = Redactor::new([]);
+        if let Some(token) = self.token.get() {
+            redactor.add(token);
+        }
+        let net =
+            crate::provider::http::classify(e, started.elapsed(), self.config.timeout, &redactor);
+        let addr = self.config.addr.to_string();
+        match net.fault {
+            crate::outcome::NetFault::Tls => VaultError::Tls {
+                addr,
+                why: net.message,
+            },
+            _ => VaultError::Unreachable {
+                addr,
+                why: net.message,
+            },
+        }
+    }
+}

@@ -1,0 +1,799 @@
+//! The team store: accounts in a KV v2 mount of Vault or OpenBao, shared by a team or a CI
+//! fleet. Layout, under `MOUNT` and `PREFIX`:
+//!
+//! - `PREFIX/NAME`: one KV v2 secret per account. Each version's data holds the secret and the
+//!   whole record (JSON), so a secret is always read with its own record. `custom_metadata`
+//!   mirrors the record key by key for `list` (readable without access to any secret), names
+//!   the version it describes, and holds test results and who linked each version.
+//! - `PREFIX/.tokens/NAME`: the cached access token with the version it was issued for. An
+//!   account name cannot start with `.`, so no account is called `.tokens`, and a policy can
+//!   keep tokens apart.
+//!
+//! Concurrency is check-and-set: `link` writes version 0 → 1 only if the key does not exist,
+//! `link --force` only over the version it read; a teammate's change in between is a
+//! [`VaultError::Conflict`], and nothing is written. Mirror writes use OpenBao's metadata
+//! check-and-set where the server has it, last-writer-wins otherwise, and never overwrite
+//! the mirror of a newer version.
+
+mod client;
+pub(crate) mod record;
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(crate) use client::{Client, Config};
+use client::{Need, Reply};
+use record::Mirror;
+
+use super::{Account, AccountName, CachedToken, Loaded, Removed, StoreError, Tested};
+use crate::secret::Secret;
+
+/// Metadata requests in flight at once for `list` and for recording results.
+const PARALLEL: usize = 16;
+/// Tries of a mirror write that lost a metadata check-and-set to a teammate's.
+const MIRROR_TRIES: usize = 5;
+
+/// Why the team store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum VaultError {
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot reach the team store at {addr}: {why}")]
+    Unreachable { addr: String, why: String },
+    #[error("TLS with the team store at {addr} failed: {why}")]
+    Tls { addr: String, why: String },
+    #[error("the team store at {addr} is sealed")]
+    Sealed { addr: String },
+    #[error("the team store does not accept the Vault token: it is expired, revoked or unknown")]
+    TokenInvalid,
+    #[error("no Vault token: BAO_TOKEN (or VAULT_TOKEN) is not set and there is no ~/.vault-token")]
+    NoToken,
+    #[error("AppRole login failed: {0}")]
+    Login(String),
+    #[error("your token may not `{capability}` {path}")]
+    Denied {
+        capability: &'static str,
+        path: String,
+    },
+    #[error("your token may not `{capability}` {path} (it may: {granted})")]
+    DeniedWith {
+        capability: &'static str,
+        path: String,
+        granted: String,
+    },
+    #[error("the team store answered HTTP {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("`{mount}` is not a KV version 2 mount: {why}")]
+    NotKv2 { mount: String, why: String },
+    #[error(
+        "the account `{name}` was changed in the team store by someone else meanwhile (it is at version {found}, not {expected}); nothing was written"
+    )]
+    Conflict {
+        name: String,
+        expected: u64,
+        found: String,
+    },
+    #[error("the account does not fit the team store: {0}")]
+    TooLarge(#[from] record::TooLarge),
+    #[error("the team store holds no valid credlink record for `{name}`: {why}")]
+    BadRecord { name: String, why: String },
+}
+
+/// One version of an account, for `history`.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Version {
+    pub(crate) version: u64,
+    pub(crate) created_time: String,
+    pub(crate) linked_by: Option<String>,
+    pub(crate) current: bool,
+    pub(crate) deleted: bool,
+    pub(crate) destroyed: bool,
+}
+
+/// KV v2 metadata, as much of it as credlink reads.
+#[derive(Debug, Default, Deserialize)]
+struct Meta {
+    #[serde(default)]
+    current_version: u64,
+    /// OpenBao only: the metadata's own version, for metadata check-and-set.
+    #[serde(default)]
+    current_metadata_version: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    custom_metadata: Mirror,
+    #[serde(default)]
+    versions: BTreeMap<String, VersionMeta>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct VersionMeta {
+    #[serde(default)]
+    created_time: String,
+    #[serde(default)]
+    deletion_time: String,
+    #[serde(default)]
+    destroyed: bool,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Mirror, D::Error> {
+    Ok(Option::<Mirror>::deserialize(d)?.unwrap_or_default())
+}
+
+impl Meta {
+    /// Whether the latest version is live (not soft-deleted or destroyed).
+    fn live(&self) -> bool {
+        self.versions
+            .get(&self.current_version.to_string())
+            .is_some_and(|v| v.deletion_time.is_empty() && !v.destroyed)
+    }
+
+    /// The record the mirror describes, when it describes the current version.
+    fn record(&self, name: &str) -> Option<Account> {
+        let (mut account, version) = record::from_mirror(name, &self.custom_metadata)?;
+        (version == self.current_version).then(|| {
+            account.revision = Some(version);
+            account
+        })
+    }
+}
+
+impl Meta {
+    /// The record `list` shows: the mirror, even when a newer version's mirror is still being
+    /// written; nothing for a removed (soft-deleted) account or a key that is no record.
+    fn listed(&self, name: &str) -> Option<Account> {
+        if !self.live() {
+            return None;
+        }
+        let (mut account, version) = record::from_mirror(name, &self.custom_metadata)?;
+        account.revision = Some(version);
+        Some(account)
+    }
+}
+
+/// Whether a delete happened or there was nothing to delete.
+fn deleted(reply: &Reply) -> Result<(), VaultError> {
+    match reply.status {
+        200 | 204 | 404 => Ok(()),
+        _ => Err(unexpected(reply)),
+    }
+}
+
+/// A removal in progress: the version read, to refuse removing a newer link.
+pub(crate) struct VaultRemoval<'a> {
+    store: &'a VaultStore,
+    name: AccountName,
+    version: Option<u64>,
+}
+
+pub(crate) struct VaultStore {
+    client: Client,
+    mount: String,
+    prefix: String,
+}
+
+fn unexpected(reply: &Reply) -> VaultError {
+    VaultError::Server {
+        status: reply.status,
+        message: match reply.errors() {
+            e if e.is_empty() => "no error text".into(),
+            e => e,
+        },
+    }
+}
+
+fn cas_mismatch(reply: &Reply) -> bool {
+    reply.status == 400 && reply.errors().contains("check-and-set")
+}
+
+impl VaultStore {
+    pub(crate) fn new(client: Client, mount: String, prefix: String) -> Self {
+        Self {
+            client,
+            mount,
+            prefix,
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        let ns = self
+            .client
+            .namespace()
+            .map(|n| format!(", namespace {n}"))
+            .unwrap_or_default();
+        format!(
+            "the team store {}/{} at {}{ns}",
+            self.mount,
+            self.prefix,
+            self.client.addr()
+        )
+    }
+
+    fn data_path(&self, name: &AccountName) -> String {
+        format!("{}/data/{}/{name}", self.mount, self.prefix)
+    }
+
+    fn metadata_path(&self, name: &AccountName) -> String {
+        format!("{}/metadata/{}/{name}", self.mount, self.prefix)
+    }
+
+    fn token_data_path(&self, name: &AccountName) -> String {
+        format!("{}/data/{}/.tokens/{name}", self.mount, self.prefix)
+    }
+
+    fn token_metadata_path(&self, name: &AccountName) -> String {
+        format!("{}/metadata/{}/.tokens/{name}", self.mount, self.prefix)
+    }
+
+    /// A 404 that says the mount is missing, rather than the key.
+    fn no_mount(&self, reply: &Reply) -> Option<VaultError> {
+        reply
+            .errors()
+            .contains("no handler for route")
+            .then(|| VaultError::NotKv2 {
+                mount: self.mount.clone(),
+                why: "there is no such mount (create it with `bao secrets enable -version=2 -path=MOUNT kv`)".into(),
+            })
+    }
+
+    /// Fails with the reason when the store cannot be used: no token, a bad one, a mount that
+    /// is not KV v2. A token that may not see the mount's settings is let through: the
+    /// operations themselves say what it lacks.
+    pub(crate) async fn check(&self) -> Result<(), StoreError> {
+        let path = format!("sys/internal/ui/mounts/{}", self.mount);
+        let reply = self
+            .client
+            .call(&Method::GET, &path, Need::probe("read"))
+            .await?;
+        match reply.status {
+            200 => {
+                let data = &reply.body["data"];
+                let kind = data["type"].as_str().unwrap_or_default();
+                let version = data["options"]["version"].as_str().unwrap_or("1");
+                if kind == "kv" && version == "2" {
+                    Ok(())
+                } else {
+                    Err(VaultError::NotKv2 {
+                        mount: self.mount.clone(),
+                        why: format!("it is a `{kind}` mount, version {version}"),
+                    }
+                    .into())
+                }
+            }
+            403 => {
+                // Tells a bad token from a policy that hides the mount.
+                match self
+                    .client
+                    .call(&Method::GET, "auth/token/lookup-self", Need::probe("read"))
+                    .await?
+                    .status
+                {
+                    403 => Err(VaultError::TokenInvalid.into()),
+                    _ => Ok(()),
+                }
+            }
+            400 | 404 => Err(VaultError::NotKv2 {
+                mount: self.mount.clone(),
+                why: "there is no such mount (create it with `bao secrets enable -version=2 -path=MOUNT kv`)".into(),
+            }
+            .into()),
+            _ => Err(unexpected(&reply).into()),
+        }
+    }
+
+    async fn metadata(&self, name: &AccountName) -> Result<Option<Meta>, VaultError> {
+        let reply = self
+            .client
+            .call(&Method::GET, &self.metadata_path(name), Need::READ)
+            .await?;
+        match reply.status {
+            200 => Ok(Some(self.parse_meta(name.as_str(), &reply.body["data"])?)),
+            404 => match self.no_mount(&reply) {
+                Some(e) => Err(e),
+                None => Ok(None),
+            },
+            _ => Err(unexpected(&reply)),
+        }
+    }
+
+    fn parse_meta(&self, name: &str, data: &Value) -> Result<Meta, VaultError> {
+        Meta::deserialize(data).map_err(|e| VaultError::BadRecord {
+            name: name.to_owned(),
+            why: format!("its metadata cannot be read: {e}"),
+        })
+    }
+
+    /// The record of an account: its mirror, or, for a link whose mirror was not written
+    /// (interrupted), the record in its data.
+    pub(crate) async fn record(&self, name: &AccountName) -> Result<Option<Account>, StoreError> {
+        let Some(meta) = self.metadata(name).await? else {
+            return Ok(None);
+        };
+        if !meta.live() {
+            return Ok(None);
+        }
+        if let Some(account) = meta.record(name.as_str()) {
+            return Ok(Some(account));
+        }
+        Ok(self.read_data(name).await?.map(|(account, _)| account))
+    }
+
+    /// The latest version's record and secret.
+    async fn read_data(
+        &self,
+        name: &AccountName,
+    ) -> Result<Option<(Account, Option<Secret>)>, VaultError> {
+        let reply = self
+            .client
+            .call(&Method::GET, &self.data_path(name), Need::READ)
+            .await?;
+        match reply.status {
+            200 => {}
+            404 => {
+                return match self.no_mount(&reply) {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
+            }
+            _ => return Err(unexpected(&reply)),
+        }
+        let data = &reply.body["data"];
+        let bad = |why: &str| VaultError::BadRecord {
+            name: name.to_string(),
+            why: why.to_owned(),
+        };
+        let version = data["metadata"]["version"]
+            .as_u64()
+            .ok_or_else(|| bad("its data names no version"))?;
+        let mut account: Account = data["data"]["record"]
+            .as_str()
+            .ok_or_else(|| bad("its data holds no record (was it written by hand?)"))
+            .and_then(|r| {
+                serde_json::from_str(r).map_err(|e| bad(&format!("its record is not valid: {e}")))
+            })?;
+        if account.name != name.as_str() {
+            return Err(bad("its record names another account"));
+        }
+        account.revision = Some(version);
+        let mirror: Mirror =
+            serde_json::from_value(data["metadata"]["custom_metadata"].clone()).unwrap_or_default();
+        if let Some((tested, v)) = record::from_mirror(name.as_str(), &mirror)
+            && v == version
+        {
+            account.last_tested_at = tested.last_tested_at;
+            account.last_status = tested.last_status;
+        }
+        let secret = data["data"]["secret"].as_str().map(Secret::new);
+        Ok(Some((account, secret)))
+    }
+
+    /// Every account, from metadata only: one detailed listing where the server has it
+    /// (OpenBao), else one listing and bounded parallel metadata reads.
+    pub(crate) async fn records(&self) -> Result<Vec<Account>, StoreError> {
+        let detailed = format!("{}/detailed-metadata/{}?list=true", self.mount, self.prefix);
+        let reply = self
+            .client
+            .call(&Method::GET, &detailed, Need::probe("list"))
+            .await?;
+        if reply.status == 200 && reply.body["data"]["key_info"].is_object() {
+            let mut accounts = Vec::new();
+            for (key, meta) in reply.body["data"]["key_info"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                let Ok(name) = AccountName::parse(key) else {
+                    continue;
+                };
+                let meta = self.parse_meta(key, meta)?;
+                accounts.extend(meta.listed(name.as_str()));
+            }
+            accounts.sort_by(|a, b| a.name.cmp(&b.name));
+            return Ok(accounts);
+        }
+        let list = format!("{}/metadata/{}?list=true", self.mount, self.prefix);
+        let reply = self.client.call(&Method::GET, &list, Need::LIST).await?;
+        let keys: Vec<AccountName> = match reply.status {
+            200 => reply.body["data"]["keys"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|k| AccountName::parse(k).ok())
+                .collect(),
+            404 => match self.no_mount(&reply) {
+                Some(e) => return Err(e.into()),
+                None => Vec::new(),
+            },
+            _ => return Err(unexpected(&reply).into()),
+        };
+        let metas: Vec<Result<Option<Account>, VaultError>> = futures_util::stream::iter(keys)
+            .map(|name| async move {
+                Ok(self
+                    .metadata(&name)
+                    .await?
+                    .and_then(|m| m.listed(name.as_str())))
+            })
+            .buffered(PARALLEL)
+            .collect()
+            .await;
+        let mut accounts = Vec::new();
+        for m in metas {
+            accounts.extend(m?);
+        }
+        Ok(accounts)
+    }
+
+    /// The record and secret of the account's latest version, read in one request.
+    pub(crate) async fn load(&self, account: Account) -> Result<Loaded, StoreError> {
+        let name = AccountName::parse(&account.name)?;
+        match self.read_data(&name).await? {
+            Some((account, secret)) => Ok(Loaded { account, secret }),
+            None => Ok(Loaded {
+                account,
+                secret: None,
+            }),
+        }
+    }
+
+    /// Writes a new version with check-and-set, then its mirror. A new account is written
+    /// only if the key does not exist; a replacement only over the version read. Nothing is
+    /// written when the record does not fit or a teammate got there first.
+    pub(crate) async fn link(
+        &self,
+        mut account: Account,
+        secret: &Secret,
+        replace: bool,
+        token: Option<CachedToken>,
+    ) -> Result<(), StoreError> {
+        let name = AccountName::parse(&account.name)?;
+        account.linked_by = self.client.whoami().await;
+        record::check_fits(&account).map_err(VaultError::from)?;
+        let existing = self.metadata(&name).await?;
+        let cas = match &existing {
+            Some(meta) if meta.live() && !replace => {
+                return Err(StoreError::AlreadyLinked(name));
+            }
+            Some(meta) => meta.current_version,
+            None => 0,
+        };
+        let record = serde_json::to_string(&account).map_err(|e| VaultError::BadRecord {
+            name: name.to_string(),
+            why: e.to_string(),
+        })?;
+        let body = json!({
+            "options": {"cas": cas},
+            "data": {"secret": secret.expose(), "record": record},
+        });
+        let capability = if cas == 0 { "create" } else { "update" };
+        let reply = self
+            .client
+            .request(
+                &Method::POST,
+                &self.data_path(&name),
+                Some(&body),
+                Need::guarded(capability),
+            )
+            .await?;
+        let version = match reply.status {
+            200 | 204 => reply.body["data"]["version"].as_u64(),
+            _ if cas_mismatch(&reply) => None,
+            404 => {
+                return Err(self
+                    .no_mount(&reply)
+                    .unwrap_or_else(|| unexpected(&reply))
+                    .into());
+            }
+            _ => return Err(unexpected(&reply).into()),
+        };
+        let version = match version {
+            Some(v) => v,
+            // A mismatch after a repeated write may be this write's own first attempt.
+            None => match self.read_data(&name).await? {
+                Some((theirs, Some(s)))
+                    if s.expose() == secret.expose()
+                        && Account {
+                            revision: None,
+                            ..theirs.clone()
+                        } == account =>
+                {
+                    theirs.revision.unwrap_or(cas + 1)
+                }
+                other => {
+                    let found = other
+                        .and_then(|(a, _)| a.revision)
+                        .map_or_else(|| "removed".to_owned(), |v| v.to_string());
+                    return Err(VaultError::Conflict {
+                        name: name.to_string(),
+                        expected: cas,
+                        found,
+                    }
+                    .into());
+                }
+            },
+        };
+        crate::fault::point("link:after_keychain_write");
+        if let Err(e) = self.write_mirror(&name, version, &account).await {
+            if cas == 0 {
+                // Nothing existed before this link: take it back out, so that a failed link
+                // leaves nothing behind.
+                let _ = self
+                    .client
+                    .call(&Method::DELETE, &self.metadata_path(&name), Need::DELETE)
+                    .await;
+            }
+            return Err(e.into());
+        }
+        let _ = match token {
+            Some(token) => self.put_token(&name, version, &token).await,
+            None => self
+                .client
+                .call(
+                    &Method::DELETE,
+                    &self.token_metadata_path(&name),
+                    Need::DELETE,
+                )
+                .await
+                .and_then(|r| deleted(&r)),
+        };
+        Ok(())
+    }
+
+    /// Writes the mirror of `version` unless a newer version was linked meanwhile, with the
+    /// server's metadata check-and-set where it has one.
+    async fn write_mirror(
+        &self,
+        name: &AccountName,
+        version: u64,
+        account: &Account,
+    ) -> Result<(), VaultError> {
+        self.update_mirror(name, version, |previous| {
+            record::mirror(account, version, previous)
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Replaces the mirror with `f(current mirror)` while the key is at `version`; `false`
+    /// when it is not (relinked or removed meanwhile).
+    async fn update_mirror(
+        &self,
+        name: &AccountName,
+        version: u64,
+        f: impl Fn(&Mirror) -> Mirror,
+    ) -> Result<bool, VaultError> {
+        for _ in 0..MIRROR_TRIES {
+            let Some(meta) = self.metadata(name).await? else {
+                return Ok(false);
+            };
+            if meta.current_version != version {
+                return Ok(false);
+            }
+            let mut body = json!({"custom_metadata": f(&meta.custom_metadata)});
+            if let Some(mv) = meta.current_metadata_version {
+                body["metadata_cas"] = json!(mv);
+            }
+            let reply = self
+                .client
+                .request(
+                    &Method::POST,
+                    &self.metadata_path(name),
+                    Some(&body),
+                    Need::guarded("update"),
+                )
+                .await?;
+            match reply.status {
+                200 | 204 => return Ok(true),
+                _ if cas_mismatch(&reply) => continue,
+                _ => return Err(unexpected(&reply)),
+            }
+        }
+        Err(VaultError::Server {
+            status: 400,
+            message: format!(
+                "the metadata of `{name}` kept changing under {MIRROR_TRIES} tries; try again"
+            ),
+        })
+    }
+
+    /// Records results onto the versions they were found for, in parallel; a result for a
+    /// version linked over meanwhile is dropped.
+    pub(crate) async fn record_results(
+        &self,
+        results: &[Tested],
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let outcomes: Vec<Result<bool, VaultError>> = futures_util::stream::iter(results)
+            .map(|r| async move {
+                let (Ok(name), Some(version)) =
+                    (AccountName::parse(&r.account.name), r.account.revision)
+                else {
+                    return Ok(false);
+                };
+                self.update_mirror(&name, version, |current| {
+                    let base = match record::from_mirror(name.as_str(), current) {
+                        Some((_, v)) if v == version => current.clone(),
+                        _ => record::mirror(&r.account, version, current),
+                    };
+                    record::with_result(base, r.status, at)
+                })
+                .await
+            })
+            .buffer_unordered(PARALLEL)
+            .collect()
+            .await;
+        for o in outcomes {
+            o?;
+        }
+        Ok(())
+    }
+
+    async fn put_token(
+        &self,
+        name: &AccountName,
+        version: u64,
+        token: &CachedToken,
+    ) -> Result<(), VaultError> {
+        let body = json!({"data": {"token": token.to_stored().expose(), "version": version}});
+        let reply = self
+            .client
+            .request(
+                &Method::POST,
+                &self.token_data_path(name),
+                Some(&body),
+                Need::once("update"),
+            )
+            .await?;
+        match reply.status {
+            200 | 204 => Ok(()),
+            _ => Err(unexpected(&reply)),
+        }
+    }
+
+    pub(crate) async fn cached_token(
+        &self,
+        account: &Account,
+    ) -> Result<Option<CachedToken>, StoreError> {
+        let name = AccountName::parse(&account.name)?;
+        let reply = self
+            .client
+            .call(&Method::GET, &self.token_data_path(&name), Need::READ)
+            .await?;
+        if reply.status != 200 {
+            return Ok(None);
+        }
+        let data = &reply.body["data"]["data"];
+        if data["version"].as_u64() != account.revision {
+            return Ok(None);
+        }
+        Ok(data["token"]
+            .as_str()
+            .map(|t| CachedToken::from_stored(&Secret::new(t))))
+    }
+
+    pub(crate) async fn cache_token(
+        &self,
+        account: &Account,
+        token: &CachedToken,
+    ) -> Result<bool, StoreError> {
+        let name = AccountName::parse(&account.name)?;
+        let Some(version) = account.revision else {
+            return Ok(false);
+        };
+        match self.metadata(&name).await? {
+            Some(meta) if meta.current_version == version && meta.live() => {}
+            _ => return Ok(false),
+        }
+        self.put_token(&name, version, token).await?;
+        Ok(true)
+    }
+
+    /// Reads what a removal removes: record, secret, cached token, and the version.
+    pub(crate) async fn begin_removal(
+        &self,
+        name: &AccountName,
+    ) -> Result<
+        (
+            VaultRemoval<'_>,
+            Option<Account>,
+            Option<Secret>,
+            Option<CachedToken>,
+        ),
+        StoreError,
+    > {
+        let meta = self.metadata(name).await?;
+        let (record, secret) = match &meta {
+            Some(m) if m.live() => match self.read_data(name).await? {
+                Some((account, secret)) => (Some(account), secret),
+                None => (None, None),
+            },
+            _ => (None, None),
+        };
+        let token_reply = self
+            .client
+            .call(&Method::GET, &self.token_data_path(name), Need::READ)
+            .await?;
+        let token = (token_reply.status == 200)
+            .then(|| token_reply.body["data"]["data"]["token"].as_str())
+            .flatten()
+            .map(|t| CachedToken::from_stored(&Secret::new(t)));
+        if meta.is_none() && token.is_none() {
+            return Err(StoreError::NotLinked(name.clone()));
+        }
+        let removal = VaultRemoval {
+            store: self,
+            name: name.clone(),
+            version: meta.map(|m| m.current_version),
+        };
+        Ok((removal, record, secret, token))
+    }
+
+    /// Every version of an account with who linked it, oldest first.
+    pub(crate) async fn history(&self, name: &AccountName) -> Result<Vec<Version>, StoreError> {
+        let meta = self
+            .metadata(name)
+            .await?
+            .ok_or_else(|| StoreError::NotLinked(name.clone()))?;
+        let mut versions: Vec<Version> = meta
+            .versions
+            .iter()
+            .filter_map(|(v, m)| {
+                let version: u64 = v.parse().ok()?;
+                Some(Version {
+                    version,
+                    created_time: m.created_time.clone(),
+                    linked_by: record::linked_by(&meta.custom_metadata, version),
+                    current: version == meta.current_version,
+                    deleted: !m.deletion_time.is_empty(),
+                    destroyed: m.destroyed,
+                })
+            })
+            .collect();
+        versions.sort_by_key(|v| v.version);
+        Ok(versions)
+    }
+}
+
+impl VaultRemoval<'_> {
+    /// Deletes the account with all its versions, and its cached token, unless it was linked
+    /// anew since it was read.
+    pub(crate) async fn finish(self) -> Result<Removed, StoreError> {
+        let store = self.store;
+        if let Some(version) = self.version {
+            let now = store.metadata(&self.name).await?;
+            if let Some(meta) = now.filter(|m| m.current_version != version) {
+                return Err(VaultError::Conflict {
+                    name: self.name.to_string(),
+                    expected: version,
+                    found: meta.current_version.to_string(),
+                }
+                .into());
+            }
+            let reply = store
+                .client
+                .call(
+                    &Method::DELETE,
+                    &store.metadata_path(&self.name),
+                    Need::DELETE,
+                )
+                .await?;
+            deleted(&reply)?;
+        }
+        crate::fault::point("revoke:after_index_write");
+        let reply = store
+            .client
+            .call(
+                &Method::DELETE,
+                &store.token_metadata_path(&self.name),
+                Need::DELETE,
+            )
+            .await?;
+        deleted(&reply)?;
+        Ok(Removed {
+            record: self.version.is_some(),
+            secret: self.version.is_some(),
+        })
+    }
+}
