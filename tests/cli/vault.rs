@@ -1075,6 +1075,20 @@ fn assert_consistent(got: &Value, name: &str, client_id: Option<&str>) {
     assert_lacks(record, text(&data["secret"]), "the non-secret record");
 }
 
+/// What [`assert_consistent`] finds wrong, as text.
+fn inconsistency(got: &Value, name: &str, client_id: &str) -> Option<String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_consistent(got, name, Some(client_id))
+    }))
+    .err()
+    .map(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default()
+    })
+}
+
 /// Nothing in the store for this account: no secret, no metadata, no cached token.
 #[track_caller]
 fn assert_absent(bao: &Bao, name: &str) {
@@ -1338,19 +1352,20 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     // list: same JSON shape as with the keychain.
     let rows = listed(&a);
     assert_eq!(names(&rows), ["acme"]);
-    assert_eq!(
-        keys(&rows[0]),
-        [
-            "auth",
-            "client_id",
-            "connector",
-            "last_status",
-            "last_tested_at",
-            "linked_at",
-            "name",
-            "subdomain"
-        ]
-    );
+    // Every key of the keychain's `list --json` (a team store may add some, e.g. linked_by).
+    let shown = keys(&rows[0]);
+    for key in [
+        "auth",
+        "client_id",
+        "connector",
+        "last_status",
+        "last_tested_at",
+        "linked_at",
+        "name",
+        "subdomain",
+    ] {
+        assert!(shown.iter().any(|k| k == key), "`{key}` in {}", rows[0]);
+    }
     assert_eq!(rows[0]["connector"], "local-basic");
     assert_eq!(rows[0]["client_id"], "basic-client");
     let out = a.run(&["list"]);
@@ -1671,7 +1686,15 @@ fn vault_race_twenty_links_of_one_name_one_wins() {
         assert_hidden(out, POST_SECRET);
         match out.status.code() {
             Some(0) => {}
-            Some(2) => assert_has(&stderr(out), "already linked"),
+            Some(2) => {
+                // "already linked", or "linked meanwhile" when it lost the create-only write
+                let err = stderr(out);
+                assert!(
+                    err.contains("`acme`") && err.contains("linked"),
+                    "says why: {}",
+                    describe(out)
+                );
+            }
             Some(7) => assert_says_changed(out),
             _ => panic!("a losing link exits 2 or 7: {}", describe(out)),
         }
@@ -1727,10 +1750,12 @@ fn vault_race_twenty_force_links_keep_secret_and_record_together() {
     let got = bao.kv_get(&kv("acme")).unwrap();
     assert_consistent(&got, "acme", None);
     let metadata = bao.kv_metadata(&kv("acme")).unwrap();
-    assert_eq!(
-        metadata["current_version"].as_u64(),
-        Some(1 + wins),
-        "one version per winner, none from a loser: {metadata}"
+    // A loser writes nothing: at most one version per winner (a winner whose write another
+    // process made identically may write none).
+    let current = metadata["current_version"].as_u64().unwrap();
+    assert!(
+        (2..=1 + wins).contains(&current),
+        "{wins} winners, version {current}: {metadata}"
     );
     let rows = listed(&b);
     assert_eq!(
@@ -1809,8 +1834,9 @@ fn vault_list_only_policy_lists_but_cannot_test() {
 
     let out = lister.run(&["test", "acme"]);
     assert_exit(&out, 5);
-    assert_has(&stderr(&out), "`read`");
-    assert_has(&stderr(&out), "secret/data/credlink/acme");
+    // The account's result (stdout) or the error (stderr) names the capability and the path.
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert_has(&said, "`read` secret/data/credlink/acme");
     assert_hidden(&out, BASIC_SECRET);
     let out = lister.run(&["token", "acme"]);
     assert_exit(&out, 5);
@@ -1902,7 +1928,7 @@ fn vault_revoked_or_unknown_token_is_not_valid_not_a_policy_gap() {
         assert_exit(&out, 5);
         let said = lower(&out);
         assert!(
-            said.contains("not valid") || said.contains("expired or revoked"),
+            said.contains("not valid") || (said.contains("expired") && said.contains("revoked")),
             "says the token is not valid: {}",
             describe(&out)
         );
@@ -2025,7 +2051,9 @@ fn vault_server_killed_during_test_all_exits_5_and_keeps_every_record() {
     let child = m.spawn(&["test", "--all", "--concurrency", "1"]);
     std::thread::sleep(Duration::from_millis(1500));
     bao.kill();
-    let out = wait_for(child, Duration::from_secs(60), "test --all");
+    let killed = Instant::now();
+    let out = wait_for(child, Duration::from_secs(300), "test --all");
+    let took = killed.elapsed();
     assert_exit(&out, 5);
     let said = lower(&out);
     assert!(
@@ -2058,6 +2086,11 @@ fn vault_server_killed_during_test_all_exits_5_and_keeps_every_record() {
     let out = m.run(&["test", "--all", "--json"]);
     assert_exit(&out, 0);
     assert_eq!(json(&out).as_array().map(Vec::len), Some(30));
+    // A store that went away fails the remaining accounts promptly, as a dead keychain does.
+    assert!(
+        took < Duration::from_secs(60),
+        "test --all took {took:?} after the store died"
+    );
 }
 
 #[cfg_attr(
@@ -2114,53 +2147,73 @@ fn vault_raft_leader_killed_during_links_and_tests_every_link_all_or_nothing() {
             std::thread::sleep(Duration::from_millis(300));
         }
     }
-    cluster.wait_for_new_leader(leader, via, Duration::from_secs(30));
+    // Read the store back from the new leader (a standby may answer reads from a lagging copy).
+    let new_leader = cluster.wait_for_new_leader(leader, via, Duration::from_secs(30));
 
     // Every link fully happened (secret, record, custom_metadata; test passes) or not at all.
+    // Problems are collected, so that one failure shows them all.
+    let codes: Vec<String> = linked
+        .iter()
+        .map(|(n, _, o)| format!("{n}: {:?}", o.status.code()))
+        .collect();
+    eprintln!("links (the leader was killed during acct-03): {codes:?}");
+    let mut problems = Vec::new();
     let mut happened = Vec::new();
     for (name, client, out) in &linked {
-        match cluster.kv_get(via, &kv(name)) {
+        match cluster.kv_get(new_leader, &kv(name)) {
             Some(got) => {
-                assert_consistent(&got, name, Some(client));
+                if let Some(why) = inconsistency(&got, name, client) {
+                    problems.push(format!(
+                        "{name} (link exit {:?}) is in the store half-written: {why}",
+                        out.status.code()
+                    ));
+                }
                 let t = m.run(&["test", name]);
-                assert_exit(&t, 0);
+                if t.status.code() != Some(0) {
+                    problems.push(format!("{name}: test fails: {}", describe(&t)));
+                }
                 happened.push(name.clone());
             }
             None => {
-                assert_ne!(
-                    out.status.code(),
-                    Some(0),
-                    "{name} linked (exit 0) but not in the store"
-                );
-                let meta = cluster.bao(via, &["kv", "metadata", "get", &kv(name)]);
-                assert!(!meta.status.success(), "{name}: metadata without a secret");
+                if out.status.code() == Some(0) {
+                    problems.push(format!("{name} linked (exit 0) but not in the store"));
+                }
+                let meta = cluster.bao(new_leader, &["kv", "metadata", "get", &kv(name)]);
+                if meta.status.success() {
+                    problems.push(format!("{name}: metadata without a secret"));
+                }
             }
         }
     }
-    assert!(
-        happened.len() >= 3,
-        "the links before the kill stay: {happened:?}"
-    );
-    // Commands work again.
+    if happened.len() < 3 {
+        problems.push(format!("the links before the kill stay: {happened:?}"));
+    }
+    // Commands work again, and list shows exactly what is in the store.
     let rows = listed(&m);
-    assert_eq!(names(&rows), happened);
+    if names(&rows) != happened {
+        problems.push(format!(
+            "list shows {:?}, the store holds {happened:?}",
+            names(&rows)
+        ));
+    }
     let out = m.link("after", "basic-client", &[]);
     assert_exit(&out, 0);
-    assert_consistent(
-        &cluster.kv_get(via, &kv("after")).unwrap(),
-        "after",
-        Some("basic-client"),
-    );
-    let failed: Vec<&String> = linked
-        .iter()
-        .filter(|(_, _, o)| o.status.code() != Some(0))
-        .map(|(n, _, _)| n)
-        .collect();
-    for name in failed {
-        if !happened.contains(name) {
-            assert_exit(&m.link(name, "basic-client", &[]), 0); // nothing half-written blocks it
+    let after = cluster
+        .kv_get(new_leader, &kv("after"))
+        .expect("`after` in the store");
+    if let Some(why) = inconsistency(&after, "after", "basic-client") {
+        problems.push(format!("after (linked once the new leader was up): {why}"));
+    }
+    for (name, _, out) in &linked {
+        if out.status.code() != Some(0) && !happened.contains(name) {
+            // Nothing half-written blocks a new link.
+            let again = m.link(name, "basic-client", &[]);
+            if again.status.code() != Some(0) {
+                problems.push(format!("{name}: linking again fails: {}", describe(&again)));
+            }
         }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(
         started.elapsed() < Duration::from_secs(90),
         "took {:?}",
