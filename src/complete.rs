@@ -81,7 +81,7 @@ fn account_names(current: &OsStr) -> Vec<CompletionCandidate> {
     // A team store that does not answer soon gets no completion rather than a hung shell.
     let records = context::store(&cli).ok().and_then(|store| {
         runtime
-            .block_on(tokio::time::timeout(COMPLETION_WAIT, store.records()))
+            .block_on(async { tokio::time::timeout(COMPLETION_WAIT, store.records()).await })
             .ok()?
             .ok()
     });

@@ -137,7 +137,7 @@ fn help_and_readme_list_the_same_exit_codes() {
             (cells[0].to_owned(), cells[1].to_owned())
         })
         .collect();
-    assert_eq!(rows.len(), 7, "{table}");
+    assert_eq!(rows.len(), 8, "{table}");
     let out = Sandbox::new().when(&["--help"]).then().exits(0).out;
     let help = stdout(&out)
         .split_whitespace()

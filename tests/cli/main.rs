@@ -14,6 +14,7 @@ mod hardening;
 mod interface;
 mod oauth;
 mod pty;
+mod store_faults;
 mod support;
 #[cfg(unix)]
 mod vault;
