@@ -16,3 +16,5 @@ mod oauth;
 mod pty;
 mod store_faults;
 mod support;
+#[cfg(unix)]
+mod vault;
