@@ -254,6 +254,8 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Value,
     errors: String,
+    /// The server's `Retry-After`, in seconds.
+    retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -586,8 +588,13 @@ impl Client {
             let sealed =
                 matches!(&result, Ok(r) if r.status == 503 && r.errors().contains("sealed"));
             let attempts = match &result {
-                _ if !need.repeatable || sealed => 1,
+                _ if sealed => 1,
+                // Refused before it was processed: safe to send again, whatever it was.
+                Ok(r) if r.status == 429 => BUSY_ATTEMPTS,
+                _ if !need.repeatable => 1,
                 Err(VaultError::Unreachable { .. }) => UNREACHABLE_ATTEMPTS,
+                // 412: a standby that has not yet caught up with this run's last write (OpenBao
+                // answers 429 with Retry-After instead, above).
                 Ok(r) if r.status == 412 || (r.status >= 500 && r.status != 501) => BUSY_ATTEMPTS,
                 _ => 1,
             };
@@ -601,8 +608,15 @@ impl Client {
                     other => other,
                 };
             }
-            self.trace(&format!("store: trying again in {} ms", wait.as_millis()));
-            tokio::time::sleep(wait).await;
+            let pause = match &result {
+                Ok(Reply {
+                    retry_after: Some(s),
+                    ..
+                }) => Duration::from_secs(*s).min(MAX_PAUSE),
+                _ => wait,
+            };
+            self.trace(&format!("store: trying again in {} ms", pause.as_millis()));
+            tokio::time::sleep(pause).await;
             wait = (wait * 2).min(MAX_PAUSE);
             attempt += 1;
         }
@@ -645,6 +659,11 @@ impl Client {
             Err(e) => return Err(self.network_error(&e, started, redactor)),
         };
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
         if *method != Method::GET
             && let Some(index) = response.headers().get("X-Vault-Index")
             && let Ok(mut last) = self.index.lock()
@@ -693,6 +712,7 @@ impl Client {
             status,
             body,
             errors: texts.join("; "),
+            retry_after,
         })
     }
 

@@ -686,7 +686,8 @@ impl VaultStore {
                 &self.token_data_path(name),
                 Some(&body),
                 &[&token.access_token],
-                Need::once("update"),
+                // The same token written twice is the same entry.
+                Need::guarded("update"),
             )
             .await?;
         match reply.status {
