@@ -131,34 +131,6 @@ fn assert_nothing_saved(sb: &Sandbox, names: &[&str]) {
     }
 }
 
-/// RFC 7662 introspection at the peer (as basic-client): is this access token still active?
-fn token_is_active(peer: &Peer, token: &str) -> bool {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", token)
-        .finish();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let answer = runtime.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{}/token/introspection", peer.url))
-            .basic_auth("basic-client", Some(BASIC_SECRET))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-    });
-    let answer: Value = serde_json::from_slice(&answer).unwrap();
-    answer["active"]
-        .as_bool()
-        .unwrap_or_else(|| panic!("introspection answer: {answer}"))
-}
-
 /// The spellings of a secret that would leak it: as is, form-urlencoded, Base64, and the
 /// Base64 `Authorization: Basic` credentials (RFC 6749 2.3.1) it is sent in.
 fn leak_forms(client_id: &str, secret: &str) -> Vec<String> {

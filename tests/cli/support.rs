@@ -555,3 +555,31 @@ pub const PROXY_VARS: [&str; 8] = [
     "NO_PROXY",
     "no_proxy",
 ];
+
+/// RFC 7662 introspection at the peer (as basic-client): is this access token still active?
+pub fn token_is_active(peer: &Peer, token: &str) -> bool {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answer = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/token/introspection", peer.url))
+            .basic_auth("basic-client", Some("basic-secret"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    let answer = serde_json::from_slice::<serde_json::Value>(&answer).unwrap();
+    answer["active"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("introspection answer: {answer}"))
+}

@@ -1100,32 +1100,6 @@ fn assert_absent(bao: &Bao, name: &str) {
     );
 }
 
-/// RFC 7662 introspection at the peer: is this access token still active?
-fn token_is_active(peer: &Peer, token: &str) -> bool {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", token)
-        .finish();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let answer = runtime.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{}/token/introspection", peer.url))
-            .basic_auth("basic-client", Some(BASIC_SECRET))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-    });
-    let answer: Value = serde_json::from_slice(&answer).unwrap();
-    answer["active"].as_bool().unwrap()
-}
-
 /// The keys of a JSON object, sorted.
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v

@@ -243,6 +243,15 @@ impl VaultStore {
         format!("{}/metadata/{}/.tokens/{name}", self.mount, self.prefix)
     }
 
+    /// Deletes a key with all its versions (a metadata path); nothing to delete is fine.
+    async fn delete_all(&self, metadata_path: &str) -> Result<(), VaultError> {
+        let reply = self
+            .client
+            .call(&Method::DELETE, metadata_path, Need::DELETE)
+            .await?;
+        deleted(&reply)
+    }
+
     /// A 404 that says the mount is missing, rather than the key.
     fn no_mount(&self, reply: &Reply) -> Option<VaultError> {
         reply
@@ -535,24 +544,13 @@ impl VaultStore {
             if cas == 0 {
                 // Nothing existed before this link: take it back out, so that a failed link
                 // leaves nothing behind.
-                let _ = self
-                    .client
-                    .call(&Method::DELETE, &self.metadata_path(&name), Need::DELETE)
-                    .await;
+                let _ = self.delete_all(&self.metadata_path(&name)).await;
             }
             return Err(e.into());
         }
         let _ = match token {
             Some(token) => self.put_token(&name, version, &token).await,
-            None => self
-                .client
-                .call(
-                    &Method::DELETE,
-                    &self.token_metadata_path(&name),
-                    Need::DELETE,
-                )
-                .await
-                .and_then(|r| deleted(&r)),
+            None => self.delete_all(&self.token_metadata_path(&name)).await,
         };
         Ok(())
     }
@@ -819,26 +817,12 @@ impl VaultRemoval<'_> {
                 }
                 .into());
             }
-            let reply = store
-                .client
-                .call(
-                    &Method::DELETE,
-                    &store.metadata_path(&self.name),
-                    Need::DELETE,
-                )
-                .await?;
-            deleted(&reply)?;
+            store.delete_all(&store.metadata_path(&self.name)).await?;
         }
         crate::fault::point("revoke:after_index_write");
-        let reply = store
-            .client
-            .call(
-                &Method::DELETE,
-                &store.token_metadata_path(&self.name),
-                Need::DELETE,
-            )
+        store
+            .delete_all(&store.token_metadata_path(&self.name))
             .await?;
-        deleted(&reply)?;
         Ok(Removed {
             record: self.version.is_some(),
             secret: self.version.is_some(),
