@@ -122,7 +122,9 @@ fn help_documents_the_exit_codes_and_usage_errors_exit_2() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Exit codes:"))
-        .stdout(predicate::str::contains("5  store unavailable or access denied"));
+        .stdout(predicate::str::contains(
+            "5  store unavailable or access denied",
+        ));
     Sandbox::new().cmd().arg("--bogus").assert().code(2);
     Sandbox::new()
         .cmd()

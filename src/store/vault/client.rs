@@ -492,11 +492,17 @@ impl Client {
 
     /// Fails with [`VaultError::DeniedWith`] when the server says the token lacks `capability`
     /// on `path`: asked before a step that cannot be taken back (a provider-side revocation).
-    pub(crate) async fn require(&self, capability: &'static str, path: &str) -> Result<(), VaultError> {
+    pub(crate) async fn require(
+        &self,
+        capability: &'static str,
+        path: &str,
+    ) -> Result<(), VaultError> {
         let token = self.token().await?.clone();
         match self.capabilities(path, &token).await {
             Some(granted)
-                if !granted.iter().any(|c| c == capability || c == "root" || c == "sudo") =>
+                if !granted
+                    .iter()
+                    .any(|c| c == capability || c == "root" || c == "sudo") =>
             {
                 Err(VaultError::DeniedWith {
                     capability,
