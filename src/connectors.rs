@@ -317,6 +317,8 @@ impl AuthKind {
 }
 
 /// How the client authenticates at the token endpoint.
+// `TlsClientAuth` is RFC 8705's `tls_client_auth`, the name the catalog uses.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ClientAuth {

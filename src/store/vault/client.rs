@@ -18,13 +18,8 @@ use crate::provider::http::TraceSink;
 use crate::secret::{Redactor, Secret};
 use crate::{files, text};
 
-/// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes) when
-/// the server answers "not now" (5xx, 412): enough to ride out a raft leader election.
-const BUSY_ATTEMPTS: u32 = 8;
-/// Attempts when the server cannot be reached at all: a wrong address should fail soon.
-const UNREACHABLE_ATTEMPTS: u32 = 3;
-/// The longest pause between two attempts.
-const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes).
+const ATTEMPTS: u32 = 4;
 /// Certificates, keys and token files are small.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Vault answers are small; a listing of 10,000 accounts with metadata is a few MiB.
@@ -249,18 +244,24 @@ fn certificates(var: &str, pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Vaul
         .ok_or_else(|| config_error(format!("{var} is not a PEM certificate bundle")))
 }
 
-/// A server's answer: its status, JSON body (`Null` when it had none) and error texts.
+/// A server's answer: its status and JSON body (`Null` when it had none).
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Value,
-    errors: String,
 }
 
 impl Reply {
-    /// The server's error texts, fit to show: without the token or any secret the request
-    /// carried (a server, or something posing as one, may echo them), controls stripped.
+    /// The server's error texts, cleaned for showing.
     pub(crate) fn errors(&self) -> String {
-        self.errors.clone()
+        let texts: Vec<String> = self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|e| text::clean_truncated(e.trim(), 200))
+            .filter(|e| !e.is_empty())
+            .collect();
+        texts.join("; ")
     }
 }
 
@@ -319,10 +320,6 @@ pub(crate) struct Client {
     http: reqwest::Client,
     token: OnceCell<Secret>,
     who: OnceCell<Option<String>>,
-    /// The storage index of this run's last write (`X-Vault-Index`, OpenBao): sent with every
-    /// later request, so a standby that has not caught up answers 412 (retried) instead of
-    /// an old state.
-    index: std::sync::Mutex<Option<HeaderValue>>,
     trace: Option<Arc<TraceSink>>,
 }
 
@@ -347,7 +344,6 @@ impl Client {
             http,
             token: OnceCell::new(),
             who: OnceCell::new(),
-            index: std::sync::Mutex::new(None),
             trace: trace.map(Arc::new),
         })
     }
@@ -400,14 +396,12 @@ impl Client {
 
     async fn approle_login(&self, role_id: &str, secret_id: &Secret) -> Result<Secret, VaultError> {
         let body = serde_json::json!({"role_id": role_id, "secret_id": secret_id.expose()});
-        let redactor = Redactor::new([secret_id]);
         let reply = self
             .send(
                 &Method::POST,
                 "auth/approle/login",
                 None,
                 Some(&body),
-                &redactor,
                 Need::once("update"),
             )
             .await?;
@@ -433,8 +427,13 @@ impl Client {
                     .call(&Method::GET, "auth/token/lookup-self", Need::probe("read"))
                     .await
                     .ok()?;
-                let name = reply.body["data"]["display_name"].as_str()?;
-                Some(text::clean_truncated(name, 120)).filter(|n| !n.is_empty())
+                let data = &reply.body["data"];
+                let name = data["display_name"].as_str()?;
+                let name = match data["meta"]["role_name"].as_str() {
+                    Some(role) if !name.contains(role) => format!("{name} ({role})"),
+                    _ => name.to_owned(),
+                };
+                Some(text::clean_truncated(&name, 120)).filter(|n| !n.is_empty())
             })
             .await
             .clone()
@@ -446,26 +445,20 @@ impl Client {
         path: &str,
         need: Need,
     ) -> Result<Reply, VaultError> {
-        self.request(method, path, None, &[], need).await
+        self.request(method, path, None, need).await
     }
 
-    /// A request whose body may carry `secrets` (kept out of every message).
     pub(crate) async fn request(
         &self,
         method: &Method,
         path: &str,
         body: Option<&Value>,
-        secrets: &[&Secret],
         need: Need,
     ) -> Result<Reply, VaultError> {
         let token = self.token().await?.clone();
         let explain = need.explain;
         let capability = need.capability;
-        let mut redactor = Redactor::new(secrets.iter().copied());
-        redactor.add(&token);
-        let reply = self
-            .send(method, path, Some(&token), body, &redactor, need)
-            .await?;
+        let reply = self.send(method, path, Some(&token), body, need).await?;
         if reply.status == 403 && explain {
             return Err(self.explain_denied(capability, path, &token).await);
         }
@@ -476,14 +469,12 @@ impl Client {
     /// `None` when it does not say.
     async fn capabilities(&self, path: &str, token: &Secret) -> Option<Vec<String>> {
         let body = serde_json::json!({"paths": [path]});
-        let redactor = Redactor::new([token]);
         let caps = self
             .send(
                 &Method::POST,
                 "sys/capabilities-self",
                 Some(token),
                 Some(&body),
-                &redactor,
                 Need::probe("update"),
             )
             .await
@@ -501,17 +492,11 @@ impl Client {
 
     /// Fails with [`VaultError::DeniedWith`] when the server says the token lacks `capability`
     /// on `path`: asked before a step that cannot be taken back (a provider-side revocation).
-    pub(crate) async fn require(
-        &self,
-        capability: &'static str,
-        path: &str,
-    ) -> Result<(), VaultError> {
+    pub(crate) async fn require(&self, capability: &'static str, path: &str) -> Result<(), VaultError> {
         let token = self.token().await?.clone();
         match self.capabilities(path, &token).await {
             Some(granted)
-                if !granted
-                    .iter()
-                    .any(|c| c == capability || c == "root" || c == "sudo") =>
+                if !granted.iter().any(|c| c == capability || c == "root" || c == "sudo") =>
             {
                 Err(VaultError::DeniedWith {
                     capability,
@@ -538,14 +523,12 @@ impl Client {
             capability,
             path: path.to_owned(),
         };
-        let redactor = Redactor::new([token]);
         let Ok(lookup) = self
             .send(
                 &Method::GET,
                 "auth/token/lookup-self",
                 Some(token),
                 None,
-                &redactor,
                 Need::probe("read"),
             )
             .await
@@ -575,23 +558,20 @@ impl Client {
         path: &str,
         token: Option<&Secret>,
         body: Option<&Value>,
-        redactor: &Redactor,
         need: Need,
     ) -> Result<Reply, VaultError> {
         let url = self.url(path);
-        let mut wait = Duration::from_millis(250);
+        let attempts = if need.repeatable { ATTEMPTS } else { 1 };
+        let mut wait = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            let result = self.send_once(method, &url, token, body, redactor).await;
-            let sealed =
-                matches!(&result, Ok(r) if r.status == 503 && r.errors().contains("sealed"));
-            let attempts = match &result {
-                _ if !need.repeatable || sealed => 1,
-                Err(VaultError::Unreachable { .. }) => UNREACHABLE_ATTEMPTS,
-                Ok(r) if r.status == 412 || (r.status >= 500 && r.status != 501) => BUSY_ATTEMPTS,
-                _ => 1,
+            let result = self.send_once(method, &url, token, body).await;
+            let again = match &result {
+                Err(VaultError::Unreachable { .. }) => true,
+                Ok(r) => r.status == 412 || (r.status >= 500 && r.status != 501),
+                Err(_) => false,
             };
-            if attempt >= attempts {
+            if !again || attempt >= attempts {
                 return match result {
                     Ok(r) if r.status == 503 && r.errors().contains("sealed") => {
                         Err(VaultError::Sealed {
@@ -603,7 +583,7 @@ impl Client {
             }
             self.trace(&format!("store: trying again in {} ms", wait.as_millis()));
             tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(MAX_PAUSE);
+            wait *= 3;
             attempt += 1;
         }
     }
@@ -614,7 +594,6 @@ impl Client {
         url: &Url,
         token: Option<&Secret>,
         body: Option<&Value>,
-        redactor: &Redactor,
     ) -> Result<Reply, VaultError> {
         let mut req = self.http.request(method.clone(), url.clone());
         let mut shown = format!("store: {method} {url}");
@@ -629,10 +608,6 @@ impl Client {
         if let Some(ns) = &self.config.namespace {
             req = req.header("X-Vault-Namespace", ns);
         }
-        let index = self.index.lock().map(|i| i.clone()).unwrap_or_default();
-        if let Some(index) = index {
-            req = req.header("X-Vault-Index", index);
-        }
         if let Some(body) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -642,18 +617,12 @@ impl Client {
         let started = Instant::now();
         let response = match req.send().await {
             Ok(r) => r,
-            Err(e) => return Err(self.network_error(&e, started, redactor)),
+            Err(e) => return Err(self.network_error(&e, started)),
         };
         let status = response.status().as_u16();
-        if *method != Method::GET
-            && let Some(index) = response.headers().get("X-Vault-Index")
-            && let Ok(mut last) = self.index.lock()
-        {
-            *last = Some(index.clone());
-        }
         let bytes = match response.bytes().await {
             Ok(b) => b,
-            Err(e) => return Err(self.network_error(&e, started, redactor)),
+            Err(e) => return Err(self.network_error(&e, started)),
         };
         self.trace(&format!(
             "store: ← {status} in {} ms",
@@ -665,45 +634,23 @@ impl Client {
                 message: "the answer is too large".into(),
             });
         }
-        let body = match serde_json::from_slice(&bytes) {
-            _ if bytes.is_empty() => Value::Null,
-            Ok(json) => json,
-            // A page from a proxy or load balancer in front of the server.
-            Err(_) if (200..300).contains(&status) => {
-                return Err(VaultError::Server {
-                    status,
-                    message:
-                        "the answer is not JSON: is BAO_ADDR the server itself, not a proxy's page?"
-                            .into(),
-                });
-            }
-            Err(_) => {
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
                 serde_json::json!({"errors": [String::from_utf8_lossy(&bytes[..bytes.len().min(300)])]})
-            }
+            })
         };
-        let texts: Vec<String> = body["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(|e| redactor.display(e.trim(), 200))
-            .filter(|e| !e.is_empty())
-            .collect();
-        Ok(Reply {
-            status,
-            body,
-            errors: texts.join("; "),
-        })
+        Ok(Reply { status, body })
     }
 
-    fn network_error(
-        &self,
-        e: &reqwest::Error,
-        started: Instant,
-        redactor: &Redactor,
-    ) -> VaultError {
+    fn network_error(&self, e: &reqwest::Error, started: Instant) -> VaultError {
+        let mut redactor = Redactor::new([]);
+        if let Some(token) = self.token.get() {
+            redactor.add(token);
+        }
         let net =
-            crate::provider::http::classify(e, started.elapsed(), self.config.timeout, redactor);
+            crate::provider::http::classify(e, started.elapsed(), self.config.timeout, &redactor);
         let addr = self.config.addr.to_string();
         match net.fault {
             crate::outcome::NetFault::Tls => VaultError::Tls {
