@@ -50,6 +50,8 @@ ats\t'Applicant tracking and recruiting'
 contracts\t'Contract management'
 commerce\t'Commerce and supply-chain networks'"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l auth -d 'Only connectors of this auth kind' -r -f -a "oauth2_client_credentials\t''
+oauth2_refresh_token\t'RFC 6749 6: a long-lived refresh token an admin generated, traded for access tokens'
+token_exchange\t'A proprietary sign-in call that trades an API key or a password for a token'
 api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
@@ -65,7 +67,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l ve
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
@@ -138,7 +142,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F

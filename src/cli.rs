@@ -113,16 +113,26 @@ pub(crate) struct CredentialArgs {
     pub(crate) client_id: Option<String>,
 
     /// Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)
-    #[arg(long, conflicts_with = "api_key_stdin")]
+    #[arg(long, conflicts_with_all = ["api_key_stdin", "secret_stdin"])]
     pub(crate) client_secret_stdin: bool,
 
     /// Read the API key from stdin (or set CREDLINK_API_KEY)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "secret_stdin")]
     pub(crate) api_key_stdin: bool,
+
+    /// Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set
+    /// CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) secret_stdin: Option<String>,
 
     /// Any other field the connector asks for, e.g. --field region=eu (repeatable)
     #[arg(long = "field", value_name = "KEY=VALUE")]
     pub(crate) fields: Vec<String>,
+
+    /// A field's value from a file, e.g. --field-file private_key=key.pem for a PEM key or
+    /// certificate (repeatable; secrets too: a path is not a secret)
+    #[arg(long = "field-file", value_name = "KEY=PATH")]
+    pub(crate) field_files: Vec<String>,
 
     /// Scope to request instead of the connector's default (OAuth only)
     #[arg(long, value_name = "SCOPE")]

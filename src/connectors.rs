@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::files;
 use crate::outcome::HintKey;
+use crate::secret::Secret;
 use crate::template::{Template, check_url_scheme};
 
 const BUILT_IN: &str = include_str!("../connectors.toml");
@@ -83,6 +84,14 @@ pub(crate) enum FieldRole {
     ApiKey,
     /// The account's own subdomain at the provider (`--subdomain`, part of default names).
     Subdomain,
+    /// A long-lived refresh token an admin generated (`oauth2_refresh_token`); a secret.
+    RefreshToken,
+    /// The PEM private key that signs a `private_key_jwt` client assertion; a secret.
+    PrivateKey,
+    /// The PEM client certificate of `tls_client_auth` (RFC 8705); not a secret.
+    ClientCertificate,
+    /// The PEM private key of that certificate; a secret.
+    ClientKey,
     /// Anything else (`--field ID=VALUE`).
     Other,
 }
@@ -95,8 +104,20 @@ impl FieldRole {
             FieldRole::ClientSecret => Some("client_secret"),
             FieldRole::ApiKey => Some("api_key"),
             FieldRole::Subdomain => Some("subdomain"),
+            FieldRole::RefreshToken => Some("refresh_token"),
+            FieldRole::PrivateKey => Some("private_key"),
+            FieldRole::ClientCertificate => Some("client_certificate"),
+            FieldRole::ClientKey => Some("client_key"),
             FieldRole::Other => None,
         }
+    }
+
+    /// Fields whose value is a PEM document (several lines), given as a file.
+    pub(crate) fn is_pem(self) -> bool {
+        matches!(
+            self,
+            FieldRole::PrivateKey | FieldRole::ClientCertificate | FieldRole::ClientKey
+        )
     }
 
     fn of(id: &str) -> Self {
@@ -105,6 +126,10 @@ impl FieldRole {
             FieldRole::ClientSecret,
             FieldRole::ApiKey,
             FieldRole::Subdomain,
+            FieldRole::RefreshToken,
+            FieldRole::PrivateKey,
+            FieldRole::ClientCertificate,
+            FieldRole::ClientKey,
         ]
         .into_iter()
         .find(|r| r.id() == Some(id))
@@ -148,8 +173,39 @@ struct RawConnector {
     revoke_url: Option<String>,
     permission_check: Option<RawPermissionCheck>,
     verify: Option<RawVerify>,
+    exchange: Option<RawExchange>,
     #[serde(default)]
     fields: Vec<RawField>,
+}
+
+/// `token_exchange`: the sign-in call that trades the secret(s) for a token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExchange {
+    #[serde(default = "default_post")]
+    method: String,
+    url: String,
+    basic_auth: Option<RawBasic>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    json_body: Option<String>,
+    #[serde(default)]
+    form: BTreeMap<String, String>,
+    token_pointer: String,
+    token_prefix: Option<String>,
+    expires_in: Option<RawLifetime>,
+}
+
+/// A token's lifetime: fixed seconds, or a JSON pointer into the answer.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawLifetime {
+    Seconds(u64),
+    Pointer(String),
+}
+
+fn default_post() -> String {
+    "POST".to_owned()
 }
 
 #[derive(Deserialize)]
@@ -237,6 +293,10 @@ impl Category {
 #[value(rename_all = "snake_case")]
 pub(crate) enum AuthKind {
     Oauth2ClientCredentials,
+    /// RFC 6749 6: a long-lived refresh token an admin generated, traded for access tokens.
+    Oauth2RefreshToken,
+    /// A proprietary sign-in call that trades an API key or a password for a token.
+    TokenExchange,
     ApiKey,
 }
 
@@ -244,12 +304,21 @@ impl AuthKind {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             AuthKind::Oauth2ClientCredentials => "oauth2_client_credentials",
+            AuthKind::Oauth2RefreshToken => "oauth2_refresh_token",
+            AuthKind::TokenExchange => "token_exchange",
             AuthKind::ApiKey => "api_key",
         }
+    }
+
+    /// Whether a check yields an access token (`credlink token`).
+    pub(crate) fn issues_tokens(self) -> bool {
+        self != AuthKind::ApiKey
     }
 }
 
 /// How the client authenticates at the token endpoint.
+// `TlsClientAuth` is RFC 8705's `tls_client_auth`, the name the catalog uses.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ClientAuth {
@@ -259,6 +328,24 @@ pub(crate) enum ClientAuth {
     Post,
     /// All parameters as a JSON body (Auth0-style providers).
     Json,
+    /// RFC 7523 2.2: a JWT client assertion signed with the `private_key` field (RS256 for an
+    /// RSA key, ES256 / ES384 for a P-256 / P-384 key).
+    PrivateKeyJwt,
+    /// RFC 8705 2.1: mutual TLS with the `client_certificate` and `client_key` fields, and
+    /// no shared secret. (A connector that declares those fields with another client
+    /// authentication presents the certificate too, as ADP wants with Basic.)
+    TlsClientAuth,
+}
+
+impl ClientAuth {
+    /// The secret fields this client authentication needs.
+    pub(crate) fn secret_roles(self) -> &'static [FieldRole] {
+        match self {
+            ClientAuth::Basic | ClientAuth::Post | ClientAuth::Json => &[FieldRole::ClientSecret],
+            ClientAuth::PrivateKeyJwt => &[FieldRole::PrivateKey],
+            ClientAuth::TlsClientAuth => &[FieldRole::ClientKey],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -316,8 +403,18 @@ impl Field {
     }
 }
 
+/// The grant of an OAuth connector's token request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grant {
+    /// RFC 6749 4.4.
+    ClientCredentials,
+    /// RFC 6749 6, with the `refresh_token` field.
+    RefreshToken,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct OAuthSpec {
+    pub(crate) grant: Grant,
     pub(crate) token_url: Template,
     pub(crate) client_auth: ClientAuth,
     pub(crate) scope: Option<String>,
@@ -338,10 +435,56 @@ pub(crate) struct VerifySpec {
     pub(crate) error_header: Option<String>,
 }
 
+/// How long an exchanged token lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lifetime {
+    Seconds(u64),
+    /// A JSON pointer to a number (or numeric string) of seconds in the answer.
+    Pointer(String),
+}
+
+/// `token_exchange`: the sign-in call, and where the token is in its answer.
+#[derive(Debug, Clone)]
+pub(crate) struct ExchangeSpec {
+    pub(crate) method: reqwest::Method,
+    pub(crate) url: Template,
+    pub(crate) basic_auth: Option<(Template, Template)>,
+    pub(crate) headers: BTreeMap<String, Template>,
+    /// A JSON document whose strings are templates (values are JSON-escaped when filled in).
+    pub(crate) json_body: Option<serde_json::Value>,
+    pub(crate) form: BTreeMap<String, Template>,
+    pub(crate) token_pointer: String,
+    /// Text the answer puts before the token (Kenjo: `Bearer `), removed.
+    pub(crate) token_prefix: Option<String>,
+    pub(crate) expires_in: Option<Lifetime>,
+    pub(crate) permission_check: Option<(reqwest::Method, Template)>,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Check {
     OAuth(OAuthSpec),
     ApiKey(VerifySpec),
+    Exchange(ExchangeSpec),
+}
+
+impl Check {
+    /// The URL of the main call: token endpoint, verification or sign-in call.
+    pub(crate) fn main_url(&self) -> &Template {
+        match self {
+            Check::OAuth(spec) => &spec.token_url,
+            Check::ApiKey(spec) => &spec.url,
+            Check::Exchange(spec) => &spec.url,
+        }
+    }
+
+    /// The read-only call made with a new token, where the connector declares one.
+    pub(crate) fn permission_check(&self) -> Option<&(reqwest::Method, Template)> {
+        match self {
+            Check::OAuth(spec) => spec.permission_check.as_ref(),
+            Check::Exchange(spec) => spec.permission_check.as_ref(),
+            Check::ApiKey(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -363,10 +506,17 @@ pub(crate) struct Connector {
 
 impl Connector {
     pub(crate) fn auth(&self) -> AuthKind {
-        match self.check {
+        match &self.check {
+            Check::OAuth(spec) if spec.grant == Grant::RefreshToken => AuthKind::Oauth2RefreshToken,
             Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
             Check::ApiKey(_) => AuthKind::ApiKey,
+            Check::Exchange(_) => AuthKind::TokenExchange,
         }
+    }
+
+    /// Whether the TLS handshake presents a client certificate (mutual TLS).
+    pub(crate) fn uses_client_certificate(&self) -> bool {
+        self.field_by_role(FieldRole::ClientCertificate).is_some()
     }
 
     pub(crate) fn field(&self, id: &str) -> Option<&Field> {
@@ -377,11 +527,77 @@ impl Connector {
         self.fields.iter().find(|f| f.role == role)
     }
 
+    /// The first secret field (the only one of most connectors).
     pub(crate) fn secret_field(&self) -> &Field {
         self.fields
             .iter()
             .find(|f| f.secret)
-            .expect("validated: one secret field")
+            .expect("validated: at least one secret field")
+    }
+
+    pub(crate) fn secret_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.secret)
+    }
+
+    /// Fields whose values the store keeps with the secret rather than in the record: the
+    /// secret ones, and PEM documents (a certificate does not fit a team store's metadata).
+    pub(crate) fn kept_with_secret(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.secret || f.role.is_pem())
+    }
+
+    /// The values kept with the secret, as the store keeps them: one [`Secret`]. For a
+    /// connector with one such field (every account linked before there were several), the
+    /// value itself; else a JSON object of the values by field id.
+    pub(crate) fn pack_secrets(
+        &self,
+        values: &BTreeMap<String, String>,
+        secrets: &BTreeMap<String, Secret>,
+    ) -> Secret {
+        let fields: Vec<&Field> = self.kept_with_secret().collect();
+        let value_of = |f: &Field| match f.secret {
+            true => secrets.get(&f.id).map_or("", Secret::expose),
+            false => values.get(&f.id).map_or("", String::as_str),
+        };
+        if let [only] = fields.as_slice() {
+            return Secret::new(value_of(only));
+        }
+        let object: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .map(|f| (f.id.clone(), serde_json::Value::from(value_of(f))))
+            .collect();
+        Secret::new(serde_json::Value::Object(object).to_string())
+    }
+
+    /// The secret values and the other values kept with them, from the stored [`Secret`] (see
+    /// [`Connector::pack_secrets`]). A value that cannot be read is left out, so that preparing
+    /// it fails naming the field.
+    pub(crate) fn unpack_secrets(
+        &self,
+        stored: &Secret,
+    ) -> (BTreeMap<String, Secret>, BTreeMap<String, String>) {
+        let fields: Vec<&Field> = self.kept_with_secret().collect();
+        let mut secrets = BTreeMap::new();
+        let mut values = BTreeMap::new();
+        if let [only] = fields.as_slice() {
+            secrets.insert(only.id.clone(), stored.clone());
+            return (secrets, values);
+        }
+        let Ok(serde_json::Value::Object(object)) =
+            serde_json::from_str::<serde_json::Value>(stored.expose())
+        else {
+            return (secrets, values);
+        };
+        for f in fields {
+            let Some(value) = object.get(&f.id).and_then(serde_json::Value::as_str) else {
+                continue;
+            };
+            if f.secret {
+                secrets.insert(f.id.clone(), Secret::new(value));
+            } else {
+                values.insert(f.id.clone(), value.to_owned());
+            }
+        }
+        (secrets, values)
     }
 
     pub(crate) fn label(&self, field_id: &str) -> String {
@@ -564,7 +780,7 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
     {
         return Err("`revoke_note` is empty".into());
     }
-    let fields = validate_fields(raw.auth, raw.fields)?;
+    let fields = validate_fields(raw.auth, raw.client_auth, raw.fields)?;
     let declared: BTreeMap<&str, &Field> = fields.iter().map(|f| (f.id.as_str(), f)).collect();
     let check_declared = |key: &str, t: &Template| -> Result<(), String> {
         match t.fields().find(|f| !declared.contains_key(f)) {
@@ -614,22 +830,69 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         ("scope", raw.scope.is_some()),
         ("token_params", !raw.token_params.is_empty()),
         ("revoke_url", raw.revoke_url.is_some()),
-        ("permission_check", raw.permission_check.is_some()),
     ];
+    let refuse = |keys: &[(&str, bool)], kinds: &str| match keys.iter().find(|(_, set)| *set) {
+        Some((key, _)) => Err(format!("`{key}` is for {kinds} connectors")),
+        None => Ok(()),
+    };
+    let permission_check = |raw: Option<RawPermissionCheck>| {
+        raw.map(|p| {
+            Ok::<_, String>((
+                method("permission_check.method", &p.method)?,
+                url_template("permission_check.url", &p.url)?,
+            ))
+        })
+        .transpose()
+    };
+    // Where a value is sent in the clear of a header: the fixed text must be sendable.
+    let headers_of = |key: &str, raw: BTreeMap<String, String>| {
+        let mut headers = BTreeMap::new();
+        for (name, value) in raw {
+            reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("`{key}`: `{name}` is not a header name"))?;
+            headers.insert(
+                name.clone(),
+                header_template(&format!("{key}.{name}"), &value)?,
+            );
+        }
+        Ok::<_, String>(headers)
+    };
+    let basic_of = |key: &str, raw: Option<RawBasic>| {
+        raw.map(|b| {
+            Ok::<_, String>((
+                header_template(&format!("{key}.username"), &b.username)?,
+                header_template(&format!("{key}.password"), &b.password)?,
+            ))
+        })
+        .transpose()
+    };
     let check = match raw.auth {
-        AuthKind::Oauth2ClientCredentials => {
+        AuthKind::Oauth2ClientCredentials | AuthKind::Oauth2RefreshToken => {
             if raw.verify.is_some() {
                 return Err("`verify` is for api_key connectors".into());
             }
+            if raw.exchange.is_some() {
+                return Err("`exchange` is for token_exchange connectors".into());
+            }
+            let kind = raw.auth.as_str();
             let token_url = raw
                 .token_url
-                .ok_or("`token_url` is required for oauth2_client_credentials")?;
-            let client_auth = raw
-                .client_auth
-                .ok_or("`client_auth` is required (basic, post or json)")?;
+                .ok_or_else(|| format!("`token_url` is required for {kind}"))?;
+            let client_auth = raw.client_auth.ok_or(
+                "`client_auth` is required (basic, post, json, private_key_jwt or tls_client_auth)",
+            )?;
             let mut token_params = BTreeMap::new();
             for (k, v) in raw.token_params {
-                if ["grant_type", "client_id", "client_secret", "scope"].contains(&k.as_str()) {
+                let own = [
+                    "grant_type",
+                    "client_id",
+                    "client_secret",
+                    "scope",
+                    "refresh_token",
+                    "client_assertion",
+                    "client_assertion_type",
+                ];
+                if own.contains(&k.as_str()) {
                     return Err(format!("`token_params.{k}` is set by credlink itself"));
                 }
                 let t = template(&format!("token_params.{k}"), &v)?;
@@ -639,6 +902,10 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                 token_params.insert(k, t);
             }
             Check::OAuth(OAuthSpec {
+                grant: match raw.auth {
+                    AuthKind::Oauth2RefreshToken => Grant::RefreshToken,
+                    _ => Grant::ClientCredentials,
+                },
                 token_url: url_template("token_url", &token_url)?,
                 client_auth,
                 scope: raw.scope.filter(|s| !s.trim().is_empty()),
@@ -647,49 +914,113 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                     .revoke_url
                     .map(|u| url_template("revoke_url", &u))
                     .transpose()?,
-                permission_check: raw
-                    .permission_check
-                    .map(|p| {
-                        Ok::<_, String>((
-                            method("permission_check.method", &p.method)?,
-                            url_template("permission_check.url", &p.url)?,
-                        ))
-                    })
-                    .transpose()?,
+                permission_check: permission_check(raw.permission_check)?,
             })
         }
-        AuthKind::ApiKey => {
-            if let Some((key, _)) = oauth_only.iter().find(|(_, set)| *set) {
+        AuthKind::TokenExchange => {
+            refuse(&oauth_only, "OAuth")?;
+            if raw.verify.is_some() {
+                return Err("`verify` is for api_key connectors".into());
+            }
+            let x = raw
+                .exchange
+                .ok_or("`exchange` is required for token_exchange connectors")?;
+            let json_body = x
+                .json_body
+                .map(|body| {
+                    let mut json = serde_json::from_str::<serde_json::Value>(&body)
+                        .map_err(|e| format!("`exchange.json_body` is not JSON: {e}"))?;
+                    let mut bad = None;
+                    visit_strings(&mut json, &mut |s: &mut String| {
+                        if bad.is_none()
+                            && let Err(e) = template("exchange.json_body", s)
+                        {
+                            bad = Some(e);
+                        }
+                    });
+                    match bad {
+                        Some(e) => Err(e),
+                        None => Ok(json),
+                    }
+                })
+                .transpose()?;
+            let mut form = BTreeMap::new();
+            for (k, v) in x.form {
+                form.insert(k.clone(), template(&format!("exchange.form.{k}"), &v)?);
+            }
+            if json_body.is_some() && !form.is_empty() {
+                return Err("`exchange` sends `json_body` or `form`, not both".into());
+            }
+            if !x.token_pointer.starts_with('/') {
+                return Err("`exchange.token_pointer` is a JSON pointer starting with `/`".into());
+            }
+            let expires_in = match x.expires_in {
+                None => None,
+                Some(RawLifetime::Seconds(s)) => Some(Lifetime::Seconds(s)),
+                Some(RawLifetime::Pointer(p)) if p.starts_with('/') => Some(Lifetime::Pointer(p)),
+                Some(RawLifetime::Pointer(_)) => {
+                    return Err(
+                        "`exchange.expires_in` is seconds or a JSON pointer starting with `/`"
+                            .into(),
+                    );
+                }
+            };
+            let spec = ExchangeSpec {
+                method: method("exchange.method", &x.method)?,
+                url: url_template("exchange.url", &x.url)?,
+                basic_auth: basic_of("exchange.basic_auth", x.basic_auth)?,
+                headers: headers_of("exchange.headers", x.headers)?,
+                json_body,
+                form,
+                token_pointer: x.token_pointer,
+                token_prefix: x.token_prefix.filter(|p| !p.is_empty()),
+                expires_in,
+                permission_check: permission_check(raw.permission_check)?,
+            };
+            // Every secret is sent, and only where it cannot show in a URL.
+            let mut sent: BTreeSet<String> = BTreeSet::new();
+            let mut note = |t: &Template| sent.extend(t.fields().map(str::to_owned));
+            spec.basic_auth
+                .iter()
+                .flat_map(|(u, p)| [u, p])
+                .for_each(&mut note);
+            spec.headers.values().for_each(&mut note);
+            spec.form.values().for_each(&mut note);
+            if let Some(body) = &spec.json_body {
+                let mut body = body.clone();
+                visit_strings(&mut body, &mut |s: &mut String| {
+                    if let Ok(t) = Template::parse(s) {
+                        note(&t);
+                    }
+                });
+            }
+            if let Some(missing) = fields.iter().find(|f| f.secret && !sent.contains(&f.id)) {
                 return Err(format!(
-                    "`{key}` is for oauth2_client_credentials connectors"
+                    "`exchange` never sends `{{{}}}`, so it would not check it",
+                    missing.id
                 ));
+            }
+            Check::Exchange(spec)
+        }
+        AuthKind::ApiKey => {
+            refuse(&oauth_only, "OAuth")?;
+            refuse(
+                &[("permission_check", raw.permission_check.is_some())],
+                "OAuth or token_exchange",
+            )?;
+            if raw.exchange.is_some() {
+                return Err("`exchange` is for token_exchange connectors".into());
             }
             let v = raw
                 .verify
                 .ok_or("`verify` is required for api_key connectors")?;
             let method = method("verify.method", &v.method)?;
-            let basic_auth = v
-                .basic_auth
-                .map(|b| {
-                    Ok::<_, String>((
-                        header_template("verify.basic_auth.username", &b.username)?,
-                        header_template("verify.basic_auth.password", &b.password)?,
-                    ))
-                })
-                .transpose()?;
+            let basic_auth = basic_of("verify.basic_auth", v.basic_auth)?;
             let bearer = v
                 .bearer
                 .map(|b| header_template("verify.bearer", &b))
                 .transpose()?;
-            let mut headers = BTreeMap::new();
-            for (name, value) in v.headers {
-                reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| format!("`verify.headers`: `{name}` is not a header name"))?;
-                headers.insert(
-                    name.clone(),
-                    header_template(&format!("verify.headers.{name}"), &value)?,
-                );
-            }
+            let headers = headers_of("verify.headers", v.headers)?;
             if let Some(body) = &v.json_body {
                 serde_json::from_str::<serde_json::Value>(body)
                     .map_err(|e| format!("`verify.json_body` is not JSON: {e}"))?;
@@ -741,6 +1072,16 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
     })
 }
 
+/// Calls `f` on every string of a JSON document.
+pub(crate) fn visit_strings(json: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
+    match json {
+        serde_json::Value::String(s) => f(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| visit_strings(v, f)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| visit_strings(v, f)),
+        _ => {}
+    }
+}
+
 fn method(key: &str, raw: &str) -> Result<reqwest::Method, String> {
     match raw.to_ascii_uppercase().as_str() {
         "GET" => Ok(reqwest::Method::GET),
@@ -774,7 +1115,11 @@ fn sign_in_host(id: &str, raw: &str) -> Result<HostAround, String> {
     })
 }
 
-fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, String> {
+fn validate_fields(
+    auth: AuthKind,
+    client_auth: Option<ClientAuth>,
+    raw: Vec<RawField>,
+) -> Result<Vec<Field>, String> {
     let mut seen = BTreeSet::new();
     let mut fields = Vec::new();
     for f in raw {
@@ -789,6 +1134,23 @@ fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, Str
         }
         if f.label.trim().is_empty() {
             return Err(format!("field `{}` has an empty label", f.id));
+        }
+        let role = FieldRole::of(&f.id);
+        let must_be_secret = matches!(
+            role,
+            FieldRole::RefreshToken | FieldRole::PrivateKey | FieldRole::ClientKey
+        );
+        if must_be_secret && !f.secret {
+            return Err(format!("field `{}` must be declared `secret = true`", f.id));
+        }
+        if role == FieldRole::ClientCertificate && f.secret {
+            return Err(format!("field `{}` is a certificate, not a secret", f.id));
+        }
+        if role.is_pem() && (f.pattern.is_some() || f.sign_in_url.is_some()) {
+            return Err(format!(
+                "field `{}` holds a PEM document: it takes no pattern or sign_in_url",
+                f.id
+            ));
         }
         let pattern = f
             .pattern
@@ -844,18 +1206,62 @@ fn validate_fields(auth: AuthKind, raw: Vec<RawField>) -> Result<Vec<Field>, Str
         .filter(|f| f.secret)
         .map(|f| f.id.as_str())
         .collect();
-    match (auth, secrets.as_slice()) {
-        (AuthKind::Oauth2ClientCredentials, ["client_secret"]) => {
+    match auth {
+        AuthKind::Oauth2ClientCredentials | AuthKind::Oauth2RefreshToken => {
             if !seen.contains("client_id") {
-                return Err("oauth2_client_credentials connectors need a `client_id` field".into());
+                return Err(format!(
+                    "{} connectors need a `client_id` field",
+                    auth.as_str()
+                ));
+            }
+            let Some(client_auth) = client_auth else {
+                // Reported with the other OAuth keys.
+                return Ok(fields);
+            };
+            let mut wanted: Vec<&str> = client_auth
+                .secret_roles()
+                .iter()
+                .filter_map(|r| r.id())
+                .collect();
+            if auth == AuthKind::Oauth2RefreshToken {
+                wanted.push("refresh_token");
+            }
+            // A client certificate is presented in the TLS handshake with any client
+            // authentication (ADP: Basic and a certificate); tls_client_auth has no other.
+            let certificate = seen.contains("client_certificate");
+            if certificate && client_auth != ClientAuth::TlsClientAuth {
+                wanted.push("client_key");
+            }
+            let mut have = secrets.clone();
+            have.sort_unstable();
+            wanted.sort_unstable();
+            if have != wanted {
+                let list = wanted
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                return Err(match wanted.len() {
+                    1 => format!("needs exactly one secret field, {list}"),
+                    _ => format!("needs exactly the secret fields {list}"),
+                });
+            }
+            if client_auth == ClientAuth::TlsClientAuth && !certificate {
+                return Err("tls_client_auth needs a `client_certificate` field".into());
             }
         }
-        (AuthKind::ApiKey, ["api_key" | "client_secret"]) => {}
-        (AuthKind::Oauth2ClientCredentials, _) => {
-            return Err("needs exactly one secret field, `client_secret`".into());
+        _ if seen.contains("client_certificate") || seen.contains("client_key") => {
+            return Err("`client_certificate` and `client_key` are for OAuth connectors".into());
         }
-        (AuthKind::ApiKey, _) => {
-            return Err("needs exactly one secret field, `api_key` or `client_secret`".into());
+        AuthKind::ApiKey => {
+            if !matches!(secrets.as_slice(), ["api_key" | "client_secret"]) {
+                return Err("needs exactly one secret field, `api_key` or `client_secret`".into());
+            }
+        }
+        AuthKind::TokenExchange => {
+            if secrets.is_empty() {
+                return Err("needs at least one secret field to exchange".into());
+            }
         }
     }
     Ok(fields)
@@ -897,6 +1303,7 @@ mod tests {
                     .chain(o.revoke_url.as_ref())
                     .collect(),
                 Check::ApiKey(v) => vec![&v.url],
+                Check::Exchange(x) => vec![&x.url],
             };
             for url in urls {
                 assert!(

@@ -13,14 +13,14 @@ use serde_json::json;
 
 use crate::cli::TestArgs;
 use crate::commands::test::refuse_credential_flags;
-use crate::commands::{hint, next_step, prepare, stored};
+use crate::commands::{hint, keep_rotated, next_step, prepare, rotation_note, stored};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};
 use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
-use crate::provider::{self, Credentials};
-use crate::store::{AccountName, Store, StoreError};
+use crate::provider::{self, Credentials, keys};
+use crate::store::{Account, AccountName, Store, StoreError};
 use crate::ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,6 +58,7 @@ impl<'a> Diagnosis<'a> {
         match step {
             Step::Keychain => store_step(self.ctx),
             Step::Input => "input",
+            Step::ClientCertificate => "client certificate",
             Step::Proxy => "proxy",
             Step::Dns => "dns",
             Step::Connect => "connect",
@@ -66,6 +67,7 @@ impl<'a> Diagnosis<'a> {
             Step::Auth => match self.connector.check {
                 Check::OAuth(_) => "oauth",
                 Check::ApiKey(_) => "verify",
+                Check::Exchange(_) => "exchange",
             },
             Step::Permissions => "permissions",
         }
@@ -202,7 +204,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
                 failure.hint = CliError::from(e).hint;
                 d.fail(Step::Input, ms_since(started), detail, &failure);
             }
-            Ok(given) => from_input(&mut d, prepare(connector, given), started).await,
+            Ok(given) => from_input(&mut d, prepare(connector, given), started, None).await,
         }
         d.print();
         return Ok(d.class);
@@ -248,19 +250,25 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             let detail = failure.description.clone().unwrap_or_default();
             d.fail(Step::Keychain, ms_since(started), detail, &failure);
         }
-        Ok((_, _, given)) => {
+        Ok((account, _, given)) => {
             let detail = format!("secret found in {}", ctx.store.describe());
             d.push(Step::Keychain, StepStatus::Ok, ms_since(started), detail);
             let started = Instant::now();
-            from_input(&mut d, prepare(connector, given), started).await;
+            from_input(&mut d, prepare(connector, given), started, Some(&account)).await;
         }
     }
     d.print();
     Ok(d.class)
 }
 
-/// The input step, then the check and the network steps.
-async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, started: Instant) {
+/// The input step, then the check and the network steps. A refresh token the provider
+/// rotated is stored for a stored `account`, as `test` does.
+async fn from_input(
+    d: &mut Diagnosis<'_>,
+    prepared: Result<Prepared, Failure>,
+    started: Instant,
+    account: Option<&Account>,
+) {
     let prepared = match prepared {
         Err(f) => {
             let detail = f.description.clone().unwrap_or_default();
@@ -278,6 +286,9 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
         if let Some(line) = d.lines.last_mut() {
             line.hint = hint;
         }
+    }
+    if d.connector.uses_client_certificate() {
+        client_certificate_step(d, &prepared.creds);
     }
     let url = match provider::main_url(d.connector, &prepared.creds) {
         Ok(url) => url,
@@ -317,7 +328,50 @@ async fn from_input(d: &mut Diagnosis<'_>, prepared: Result<Prepared, Failure>, 
         d.ctx.check_permissions,
     )
     .await;
+    let kept = match account {
+        Some(account) => keep_rotated(d.ctx, account, d.connector, &prepared.creds, &outcome)
+            .await
+            .map(|_| true),
+        None => Ok(false),
+    };
     network_steps(d, &url, &target, &outcome).await;
+    match kept {
+        Err(f) => {
+            let detail = f.description.clone().unwrap_or_default();
+            d.fail(Step::Keychain, None, detail, &f);
+        }
+        Ok(stored) => {
+            if let Some(note) = rotation_note(&outcome, stored) {
+                let status = if stored {
+                    StepStatus::Ok
+                } else {
+                    StepStatus::Warning
+                };
+                d.push(Step::Keychain, status, None, note.to_owned());
+            }
+        }
+    }
+}
+
+/// Mutual TLS: whose certificate it is and when it expires (a warning within 30 days or
+/// after); the handshake itself shows at the `tls` step.
+fn client_certificate_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
+    let pem = creds.value(d.connector, FieldRole::ClientCertificate);
+    let now = keys::now();
+    match keys::certificate_info(pem) {
+        Ok(info) => {
+            let status = if info.needs_attention(now) {
+                StepStatus::Warning
+            } else {
+                StepStatus::Ok
+            };
+            d.push(Step::ClientCertificate, status, None, info.describe(now));
+        }
+        Err(why) => {
+            let detail = format!("the client certificate {why}");
+            d.push(Step::ClientCertificate, StepStatus::Warning, None, detail);
+        }
+    }
 }
 
 /// The values as a support person may see them: labels, a masked client ID, the secret's
@@ -326,9 +380,17 @@ fn describe_input(connector: &Connector, creds: &Credentials) -> String {
     let mut shown = Vec::new();
     for field in &connector.fields {
         if field.secret {
-            let n = creds.secret.expose().chars().count();
+            let n = creds
+                .secrets
+                .get(&field.id)
+                .map_or(0, |s| s.expose().chars().count());
             let s = if n == 1 { "" } else { "s" };
-            shown.push(format!("{}: {n} character{s}", field.label));
+            let pem = if field.role.is_pem() { "PEM, " } else { "" };
+            shown.push(format!("{}: {pem}{n} character{s}", field.label));
+            continue;
+        }
+        if field.role.is_pem() {
+            shown.push(format!("{}: PEM", field.label));
             continue;
         }
         let value = creds.values.get(&field.id).map_or("", String::as_str);
@@ -576,8 +638,7 @@ async fn after_dns(
             );
         }
         (None, _) => {
-            let declared =
-                matches!(&d.connector.check, Check::OAuth(spec) if spec.permission_check.is_some());
+            let declared = d.connector.check.permission_check().is_some();
             let detail = match outcome.token {
                 Some(_) if declared => "not made (--no-permission-check)",
                 Some(_) => "the connector declares no permission check",

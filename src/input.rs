@@ -16,6 +16,15 @@ use crate::ui;
 
 /// No credential or field value is longer than this; longer input is a mistake or an attack.
 pub(crate) const MAX_VALUE_LEN: usize = 4096;
+/// A PEM key or certificate may be longer (an RSA 4096 key is about 3,300 characters, a
+/// certificate chain more).
+pub(crate) const MAX_PEM_LEN: usize = 16 * 1024;
+
+/// The environment variable of a secret field without a flag of its own:
+/// `CREDLINK_SECRET_REFRESH_TOKEN`.
+pub(crate) fn env_for_secret(id: &str) -> String {
+    format!("CREDLINK_SECRET_{}", id.to_ascii_uppercase())
+}
 
 pub(crate) const ENV_CLIENT_ID: &str = "CREDLINK_CLIENT_ID";
 pub(crate) const ENV_CLIENT_SECRET: &str = "CREDLINK_CLIENT_SECRET";
@@ -85,20 +94,26 @@ impl InputError {
 /// A value as given, before [`prepare`].
 pub(crate) struct Given {
     pub(crate) values: BTreeMap<String, String>,
-    pub(crate) secret: Secret,
+    /// The secret fields' values, by field id.
+    pub(crate) secrets: BTreeMap<String, Secret>,
     pub(crate) scope: Option<String>,
 }
 
 impl Given {
-    /// A stored account's values, to go through the same preparation as typed ones.
+    /// A stored account's values, to go through the same preparation as typed ones; the
+    /// stored secret holds every secret field's value (see `Connector::pack_secrets`).
     pub(crate) fn stored(
+        connector: &Connector,
         values: BTreeMap<String, String>,
-        secret: Secret,
+        secret: &Secret,
         scope: Option<String>,
     ) -> Self {
+        let (secrets, kept) = connector.unpack_secrets(secret);
+        let mut values = values;
+        values.extend(kept);
         Self {
             values,
-            secret,
+            secrets,
             scope,
         }
     }
@@ -132,7 +147,19 @@ pub(crate) fn flag_for(field: &Field) -> String {
         FieldRole::ClientId => format!("--client-id (or {ENV_CLIENT_ID})"),
         FieldRole::ClientSecret => format!("--client-secret-stdin (or {ENV_CLIENT_SECRET})"),
         FieldRole::ApiKey => format!("--api-key-stdin (or {ENV_API_KEY})"),
-        FieldRole::Other => format!("--field {}=VALUE", field.id),
+        role if role.is_pem() && field.secret => {
+            format!(
+                "--field-file {id}=PATH (or --secret-stdin {id})",
+                id = field.id
+            )
+        }
+        role if role.is_pem() => format!("--field-file {}=PATH", field.id),
+        _ if field.secret => format!(
+            "--secret-stdin {} (or {})",
+            field.id,
+            env_for_secret(&field.id)
+        ),
+        _ => format!("--field {}=VALUE", field.id),
     }
 }
 
@@ -141,12 +168,13 @@ pub(crate) fn flag_for(field: &Field) -> String {
 pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, InputError> {
     let mut notes = Vec::new();
     let mut values = BTreeMap::new();
-    let mut secret = None;
+    let mut secrets = BTreeMap::new();
     for field in &connector.fields {
         if field.secret {
-            let (value, note) = prepare_value(field, given.secret.expose())?;
+            let raw = given.secrets.get(&field.id).map_or("", Secret::expose);
+            let (value, note) = prepare_value(field, raw)?;
             notes.extend(note);
-            secret = Some(Secret::new(value));
+            secrets.insert(field.id.clone(), Secret::new(value));
             continue;
         }
         let raw = given.values.get(&field.id).map_or("", String::as_str);
@@ -154,11 +182,10 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, I
         notes.extend(note);
         values.insert(field.id.clone(), value);
     }
-    let secret = secret.expect("validated: every connector has one secret field");
     Ok(Prepared {
         creds: Credentials {
             values,
-            secret,
+            secrets,
             scope: given.scope.filter(|s| !s.trim().is_empty()),
         },
         notes,
@@ -183,6 +210,12 @@ pub(crate) fn prepare_value(
         help: field.help.clone(),
         flag: flag_for(field),
     };
+    if field.role.is_pem() {
+        let value = raw.replace("\r\n", "\n");
+        let trimmed = value.trim_matches(is_padding);
+        check_value(field, trimmed).map_err(|(reason, fault)| fail(reason, fault))?;
+        return Ok((trimmed.to_owned(), None));
+    }
     let trimmed = raw.trim_matches(is_padding);
     if check_value(field, trimmed).is_err()
         && let Some(from_url) = field.value_from_url(raw)
@@ -233,9 +266,42 @@ fn hidden_character(value: &str) -> Option<String> {
     None
 }
 
+/// A PEM document (a key or certificate, trimmed, with `\n` line ends): its lines may hold
+/// nothing a copy-paste hides, and it must parse as what the field holds.
+fn check_pem(field: &Field, value: &str) -> Result<(), (String, InputFault)> {
+    if value.chars().count() > MAX_PEM_LEN {
+        return Err((
+            format!("is longer than {MAX_PEM_LEN} characters"),
+            InputFault::Unusable,
+        ));
+    }
+    for (n, line) in value.split('\n').enumerate() {
+        if let Some(problem) = hidden_character(line) {
+            return Err((
+                format!("{problem} of line {}", n + 1),
+                InputFault::Invisible,
+            ));
+        }
+        if line.chars().any(char::is_control) {
+            return Err((
+                format!("contains a control character on line {}", n + 1),
+                InputFault::Unusable,
+            ));
+        }
+    }
+    let parsed = match field.role {
+        FieldRole::ClientCertificate => crate::provider::keys::certificate_info(value).map(drop),
+        _ => crate::provider::keys::check_private_key(value),
+    };
+    parsed.map_err(|why| (why, InputFault::Unusable))
+}
+
 /// Why a value cannot be used, in words that never repeat a secret.
 pub(crate) fn check_value(field: &Field, value: &str) -> Result<(), (String, InputFault)> {
     let unusable = |why: String| Err((why, InputFault::Unusable));
+    if field.role.is_pem() && !value.is_empty() {
+        return check_pem(field, value);
+    }
     if value.is_empty() {
         return if field.optional {
             Ok(())
@@ -305,14 +371,16 @@ pub(crate) fn gather(
     let mut given = explicit_values(connector, args)?;
     check_secret_flags(connector, args)?;
     let mut values = BTreeMap::new();
-    let mut secret = None;
+    let mut secrets = BTreeMap::new();
     for field in &connector.fields {
         if field.secret {
-            secret = Some(Secret::new(read_secret(field, args, interactive)?));
+            let value = read_secret(field, args, interactive)?;
+            secrets.insert(field.id.clone(), Secret::new(value));
             continue;
         }
         let value = match given.remove(field.id.as_str()) {
             Some(v) => v,
+            None if interactive && field.role.is_pem() => prompt_pem_file(field)?,
             None if interactive => {
                 let label = match &field.help {
                     Some(help) => format!("{} ({help})", field.label),
@@ -338,9 +406,50 @@ pub(crate) fn gather(
     }
     Ok(Given {
         values,
-        secret: secret.expect("validated: every connector has one secret field"),
+        secrets,
         scope: args.scope.clone(),
     })
+}
+
+/// The file of `--field-file ID=PATH` for this field, if given.
+fn file_for<'a>(args: &'a CredentialArgs, id: &str) -> Option<&'a str> {
+    args.field_files.iter().find_map(|pair| {
+        let (key, path) = pair.split_once('=')?;
+        (key.trim() == id).then_some(path)
+    })
+}
+
+/// A field's value from a file (a PEM key or certificate), without hanging on a FIFO.
+fn read_field_file(field: &Field, path: &str) -> Result<String, InputError> {
+    let limit = if field.role.is_pem() {
+        MAX_PEM_LEN
+    } else {
+        MAX_VALUE_LEN
+    } as u64
+        * 4;
+    crate::files::read_regular(std::path::Path::new(path), limit).map_err(|e| InputError::Flag {
+        message: format!(
+            "--field-file {}: cannot read {}: {e}",
+            field.id,
+            text::clean_truncated(path, 200)
+        ),
+        hint: None,
+    })
+}
+
+/// At a terminal, a PEM value is read from the file whose path is typed.
+fn prompt_pem_file(field: &Field) -> Result<String, InputError> {
+    let label = format!("{} (path of the PEM file)", field.label);
+    let path = ui::prompt_text(&label, None, false, |v| {
+        let text =
+            crate::files::read_regular(std::path::Path::new(v.trim()), MAX_PEM_LEN as u64 * 4)
+                .map_err(|e| format!("cannot read {}: {e}", v.trim()))?;
+        prepare_value(field, &text)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
+    .map_err(|e| InputError::Prompt(e.to_string()))?;
+    read_field_file(field, path.trim())
 }
 
 /// Values from --subdomain, --client-id (or its env var) and --field, checked for fit.
@@ -388,6 +497,27 @@ fn explicit_values<'a>(
     {
         put(client_id_field, client_id, value, ENV_CLIENT_ID)?;
     }
+    for pair in &args.field_files {
+        let (key, path) = pair.split_once('=').ok_or_else(|| {
+            flag_error(
+                format!(
+                    "--field-file `{}` is not KEY=PATH",
+                    text::clean_truncated(pair, 80)
+                ),
+                None,
+            )
+        })?;
+        let key = key.trim();
+        match connector.field(key) {
+            // A secret's file is read where the secret is (`read_secret`).
+            Some(field) if field.secret => {}
+            Some(field) => {
+                let value = read_field_file(field, path)?;
+                put(Some(field), key, value, "--field-file")?;
+            }
+            None => put(None, key, String::new(), "--field-file")?,
+        }
+    }
     for pair in &args.fields {
         let (key, value) = pair.split_once('=').ok_or_else(|| {
             flag_error(
@@ -415,10 +545,26 @@ fn field_ids(connector: &Connector) -> String {
 
 fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<(), InputError> {
     let wanted = connector.secret_field();
-    let wrong = match wanted.role {
-        FieldRole::ApiKey if args.client_secret_stdin => Some("--client-secret-stdin"),
-        FieldRole::ClientSecret if args.api_key_stdin => Some("--api-key-stdin"),
-        _ => None,
+    let has = |role: FieldRole| connector.field_by_role(role).is_some_and(|f| f.secret);
+    if let Some(id) = &args.secret_stdin
+        && !connector.field(id).is_some_and(|f| f.secret)
+    {
+        let ids: Vec<&str> = connector.secret_fields().map(|f| f.id.as_str()).collect();
+        return Err(InputError::Flag {
+            message: format!(
+                "--secret-stdin: connector `{}` has no secret field `{}`",
+                connector.id,
+                text::clean_truncated(id, 40)
+            ),
+            hint: Some(format!("its secret fields are: {}", ids.join(", "))),
+        });
+    }
+    let wrong = if args.client_secret_stdin && !has(FieldRole::ClientSecret) {
+        Some("--client-secret-stdin")
+    } else if args.api_key_stdin && !has(FieldRole::ApiKey) {
+        Some("--api-key-stdin")
+    } else {
+        None
     };
     match wrong {
         Some(flag) => Err(InputError::Flag {
@@ -439,13 +585,21 @@ fn read_secret(
     interactive: bool,
 ) -> Result<String, InputError> {
     let (from_stdin, env) = match field.role {
-        FieldRole::ApiKey => (args.api_key_stdin, ENV_API_KEY),
-        _ => (args.client_secret_stdin, ENV_CLIENT_SECRET),
+        FieldRole::ApiKey => (args.api_key_stdin, ENV_API_KEY.to_owned()),
+        FieldRole::ClientSecret => (args.client_secret_stdin, ENV_CLIENT_SECRET.to_owned()),
+        _ => (false, env_for_secret(&field.id)),
     };
+    let from_stdin = from_stdin || args.secret_stdin.as_deref() == Some(field.id.as_str());
+    let limit = if field.role.is_pem() {
+        MAX_PEM_LEN
+    } else {
+        MAX_VALUE_LEN
+    } as u64
+        * 4;
     if from_stdin {
         let mut text = String::new();
         std::io::stdin()
-            .take(MAX_VALUE_LEN as u64 * 4 + 2)
+            .take(limit + 2)
             .read_to_string(&mut text)
             .map_err(|e| InputError::Stdin {
                 label: field.label.to_lowercase(),
@@ -460,8 +614,12 @@ fn read_secret(
             text.truncate(end);
         }
         Ok(text)
-    } else if let Ok(value) = std::env::var(env) {
+    } else if let Some(path) = file_for(args, &field.id) {
+        read_field_file(field, path)
+    } else if let Ok(value) = std::env::var(&env) {
         Ok(value)
+    } else if interactive && field.role.is_pem() {
+        prompt_pem_file(field)
     } else if interactive {
         ui::prompt_secret(&format!("{} (input hidden)", field.label), |v| {
             prepare_value(field, v).map(drop).map_err(|e| e.to_string())

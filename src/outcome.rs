@@ -320,12 +320,15 @@ impl FailureKind {
 pub(crate) enum Step {
     Keychain,
     Input,
+    /// The client certificate of mutual TLS (`tls_client_auth`): whose it is, when it expires.
+    ClientCertificate,
     Proxy,
     Dns,
     Connect,
     Tls,
     Http,
-    /// The token request (`oauth`) or the API key's verification call (`verify`).
+    /// The token request (`oauth`), the API key's verification call (`verify`) or the
+    /// sign-in call (`exchange`).
     Auth,
     Permissions,
 }
@@ -513,6 +516,8 @@ pub(crate) struct Token {
     pub(crate) access_token: Secret,
     pub(crate) expires_in: Option<u64>,
     pub(crate) scope: Option<String>,
+    /// The refresh token of the answer, where it carries one.
+    pub(crate) refresh_token: Option<Secret>,
 }
 
 /// The permission call made with a new token, as shown by `--explain`.
@@ -532,6 +537,9 @@ pub(crate) struct Outcome {
     pub(crate) token: Option<Token>,
     pub(crate) answer: Option<Answer>,
     pub(crate) permission: Option<PermissionCall>,
+    /// A refresh token that replaces the one sent (rotation): the old one no longer works, so
+    /// it must be stored before the result is reported.
+    pub(crate) rotated: Option<Secret>,
 }
 
 impl Outcome {
@@ -543,6 +551,7 @@ impl Outcome {
             token: None,
             answer: None,
             permission: None,
+            rotated: None,
         }
     }
 
@@ -554,6 +563,7 @@ impl Outcome {
             token: None,
             answer: None,
             permission: None,
+            rotated: None,
         }
     }
 

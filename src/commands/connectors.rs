@@ -6,7 +6,7 @@ use serde_json::json;
 use std::fmt::Write;
 
 use crate::cli::ConnectorsArgs;
-use crate::connectors::{Check, ClientAuth, Connector};
+use crate::connectors::{Check, ClientAuth, Connector, Grant};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::flag_for;
@@ -90,9 +90,19 @@ fn endpoint(c: &Connector) -> (String, String) {
                 ClientAuth::Basic => "client_secret_basic",
                 ClientAuth::Post => "client_secret_post",
                 ClientAuth::Json => "JSON body",
+                ClientAuth::PrivateKeyJwt => "private_key_jwt (RFC 7523)",
+                ClientAuth::TlsClientAuth => "tls_client_auth (RFC 8705)",
             };
-            (o.token_url.raw().to_owned(), how.to_owned())
+            let how = match o.grant {
+                Grant::ClientCredentials => how.to_owned(),
+                Grant::RefreshToken => format!("refresh_token grant, {how}"),
+            };
+            (o.token_url.raw().to_owned(), how)
         }
+        Check::Exchange(x) => (
+            x.url.raw().to_owned(),
+            format!("{} sign-in call, token at {}", x.method, x.token_pointer),
+        ),
         Check::ApiKey(v) => (
             v.url.raw().to_owned(),
             format!("{} verification call", v.method),
@@ -142,8 +152,12 @@ fn show(ctx: &Context, c: &Connector) {
     );
     for f in &c.fields {
         let mut notes = Vec::new();
-        if f.secret {
+        if f.secret && f.role.is_pem() {
+            notes.push("secret, a PEM file".to_owned());
+        } else if f.secret {
             notes.push("secret, hidden input".to_owned());
+        } else if f.role.is_pem() {
+            notes.push("a PEM file".to_owned());
         }
         if f.optional {
             notes.push("optional".to_owned());

@@ -3,8 +3,8 @@
 
 use crate::cli::LinkArgs;
 use crate::commands::{
-    failure_lines, hint, input_error, next_step, now, outcome_json, prepare, show_notes,
-    token_summary,
+    failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
+    show_notes, token_summary,
 };
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
@@ -54,17 +54,25 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
             for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
                 ui::err(&format!("  {line}"));
             }
+            if let Some(note) = rotation_note(&outcome, false) {
+                ui::err(&format!("  note: {note}"));
+            }
         }
         return Ok(outcome.class());
     }
 
+    // A rotated refresh token is the one to keep: the one given no longer works.
+    let creds = match &outcome.rotated {
+        Some(new) => creds.with_refresh_token(new),
+        None => creds,
+    };
     let account = record(connector, &name, &creds, &outcome);
     let token = outcome
         .token
         .as_ref()
         .map(|t| CachedToken::new(t.access_token.clone(), t.expires_in));
     ctx.store
-        .link(account, &creds.secret, args.force, token)
+        .link(account, &creds.stored_secret(connector), args.force, token)
         .await
         .map_err(|e| match e {
             StoreError::AlreadyLinked(name) => {
@@ -84,6 +92,9 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
             connector.name,
             token_summary(&outcome)
         ));
+        if let Some(note) = rotation_note(&outcome, true) {
+            ui::err(&format!("note: {note}"));
+        }
     }
     Ok(Class::Ok)
 }
@@ -98,16 +109,17 @@ fn record(
     let token = outcome.token.as_ref();
     let requested = match &connector.check {
         Check::OAuth(spec) => creds.scope.clone().or_else(|| spec.scope.clone()),
-        Check::ApiKey(_) => None,
+        Check::ApiKey(_) | Check::Exchange(_) => None,
     };
     Account {
         name: name.as_str().to_owned(),
         connector: connector.id.clone(),
         auth: connector.auth().as_str().to_owned(),
+        // PEM documents (a client certificate) are kept with the secret.
         fields: creds
             .values
             .iter()
-            .filter(|(_, v)| !v.is_empty())
+            .filter(|(k, v)| !v.is_empty() && connector.field(k).is_none_or(|f| !f.role.is_pem()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         // RFC 6749 5.1: an answer without `scope` granted what was asked for.

@@ -21,7 +21,8 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::outcome::{Failure, FailureKind, Outcome};
-use crate::store::Account;
+use crate::provider::Credentials;
+use crate::store::{Account, AccountName, CachedToken, StoreError};
 use crate::{text, ui};
 
 pub(crate) fn now() -> String {
@@ -61,11 +62,64 @@ pub(crate) async fn stored(
     };
     let account = loaded.account;
     let given = Given::stored(
+        connector,
         account.fields.clone(),
-        secret,
+        &secret,
         account.requested_scope.clone(),
     );
     Ok((account, connector, given))
+}
+
+/// A refresh token the provider rotated replaces the stored one before the result is
+/// reported: the old one no longer works. The replacement is crash-safe like `link --force`
+/// (`Store::link` writes the new secret to the account's other entry, then switches the
+/// record), and check-and-set in the team store. Returns the record as it now stands; a store
+/// that fails is the check's failure (the new token is then lost: the account must be linked
+/// again).
+pub(crate) async fn keep_rotated(
+    ctx: &Context,
+    account: &Account,
+    connector: &Connector,
+    creds: &Credentials,
+    outcome: &Outcome,
+) -> Result<Option<Account>, Failure> {
+    let Some(new) = &outcome.rotated else {
+        return Ok(None);
+    };
+    crate::fault::point("rotate:before_store");
+    let secret = creds.with_refresh_token(new).stored_secret(connector);
+    let token = outcome
+        .token
+        .as_ref()
+        .filter(|_| outcome.is_valid())
+        .map(|t| CachedToken::new(t.access_token.clone(), t.expires_in));
+    let stored = ctx.store.link(account.clone(), &secret, true, token).await;
+    crate::fault::point("rotate:after_store");
+    let failed = |e: StoreError| {
+        let err = CliError::from(e);
+        let mut f = Failure::local(
+            FailureKind::Keychain,
+            format!(
+                "the provider rotated the refresh token, and the new one could not be stored ({}): the account must be linked again",
+                err.message
+            ),
+        );
+        f.hint = err.hint;
+        f
+    };
+    stored.map_err(failed)?;
+    let name = AccountName::parse(&account.name).map_err(|e| failed(e.into()))?;
+    ctx.store.record(&name).await.map_err(failed)
+}
+
+/// What to say about a rotated refresh token, after the result.
+pub(crate) fn rotation_note(outcome: &Outcome, stored: bool) -> Option<&'static str> {
+    outcome.rotated.as_ref()?;
+    Some(if stored {
+        "the provider rotated the refresh token; the new one is stored"
+    } else {
+        "the provider rotated the refresh token: the one given no longer works, and nothing was stored (link the account to keep the new one)"
+    })
 }
 
 /// [`input::prepare`] with a failure as an outcome, keeping how to give the value as its hint.
@@ -183,6 +237,7 @@ pub(crate) fn outcome_json(
         "latency_ms": outcome.latency_ms,
         "expires_in": token.and_then(|t| t.expires_in),
         "scope": token.and_then(|t| t.scope.clone()),
+        "rotated": outcome.rotated.is_some(),
     })
 }
 

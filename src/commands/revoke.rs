@@ -122,7 +122,7 @@ async fn revoke_at_provider(
     else {
         return None;
     };
-    let given = Given::stored(record.fields.clone(), secret.clone(), None);
+    let given = Given::stored(connector, record.fields.clone(), secret, None);
     let creds = match crate::commands::prepare(connector, given) {
         Ok(prepared) => prepared.creds,
         Err(f) => return Some(Outcome::local(f)),

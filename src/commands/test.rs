@@ -6,8 +6,8 @@ use futures_util::StreamExt;
 
 use crate::cli::{CredentialArgs, TestArgs};
 use crate::commands::{
-    failure_lines, hint, input_error, next_step, now, outcome_json, prepare, show_notes, stored,
-    token_summary,
+    failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
+    rotation_note, show_notes, stored, token_summary,
 };
 use crate::connectors::Connector;
 use crate::context::Context;
@@ -101,18 +101,28 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     Ok(class)
 }
 
-/// The one path from a stored account's values to an outcome: prepare, then check.
-pub(crate) async fn check_given(
+/// The one path from a stored account's values to an outcome: prepare, check, and keep a
+/// rotated refresh token. Returns the outcome and the record as it now stands.
+pub(crate) async fn check_stored(
     ctx: &Context,
-    name: &str,
+    account: Account,
     connector: &Connector,
     given: Given,
-) -> Outcome {
+) -> (Outcome, Account) {
     match prepare(connector, given) {
-        Err(f) => Outcome::local(f),
+        Err(f) => (Outcome::local(f), account),
         Ok(prepared) => {
-            show_notes(&prepared.notes, Some(name));
-            provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await
+            show_notes(&prepared.notes, Some(&account.name));
+            let mut outcome =
+                provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
+            match keep_rotated(ctx, &account, connector, &prepared.creds, &outcome).await {
+                Ok(Some(now)) => (outcome, now),
+                Ok(None) => (outcome, account),
+                Err(f) => {
+                    outcome.failure = Some(f);
+                    (outcome, account)
+                }
+            }
         }
     }
 }
@@ -127,7 +137,7 @@ async fn test_stored(ctx: &Context, account: Account) -> Report {
             report(ctx, name, known, outcome, Some(account))
         }
         Ok((account, connector, given)) => {
-            let outcome = check_given(ctx, &name, connector, given).await;
+            let (outcome, account) = check_stored(ctx, account, connector, given).await;
             report(ctx, name, Some(connector), outcome, Some(account))
         }
     }
@@ -182,6 +192,8 @@ pub(crate) fn refuse_credential_flags(c: &CredentialArgs) -> CliResult<()> {
         || c.client_id.is_some()
         || c.client_secret_stdin
         || c.api_key_stdin
+        || c.secret_stdin.is_some()
+        || !c.field_files.is_empty()
         || !c.fields.is_empty()
         || c.scope.is_some();
     if given {
@@ -215,11 +227,22 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
                     r.name,
                     token_summary(o)
                 ));
+                if let Some(note) = rotation_note(o, r.tested.is_some()) {
+                    text.push_str(&format!("    note: {note}\n"));
+                }
             } else {
                 let status = o.status().as_str().replace('_', " ");
                 text.push_str(&format!("{} ({connector}): {status}\n", r.name));
                 for line in failure_lines(o, r.hint.as_deref(), r.next.as_deref()) {
                     text.push_str(&format!("    {line}\n"));
+                }
+                // A failure after a rotation (a permission check): the new token is kept.
+                if o.failure
+                    .as_ref()
+                    .is_some_and(|f| f.kind != crate::outcome::FailureKind::Keychain)
+                    && let Some(note) = rotation_note(o, r.tested.is_some())
+                {
+                    text.push_str(&format!("    note: {note}\n"));
                 }
             }
         }

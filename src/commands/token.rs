@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use crate::cli::TokenArgs;
-use crate::commands::test::check_given;
+use crate::commands::test::check_stored;
 use crate::commands::{failure_lines, hint, next_step, stored};
-use crate::connectors::{AuthKind, Connector};
+use crate::connectors::Connector;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::{Class, Outcome};
@@ -17,7 +17,7 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;
     let account = ctx.store.linked(&name).await?;
     let connector = ctx.catalog.get(&account.connector)?;
-    if connector.auth() != AuthKind::Oauth2ClientCredentials {
+    if !connector.auth().issues_tokens() {
         return Err(CliError::usage(format!(
             "`{name}` uses an API key ({}), which has no access token: the key itself is the credential",
             connector.name
@@ -45,12 +45,14 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
         print(ctx, &name, &cached, true);
         return Ok(Class::Ok);
     }
-    let outcome = check_given(ctx, name.as_str(), connector, given).await;
+    // A rotated refresh token is stored (with the new access token) before anything is
+    // printed.
+    let (outcome, _) = check_stored(ctx, account.clone(), connector, given).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
         return Ok(refused(ctx, Some(connector), &name, outcome));
     };
     let cached = CachedToken::new(token.access_token, token.expires_in);
-    if !ctx.store.cache_token(&account, &cached).await? {
+    if outcome.rotated.is_none() && !ctx.store.cache_token(&account, &cached).await? {
         return Err(CliError::new(
             Class::NotFound,
             format!("`{name}` was revoked or linked anew while the token was requested"),

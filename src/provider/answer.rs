@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::connectors::VerifySpec;
+use crate::connectors::{ExchangeSpec, Lifetime, VerifySpec};
 use crate::outcome::{Answer, Failure, FailureKind, OAuthCode, Outcome, Stage, Token};
 use crate::provider::http::Response;
 use crate::secret::{Redactor, Secret};
@@ -85,21 +85,90 @@ pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> Outcome
             .get("scope")
             .and_then(Value::as_str)
             .map(|s| redactor.display(s, 500)),
+        refresh_token: json
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(Secret::new),
     });
     outcome
+}
+
+/// A sign-in call's answer (`token_exchange`): the token at the declared JSON pointer, its
+/// lifetime fixed or at its own pointer.
+pub(crate) fn exchange_outcome(
+    spec: &ExchangeSpec,
+    response: &Response,
+    redactor: &Redactor,
+) -> Outcome {
+    if !response.is_success() {
+        return failure(response, redactor, None, Stage::Main);
+    }
+    let unusable = |kind: FailureKind, why: String| {
+        let f = Failure::new(kind, Stage::Main).with_description(why);
+        Outcome::failed(f, Some(response.status), latency_ms(response))
+    };
+    let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
+        return unusable(
+            FailureKind::NonJson,
+            format!(
+                "the answer is not JSON: {}",
+                describe_unparsed_token_answer(response, redactor)
+            ),
+        );
+    };
+    let pointer = &spec.token_pointer;
+    let Some(token) = json
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    else {
+        return unusable(
+            FailureKind::NoAccessToken,
+            format!("the answer has no token at {pointer}"),
+        );
+    };
+    let token = match &spec.token_prefix {
+        Some(prefix) => token.strip_prefix(prefix.as_str()).unwrap_or(token),
+        None => token,
+    };
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return unusable(
+            FailureKind::UnusableToken,
+            "the token holds characters a token cannot have (spaces, line breaks, control or non-ASCII characters); it was not used".into(),
+        );
+    }
+    let expires_in = match &spec.expires_in {
+        None => None,
+        Some(Lifetime::Seconds(s)) => Some((*s).min(MAX_EXPIRES_IN)),
+        Some(Lifetime::Pointer(p)) => json.pointer(p).and_then(seconds),
+    };
+    let mut outcome = Outcome::valid(response.status, latency_ms(response));
+    outcome.token = Some(Token {
+        access_token: Secret::new(token),
+        expires_in,
+        scope: None,
+        refresh_token: None,
+    });
+    outcome
+}
+
+/// A number of seconds, as a number or a numeric string, clamped to [`MAX_EXPIRES_IN`].
+fn seconds(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|secs| secs.is_finite() && *secs >= 0.0)
+    .map(|secs| secs.min(MAX_EXPIRES_IN as f64) as u64)
 }
 
 /// `expires_in` (or `expires`) as a number or a numeric string, clamped to [`MAX_EXPIRES_IN`].
 fn expires_in(json: &Value) -> Option<u64> {
     ["expires_in", "expires"]
         .iter()
-        .find_map(|k| match json.get(*k)? {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        })
-        .filter(|secs| secs.is_finite() && *secs >= 0.0)
-        .map(|secs| secs.min(MAX_EXPIRES_IN as f64) as u64)
+        .find_map(|k| json.get(*k).and_then(seconds))
 }
 
 /// A verification call's answer: 2xx (and, where declared, `success` not false).

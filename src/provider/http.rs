@@ -52,6 +52,12 @@ pub(crate) struct Request {
     pub(crate) url: Url,
     pub(crate) headers: Vec<(String, Value)>,
     pub(crate) body: Option<Body>,
+    /// A PEM client certificate and its key for mutual TLS (RFC 8705); the key makes it a
+    /// secret.
+    pub(crate) identity: Option<Secret>,
+    /// JSON pointers of credentials in the answer beyond the usual token keys (an exchanged
+    /// token's own place), redacted in the trace.
+    pub(crate) answer_secrets: Vec<String>,
 }
 
 impl Request {
@@ -61,6 +67,8 @@ impl Request {
             url,
             headers: vec![("accept".into(), Value::Plain("application/json".into()))],
             body: None,
+            identity: None,
+            answer_secrets: Vec::new(),
         }
     }
 
@@ -285,16 +293,20 @@ impl Http {
         }
     }
 
+    fn builder(&self) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .tls_certs_merge(self.extra_roots.clone())
+            .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            .dns_resolver(Arc::new(self.resolver.clone()))
+            // A redirect could carry credentials to another origin: report it instead.
+            .redirect(reqwest::redirect::Policy::none())
+    }
+
     fn client(&self) -> Result<&reqwest::Client, NetError> {
         let built = self.client.get_or_init(|| {
-            reqwest::Client::builder()
-                .tls_certs_merge(self.extra_roots.clone())
-                .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
-                .timeout(self.timeout)
-                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-                .dns_resolver(Arc::new(self.resolver.clone()))
-                // A redirect could carry credentials to another origin: report it instead.
-                .redirect(reqwest::redirect::Policy::none())
+            self.builder()
                 .build()
                 .map_err(|e| format!("cannot set up TLS: {e}"))
         });
@@ -302,6 +314,36 @@ impl Http {
             fault: NetFault::Tls,
             message: message.clone(),
             latency: Duration::ZERO,
+        })
+    }
+
+    /// A client that presents this certificate and key (mutual TLS); built per request, as
+    /// few accounts use one.
+    fn client_with_identity(&self, pem: &Secret) -> Result<reqwest::Client, NetError> {
+        let bad = |message: String| NetError {
+            fault: NetFault::BadRequest,
+            message,
+            latency: Duration::ZERO,
+        };
+        let identity = reqwest::Identity::from_pem(pem.expose().as_bytes()).map_err(|_| {
+            bad("the client certificate or its key cannot be used for TLS (a key that does not belong to the certificate?)".into())
+        })?;
+        self.builder().identity(identity).build().map_err(|e| {
+            let mut why = Vec::new();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                why.push(text::clean_truncated(&cause.to_string(), 200));
+                source = cause.source();
+            }
+            let why = why.join(": ");
+            let plain = if why.contains("UnsupportedCertVersion") {
+                "the client certificate is an X.509 version 1 certificate, which TLS libraries refuse (issue it with extensions, as version 3)"
+            } else if why.to_lowercase().contains("inconsistent") || why.contains("KeyMismatch") {
+                "the client key does not belong to the client certificate"
+            } else {
+                "the client certificate and key cannot be used for TLS (a key that does not belong to the certificate?)"
+            };
+            bad(format!("{plain} ({why})"))
         })
     }
 
@@ -391,8 +433,11 @@ impl Http {
             };
             headers.insert(name, value);
         }
-        let mut builder = self
-            .client()?
+        let client = match &req.identity {
+            Some(pem) => self.client_with_identity(pem)?,
+            None => self.client()?.clone(),
+        };
+        let mut builder = client
             .request(req.method.clone(), req.url.clone())
             .headers(headers);
         if let Some(body) = &req.body {
@@ -430,7 +475,7 @@ impl Http {
                     body,
                     latency,
                 };
-                self.trace_response(&response, redactor);
+                self.trace_response(&response, redactor, &req.answer_secrets);
                 Ok(response)
             }
             Err(e) => {
@@ -446,7 +491,7 @@ impl Http {
         }
     }
 
-    fn trace_response(&self, r: &Response, redactor: &Redactor) {
+    fn trace_response(&self, r: &Response, redactor: &Redactor, secrets: &[String]) {
         if self.trace.is_none() {
             return;
         }
@@ -465,6 +510,11 @@ impl Http {
         let shown = match serde_json::from_slice::<serde_json::Value>(&r.body) {
             Ok(mut json) => {
                 redact_tokens(&mut json);
+                for pointer in secrets {
+                    if let Some(value) = json.pointer_mut(pointer) {
+                        *value = REDACTED.into();
+                    }
+                }
                 // Each string is redacted before serializing, which would escape a spelling
                 // again (a `\u0041` echoed as text becomes `\\u0041`).
                 redact_strings(&mut json, redactor);

@@ -5,35 +5,44 @@
 
 pub(crate) mod answer;
 pub(crate) mod http;
+pub(crate) mod keys;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use url::Url;
 
-use crate::connectors::{Check, ClientAuth, Connector, FieldRole, OAuthSpec, VerifySpec};
+use crate::connectors::{
+    Check, ClientAuth, Connector, ExchangeSpec, FieldRole, Grant, OAuthSpec, VerifySpec,
+    visit_strings,
+};
 use crate::outcome::{Failure, FailureKind, InputFault, NetFault, Outcome, PermissionCall, Stage};
 use crate::provider::http::{Body, Http, Request, Value};
-use crate::secret::{Redactor, Secret};
+use crate::secret::{REDACTED, Redactor, Secret};
 use crate::template::{Template, TemplateError};
 
-/// What a check is given: the non-secret field values and the one secret.
+/// RFC 7523 2.2: the `client_assertion_type` of a JWT client assertion.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// What a check is given: the non-secret field values and the secret ones, by field id.
 #[derive(Clone)]
 pub(crate) struct Credentials {
     pub(crate) values: BTreeMap<String, String>,
-    pub(crate) secret: Secret,
+    pub(crate) secrets: BTreeMap<String, Secret>,
     pub(crate) scope: Option<String>,
 }
 
 impl Credentials {
-    fn template_values<'a>(&'a self, connector: &'a Connector) -> BTreeMap<&'a str, &'a str> {
+    fn template_values<'a>(&'a self, _connector: &'a Connector) -> BTreeMap<&'a str, &'a str> {
         let mut map: BTreeMap<&str, &str> = self
             .values
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        map.insert(connector.secret_field().id.as_str(), self.secret.expose());
+        for (id, secret) in &self.secrets {
+            map.insert(id.as_str(), secret.expose());
+        }
         map
     }
 
@@ -45,21 +54,40 @@ impl Credentials {
             .map_or("", String::as_str)
     }
 
-    /// Removes every spelling of the secret, and of `client_id:secret` as Basic auth sends it.
+    /// The secret of the field with this role.
+    pub(crate) fn secret(&self, role: FieldRole) -> Option<&Secret> {
+        role.id().and_then(|id| self.secrets.get(id))
+    }
+
+    /// Removes every spelling of every secret, and of `client_id:secret` as Basic auth sends
+    /// it.
     pub(crate) fn redactor(&self, connector: &Connector) -> Redactor {
-        let mut r = Redactor::new([&self.secret]);
-        r.add_basic_pair(self.value(connector, FieldRole::ClientId), &self.secret);
+        let mut r = Redactor::new(self.secrets.values());
+        for secret in self.secrets.values() {
+            r.add_basic_pair(self.value(connector, FieldRole::ClientId), secret);
+        }
         r
+    }
+
+    /// The secrets as the store keeps them (see `Connector::pack_secrets`).
+    pub(crate) fn stored_secret(&self, connector: &Connector) -> Secret {
+        connector.pack_secrets(&self.values, &self.secrets)
+    }
+
+    /// These credentials with a rotated refresh token in place of the one sent.
+    pub(crate) fn with_refresh_token(&self, token: &Secret) -> Credentials {
+        let mut creds = self.clone();
+        if let Some(id) = FieldRole::RefreshToken.id() {
+            creds.secrets.insert(id.to_owned(), token.clone());
+        }
+        creds
     }
 }
 
-/// The URL of the main call (token endpoint or verification call), as it will be requested.
+/// The URL of the main call (token endpoint, verification or sign-in call), as it will be
+/// requested.
 pub(crate) fn main_url(connector: &Connector, creds: &Credentials) -> Result<Url, TemplateError> {
-    let template = match &connector.check {
-        Check::OAuth(spec) => &spec.token_url,
-        Check::ApiKey(spec) => &spec.url,
-    };
-    render_url(template, connector, creds)
+    render_url(connector.check.main_url(), connector, creds)
 }
 
 fn render_url(
@@ -70,15 +98,17 @@ fn render_url(
     template.render_url(&creds.template_values(connector), &|f| connector.label(f))
 }
 
-/// Checks credentials live: the token request or verification call, then, for a new token,
-/// the connector's permission call where it declares one (unless `permissions` is off).
+/// Checks credentials live: the token request, verification or sign-in call, then, for a new
+/// token, the connector's permission call where it declares one (unless `permissions` is
+/// off). A refresh token the provider rotated is in [`Outcome::rotated`], whatever the rest of
+/// the outcome: the one sent no longer works.
 pub(crate) async fn check(
     http: &Http,
     connector: &Connector,
     creds: &Credentials,
     permissions: bool,
 ) -> Outcome {
-    let redactor = creds.redactor(connector);
+    let mut redactor = creds.redactor(connector);
     let request = match main_request(connector, creds) {
         Ok(r) => r,
         Err(e) => return unsendable(e),
@@ -96,19 +126,68 @@ pub(crate) async fn check(
     let mut outcome = match &connector.check {
         Check::OAuth(_) => answer::token_outcome(&response, &redactor),
         Check::ApiKey(spec) => answer::verify_outcome(spec, &response, &redactor),
+        Check::Exchange(spec) => answer::exchange_outcome(spec, &response, &redactor),
     };
     outcome.answer = Some(answer::shape(&response, &redactor));
-    if let (Some(token), Check::OAuth(spec), true) = (&outcome.token, &connector.check, permissions)
-        && let Some((method, url)) = &spec.permission_check
+    if let Some(f) = outcome.failure.as_mut()
+        && f.hint.is_none()
     {
+        f.hint = kind_hint(connector, f);
+    }
+    if let Some(token) = &outcome.token {
+        redactor.add(&token.access_token);
+        if let Check::OAuth(OAuthSpec {
+            grant: Grant::RefreshToken,
+            ..
+        }) = &connector.check
+            && let Some(new) = &token.refresh_token
+            && creds.secret(FieldRole::RefreshToken).map(Secret::expose) != Some(new.expose())
+        {
+            outcome.rotated = Some(new.clone());
+        }
+    }
+    if let (Some(token), Some((method, url)), true) = (
+        &outcome.token,
+        connector.check.permission_check(),
+        permissions,
+    ) {
         let token = token.access_token.clone();
         permission_check(http, connector, creds, method, url, &token, &mut outcome).await;
     }
     outcome
 }
 
-/// A value that cannot be put in a URL: nothing was sent.
-fn unsendable(e: TemplateError) -> Outcome {
+/// What a rejection means for the newer kinds of credential, where the catalog's generic
+/// hint (about a client ID and secret pair) would mislead; a connector's own hint wins.
+fn kind_hint(connector: &Connector, f: &Failure) -> Option<String> {
+    use crate::outcome::OAuthCode;
+    let Check::OAuth(spec) = &connector.check else {
+        return None;
+    };
+    let own = |key: &str| connector.hints.contains_key(key);
+    let client_rejected = matches!(
+        f.kind,
+        FailureKind::OAuth(OAuthCode::InvalidClient | OAuthCode::UnauthorizedClient)
+            | FailureKind::Http401
+    );
+    match (f.kind, spec.grant, spec.client_auth) {
+        (FailureKind::OAuth(OAuthCode::InvalidGrant), Grant::RefreshToken, _)
+            if !own("invalid_grant") =>
+        {
+            Some("The provider refused the refresh token: it expired, was revoked, or was already used (a provider that rotates refresh tokens accepts each one once, so an older copy, or one another program used, no longer works). Generate a new refresh token at the provider, then link the account again.".into())
+        }
+        (_, _, ClientAuth::PrivateKeyJwt) if client_rejected && !own("invalid_client") => {
+            Some("The provider did not accept the signed client assertion: the private key is not the one registered for this client ID (or the key registered at the provider changed), or the client ID is wrong. Check the key pair and the client ID, then link again.".into())
+        }
+        (_, _, ClientAuth::TlsClientAuth) if client_rejected && !own("invalid_client") => {
+            Some("The provider did not accept the client certificate: it is not the one registered for this client ID, not issued by a CA the provider trusts, or expired (`credlink test --explain` shows whose it is and when it expires).".into())
+        }
+        _ => None,
+    }
+}
+
+/// A value that cannot be put in a request: nothing was sent.
+fn unsendable(e: impl ToString) -> Outcome {
     Outcome::local(Failure::local(
         FailureKind::Input(InputFault::Unusable),
         e.to_string(),
@@ -124,11 +203,7 @@ async fn tell_dns_apart(
     mut e: http::NetError,
 ) -> http::NetError {
     let host = url.host_str().unwrap_or_default();
-    let template = match &connector.check {
-        Check::OAuth(spec) => &spec.token_url,
-        Check::ApiKey(spec) => &spec.url,
-    };
-    let base = template.base_domain();
+    let base = connector.check.main_url().base_domain();
     let base_resolves = match &base {
         Some(base) => {
             let lookup = tokio::net::lookup_host((base.as_str(), 443));
@@ -142,7 +217,6 @@ async fn tell_dns_apart(
     (e.fault, e.message) = dns_verdict(host, base.as_deref(), base_resolves);
     e
 }
-
 /// Whose problem a host that does not resolve is, from whether the provider's own domain
 /// (`base`, for a host built from a subdomain) resolves.
 fn dns_verdict(host: &str, base: Option<&str>, base_resolves: bool) -> (NetFault, String) {
@@ -174,11 +248,15 @@ fn network(e: http::NetError, stage: Stage) -> Outcome {
     Outcome::failed(f, None, e.latency.as_millis() as u64)
 }
 
-fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, TemplateError> {
+fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, String> {
     match &connector.check {
         Check::OAuth(spec) => {
             let values = creds.template_values(connector);
-            let mut params = vec![("grant_type".to_owned(), "client_credentials".to_owned())];
+            let grant = match spec.grant {
+                Grant::ClientCredentials => "client_credentials",
+                Grant::RefreshToken => "refresh_token",
+            };
+            let mut params = vec![("grant_type".to_owned(), grant.to_owned())];
             if let Some(scope) = creds
                 .scope
                 .as_ref()
@@ -192,14 +270,25 @@ fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, T
                     params.push((k.clone(), v));
                 }
             }
-            oauth_request(connector, spec, &spec.token_url, creds, &params, None)
+            let refresh = match spec.grant {
+                Grant::ClientCredentials => None,
+                Grant::RefreshToken => Some((
+                    "refresh_token",
+                    creds
+                        .secret(FieldRole::RefreshToken)
+                        .ok_or("the refresh token is missing")?,
+                )),
+            };
+            oauth_request(connector, spec, &spec.token_url, creds, &params, refresh)
         }
-        Check::ApiKey(spec) => verify_request(connector, spec, creds),
+        Check::ApiKey(spec) => verify_request(connector, spec, creds).map_err(|e| e.to_string()),
+        Check::Exchange(spec) => exchange_request(connector, spec, creds),
     }
 }
 
 /// A POST to an OAuth endpoint with the client authentication the connector declares. `token`
-/// is a credential sent as a parameter (revocation), kept out of the trace.
+/// is a credential sent as a parameter (a refresh token, or the token to revoke), kept out of
+/// the trace.
 fn oauth_request(
     connector: &Connector,
     spec: &OAuthSpec,
@@ -207,10 +296,12 @@ fn oauth_request(
     creds: &Credentials,
     params: &[(String, String)],
     token: Option<(&str, &Secret)>,
-) -> Result<Request, TemplateError> {
-    let url = render_url(url, connector, creds)?;
+) -> Result<Request, String> {
+    let url = render_url(url, connector, creds).map_err(|e| e.to_string())?;
     let client_id = creds.value(connector, FieldRole::ClientId);
-    let secret = creds.secret.expose();
+    let empty = Secret::new("");
+    let client_secret = creds.secret(FieldRole::ClientSecret).unwrap_or(&empty);
+    let assertion: Secret;
     let mut pairs: Vec<(&str, &str, bool)> = params
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str(), false))
@@ -223,20 +314,49 @@ fn oauth_request(
         ClientAuth::Basic => {
             request.header(
                 "authorization",
-                Value::Secret(basic_header(client_id, &creds.secret)),
+                Value::Secret(basic_header(client_id, client_secret)),
             );
             Body::form(&pairs)
         }
         ClientAuth::Post | ClientAuth::Json => {
             pairs.push(("client_id", client_id, false));
-            pairs.push(("client_secret", secret, true));
+            pairs.push(("client_secret", client_secret.expose(), true));
             if spec.client_auth == ClientAuth::Post {
                 Body::form(&pairs)
             } else {
                 Body::json(&pairs)
             }
         }
+        ClientAuth::PrivateKeyJwt => {
+            let key = creds
+                .secret(FieldRole::PrivateKey)
+                .ok_or("the private key is missing")?;
+            // RFC 7523 3: the token endpoint's URL identifies the authorization server.
+            let audience =
+                render_url(&spec.token_url, connector, creds).map_err(|e| e.to_string())?;
+            assertion = keys::client_assertion(key, client_id, audience.as_str())?;
+            pairs.push(("client_id", client_id, false));
+            pairs.push(("client_assertion_type", JWT_BEARER, false));
+            pairs.push(("client_assertion", assertion.expose(), true));
+            Body::form(&pairs)
+        }
+        ClientAuth::TlsClientAuth => {
+            // RFC 8705 2.1: the client ID in the request, the certificate in the handshake.
+            pairs.push(("client_id", client_id, false));
+            Body::form(&pairs)
+        }
     });
+    if connector.uses_client_certificate() {
+        let key = creds
+            .secret(FieldRole::ClientKey)
+            .ok_or("the client key is missing")?;
+        let cert = creds.value(connector, FieldRole::ClientCertificate);
+        request.identity = Some(Secret::new(format!(
+            "{}\n{}\n",
+            cert.trim_end(),
+            key.expose().trim_end()
+        )));
+    }
     Ok(request)
 }
 
@@ -249,33 +369,29 @@ pub(crate) fn basic_header(client_id: &str, secret: &Secret) -> Secret {
     ))
 }
 
-fn verify_request(
+/// The secret field ids of a connector.
+fn secret_ids(connector: &Connector) -> BTreeSet<&str> {
+    connector.secret_fields().map(|f| f.id.as_str()).collect()
+}
+
+/// Headers of a verification or sign-in call: a header that carries a secret stays one.
+fn add_headers(
+    request: &mut Request,
     connector: &Connector,
-    spec: &VerifySpec,
-    creds: &Credentials,
-) -> Result<Request, TemplateError> {
-    let values = creds.template_values(connector);
-    let secret_id = connector.secret_field().id.as_str();
-    let mut request = Request::new(
-        spec.method.clone(),
-        render_url(&spec.url, connector, creds)?,
-    );
-    if let Some((user, pass)) = &spec.basic_auth {
-        let user = user.render(&values).unwrap_or_default();
-        let pass = pass.render(&values).unwrap_or_default();
+    basic_auth: Option<&(Template, Template)>,
+    headers: &BTreeMap<String, Template>,
+    values: &BTreeMap<&str, &str>,
+) {
+    let secrets = secret_ids(connector);
+    if let Some((user, pass)) = basic_auth {
+        let user = user.render(values).unwrap_or_default();
+        let pass = pass.render(values).unwrap_or_default();
         let value = Secret::new(format!("Basic {}", BASE64.encode(format!("{user}:{pass}"))));
         request.header("authorization", Value::Secret(value));
     }
-    if let Some(bearer) = &spec.bearer {
-        let value = Secret::new(format!(
-            "Bearer {}",
-            bearer.render(&values).unwrap_or_default()
-        ));
-        request.header("authorization", Value::Secret(value));
-    }
-    for (name, t) in &spec.headers {
-        if let Some(value) = t.render(&values) {
-            let value = if t.fields().any(|f| f == secret_id) {
+    for (name, t) in headers {
+        if let Some(value) = t.render(values) {
+            let value = if t.fields().any(|f| secrets.contains(f)) {
                 Value::Secret(Secret::new(value))
             } else {
                 Value::Plain(value)
@@ -283,7 +399,89 @@ fn verify_request(
             request.header(name, value);
         }
     }
+}
+
+fn verify_request(
+    connector: &Connector,
+    spec: &VerifySpec,
+    creds: &Credentials,
+) -> Result<Request, TemplateError> {
+    let values = creds.template_values(connector);
+    let mut request = Request::new(
+        spec.method.clone(),
+        render_url(&spec.url, connector, creds)?,
+    );
+    add_headers(
+        &mut request,
+        connector,
+        spec.basic_auth.as_ref(),
+        &spec.headers,
+        &values,
+    );
+    if let Some(bearer) = &spec.bearer {
+        let value = Secret::new(format!(
+            "Bearer {}",
+            bearer.render(&values).unwrap_or_default()
+        ));
+        request.header("authorization", Value::Secret(value));
+    }
     request.body = spec.json_body.as_deref().map(Body::raw_json);
+    Ok(request)
+}
+
+/// The sign-in call of a `token_exchange` connector: the secrets in the declared headers or
+/// body (JSON-escaped in a JSON body), shown in the trace as `(redacted)`.
+fn exchange_request(
+    connector: &Connector,
+    spec: &ExchangeSpec,
+    creds: &Credentials,
+) -> Result<Request, String> {
+    let values = creds.template_values(connector);
+    let secrets = secret_ids(connector);
+    let mut shown_values = values.clone();
+    for id in &secrets {
+        shown_values.insert(id, REDACTED);
+    }
+    let url = render_url(&spec.url, connector, creds).map_err(|e| e.to_string())?;
+    let mut request = Request::new(spec.method.clone(), url);
+    add_headers(
+        &mut request,
+        connector,
+        spec.basic_auth.as_ref(),
+        &spec.headers,
+        &values,
+    );
+    if let Some(body) = &spec.json_body {
+        let fill = |values: &BTreeMap<&str, &str>| {
+            let mut json = body.clone();
+            visit_strings(&mut json, &mut |s: &mut String| {
+                if let Some(filled) = Template::parse(s).ok().and_then(|t| t.render(values)) {
+                    *s = filled;
+                }
+            });
+            json.to_string()
+        };
+        request.body = Some(Body {
+            content_type: "application/json",
+            text: Secret::new(fill(&values)),
+            shown: fill(&shown_values),
+        });
+    } else if !spec.form.is_empty() {
+        let rendered: Vec<(&str, String, bool)> = spec
+            .form
+            .iter()
+            .map(|(k, t)| {
+                let secret = t.fields().any(|f| secrets.contains(f));
+                (k.as_str(), t.render(&values).unwrap_or_default(), secret)
+            })
+            .collect();
+        let pairs: Vec<(&str, &str, bool)> = rendered
+            .iter()
+            .map(|(k, v, s)| (*k, v.as_str(), *s))
+            .collect();
+        request.body = Some(Body::form(&pairs));
+    }
+    request.answer_secrets.push(spec.token_pointer.clone());
     Ok(request)
 }
 
@@ -301,7 +499,9 @@ async fn permission_check(
     let url = match render_url(url, connector, creds) {
         Ok(url) => url,
         Err(e) => {
+            let rotated = outcome.rotated.take();
             *outcome = unsendable(e);
+            outcome.rotated = rotated;
             return;
         }
     };

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use super::property;
-use crate::connectors::{Catalog, CatalogError, Check, Connector, FieldRole, Origin};
+use crate::connectors::{
+    AuthKind, Catalog, CatalogError, Check, Connector, FieldRole, Grant, Origin,
+};
 use crate::error::CliError;
 use crate::outcome::{Class, HintKey};
 use crate::template::{Template, check_url_scheme, is_loopback};
@@ -61,8 +63,11 @@ fn check_connector(c: &Connector) -> Result<(), TestCaseError> {
         .filter(|f| f.secret)
         .map(|f| f.id.as_str())
         .collect();
-    prop_assert_eq!(secrets.len(), 1, "{}: secret fields {:?}", id, secrets);
+    prop_assert!(!secrets.is_empty(), "{}: no secret field", id);
     prop_assert_eq!(c.secret_field().id.as_str(), secrets[0]);
+    if !matches!(c.check, Check::Exchange(_)) && c.auth() != AuthKind::Oauth2RefreshToken {
+        prop_assert_eq!(secrets.len(), 1, "{}: secret fields {:?}", id, secrets);
+    }
     for f in &c.fields {
         prop_assert!(
             f.role.id().is_none_or(|role_id| role_id == f.id),
@@ -75,7 +80,23 @@ fn check_connector(c: &Connector) -> Result<(), TestCaseError> {
     let declared = |t: &Template| t.fields().all(|f| c.field(f).is_some());
     let urls: Vec<&Template> = match &c.check {
         Check::OAuth(o) => {
-            prop_assert_eq!(secrets[0], "client_secret", "{}", id);
+            let wanted: Vec<&str> = o
+                .client_auth
+                .secret_roles()
+                .iter()
+                .filter_map(|r| r.id())
+                .chain((o.grant == Grant::RefreshToken).then_some("refresh_token"))
+                .chain(
+                    (c.uses_client_certificate()
+                        && o.client_auth != crate::connectors::ClientAuth::TlsClientAuth)
+                        .then_some("client_key"),
+                )
+                .collect();
+            let mut have = secrets.clone();
+            let mut wanted = wanted;
+            have.sort_unstable();
+            wanted.sort_unstable();
+            prop_assert_eq!(have, wanted, "{}", id);
             prop_assert!(
                 c.field_by_role(FieldRole::ClientId).is_some(),
                 "{}: no client_id",
@@ -93,6 +114,22 @@ fn check_connector(c: &Connector) -> Result<(), TestCaseError> {
             std::iter::once(&o.token_url)
                 .chain(o.revoke_url.as_ref())
                 .chain(o.permission_check.as_ref().map(|(_, url)| url))
+                .collect()
+        }
+        Check::Exchange(x) => {
+            let sent: Vec<&Template> = x
+                .basic_auth
+                .iter()
+                .flat_map(|(u, p)| [u, p])
+                .chain(x.headers.values())
+                .chain(x.form.values())
+                .collect();
+            for t in &sent {
+                prop_assert!(declared(t), "{}: {} uses an undeclared field", id, t.raw());
+            }
+            prop_assert!(x.token_pointer.starts_with('/'), "{}: token_pointer", id);
+            std::iter::once(&x.url)
+                .chain(x.permission_check.as_ref().map(|(_, url)| url))
                 .collect()
         }
         Check::ApiKey(v) => {

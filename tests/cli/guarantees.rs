@@ -35,7 +35,7 @@ fn sandbox(peer: &Peer) -> Sandbox {
 }
 
 /// Without the `fault-injection` feature `CREDLINK_FAULT` does nothing: skip, or fail in CI.
-fn faults_built_in() -> Option<()> {
+pub fn faults_built_in() -> Option<()> {
     if cfg!(feature = "fault-injection") {
         Some(())
     } else {
@@ -88,7 +88,7 @@ fn run(sb: &Sandbox, args: &[&str]) -> Output {
 }
 
 /// A credlink process stopped at a fault point by `CREDLINK_FAULT=pause@POINT`.
-struct Paused {
+pub struct Paused {
     child: Child,
     point: &'static str,
 }
@@ -96,7 +96,7 @@ struct Paused {
 impl Paused {
     /// Spawns `cmd` with `input` on stdin, and returns once it printed
     /// `FAULT: paused at POINT`: everything before that point has happened, nothing after it.
-    fn start(mut cmd: StdCommand, point: &'static str, input: &str) -> Self {
+    pub fn start(mut cmd: StdCommand, point: &'static str, input: &str) -> Self {
         cmd.env("CREDLINK_FAULT", format!("pause@{point}"))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -144,7 +144,7 @@ impl Paused {
     }
 
     /// SIGKILL, as a crash, an OOM kill or `kill -9` would: no destructor, no cleanup.
-    fn kill(mut self) {
+    pub fn kill(mut self) {
         self.child.kill().unwrap();
         let status = self.child.wait().unwrap();
         #[cfg(unix)]

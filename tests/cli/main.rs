@@ -3,6 +3,7 @@
 #![allow(unreachable_pub)] // test helpers are shared between modules of this one binary
 
 mod agreement;
+mod auth_kinds;
 mod catalog;
 mod completions;
 mod explain;

@@ -198,8 +198,21 @@ impl Peer {
         if !peer_dir().join("node_modules/oidc-provider").exists() {
             return skip_or_fail("the oidc-provider peer (npm ci in tests/peer)");
         }
+        Some(Self::spawn_script("server.js", extra))
+    }
+
+    /// tests/peer/stubs.js (node built-ins only): `exchange`, or `mtls DIR`.
+    pub fn start_stub(args: &[&str]) -> Option<Self> {
+        let node = StdCommand::new("node").arg("--version").output();
+        if !node.is_ok_and(|o| o.status.success()) {
+            return skip_or_fail("node (for tests/peer/stubs.js)");
+        }
+        Some(Self::spawn_script("stubs.js", args))
+    }
+
+    fn spawn_script(script: &str, extra: &[&str]) -> Self {
         let mut child = StdCommand::new("node")
-            .args(["server.js", "--watch-stdin"])
+            .args([script, "--watch-stdin"])
             .args(extra)
             .current_dir(peer_dir())
             // The peer exits when its stdin closes, so it never outlives a crashed test.
@@ -221,11 +234,28 @@ impl Peer {
                 sink.lock().unwrap().push(line);
             }
         });
-        Some(Self {
+        Self {
             child,
             url,
             requests,
-        })
+        }
+    }
+
+    /// A plain-http request to the peer with an empty body (its test-only routes), the answer
+    /// parsed as JSON.
+    pub fn call(&self, method: &str, path: &str) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let addr = self.url.strip_prefix("http://").expect("a plain-http peer");
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let (_, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {answer}"))
     }
 
     /// `REQ POST /token 200` lines seen so far.

@@ -34,6 +34,20 @@ const delayMs = opt('--delay-ms', 0);
 // Imported after the console redirect (it warns at import time on Node 20).
 const { default: Provider } = await import('oidc-provider');
 
+// --- keys of the private_key_jwt client (RFC 7523) ---------------------------------------
+// Made at start-up; the test fetches the private halves from GET /test/jwt-keys. `other` is
+// registered nowhere: an assertion it signs must be refused.
+const { generateKeyPairSync } = await import('node:crypto');
+const pair = (type, opts) => {
+  const { publicKey, privateKey } = generateKeyPairSync(type, opts);
+  return { jwk: publicKey.export({ format: 'jwk' }), pem: privateKey.export({ format: 'pem', type: 'pkcs8' }) };
+};
+const jwtKeys = {
+  rsa: pair('rsa', { modulusLength: 2048 }),
+  ec: pair('ec', { namedCurve: 'P-256' }),
+  other: pair('rsa', { modulusLength: 2048 }),
+};
+
 // --- provider configuration -------------------------------------------------------------
 const cc = { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] };
 const config = {
@@ -42,11 +56,21 @@ const config = {
     { ...cc, client_id: 'basic-client', client_secret: 'basic-secret', token_endpoint_auth_method: 'client_secret_basic', scope: 'api:read api:write' },
     { ...cc, client_id: 'post-client', client_secret: 'post-secret', token_endpoint_auth_method: 'client_secret_post', scope: 'api:read' },
     { ...cc, client_id: 'special-client', client_secret: 's3cr+t%20:/x', token_endpoint_auth_method: 'client_secret_basic', scope: 'api:read' },
+    // Refresh-token grant (RFC 6749 6) with rotation; its refresh tokens come from
+    // POST /test/refresh-token (no browser in tests).
+    { client_id: 'refresh-client', client_secret: 'refresh-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://client.example/cb'], response_types: ['code'], scope: 'api:read' },
+    // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
+    { ...cc, client_id: 'jwt-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwtKeys.rsa.jwk, jwtKeys.ec.jwk] }, scope: 'api:read' },
   ],
+  // Every refresh grant issues a new refresh token and consumes the old one; reusing a
+  // consumed one is `invalid_grant` (and revokes the grant).
+  rotateRefreshToken: true,
+  // A policy of our own (the code flow is never used here) turns on the refresh_token grant.
+  issueRefreshToken: async () => false,
   // Scopes known to the server; a known scope outside a client's `scope` -> 400 invalid_scope.
   // (Unknown scopes are silently dropped by oidc-provider.)
   scopes: ['api:read', 'api:write'],
-  ttl: { ClientCredentials: 600 }, // expires_in: 600
+  ttl: { ClientCredentials: 600, AccessToken: 600, RefreshToken: 86400 }, // expires_in: 600
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -65,9 +89,42 @@ server.listen(port, '127.0.0.1', () => {
   provider.on('server_error', (ctx, err) => toStderr('server_error:', err?.stack ?? err));
   const handle = provider.callback();
 
-  server.on('request', (req, res) => {
+  // Test-only routes, beside the provider's own.
+  const json = (res, status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const testRoute = async (req, res, path) => {
+    if (req.method === 'POST' && path === '/test/refresh-token') {
+      // A refresh token for refresh-client, minted through the provider's own models, as an
+      // admin's "generate refresh token" button would (Workday).
+      const clientId = 'refresh-client';
+      const client = await provider.Client.find(clientId);
+      const grant = new provider.Grant({ accountId: 'test-user', clientId });
+      grant.addOIDCScope('api:read');
+      const grantId = await grant.save();
+      const token = new provider.RefreshToken({ accountId: 'test-user', client, grantId, gty: 'authorization_code', scope: 'api:read' });
+      json(res, 200, { refresh_token: await token.save() });
+      return true;
+    }
+    if (req.method === 'GET' && path === '/test/jwt-keys') {
+      json(res, 200, { rsa: jwtKeys.rsa.pem, ec: jwtKeys.ec.pem, other: jwtKeys.other.pem });
+      return true;
+    }
+    return false;
+  };
+
+  server.on('request', async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     res.on('finish', () => out(`REQ ${req.method} ${path} ${res.statusCode}`));
+    if (path.startsWith('/test/')) {
+      try {
+        if (await testRoute(req, res, path)) return;
+      } catch (err) {
+        toStderr('test route failed:', err?.stack ?? err);
+        return json(res, 500, { error: 'server_error' });
+      }
+    }
     if (delayMs > 0) setTimeout(() => handle(req, res), delayMs);
     else handle(req, res);
   });
