@@ -7,6 +7,7 @@ mod auth_kinds;
 mod catalog;
 mod completions;
 mod explain;
+mod families;
 mod faults;
 mod guarantees;
 mod guides;
