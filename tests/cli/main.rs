@@ -15,4 +15,5 @@ mod hardening;
 mod interface;
 mod oauth;
 mod pty;
+mod store_faults;
 mod support;

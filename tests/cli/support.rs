@@ -75,7 +75,20 @@ impl Sandbox {
             .env_remove("CREDLINK_CLIENT_ID")
             .env_remove("CREDLINK_CLIENT_SECRET")
             .env_remove("CREDLINK_API_KEY")
-            .env_remove("CREDLINK_CONNECTORS");
+            .env_remove("CREDLINK_CONNECTORS")
+            .env_remove("CREDLINK_STORE");
+        // The team store's settings of the caller's shell must not reach the binary.
+        for var in [
+            "ADDR",
+            "TOKEN",
+            "TOKEN_PATH",
+            "ROLE_ID",
+            "SECRET_ID",
+            "NAMESPACE",
+        ] {
+            cmd.env_remove(format!("BAO_{var}"))
+                .env_remove(format!("VAULT_{var}"));
+        }
         if self.connectors_path().exists() {
             cmd.env("CREDLINK_CONNECTORS", self.connectors_path());
         }

@@ -474,6 +474,7 @@ impl VaultStore {
                 &Method::POST,
                 &self.data_path(&name),
                 Some(&body),
+                &[secret],
                 Need::guarded(capability),
             )
             .await?;
@@ -581,6 +582,7 @@ impl VaultStore {
                     &Method::POST,
                     &self.metadata_path(name),
                     Some(&body),
+                    &[],
                     Need::guarded("update"),
                 )
                 .await?;
@@ -636,13 +638,15 @@ impl VaultStore {
         version: u64,
         token: &CachedToken,
     ) -> Result<(), VaultError> {
-        let body = json!({"data": {"token": token.to_stored().expose(), "version": version}});
+        let stored = token.to_stored();
+        let body = json!({"data": {"token": stored.expose(), "version": version}});
         let reply = self
             .client
             .request(
                 &Method::POST,
                 &self.token_data_path(name),
                 Some(&body),
+                &[&token.access_token],
                 Need::once("update"),
             )
             .await?;
