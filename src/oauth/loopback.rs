@@ -20,7 +20,10 @@ const READ_WAIT: Duration = Duration::from_secs(10);
 /// What the authorization server sent back through the browser.
 #[derive(Debug)]
 pub(crate) enum Callback {
-    Code { code: Secret, state: Option<String> },
+    Code {
+        code: Secret,
+        state: Option<String>,
+    },
     Error {
         error: String,
         description: Option<String>,
@@ -162,9 +165,8 @@ async fn read_head(stream: &mut TcpStream) -> Option<String> {
 }
 
 async fn respond(stream: &mut TcpStream, status: &str, message: &str) -> std::io::Result<()> {
-    let body = format!(
-        "<!doctype html><meta charset=utf-8><title>credlink</title><p>{message}</p>"
-    );
+    let body =
+        format!("<!doctype html><meta charset=utf-8><title>credlink</title><p>{message}</p>");
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -214,7 +216,15 @@ mod tests {
     async fn the_listener_answers_other_paths_404_and_returns_the_redirect() {
         let listener = Listener::bind(0, "/callback").await.unwrap();
         let uri = listener.redirect_uri();
-        let port: u16 = uri.rsplit(':').next().unwrap().split('/').next().unwrap().parse().unwrap();
+        let port: u16 = uri
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let client = tokio::spawn(async move {
             let mut replies = Vec::new();
             for target in ["/favicon.ico", "/callback?code=xyz&state=st"] {
