@@ -65,9 +65,9 @@ const config = {
     // Authorization code + PKCE (RFC 7636) + refresh tokens with rotation, for the browser
     // sign-in of `credlink link`. A native client: any loopback port of the registered
     // redirect URI is accepted (RFC 8252 7.3), so tests pick a free port.
-    { client_id: 'code-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read offline_access' },
+    { client_id: 'code-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // The same as a public client (no secret): PKCE is required for it.
-    { client_id: 'public-code-client', token_endpoint_auth_method: 'none', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read offline_access' },
+    { client_id: 'public-code-client', token_endpoint_auth_method: 'none', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // Authorization code without the refresh_token grant: no refresh token is issued.
     { client_id: 'norefresh-client', client_secret: 'norefresh-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
