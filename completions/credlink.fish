@@ -50,6 +50,9 @@ ats\t'Applicant tracking and recruiting'
 contracts\t'Contract management'
 commerce\t'Commerce and supply-chain networks'"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l auth -d 'Only connectors of this auth kind' -r -f -a "oauth2_client_credentials\t''
+oauth2_refresh_token\t'RFC 6749 6: a long-lived refresh token an admin generated, traded for access tokens'
+oauth2_authorization_code\t'RFC 6749 4.1: a browser sign-in (PKCE, loopback redirect) gives a refresh token, which is then used like `oauth2_refresh_token`\'s'
+token_exchange\t'A proprietary sign-in call that trades an API key or a password for a token'
 api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
@@ -63,9 +66,13 @@ complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l secret-
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l redirect-port -d 'Browser sign-in (oauth2_authorization_code): listen for the redirect on this port of 127.0.0.1 instead of the connector\'s; register http://127.0.0.1:PORT/callback at the provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l wait -d 'Browser sign-in: seconds to wait for the sign-in to finish' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
@@ -73,6 +80,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l ca-file -d 'A
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l force -d 'Replace an existing account of the same name'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l no-browser -d 'Browser sign-in: do not open a browser; open the printed address yourself (or on another machine, then paste the address it was sent to)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l json -d 'Print machine-readable JSON on stdout'
@@ -138,7 +146,9 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
