@@ -339,6 +339,8 @@ impl AuthKind {
 }
 
 /// How the client authenticates at the token endpoint.
+// `TlsClientAuth` is RFC 8705's name for the method.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ClientAuth {

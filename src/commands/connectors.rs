@@ -127,9 +127,11 @@ fn endpoint(c: &Connector) -> (String, String) {
 
 fn to_json(c: &Connector) -> serde_json::Value {
     let (url, how) = endpoint(c);
+    // The fields a user gives (not the refresh token a browser sign-in obtains).
     let fields: Vec<_> = c
         .fields
         .iter()
+        .filter(|f| !f.obtained)
         .map(|f| {
             json!({
                 "id": f.id, "label": f.label, "secret": f.secret, "optional": f.optional,
