@@ -177,7 +177,7 @@ _credlink() {
                     return 0
                     ;;
                 --auth)
-                    COMPREPLY=($(compgen -W "oauth2_client_credentials oauth2_refresh_token token_exchange api_key" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "oauth2_client_credentials oauth2_refresh_token oauth2_authorization_code token_exchange api_key" -- "${cur}"))
                     return 0
                     ;;
                 --connectors)
@@ -410,13 +410,21 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__link)
-            opts="-v -h -V --name --force --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            opts="-v -h -V --name --force --redirect-port --no-browser --wait --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redirect-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

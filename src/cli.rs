@@ -153,6 +153,21 @@ pub(crate) struct LinkArgs {
     #[arg(long)]
     pub(crate) force: bool,
 
+    /// Browser sign-in (oauth2_authorization_code): listen for the redirect on this port of
+    /// 127.0.0.1 instead of the connector's; register http://127.0.0.1:PORT/callback at the
+    /// provider
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) redirect_port: Option<u16>,
+
+    /// Browser sign-in: do not open a browser; open the printed address yourself (or on
+    /// another machine, then paste the address it was sent to)
+    #[arg(long)]
+    pub(crate) no_browser: bool,
+
+    /// Browser sign-in: seconds to wait for the sign-in to finish
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub(crate) wait: u64,
+
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
 }

@@ -96,6 +96,13 @@ pub(crate) enum FieldRole {
     Other,
 }
 
+/// The redirect port when a connector declares none: the user registers
+/// `http://127.0.0.1:53682/callback` (a fixed port, as rclone does: few providers accept any
+/// loopback port).
+pub(crate) const DEFAULT_REDIRECT_PORT: u16 = 53682;
+/// The redirect path when a connector declares none.
+pub(crate) const DEFAULT_REDIRECT_PATH: &str = "/callback";
+
 impl FieldRole {
     /// The field id that carries this role; `None` for [`FieldRole::Other`].
     pub(crate) fn id(self) -> Option<&'static str> {
@@ -171,6 +178,17 @@ struct RawConnector {
     #[serde(default)]
     token_params: BTreeMap<String, String>,
     revoke_url: Option<String>,
+    /// `oauth2_authorization_code`: the provider's authorization endpoint (a URL template).
+    authorize_url: Option<String>,
+    /// Extra parameters of the authorization request (Lever's `audience`).
+    #[serde(default)]
+    authorize_params: BTreeMap<String, String>,
+    /// Whether to send PKCE (S256); `false` for providers that reject it.
+    pkce: Option<bool>,
+    /// The fixed loopback port of the redirect URI the user registers.
+    redirect_port: Option<u16>,
+    /// The path of the redirect URI (`/callback`).
+    redirect_path: Option<String>,
     permission_check: Option<RawPermissionCheck>,
     verify: Option<RawVerify>,
     exchange: Option<RawExchange>,
@@ -295,6 +313,9 @@ pub(crate) enum AuthKind {
     Oauth2ClientCredentials,
     /// RFC 6749 6: a long-lived refresh token an admin generated, traded for access tokens.
     Oauth2RefreshToken,
+    /// RFC 6749 4.1: a browser sign-in (PKCE, loopback redirect) gives a refresh token, which
+    /// is then used like `oauth2_refresh_token`'s.
+    Oauth2AuthorizationCode,
     /// A proprietary sign-in call that trades an API key or a password for a token.
     TokenExchange,
     ApiKey,
@@ -305,6 +326,7 @@ impl AuthKind {
         match self {
             AuthKind::Oauth2ClientCredentials => "oauth2_client_credentials",
             AuthKind::Oauth2RefreshToken => "oauth2_refresh_token",
+            AuthKind::Oauth2AuthorizationCode => "oauth2_authorization_code",
             AuthKind::TokenExchange => "token_exchange",
             AuthKind::ApiKey => "api_key",
         }
@@ -335,6 +357,9 @@ pub(crate) enum ClientAuth {
     /// no shared secret. (A connector that declares those fields with another client
     /// authentication presents the certificate too, as ADP wants with Basic.)
     TlsClientAuth,
+    /// A public client (RFC 6749 2.1): only `client_id` in the body, no secret
+    /// (`oauth2_authorization_code` only, where PKCE protects the code).
+    None,
 }
 
 impl ClientAuth {
@@ -344,6 +369,7 @@ impl ClientAuth {
             ClientAuth::Basic | ClientAuth::Post | ClientAuth::Json => &[FieldRole::ClientSecret],
             ClientAuth::PrivateKeyJwt => &[FieldRole::PrivateKey],
             ClientAuth::TlsClientAuth => &[FieldRole::ClientKey],
+            ClientAuth::None => &[],
         }
     }
 }
@@ -359,6 +385,9 @@ pub(crate) struct Field {
     pub(crate) example: Option<String>,
     pub(crate) optional: bool,
     pub(crate) default: Option<String>,
+    /// Given by the provider during `link` (the refresh token of `oauth2_authorization_code`),
+    /// never asked of the user; stored with the secret.
+    pub(crate) obtained: bool,
     /// The host users sign in at, around this field's value (`mycompany` in
     /// `https://mycompany.traffit.com`), so a pasted sign-in URL can give the value.
     pub(crate) sign_in_host: Option<HostAround>,
@@ -421,6 +450,19 @@ pub(crate) struct OAuthSpec {
     pub(crate) token_params: BTreeMap<String, Template>,
     pub(crate) revoke_url: Option<Template>,
     pub(crate) permission_check: Option<(reqwest::Method, Template)>,
+    /// `oauth2_authorization_code`: how `link` gets the refresh token (`grant` is then
+    /// [`Grant::RefreshToken`]: a linked account refreshes like `oauth2_refresh_token`).
+    pub(crate) authorize: Option<AuthorizeSpec>,
+}
+
+/// The authorization request of `oauth2_authorization_code` (RFC 6749 4.1, RFC 7636).
+#[derive(Debug, Clone)]
+pub(crate) struct AuthorizeSpec {
+    pub(crate) url: Template,
+    pub(crate) params: BTreeMap<String, Template>,
+    pub(crate) pkce: bool,
+    pub(crate) redirect_port: u16,
+    pub(crate) redirect_path: String,
 }
 
 #[derive(Debug, Clone)]
@@ -507,6 +549,7 @@ pub(crate) struct Connector {
 impl Connector {
     pub(crate) fn auth(&self) -> AuthKind {
         match &self.check {
+            Check::OAuth(spec) if spec.authorize.is_some() => AuthKind::Oauth2AuthorizationCode,
             Check::OAuth(spec) if spec.grant == Grant::RefreshToken => AuthKind::Oauth2RefreshToken,
             Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
             Check::ApiKey(_) => AuthKind::ApiKey,
@@ -830,7 +873,13 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         ("scope", raw.scope.is_some()),
         ("token_params", !raw.token_params.is_empty()),
         ("revoke_url", raw.revoke_url.is_some()),
+        ("authorize_url", raw.authorize_url.is_some()),
+        ("authorize_params", !raw.authorize_params.is_empty()),
+        ("pkce", raw.pkce.is_some()),
+        ("redirect_port", raw.redirect_port.is_some()),
+        ("redirect_path", raw.redirect_path.is_some()),
     ];
+    let code_only = &oauth_only[5..];
     let refuse = |keys: &[(&str, bool)], kinds: &str| match keys.iter().find(|(_, set)| *set) {
         Some((key, _)) => Err(format!("`{key}` is for {kinds} connectors")),
         None => Ok(()),
@@ -867,7 +916,18 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         .transpose()
     };
     let check = match raw.auth {
-        AuthKind::Oauth2ClientCredentials | AuthKind::Oauth2RefreshToken => {
+        AuthKind::Oauth2ClientCredentials
+        | AuthKind::Oauth2RefreshToken
+        | AuthKind::Oauth2AuthorizationCode => {
+            let code = raw.auth == AuthKind::Oauth2AuthorizationCode;
+            if !code {
+                refuse(code_only, "oauth2_authorization_code")?;
+            }
+            if raw.client_auth == Some(ClientAuth::None) && !code {
+                return Err(
+                    "`client_auth = \"none\"` (a public client) is for oauth2_authorization_code connectors".into(),
+                );
+            }
             if raw.verify.is_some() {
                 return Err("`verify` is for api_key connectors".into());
             }
@@ -891,6 +951,9 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                     "refresh_token",
                     "client_assertion",
                     "client_assertion_type",
+                    "code",
+                    "code_verifier",
+                    "redirect_uri",
                 ];
                 if own.contains(&k.as_str()) {
                     return Err(format!("`token_params.{k}` is set by credlink itself"));
@@ -901,10 +964,63 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                 }
                 token_params.insert(k, t);
             }
+            let authorize = if code {
+                let url = raw
+                    .authorize_url
+                    .as_deref()
+                    .ok_or("`authorize_url` is required for oauth2_authorization_code")?;
+                let mut params = BTreeMap::new();
+                for (k, v) in &raw.authorize_params {
+                    let own = [
+                        "response_type",
+                        "client_id",
+                        "redirect_uri",
+                        "scope",
+                        "state",
+                        "code_challenge",
+                        "code_challenge_method",
+                    ];
+                    if own.contains(&k.as_str()) {
+                        return Err(format!("`authorize_params.{k}` is set by credlink itself"));
+                    }
+                    let t = template(&format!("authorize_params.{k}"), v)?;
+                    if t.fields().any(|f| declared[f].secret) {
+                        return Err(format!("`authorize_params.{k}` may not hold a secret"));
+                    }
+                    params.insert(k.clone(), t);
+                }
+                let redirect_path = raw
+                    .redirect_path
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_REDIRECT_PATH.to_owned());
+                let plain_path = redirect_path.starts_with('/')
+                    && redirect_path
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b));
+                if !plain_path {
+                    return Err(
+                        "`redirect_path` is a path such as /callback (letters, digits, / - _ . ~)"
+                            .into(),
+                    );
+                }
+                if raw.redirect_port == Some(0) {
+                    return Err("`redirect_port` is a port from 1 to 65535".into());
+                }
+                Some(AuthorizeSpec {
+                    url: url_template("authorize_url", url)?,
+                    params,
+                    pkce: raw.pkce.unwrap_or(true),
+                    redirect_port: raw.redirect_port.unwrap_or(DEFAULT_REDIRECT_PORT),
+                    redirect_path,
+                })
+            } else {
+                None
+            };
             Check::OAuth(OAuthSpec {
+                authorize,
                 grant: match raw.auth {
-                    AuthKind::Oauth2RefreshToken => Grant::RefreshToken,
-                    _ => Grant::ClientCredentials,
+                    AuthKind::Oauth2ClientCredentials => Grant::ClientCredentials,
+                    _ => Grant::RefreshToken,
                 },
                 token_url: url_template("token_url", &token_url)?,
                 client_auth,
@@ -1198,16 +1314,20 @@ fn validate_fields(
             example: f.example,
             optional: f.optional,
             default: f.default,
+            obtained: false,
             sign_in_host,
         });
     }
-    let secrets: Vec<&str> = fields
+    let secrets: Vec<String> = fields
         .iter()
         .filter(|f| f.secret)
-        .map(|f| f.id.as_str())
+        .map(|f| f.id.clone())
         .collect();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     match auth {
-        AuthKind::Oauth2ClientCredentials | AuthKind::Oauth2RefreshToken => {
+        AuthKind::Oauth2ClientCredentials
+        | AuthKind::Oauth2RefreshToken
+        | AuthKind::Oauth2AuthorizationCode => {
             if !seen.contains("client_id") {
                 return Err(format!(
                     "{} connectors need a `client_id` field",
@@ -1225,6 +1345,18 @@ fn validate_fields(
                 .collect();
             if auth == AuthKind::Oauth2RefreshToken {
                 wanted.push("refresh_token");
+            }
+            if auth == AuthKind::Oauth2AuthorizationCode {
+                if seen.contains("refresh_token") {
+                    return Err(
+                        "declares no `refresh_token` field: the browser sign-in gives it".into(),
+                    );
+                }
+                if client_auth == ClientAuth::None && seen.contains("client_secret") {
+                    return Err(
+                        "a public client (`client_auth = \"none\"`) has no `client_secret`".into(),
+                    );
+                }
             }
             // A client certificate is presented in the TLS handshake with any client
             // authentication (ADP: Basic and a certificate); tls_client_auth has no other.
@@ -1248,6 +1380,22 @@ fn validate_fields(
             }
             if client_auth == ClientAuth::TlsClientAuth && !certificate {
                 return Err("tls_client_auth needs a `client_certificate` field".into());
+            }
+            if auth == AuthKind::Oauth2AuthorizationCode {
+                // The refresh token the sign-in gives, kept with the secret.
+                fields.push(Field {
+                    id: "refresh_token".into(),
+                    role: FieldRole::RefreshToken,
+                    label: "Refresh token".into(),
+                    secret: true,
+                    pattern: None,
+                    help: None,
+                    example: None,
+                    optional: false,
+                    default: None,
+                    obtained: true,
+                    sign_in_host: None,
+                });
             }
         }
         _ if seen.contains("client_certificate") || seen.contains("client_key") => {

@@ -170,6 +170,10 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, I
     let mut values = BTreeMap::new();
     let mut secrets = BTreeMap::new();
     for field in &connector.fields {
+        // The sign-in of `link` has not given it yet.
+        if field.obtained && !given.secrets.contains_key(&field.id) {
+            continue;
+        }
         if field.secret {
             let raw = given.secrets.get(&field.id).map_or("", Secret::expose);
             let (value, note) = prepare_value(field, raw)?;
@@ -372,7 +376,7 @@ pub(crate) fn gather(
     check_secret_flags(connector, args)?;
     let mut values = BTreeMap::new();
     let mut secrets = BTreeMap::new();
-    for field in &connector.fields {
+    for field in connector.fields.iter().filter(|f| !f.obtained) {
         if field.secret {
             let value = read_secret(field, args, interactive)?;
             secrets.insert(field.id.clone(), Secret::new(value));
@@ -547,9 +551,13 @@ fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<()
     let wanted = connector.secret_field();
     let has = |role: FieldRole| connector.field_by_role(role).is_some_and(|f| f.secret);
     if let Some(id) = &args.secret_stdin
-        && !connector.field(id).is_some_and(|f| f.secret)
+        && !connector.field(id).is_some_and(|f| f.secret && !f.obtained)
     {
-        let ids: Vec<&str> = connector.secret_fields().map(|f| f.id.as_str()).collect();
+        let ids: Vec<&str> = connector
+            .secret_fields()
+            .filter(|f| !f.obtained)
+            .map(|f| f.id.as_str())
+            .collect();
         return Err(InputError::Flag {
             message: format!(
                 "--secret-stdin: connector `{}` has no secret field `{}`",

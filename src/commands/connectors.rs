@@ -67,7 +67,12 @@ fn list(ctx: &Context, connectors: &[&Connector]) {
     let rows: Vec<Vec<String>> = connectors
         .iter()
         .map(|c| {
-            let fields: Vec<&str> = c.fields.iter().map(|f| f.label.as_str()).collect();
+            let fields: Vec<&str> = c
+                .fields
+                .iter()
+                .filter(|f| !f.obtained)
+                .map(|f| f.label.as_str())
+                .collect();
             vec![
                 c.id.clone(),
                 c.name.clone(),
@@ -92,10 +97,20 @@ fn endpoint(c: &Connector) -> (String, String) {
                 ClientAuth::Json => "JSON body",
                 ClientAuth::PrivateKeyJwt => "private_key_jwt (RFC 7523)",
                 ClientAuth::TlsClientAuth => "tls_client_auth (RFC 8705)",
+                ClientAuth::None => "public client",
             };
-            let how = match o.grant {
-                Grant::ClientCredentials => how.to_owned(),
-                Grant::RefreshToken => format!("refresh_token grant, {how}"),
+            let how = match (o.grant, &o.authorize) {
+                (_, Some(a)) => format!(
+                    "browser sign-in{}, redirect {}, then refresh_token grant, {how}",
+                    if a.pkce {
+                        " with PKCE"
+                    } else {
+                        " without PKCE"
+                    },
+                    crate::oauth::redirect_uri(a.redirect_port, &a.redirect_path)
+                ),
+                (Grant::ClientCredentials, None) => how.to_owned(),
+                (Grant::RefreshToken, None) => format!("refresh_token grant, {how}"),
             };
             (o.token_url.raw().to_owned(), how)
         }
@@ -112,9 +127,11 @@ fn endpoint(c: &Connector) -> (String, String) {
 
 fn to_json(c: &Connector) -> serde_json::Value {
     let (url, how) = endpoint(c);
+    // The fields a user gives (not the refresh token a browser sign-in obtains).
     let fields: Vec<_> = c
         .fields
         .iter()
+        .filter(|f| !f.obtained)
         .map(|f| {
             json!({
                 "id": f.id, "label": f.label, "secret": f.secret, "optional": f.optional,
@@ -150,7 +167,7 @@ fn show(ctx: &Context, c: &Connector) {
         "Fields, in the order `credlink link {}` asks for them:",
         c.id
     );
-    for f in &c.fields {
+    for f in c.fields.iter().filter(|f| !f.obtained) {
         let mut notes = Vec::new();
         if f.secret && f.role.is_pem() {
             notes.push("secret, a PEM file".to_owned());
@@ -252,7 +269,12 @@ fn catalog_page(catalog: &crate::connectors::Catalog) -> String {
                 "\n### <a id=\"{}\"></a>{} (`{}`)\n",
                 c.id, c.name, c.id
             );
-            let fields: Vec<&str> = c.fields.iter().map(|f| f.label.as_str()).collect();
+            let fields: Vec<&str> = c
+                .fields
+                .iter()
+                .filter(|f| !f.obtained)
+                .map(|f| f.label.as_str())
+                .collect();
             let _ = writeln!(page, "Asks for: {}.\n", fields.join(", "));
             for (i, step) in c.steps.iter().enumerate() {
                 let _ = writeln!(page, "{}. {step}", i + 1);

@@ -14,8 +14,25 @@ use crate::provider::{self, Credentials};
 use crate::store::{Account, AccountName, CachedToken, StoreError};
 use crate::ui::{self, Spinner};
 
+use super::link_code;
+
 pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     let connector = ctx.catalog.get(&args.connector)?;
+    let authorize = match &connector.check {
+        Check::OAuth(spec) => spec.authorize.as_ref(),
+        _ => None,
+    };
+    match authorize {
+        Some(spec) => link_code::announce(connector, args, spec),
+        None if args.redirect_port.is_some() || args.no_browser => {
+            return Err(CliError::usage(format!(
+                "--redirect-port and --no-browser are for connectors that sign in through a browser; `{}` is {}",
+                connector.id,
+                connector.auth().as_str()
+            )));
+        }
+        None => {}
+    }
     // Fail before asking for anything when the secret could not be saved anyway.
     ctx.store.check_backend().await?;
     let given_name = args.name.as_deref().map(AccountName::parse).transpose()?;
@@ -35,12 +52,20 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         None => choose_name(ctx, connector, &creds, args.force).await?,
     };
 
-    let spinner = Spinner::start(
-        format!("Checking the credentials with {}…", connector.name),
-        !ctx.json,
-    );
-    let outcome = provider::check(&ctx.http, connector, &creds, ctx.check_permissions).await;
-    spinner.stop();
+    // A browser sign-in gives the refresh token; other kinds check what was given.
+    let (outcome, obtained) = match authorize {
+        Some(spec) => link_code::sign_in(ctx, args, connector, spec, &creds).await?,
+        None => {
+            let spinner = Spinner::start(
+                format!("Checking the credentials with {}…", connector.name),
+                !ctx.json,
+            );
+            let outcome =
+                provider::check(&ctx.http, connector, &creds, ctx.check_permissions).await;
+            spinner.stop();
+            (outcome, None)
+        }
+    };
     if let Some(failure) = &outcome.failure {
         let hint = hint(&ctx.catalog, Some(connector), name.as_str(), failure);
         if ctx.json {
@@ -61,8 +86,9 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         return Ok(outcome.class());
     }
 
-    // A rotated refresh token is the one to keep: the one given no longer works.
-    let creds = match &outcome.rotated {
+    // A rotated refresh token is the one to keep: the one given no longer works. A browser
+    // sign-in's is the first.
+    let creds = match outcome.rotated.as_ref().or(obtained.as_ref()) {
         Some(new) => creds.with_refresh_token(new),
         None => creds,
     };

@@ -6,6 +6,7 @@ pub(crate) mod completions;
 pub(crate) mod connectors;
 pub(crate) mod history;
 pub(crate) mod link;
+pub(crate) mod link_code;
 pub(crate) mod list;
 pub(crate) mod revoke;
 pub(crate) mod store_copy;

@@ -1,5 +1,6 @@
-//! `credlink revoke NAME`: revoke the account's last access token at the provider where the
-//! connector declares how (RFC 7009), then remove the account from the store. When the
+//! `credlink revoke NAME`: revoke the account's refresh token (for the kinds that refresh),
+//! else its last access token, at the provider where the connector declares how (RFC 7009),
+//! then remove the account from the store. When the
 //! provider's revocation fails nothing is removed, so running it again retries; a record
 //! without a secret, or a secret or token without a record, is cleaned up.
 
@@ -7,7 +8,7 @@ use serde_json::json;
 
 use crate::cli::RevokeArgs;
 use crate::commands::{failure_lines, hint};
-use crate::connectors::{Check, Connector};
+use crate::connectors::{Check, Connector, FieldRole, Grant};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::input::Given;
@@ -110,16 +111,15 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
     Ok(Class::Ok)
 }
 
-/// RFC 7009 for the last access token, where the connector declares a revocation endpoint
-/// and a token and secret are stored.
+/// RFC 7009 where the connector declares a revocation endpoint and a secret is stored: the
+/// refresh token of an account that refreshes (which ends its access tokens too, RFC 7009 2.1),
+/// else the last access token.
 async fn revoke_at_provider(
     ctx: &Context,
     connector: &Connector,
     removal: &Removal<'_>,
 ) -> Option<Outcome> {
-    let (Some(record), Some(secret), Some(token)) =
-        (&removal.record, &removal.secret, &removal.token)
-    else {
+    let (Some(record), Some(secret)) = (&removal.record, &removal.secret) else {
         return None;
     };
     let given = Given::stored(connector, record.fields.clone(), secret, None);
@@ -127,7 +127,21 @@ async fn revoke_at_provider(
         Ok(prepared) => prepared.creds,
         Err(f) => return Some(Outcome::local(f)),
     };
-    provider::revoke(&ctx.http, connector, &creds, &token.access_token).await
+    let refreshes = matches!(&connector.check, Check::OAuth(s) if s.grant == Grant::RefreshToken);
+    match (
+        refreshes,
+        creds.secret(FieldRole::RefreshToken),
+        &removal.token,
+    ) {
+        (true, Some(refresh), _) => {
+            let refresh = refresh.clone();
+            provider::revoke(&ctx.http, connector, &creds, &refresh, true).await
+        }
+        (_, _, Some(token)) => {
+            provider::revoke(&ctx.http, connector, &creds, &token.access_token, false).await
+        }
+        _ => None,
+    }
 }
 
 fn report_failed_revocation(

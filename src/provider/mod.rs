@@ -98,6 +98,51 @@ fn render_url(
     template.render_url(&creds.template_values(connector), &|f| connector.label(f))
 }
 
+/// The authorization request of `oauth2_authorization_code` (RFC 6749 4.1.1, RFC 7636 4.3):
+/// the address the browser opens. Nothing secret is in it.
+pub(crate) fn authorize_url(
+    connector: &Connector,
+    creds: &Credentials,
+    redirect_uri: &str,
+    state: &str,
+    challenge: Option<&str>,
+) -> Result<Url, String> {
+    let Check::OAuth(spec) = &connector.check else {
+        return Err("not an OAuth connector".into());
+    };
+    let authorize = spec
+        .authorize
+        .as_ref()
+        .ok_or("not an authorization-code connector")?;
+    let mut url = render_url(&authorize.url, connector, creds).map_err(|e| e.to_string())?;
+    let values = creds.template_values(connector);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code");
+        q.append_pair("client_id", creds.value(connector, FieldRole::ClientId));
+        q.append_pair("redirect_uri", redirect_uri);
+        if let Some(scope) = creds
+            .scope
+            .as_ref()
+            .or(spec.scope.as_ref())
+            .filter(|s| !s.trim().is_empty())
+        {
+            q.append_pair("scope", scope);
+        }
+        q.append_pair("state", state);
+        if let Some(challenge) = challenge {
+            q.append_pair("code_challenge", challenge);
+            q.append_pair("code_challenge_method", "S256");
+        }
+        for (k, t) in &authorize.params {
+            if let Some(v) = t.render(&values) {
+                q.append_pair(k, &v);
+            }
+        }
+    }
+    Ok(url)
+}
+
 /// Checks credentials live: the token request, verification or sign-in call, then, for a new
 /// token, the connector's permission call where it declares one (unless `permissions` is
 /// off). A refresh token the provider rotated is in [`Outcome::rotated`], whatever the rest of
@@ -108,11 +153,82 @@ pub(crate) async fn check(
     creds: &Credentials,
     permissions: bool,
 ) -> Outcome {
-    let mut redactor = creds.redactor(connector);
     let request = match main_request(connector, creds) {
         Ok(r) => r,
         Err(e) => return unsendable(e),
     };
+    send_and_read(
+        http,
+        connector,
+        creds,
+        request,
+        creds.redactor(connector),
+        permissions,
+    )
+    .await
+}
+
+/// RFC 6749 4.1.3: trades the authorization code of `oauth2_authorization_code` (with the
+/// PKCE verifier, RFC 7636 4.5) for tokens, then makes the permission call as [`check`] does.
+/// Valid only with a refresh token, which is returned beside the outcome: the account keeps
+/// it (and refreshes with it like an `oauth2_refresh_token` one).
+pub(crate) async fn exchange_code(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    code: &Secret,
+    verifier: Option<&Secret>,
+    redirect_uri: &str,
+    permissions: bool,
+) -> (Outcome, Option<Secret>) {
+    let Check::OAuth(spec) = &connector.check else {
+        return (unsendable("not an OAuth connector"), None);
+    };
+    let mut redactor = creds.redactor(connector);
+    redactor.add(code);
+    let mut params = vec![
+        ("grant_type".to_owned(), "authorization_code".to_owned()),
+        ("redirect_uri".to_owned(), redirect_uri.to_owned()),
+    ];
+    let values = creds.template_values(connector);
+    for (k, t) in &spec.token_params {
+        if let Some(v) = t.render(&values) {
+            params.push((k.clone(), v));
+        }
+    }
+    let mut sent = vec![("code", code)];
+    if let Some(v) = verifier {
+        redactor.add(v);
+        sent.push(("code_verifier", v));
+    }
+    let request = match oauth_request(connector, spec, &spec.token_url, creds, &params, &sent) {
+        Ok(r) => r,
+        Err(e) => return (unsendable(e), None),
+    };
+    let mut outcome = send_and_read(http, connector, creds, request, redactor, permissions).await;
+    // Not a rotation: the first refresh token.
+    outcome.rotated = None;
+    let refresh = outcome.token.as_ref().and_then(|t| t.refresh_token.clone());
+    if outcome.is_valid() && refresh.is_none() {
+        use crate::outcome::OAuthCode;
+        let mut f = Failure::new(FailureKind::OAuth(OAuthCode::InvalidScope), Stage::Main)
+            .with_description("the provider issued an access token but no refresh token, so the account could not be tested or used later");
+        f.hint = Some(connector.hints.get("invalid_scope").cloned().unwrap_or_else(|| {
+            "Ask for offline access: many providers issue a refresh token only with the `offline_access` scope (`--scope`), or when the app is allowed the refresh_token grant in its settings.".into()
+        }));
+        outcome.failure = Some(f);
+    }
+    (outcome, refresh)
+}
+
+async fn send_and_read(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    request: Request,
+    mut redactor: Redactor,
+    permissions: bool,
+) -> Outcome {
     let response = match http.send(&request, &redactor).await {
         Ok(r) => r,
         Err(e) if e.fault == NetFault::Dns => {
@@ -279,23 +395,24 @@ fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, S
                         .ok_or("the refresh token is missing")?,
                 )),
             };
-            oauth_request(connector, spec, &spec.token_url, creds, &params, refresh)
+            let sent: Vec<(&str, &Secret)> = refresh.into_iter().collect();
+            oauth_request(connector, spec, &spec.token_url, creds, &params, &sent)
         }
         Check::ApiKey(spec) => verify_request(connector, spec, creds).map_err(|e| e.to_string()),
         Check::Exchange(spec) => exchange_request(connector, spec, creds),
     }
 }
 
-/// A POST to an OAuth endpoint with the client authentication the connector declares. `token`
-/// is a credential sent as a parameter (a refresh token, or the token to revoke), kept out of
-/// the trace.
+/// A POST to an OAuth endpoint with the client authentication the connector declares.
+/// `tokens` are credentials sent as parameters (a refresh token, the token to revoke, an
+/// authorization code and its PKCE verifier), kept out of the trace.
 fn oauth_request(
     connector: &Connector,
     spec: &OAuthSpec,
     url: &Template,
     creds: &Credentials,
     params: &[(String, String)],
-    token: Option<(&str, &Secret)>,
+    tokens: &[(&str, &Secret)],
 ) -> Result<Request, String> {
     let url = render_url(url, connector, creds).map_err(|e| e.to_string())?;
     let client_id = creds.value(connector, FieldRole::ClientId);
@@ -306,7 +423,7 @@ fn oauth_request(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str(), false))
         .collect();
-    if let Some((key, token)) = token {
+    for (key, token) in tokens {
         pairs.push((key, token.expose(), true));
     }
     let mut request = Request::new(reqwest::Method::POST, url);
@@ -340,8 +457,9 @@ fn oauth_request(
             pairs.push(("client_assertion", assertion.expose(), true));
             Body::form(&pairs)
         }
-        ClientAuth::TlsClientAuth => {
-            // RFC 8705 2.1: the client ID in the request, the certificate in the handshake.
+        ClientAuth::TlsClientAuth | ClientAuth::None => {
+            // RFC 8705 2.1: the client ID in the request, the certificate in the handshake;
+            // RFC 6749 2.1: a public client sends its ID alone.
             pairs.push(("client_id", client_id, false));
             Body::form(&pairs)
         }
@@ -534,21 +652,27 @@ async fn permission_check(
     }
 }
 
-/// RFC 7009: revokes an access token credlink obtained, with the same client authentication.
-/// `None` when the connector declares no revocation endpoint.
+/// RFC 7009: revokes a token credlink obtained (the access token, or the refresh token of an
+/// account that refreshes: `refresh` true), with the same client authentication. `None` when
+/// the connector declares no revocation endpoint.
 pub(crate) async fn revoke(
     http: &Http,
     connector: &Connector,
     creds: &Credentials,
     token: &Secret,
+    refresh: bool,
 ) -> Option<Outcome> {
     let Check::OAuth(spec) = &connector.check else {
         return None;
     };
     let url = spec.revoke_url.as_ref()?;
-    let params = [("token_type_hint".to_owned(), "access_token".to_owned())];
-    let request = match oauth_request(connector, spec, url, creds, &params, Some(("token", token)))
-    {
+    let hint = if refresh {
+        "refresh_token"
+    } else {
+        "access_token"
+    };
+    let params = [("token_type_hint".to_owned(), hint.to_owned())];
+    let request = match oauth_request(connector, spec, url, creds, &params, &[("token", token)]) {
         Ok(r) => r,
         Err(e) => return Some(unsendable(e)),
     };

@@ -15,6 +15,7 @@ mod guides;
 mod hardening;
 mod interface;
 mod oauth;
+mod oauth_code;
 mod pty;
 mod store_faults;
 mod support;

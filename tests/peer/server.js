@@ -1,5 +1,8 @@
 // credlink test peer: a real OAuth 2.0 authorization server (panva/oidc-provider)
-// on 127.0.0.1, for integration tests of the client-credentials grant (RFC 6749 4.4).
+// on 127.0.0.1, for integration tests of the client-credentials grant (RFC 6749 4.4), the
+// refresh-token grant with rotation, and the authorization-code grant (RFC 6749 4.1, PKCE) whose
+// sign-in and consent pages (oidc-provider's devInteractions: any login, "Continue" to allow,
+// "[ Cancel ]" to deny) a real browser completes.
 //
 // Usage: node server.js [--port N] [--delay-ms MS] [--watch-stdin]     (port 0 = ephemeral, the default)
 // stdout protocol (nothing else is ever written to stdout):
@@ -59,20 +62,33 @@ const config = {
     // Refresh-token grant (RFC 6749 6) with rotation; its refresh tokens come from
     // POST /test/refresh-token (no browser in tests).
     { client_id: 'refresh-client', client_secret: 'refresh-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://client.example/cb'], response_types: ['code'], scope: 'api:read' },
+    // Authorization code + PKCE (RFC 7636) + refresh tokens with rotation, for the browser
+    // sign-in of `credlink link`. A native client: any loopback port of the registered
+    // redirect URI is accepted (RFC 8252 7.3), so tests pick a free port.
+    { client_id: 'code-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
+    // The same as a public client (no secret): PKCE is required for it.
+    { client_id: 'public-code-client', token_endpoint_auth_method: 'none', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
+    // Authorization code without the refresh_token grant: no refresh token is issued.
+    { client_id: 'norefresh-client', client_secret: 'norefresh-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
     { ...cc, client_id: 'jwt-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwtKeys.rsa.jwk, jwtKeys.ec.jwk] }, scope: 'api:read' },
   ],
   // Every refresh grant issues a new refresh token and consumes the old one; reusing a
   // consumed one is `invalid_grant` (and revokes the grant).
   rotateRefreshToken: true,
-  // A policy of our own (the code flow is never used here) turns on the refresh_token grant.
-  issueRefreshToken: async () => false,
+  // The code flow issues a refresh token to every client allowed the refresh_token grant (the
+  // default wants `offline_access` and an OpenID session); refresh-client's come from
+  // POST /test/refresh-token.
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // Refresh tokens outlive the browser's session at the provider.
+  expiresWithSession: async () => false,
   // Scopes known to the server; a known scope outside a client's `scope` -> 400 invalid_scope.
   // (Unknown scopes are silently dropped by oidc-provider.)
   scopes: ['api:read', 'api:write'],
   ttl: { ClientCredentials: 600, AccessToken: 600, RefreshToken: 86400 }, // expires_in: 600
   features: {
-    devInteractions: { enabled: false },
+    // The built-in sign-in and consent pages, driven by a headless browser in the tests.
+    devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     // Default policies: a client may revoke only its own tokens (another client's -> 400
     // invalid_request); any authenticated client may introspect any token.

@@ -1,0 +1,548 @@
+//! `oauth2_authorization_code` end to end: `credlink link` signs in through a real headless
+//! browser (Debian's chromium, driven over WebDriver by chromedriver) at oidc-provider's
+//! sign-in and consent pages, and completes through its loopback listener; denied consent,
+//! a forged redirect, the paste fallback, and an old refresh token reused after rotation.
+//! Nothing is saved on failure; no code, token or secret shows in output or index.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command as StdCommand, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::Value;
+
+use crate::support::*;
+
+const CLIENT_SECRET: &str = "code-secret";
+
+fn connectors(peer: &Peer) -> String {
+    let entry = |id: &str, client_auth: &str, secret: bool| {
+        let secret_field = if secret {
+            format!(
+                "\n[[connectors.{id}.fields]]\nid = \"client_secret\"\nlabel = \"Client secret\"\nsecret = true\n"
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            r#"
+[connectors.{id}]
+name = "Local ({id})"
+auth = "oauth2_authorization_code"
+docs = "https://example.com/docs"
+steps = ["Register the redirect URI."]
+authorize_url = "{url}/auth"
+token_url = "{url}/token"
+client_auth = "{client_auth}"
+scope = "api:read"
+revoke_url = "{url}/token/revocation"
+
+[[connectors.{id}.fields]]
+id = "client_id"
+label = "Client ID"
+{secret_field}"#,
+            url = peer.url
+        )
+    };
+    let mut text = entry("local-code", "basic", true);
+    text.push_str(&entry("local-public", "none", false));
+    // The refresh-token kind on the same client, to present an old refresh token.
+    text.push_str(&format!(
+        r#"
+[connectors.local-refresh]
+name = "Local (refresh token)"
+auth = "oauth2_refresh_token"
+token_url = "{url}/token"
+client_auth = "basic"
+
+[[connectors.local-refresh.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-refresh.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+
+[[connectors.local-refresh.fields]]
+id = "refresh_token"
+label = "Refresh token"
+secret = true
+"#,
+        url = peer.url
+    ));
+    text
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `credlink link`, its stderr collected; the authorize URL it printed.
+struct Linking {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    stderr: Vec<String>,
+}
+
+impl Linking {
+    fn start(sb: &Sandbox, connector: &str, client_id: &str, port: u16, extra: &[&str]) -> Self {
+        let mut cmd = sb.std_cmd();
+        cmd.args([
+            "link",
+            connector,
+            "--name",
+            "acct",
+            "--client-id",
+            client_id,
+        ])
+        .args(["--no-browser", "--wait", "60", "--redirect-port"])
+        .arg(port.to_string())
+        .args(extra)
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        for var in PROXY_VARS {
+            cmd.env_remove(var);
+        }
+        let mut child = cmd.spawn().expect("credlink starts");
+        let (tx, lines) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Self {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// The address credlink asks the user to open.
+    fn authorize_url(&mut self) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| {
+                    panic!("no authorize URL; stderr:\n{}", self.stderr.join("\n"))
+                });
+            self.stderr.push(line.clone());
+            if let Some(url) = line.trim().strip_prefix("http://")
+                && url.contains("/auth?")
+            {
+                return format!("http://{url}");
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{text}").unwrap();
+    }
+
+    fn finish(mut self) -> Output {
+        drop(self.child.stdin.take());
+        let mut out = self.child.wait_with_output().unwrap();
+        let mut err = self.stderr.join("\n");
+        err.push('\n');
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            err.push_str(&line);
+            err.push('\n');
+        }
+        out.stderr = err.into_bytes();
+        out
+    }
+}
+
+/// chromedriver and a headless chromium session; `None` (a skip, a failure in CI) without them.
+struct Browser {
+    driver: Child,
+    client: Client,
+}
+
+impl Browser {
+    async fn start() -> Option<Self> {
+        for tool in ["chromedriver", "chromium"] {
+            let found = StdCommand::new(tool).arg("--version").output();
+            if !found.is_ok_and(|o| o.status.success()) {
+                return skip_or_fail(&format!("{tool} (Debian's chromium and chromium-driver)"));
+            }
+        }
+        let port = free_port();
+        let driver = StdCommand::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--no-proxy-server",
+            ]}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Some(Self { driver, client }),
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start: {last:?}");
+    }
+
+    /// Signs in on oidc-provider's pages at `url`, then allows (or cancels) the consent;
+    /// returns the address the browser ended at.
+    async fn consent(&self, url: &str, allow: bool) -> String {
+        let c = &self.client;
+        c.goto(url).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("input[name=login]"))
+            .await
+            .unwrap()
+            .send_keys("alice")
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys("anything")
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // The consent page.
+        let consent = c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("input[name=prompt][value=consent]"))
+            .await;
+        if consent.is_err() {
+            panic!(
+                "no consent page at {}:\n{}",
+                c.current_url().await.unwrap(),
+                c.source().await.unwrap_or_default()
+            );
+        }
+        if allow {
+            c.find(Locator::Css("button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        } else {
+            c.find(Locator::LinkText("[ Cancel ]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+        for _ in 0..100 {
+            let now = c.current_url().await.unwrap().to_string();
+            if now.contains("/callback?") {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the browser did not reach the redirect: {}",
+            c.current_url().await.unwrap()
+        );
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
+        let mut driver = self.driver;
+        let _ = driver.kill();
+        let _ = driver.wait();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The query parameter `key` of an address.
+fn param(url: &str, key: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no {key} in {url}"))
+}
+
+/// The one stored secret of the sandbox, as the JSON object of the connector's secrets.
+fn stored(sb: &Sandbox) -> Value {
+    let secrets = sb.secrets_in("");
+    assert_eq!(secrets.len(), 1, "one secret entry");
+    serde_json::from_str(&secrets[0]).expect("a JSON object of secrets")
+}
+
+fn index_text(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.index_path()).unwrap_or_default()
+}
+
+#[track_caller]
+fn assert_kept_secret(sb: &Sandbox, outs: &[&Output], secrets: &[&str]) {
+    for secret in secrets {
+        for out in outs {
+            assert_hidden(out, secret);
+        }
+        assert_lacks(&index_text(sb), secret, "the index");
+    }
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_browser_sign_in_links_and_the_account_refreshes_rotates_and_revokes() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let port = free_port();
+    let mut linking = Linking::start(&sb, "local-code", "code-client", port, &["-v"]);
+    let url = linking.authorize_url();
+    assert_eq!(param(&url, "code_challenge_method"), "S256");
+    assert_eq!(
+        param(&url, "redirect_uri"),
+        format!("http://127.0.0.1:{port}/callback")
+    );
+    let landed = rt.block_on(browser.consent(&url, true));
+    let code = param(&landed, "code");
+    let out = linking.finish();
+    rt.block_on(browser.close());
+    assert_exit(&out, 0);
+    let err = stderr(&out);
+    // The redirect URI to register comes first.
+    assert!(
+        err.starts_with(&format!(
+            "Local (local-code) signs you in through a browser. The OAuth app's redirect URI at Local (local-code) must be exactly:\n  http://127.0.0.1:{port}/callback"
+        )),
+        "{err}"
+    );
+    assert_has(&stdout(&out), "Linked acct (Local (local-code)): HTTP 200");
+    let secret = stored(&sb);
+    assert_eq!(secret["client_secret"], CLIENT_SECRET);
+    let first = text(&secret["refresh_token"]).to_owned();
+    assert_eq!(
+        sb.index()["accounts"][0]["auth"],
+        "oauth2_authorization_code"
+    );
+    assert_kept_secret(&sb, &[&out], &[&code, &first, CLIENT_SECRET]);
+    // The listener is gone.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+
+    // test: the refresh grant; the rotated refresh token is stored.
+    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
+    assert_exit(&tested, 0);
+    assert_has(&stdout(&tested), "the new one is stored");
+    let second = text(&stored(&sb)["refresh_token"]).to_owned();
+    assert_ne!(second, first);
+
+    // token: a fresh access token on stdout.
+    let token = sb
+        .cmd()
+        .args(["token", "acct", "--fresh"])
+        .output()
+        .unwrap();
+    assert_exit(&token, 0);
+    assert!(!stdout(&token).trim().is_empty());
+    let third = text(&stored(&sb)["refresh_token"]).to_owned();
+    assert_ne!(third, second);
+
+    // The first refresh token, reused after rotation: invalid_grant, exit 3, saying why.
+    let reused = sb
+        .cmd()
+        .args([
+            "test",
+            "--connector",
+            "local-refresh",
+            "--client-id",
+            "code-client",
+            "--secret-stdin",
+            "refresh_token",
+        ])
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET)
+        .write_stdin(first.clone())
+        .output()
+        .unwrap();
+    assert_exit(&reused, 3);
+    assert_has(&stdout(&reused), "invalid_grant");
+    assert_has(&stdout(&reused), "already used");
+    // The provider revoked the whole grant: the linked account's current token is dead too.
+    let after = sb.cmd().args(["test", "acct"]).output().unwrap();
+    assert_exit(&after, 3);
+    assert_has(&stdout(&after), "invalid_grant");
+    assert_has(
+        &stdout(&after),
+        "credlink link local-code --name acct --force",
+    );
+    assert_kept_secret(
+        &sb,
+        &[&tested, &token, &reused, &after],
+        &[&code, &first, &second, &third, CLIENT_SECRET],
+    );
+
+    // revoke removes the account (RFC 7009 for the refresh token).
+    let revoked = sb.cmd().args(["revoke", "acct", "--yes"]).output().unwrap();
+    assert_exit(&revoked, 0);
+    assert!(sb.account_names().is_empty());
+    assert!(sb.secrets_in("").is_empty());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn denied_consent_exits_3_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::start(&sb, "local-code", "code-client", free_port(), &[]);
+    let url = linking.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, false));
+    assert_has(&landed, "error=access_denied");
+    let out = linking.finish();
+    rt.block_on(browser.close());
+    assert_exit(&out, 3);
+    assert_has(
+        &stderr(&out),
+        "did not grant access (access_denied: End-User aborted interaction); nothing was saved",
+    );
+    assert!(sb.account_names().is_empty());
+    assert!(sb.secrets_in("").is_empty());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn the_redirect_pasted_on_stdin_links_a_public_client() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // Chromium refuses to load port 6666 (one of its "unsafe" ports), as a browser on another
+    // machine cannot reach this one's listener: the code stays in the address it shows.
+    let port = 6666;
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        eprintln!("SKIPPED: port {port} is in use");
+        rt.block_on(browser.close());
+        return;
+    }
+    let mut linking = Linking::start(&sb, "local-public", "public-code-client", port, &[]);
+    let url = linking.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    // Something else first: refused, and the wait goes on.
+    linking.paste("http://127.0.0.1:1/elsewhere?code=x&state=y");
+    linking.paste(&landed);
+    let out = linking.finish();
+    assert_exit(&out, 0);
+    assert_has(&stderr(&out), "that is not the redirect address");
+    assert_has(&stdout(&out), "Linked acct (Local (local-public))");
+    // A public client: the refresh token alone is the stored secret.
+    let secrets = sb.secrets_in("");
+    assert_eq!(secrets.len(), 1);
+    assert_kept_secret(&sb, &[&out], &[&code, &secrets[0]]);
+    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
+    assert_exit(&tested, 0);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn a_forged_redirect_is_refused_and_a_taken_port_exits_2() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let port = free_port();
+    let mut linking = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let url = linking.authorize_url();
+    let state = param(&url, "state");
+    let forged = format!("{state}x");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET /callback?code=FORGED-CODE-123&state={forged} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "its `state` is not this sign-in's");
+    assert_hidden(&out, "FORGED-CODE-123");
+    assert!(sb.account_names().is_empty());
+    assert!(sb.secrets_in("").is_empty());
+    // No token request was made.
+    assert!(
+        !peer
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("REQ POST /token")),
+        "{:?}",
+        peer.requests()
+    );
+
+    // A port in use: exit 2, naming --redirect-port.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = taken.local_addr().unwrap().port();
+    let out = Linking::start(&sb, "local-code", "code-client", busy, &[]).finish();
+    assert_exit(&out, 2);
+    assert_has(&stderr(&out), "--redirect-port");
+    assert!(sb.account_names().is_empty());
+}
