@@ -29,23 +29,32 @@ pub(crate) fn shape(response: &Response, redactor: &Redactor) -> Answer {
     }
 }
 
+/// A successful answer that could not be used, as the main request's failure.
+fn unusable(response: &Response, kind: FailureKind, why: String) -> Outcome {
+    let f = Failure::new(kind, Stage::Main).with_description(why);
+    Outcome::failed(f, Some(response.status), latency_ms(response))
+}
+
+/// A successful answer that should carry a token but is not JSON.
+fn not_json(response: &Response, redactor: &Redactor) -> Outcome {
+    unusable(
+        response,
+        FailureKind::NonJson,
+        format!(
+            "the answer is not JSON: {}",
+            describe_unparsed_token_answer(response, redactor)
+        ),
+    )
+}
+
 /// A token endpoint's answer (RFC 6749 5.1 / 5.2).
 pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> Outcome {
     if !response.is_success() {
         return failure(response, redactor, None, Stage::Main);
     }
-    let unusable = |kind: FailureKind, why: String| {
-        let f = Failure::new(kind, Stage::Main).with_description(why);
-        Outcome::failed(f, Some(response.status), latency_ms(response))
-    };
+    let unusable = |kind: FailureKind, why: String| unusable(response, kind, why);
     let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
-        return unusable(
-            FailureKind::NonJson,
-            format!(
-                "the answer is not JSON: {}",
-                describe_unparsed_token_answer(response, redactor)
-            ),
-        );
+        return not_json(response, redactor);
     };
     let token = json
         .get("access_token")
@@ -104,18 +113,9 @@ pub(crate) fn exchange_outcome(
     if !response.is_success() {
         return failure(response, redactor, None, Stage::Main);
     }
-    let unusable = |kind: FailureKind, why: String| {
-        let f = Failure::new(kind, Stage::Main).with_description(why);
-        Outcome::failed(f, Some(response.status), latency_ms(response))
-    };
+    let unusable = |kind: FailureKind, why: String| unusable(response, kind, why);
     let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
-        return unusable(
-            FailureKind::NonJson,
-            format!(
-                "the answer is not JSON: {}",
-                describe_unparsed_token_answer(response, redactor)
-            ),
-        );
+        return not_json(response, redactor);
     };
     let pointer = &spec.token_pointer;
     let Some(token) = json

@@ -35,35 +35,6 @@ fn assert_kept_secret(sb: &Sandbox, out: &Output, secrets: &[&str]) {
 
 // ---- oauth2_refresh_token ----
 
-fn refresh_connectors(peer: &Peer) -> String {
-    format!(
-        r#"
-[connectors.local-refresh]
-name = "Local (refresh token)"
-auth = "oauth2_refresh_token"
-docs = "https://example.com/docs"
-steps = ["Generate a refresh token."]
-token_url = "{url}/token"
-client_auth = "basic"
-
-[[connectors.local-refresh.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.local-refresh.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-
-[[connectors.local-refresh.fields]]
-id = "refresh_token"
-label = "Refresh token"
-secret = true
-"#,
-        url = peer.url
-    )
-}
-
 /// A refresh token for refresh-client, as an admin would generate one.
 fn mint(peer: &Peer) -> String {
     text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned()

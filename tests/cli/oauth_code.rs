@@ -48,30 +48,7 @@ label = "Client ID"
     let mut text = entry("local-code", "basic", true);
     text.push_str(&entry("local-public", "none", false));
     // The refresh-token kind on the same client, to present an old refresh token.
-    text.push_str(&format!(
-        r#"
-[connectors.local-refresh]
-name = "Local (refresh token)"
-auth = "oauth2_refresh_token"
-token_url = "{url}/token"
-client_auth = "basic"
-
-[[connectors.local-refresh.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.local-refresh.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-
-[[connectors.local-refresh.fields]]
-id = "refresh_token"
-label = "Refresh token"
-secret = true
-"#,
-        url = peer.url
-    ));
+    text.push_str(&refresh_connectors(peer));
     text
 }
 

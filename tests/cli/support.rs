@@ -613,3 +613,33 @@ pub fn token_is_active(peer: &Peer, token: &str) -> bool {
         .as_bool()
         .unwrap_or_else(|| panic!("introspection answer: {answer}"))
 }
+
+/// A `local-refresh` connector (`oauth2_refresh_token`) on the peer's refresh-token clients.
+pub fn refresh_connectors(peer: &Peer) -> String {
+    format!(
+        r#"
+[connectors.local-refresh]
+name = "Local (refresh token)"
+auth = "oauth2_refresh_token"
+docs = "https://example.com/docs"
+steps = ["Generate a refresh token."]
+token_url = "{url}/token"
+client_auth = "basic"
+
+[[connectors.local-refresh.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-refresh.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+
+[[connectors.local-refresh.fields]]
+id = "refresh_token"
+label = "Refresh token"
+secret = true
+"#,
+        url = peer.url
+    )
+}
