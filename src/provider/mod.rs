@@ -373,10 +373,18 @@ fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, S
                 Grant::RefreshToken => "refresh_token",
             };
             let mut params = vec![("grant_type".to_owned(), grant.to_owned())];
+            // A refresh grant asks for the connector's scope only when nobody chose one: the
+            // token was granted a scope at sign-in, and a sign-in scope such as
+            // `offline_access` is not one a refresh token holds (RFC 6749 6: omitted, the
+            // scope is the one originally granted).
+            let default_scope = match spec.grant {
+                Grant::ClientCredentials => spec.scope.as_ref(),
+                Grant::RefreshToken => None,
+            };
             if let Some(scope) = creds
                 .scope
                 .as_ref()
-                .or(spec.scope.as_ref())
+                .or(default_scope)
                 .filter(|s| !s.trim().is_empty())
             {
                 params.push(("scope".into(), scope.clone()));

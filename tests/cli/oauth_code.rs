@@ -114,7 +114,7 @@ impl Linking {
                 });
             self.stderr.push(line.clone());
             if let Some(url) = line.trim().strip_prefix("http://")
-                && url.contains("/auth?")
+                && url.contains("response_type=code")
             {
                 return format!("http://{url}");
             }
@@ -522,4 +522,54 @@ fn a_forged_redirect_is_refused_and_a_taken_port_exits_2() {
     assert_exit(&out, 2);
     assert_has(&stderr(&out), "--redirect-port");
     assert!(sb.account_names().is_empty());
+}
+
+/// Done means (issue 14): JobAdder's own catalog entry, copied with only its hosts rewritten
+/// to the loopback provider, links through a real browser: its authorize and token paths,
+/// its client authentication (secret in the body) and its choice of no PKCE.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn the_jobadder_entry_links_through_a_real_browser() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&entry_on("jobadder", &peer.url));
+    let port = free_port();
+    let mut linking = Linking::start(&sb, "jobadder", "jobadder-client", port, &[]);
+    let url = linking.authorize_url();
+    assert!(url.contains("/connect/authorize?"), "{url}");
+    assert!(
+        !url.contains("code_challenge"),
+        "JobAdder's entry sends no PKCE: {url}"
+    );
+    let landed = rt.block_on(browser.consent(&url, true));
+    let code = param(&landed, "code");
+    let out = linking.finish();
+    rt.block_on(browser.close());
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (JobAdder)");
+    let secret = stored(&sb);
+    assert_eq!(secret["client_secret"], CLIENT_SECRET);
+    let refresh = text(&secret["refresh_token"]).to_owned();
+    assert_eq!(sb.index()["accounts"][0]["connector"], "jobadder");
+    assert!(
+        peer.requests()
+            .iter()
+            .any(|r| r == "REQ POST /connect/token 200"),
+        "the code went to JobAdder's token path: {:?}",
+        peer.requests()
+    );
+    assert_kept_secret(&sb, &[&out], &[&code, &refresh, CLIENT_SECRET]);
+    // The refresh grant asks for no scope: `offline_access` is a sign-in scope, not one the
+    // refresh token holds.
+    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
+    assert_exit(&tested, 0);
 }

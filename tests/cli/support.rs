@@ -643,3 +643,42 @@ secret = true
         url = peer.url
     )
 }
+
+/// The built-in entry `id` with every `https://HOST` of its URLs replaced by `base`.
+pub fn entry_on(id: &str, base: &str) -> String {
+    let catalog: toml::Table = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/connectors.toml")).unwrap(),
+    )
+    .unwrap();
+    let mut entry = catalog["connectors"][id].clone();
+    rewrite_hosts(&mut entry, base);
+    let mut connectors = toml::Table::new();
+    connectors.insert(id.to_owned(), entry);
+    let mut file = toml::Table::new();
+    file.insert("connectors".into(), toml::Value::Table(connectors));
+    toml::to_string(&file).unwrap()
+}
+
+/// Rewrites the host of every request URL (`token_url`, `revoke_url`, a `url` of a call), not
+/// the documentation links shown to people or the sign-in address a pasted URL is read by.
+fn rewrite_hosts(value: &mut toml::Value, base: &str) {
+    match value {
+        toml::Value::Table(t) => {
+            for (key, v) in t.iter_mut() {
+                match v {
+                    toml::Value::String(s)
+                        if key == "url" || (key.ends_with("_url") && key != "sign_in_url") =>
+                    {
+                        if let Some(rest) = s.strip_prefix("https://") {
+                            let path = rest.find('/').map_or("", |at| &rest[at..]);
+                            *s = format!("{base}{path}");
+                        }
+                    }
+                    _ => rewrite_hosts(v, base),
+                }
+            }
+        }
+        toml::Value::Array(a) => a.iter_mut().for_each(|v| rewrite_hosts(v, base)),
+        _ => {}
+    }
+}

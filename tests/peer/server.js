@@ -68,6 +68,9 @@ const config = {
     { client_id: 'code-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // The same as a public client (no secret): PKCE is required for it.
     { client_id: 'public-code-client', token_endpoint_auth_method: 'none', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
+    // JobAdder's entry, copied with only its host rewritten (tests/cli/oauth_code.rs): a
+    // confidential client sending its secret in the body, without PKCE.
+    { client_id: 'jobadder-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_post', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'read write' },
     // Authorization code without the refresh_token grant: no refresh token is issued.
     { client_id: 'norefresh-client', client_secret: 'norefresh-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
@@ -84,7 +87,7 @@ const config = {
   expiresWithSession: async () => false,
   // Scopes known to the server; a known scope outside a client's `scope` -> 400 invalid_scope.
   // (Unknown scopes are silently dropped by oidc-provider.)
-  scopes: ['api:read', 'api:write'],
+  scopes: ['api:read', 'api:write', 'read', 'write'],
   ttl: { ClientCredentials: 600, AccessToken: 600, RefreshToken: 86400 }, // expires_in: 600
   features: {
     // The built-in sign-in and consent pages, driven by a headless browser in the tests.
@@ -130,8 +133,13 @@ server.listen(port, '127.0.0.1', () => {
     return false;
   };
 
+  // Real providers' paths, so that a copy of a catalog entry runs with only its host
+  // rewritten (JobAdder: /connect/authorize, /connect/token).
+  const ALIASES = { '/connect/authorize': '/auth', '/connect/token': '/token' };
+
   server.on('request', async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (ALIASES[path]) req.url = ALIASES[path] + (req.url ?? '').slice(path.length);
     res.on('finish', () => out(`REQ ${req.method} ${path} ${res.statusCode}`));
     if (path.startsWith('/test/')) {
       try {
