@@ -47,6 +47,11 @@ label = "Client ID"
     };
     let mut text = entry("local-code", "basic", true);
     text.push_str(&entry("local-public", "none", false));
+    // Without PKCE: a replayed code is refused for being used, not for its verifier.
+    text.push_str(&entry("local-nopkce", "basic", true).replace(
+        "scope = \"api:read\"\n",
+        "scope = \"api:read\"\npkce = false\n",
+    ));
     // The refresh-token kind on the same client, to present an old refresh token.
     text.push_str(&format!(
         r#"
@@ -92,22 +97,34 @@ struct Linking {
 
 impl Linking {
     fn start(sb: &Sandbox, connector: &str, client_id: &str, port: u16, extra: &[&str]) -> Self {
-        let mut cmd = sb.std_cmd();
-        cmd.args([
-            "link",
+        Self::start_as(
+            sb,
             connector,
-            "--name",
             "acct",
-            "--client-id",
-            client_id,
-        ])
-        .args(["--no-browser", "--wait", "60", "--redirect-port"])
-        .arg(port.to_string())
-        .args(extra)
-        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+            (client_id, CLIENT_SECRET),
+            port,
+            extra,
+        )
+    }
+
+    /// As [`Linking::start`], with the account's name and the client's ID and secret.
+    fn start_as(
+        sb: &Sandbox,
+        connector: &str,
+        name: &str,
+        (client_id, secret): (&str, &str),
+        port: u16,
+        extra: &[&str],
+    ) -> Self {
+        let mut cmd = sb.std_cmd();
+        cmd.args(["link", connector, "--name", name, "--client-id", client_id])
+            .args(["--no-browser", "--wait", "60", "--redirect-port"])
+            .arg(port.to_string())
+            .args(extra)
+            .env("CREDLINK_CLIENT_SECRET", secret)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for var in PROXY_VARS {
             cmd.env_remove(var);
         }
@@ -142,6 +159,12 @@ impl Linking {
                 return format!("http://{url}");
             }
         }
+    }
+
+    /// Stops it (a run whose code another run will present).
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn paste(&mut self, text: &str) {
@@ -298,6 +321,40 @@ fn param(url: &str, key: &str) -> String {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| panic!("no {key} in {url}"))
+}
+
+/// A redirect to the listener on `port`, as a browser would send it.
+fn redirect(port: u16, code: &str, state: &str) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET /callback?code={code}&state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut answer);
+}
+
+/// Port 6666, which chromium refuses to load (one of its "unsafe" ports), as a browser on
+/// another machine cannot reach this one's listener: the code stays in the address it shows.
+/// `None` when it is taken. The guard keeps the tests that use it from running at once.
+fn unreachable_port() -> Option<(u16, std::sync::MutexGuard<'static, ()>)> {
+    static TAKEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let port = 6666;
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        eprintln!("SKIPPED: port {port} is in use");
+        return None;
+    }
+    Some((port, guard))
+}
+
+#[track_caller]
+fn assert_nothing_saved(sb: &Sandbox) {
+    assert!(sb.account_names().is_empty(), "{:?}", sb.account_names());
+    assert!(sb.secrets_in("").is_empty());
 }
 
 /// The one stored secret of the sandbox, as the JSON object of the connector's secrets.
@@ -472,14 +529,10 @@ fn the_redirect_pasted_on_stdin_links_a_public_client() {
     };
     let sb = Sandbox::new();
     sb.write_connectors(&connectors(&peer));
-    // Chromium refuses to load port 6666 (one of its "unsafe" ports), as a browser on another
-    // machine cannot reach this one's listener: the code stays in the address it shows.
-    let port = 6666;
-    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-        eprintln!("SKIPPED: port {port} is in use");
+    let Some((port, _taken)) = unreachable_port() else {
         rt.block_on(browser.close());
         return;
-    }
+    };
     let mut linking = Linking::start(&sb, "local-public", "public-code-client", port, &[]);
     let url = linking.authorize_url();
     let landed = rt.block_on(browser.consent(&url, true));
@@ -545,4 +598,164 @@ fn a_forged_redirect_is_refused_and_a_taken_port_exits_2() {
     assert_exit(&out, 2);
     assert_has(&stderr(&out), "--redirect-port");
     assert!(sb.account_names().is_empty());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_replayed_code_is_refused_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let port = free_port();
+    let mut first = Linking::start(&sb, "local-nopkce", "code-client", port, &[]);
+    let url = first.authorize_url();
+    assert!(!url.contains("code_challenge"), "{url}");
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    let first = first.finish();
+    assert_exit(&first, 0);
+
+    // The same code, presented again by another run with that run's own state.
+    let mut again = Linking::start_as(
+        &sb,
+        "local-nopkce",
+        "again",
+        ("code-client", CLIENT_SECRET),
+        port,
+        &[],
+    );
+    let state = param(&again.authorize_url(), "state");
+    redirect(port, &code, &state);
+    let out = again.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "invalid_grant");
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_eq!(sb.account_names(), ["acct"]);
+    assert_kept_secret(&sb, &[&first, &out], &[&code, CLIENT_SECRET]);
+    let tokens = peer
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("REQ POST /token"))
+        .count();
+    assert_eq!(tokens, 2, "{:?}", peer.requests());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn an_expired_code_is_refused_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let Some((port, _taken)) = unreachable_port() else {
+        rt.block_on(browser.close());
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // The peer's codes for this client live 2 s.
+    let mut linking = Linking::start(&sb, "local-code", "expiring-code-client", port, &[]);
+    let url = linking.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    std::thread::sleep(Duration::from_secs(3));
+    linking.paste(&landed);
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "invalid_grant");
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[&code, CLIENT_SECRET]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_code_issued_for_another_pkce_verifier_is_refused() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let Some((port, _taken)) = unreachable_port() else {
+        rt.block_on(browser.close());
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // A code issued for one run's code challenge...
+    let mut first = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let url = first.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    first.kill();
+    let code = param(&landed, "code");
+    // ...reaches another run, whose verifier does not match it.
+    let mut other = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let state = param(&other.authorize_url(), "state");
+    redirect(port, &code, &state);
+    let out = other.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "invalid_grant");
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[&code, CLIENT_SECRET]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_provider_that_issues_no_refresh_token_exits_3_with_the_hint() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::start_as(
+        &sb,
+        "local-code",
+        "acct",
+        ("norefresh-client", "norefresh-secret"),
+        free_port(),
+        &[],
+    );
+    let url = linking.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert_has(&err, "no refresh token");
+    assert_has(&err, "offline_access");
+    assert_has(&err, "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[&code, "norefresh-secret"]);
 }
