@@ -52,6 +52,31 @@ label = "Client ID"
         "scope = \"api:read\"\n",
         "scope = \"api:read\"\npkce = false\n",
     ));
+    // The device authorization grant (RFC 8628) on the peer's device clients.
+    text.push_str(&format!(
+        r#"
+[connectors.local-device]
+name = "Local (local-device)"
+auth = "oauth2_device_code"
+docs = "https://example.com/docs"
+steps = ["Allow the device grant."]
+device_authorization_url = "{url}/device/auth"
+token_url = "{url}/token"
+client_auth = "basic"
+scope = "api:read"
+revoke_url = "{url}/token/revocation"
+
+[[connectors.local-device.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-device.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = peer.url
+    ));
     // The refresh-token kind on the same client, to present an old refresh token.
     text.push_str(&format!(
         r#"
@@ -121,8 +146,29 @@ impl Linking {
             .args(["--no-browser", "--wait", "60", "--redirect-port"])
             .arg(port.to_string())
             .args(extra)
-            .env("CREDLINK_CLIENT_SECRET", secret)
-            .stdin(Stdio::piped())
+            .env("CREDLINK_CLIENT_SECRET", secret);
+        Self::spawn(cmd)
+    }
+
+    /// `credlink link local-device` for the peer's client `client_id`.
+    fn device(sb: &Sandbox, client_id: &str, extra: &[&str]) -> Self {
+        let mut cmd = sb.std_cmd();
+        cmd.args([
+            "link",
+            "local-device",
+            "--name",
+            "acct",
+            "--client-id",
+            client_id,
+        ])
+        .args(["--no-browser"])
+        .args(extra)
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+        Self::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: StdCommand) -> Self {
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for var in PROXY_VARS {
@@ -159,6 +205,29 @@ impl Linking {
                 return format!("http://{url}");
             }
         }
+    }
+
+    /// The line printed after the line `after` on stderr.
+    fn line_after(&mut self, after: &str) -> String {
+        let mut found = false;
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no {after:?}; stderr:\n{}", self.stderr.join("\n")));
+            self.stderr.push(line.clone());
+            if found {
+                return line.trim().to_owned();
+            }
+            found = line.ends_with(after);
+        }
+    }
+
+    /// The verification address and the user code of a device sign-in.
+    fn device_code(&mut self) -> (String, String) {
+        let uri = self.line_after("open this address in a browser:");
+        let code = self.line_after("and enter the code:");
+        (uri, code)
     }
 
     /// Stops it (a run whose code another run will present).
@@ -294,6 +363,97 @@ impl Browser {
         panic!(
             "the browser did not reach the redirect: {}",
             c.current_url().await.unwrap()
+        );
+    }
+
+    /// Enters `user_code` at the device verification address `uri`, then confirms, signs in
+    /// and allows (or aborts at the confirmation).
+    async fn approve_device(&self, uri: &str, user_code: &str, allow: bool) {
+        let c = &self.client;
+        c.goto(uri).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("input[name=user_code]"))
+            .await
+            .unwrap()
+            .send_keys(user_code)
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // "Confirm Device".
+        let confirm = c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("button[name=abort]"))
+            .await;
+        let Ok(abort) = confirm else {
+            panic!(
+                "no device confirmation at {}:\n{}",
+                c.current_url().await.unwrap(),
+                c.source().await.unwrap_or_default()
+            );
+        };
+        if !allow {
+            abort.click().await.unwrap();
+            self.wait_for_text("interrupted").await;
+            return;
+        }
+        c.find(Locator::Css("button[autofocus]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("input[name=login]"))
+            .await
+            .unwrap()
+            .send_keys("alice")
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys("anything")
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("input[name=prompt][value=consent]"))
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_text("Sign-in Success").await;
+    }
+
+    async fn wait_for_text(&self, text: &str) {
+        let c = &self.client;
+        for _ in 0..150 {
+            if c.source().await.unwrap_or_default().contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no {text:?} at {}:\n{}",
+            c.current_url().await.unwrap(),
+            c.source().await.unwrap_or_default()
         );
     }
 
@@ -758,4 +918,136 @@ fn a_provider_that_issues_no_refresh_token_exits_3_with_the_hint() {
     assert_has(&err, "nothing was saved");
     assert_nothing_saved(&sb);
     assert_kept_secret(&sb, &[&out], &[&code, "norefresh-secret"]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_device_code_approved_in_the_browser_links_and_the_account_refreshes() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::device(&sb, "device-client", &["-v"]);
+    let (uri, user_code) = linking.device_code();
+    assert_eq!(uri, format!("{}/device", peer.url));
+    let complete = linking.line_after("Or open this address, which carries the code:");
+    assert_eq!(param(&complete, "user_code"), user_code);
+    rt.block_on(browser.approve_device(&uri, &user_code, true));
+    rt.block_on(browser.close());
+    let out = linking.finish();
+    assert_exit(&out, 0);
+    assert_has(
+        &stdout(&out),
+        "Linked acct (Local (local-device)): HTTP 200",
+    );
+    let secret = stored(&sb);
+    assert_eq!(secret["client_secret"], CLIENT_SECRET);
+    let first = text(&secret["refresh_token"]).to_owned();
+    assert_eq!(sb.index()["accounts"][0]["auth"], "oauth2_device_code");
+    assert!(
+        peer.requests()
+            .iter()
+            .any(|r| r.starts_with("REQ POST /device/auth 200")),
+        "{:?}",
+        peer.requests()
+    );
+    assert_kept_secret(&sb, &[&out], &[&first, CLIENT_SECRET]);
+
+    // The account is one of the refresh-token kind's: test rotates, token, revoke.
+    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
+    assert_exit(&tested, 0);
+    let second = text(&stored(&sb)["refresh_token"]).to_owned();
+    assert_ne!(second, first);
+    let token = sb
+        .cmd()
+        .args(["token", "acct", "--fresh"])
+        .output()
+        .unwrap();
+    assert_exit(&token, 0);
+    let access = stdout(&token).trim().to_owned();
+    assert!(!access.is_empty());
+    assert_kept_secret(
+        &sb,
+        &[&out, &tested],
+        &[&first, &second, &access, CLIENT_SECRET],
+    );
+    let revoked = sb.cmd().args(["revoke", "acct", "--yes"]).output().unwrap();
+    assert_exit(&revoked, 0);
+    assert_nothing_saved(&sb);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_device_code_denied_in_the_browser_exits_3_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::device(&sb, "device-client", &[]);
+    let (uri, user_code) = linking.device_code();
+    rt.block_on(browser.approve_device(&uri, &user_code, false));
+    rt.block_on(browser.close());
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(
+        &stderr(&out),
+        "Local (local-device) did not grant access (access_denied",
+    );
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[CLIENT_SECRET]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn an_expired_device_code_or_the_end_of_the_wait_stops_the_sign_in() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // The peer's device codes for this client live 3 s; the first poll comes after 5 s.
+    let mut linking = Linking::device(&sb, "expiring-device-client", &[]);
+    let _ = linking.device_code();
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(
+        &stderr(&out),
+        "Local (local-device) let the code expire before the sign-in finished (expired_token",
+    );
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[CLIENT_SECRET]);
+
+    // --wait ends it before the code expires: exit 4, nothing saved.
+    let mut linking = Linking::device(&sb, "device-client", &["--wait", "2"]);
+    let _ = linking.device_code();
+    let out = linking.finish();
+    assert_exit(&out, 4);
+    assert_has(&stderr(&out), "the sign-in did not finish within 2 s");
+    assert_nothing_saved(&sb);
+
+    // A device sign-in has no redirect: --redirect-port is bad input.
+    let out = Linking::device(&sb, "device-client", &["--redirect-port", "8080"]).finish();
+    assert_exit(&out, 2);
+    assert_has(&stderr(&out), "--redirect-port is for connectors");
+    assert_nothing_saved(&sb);
 }
