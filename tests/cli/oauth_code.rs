@@ -1051,3 +1051,58 @@ fn an_expired_device_code_or_the_end_of_the_wait_stops_the_sign_in() {
     assert_has(&stderr(&out), "--redirect-port is for connectors");
     assert_nothing_saved(&sb);
 }
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, node): run scripts/test"
+)]
+#[test]
+fn device_polling_keeps_the_servers_interval_and_slows_down_when_asked() {
+    let (Some(stub), Some(())) = (Peer::start_stub(&["device"]), keyring()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&format!(
+        r#"
+[connectors.stub-device]
+name = "Stub device"
+auth = "oauth2_device_code"
+device_authorization_url = "{url}/device/auth"
+token_url = "{url}/token"
+client_auth = "basic"
+
+[[connectors.stub-device.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.stub-device.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = stub.url
+    ));
+    let mut cmd = sb.std_cmd();
+    cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
+        .arg("--no-browser")
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    let mut linking = Linking::spawn(cmd);
+    let (uri, code) = linking.device_code();
+    assert_eq!(uri, format!("{}/device", stub.url));
+    assert_eq!(code, "WDJB-MJHT");
+    let out = linking.finish();
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (Stub device)");
+    // pending after 1 s, slow_down after 2 s, then every 1 + 5 s.
+    let polls: Vec<u64> = serde_json::from_value(stub.call("GET", "/stub/polls")).unwrap();
+    assert_eq!(polls.len(), 3, "{polls:?}");
+    assert!(polls[0] >= 900 && polls[0] < 3000, "{polls:?}");
+    assert!(polls[1] - polls[0] >= 900, "{polls:?}");
+    assert!(polls[2] - polls[1] >= 5900, "{polls:?}");
+    let secret = stored(&sb);
+    assert_kept_secret(
+        &sb,
+        &[&out],
+        &[text(&secret["refresh_token"]), CLIENT_SECRET],
+    );
+}
