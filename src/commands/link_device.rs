@@ -118,7 +118,7 @@ pub(crate) async fn sign_in(
                 )
                 .with_hint(hint));
             }
-            DevicePoll::Done(outcome, refresh) => break Ok((outcome, refresh)),
+            DevicePoll::Done(outcome, refresh) => break Ok((*outcome, refresh)),
         }
         if let Some(expires) = expires
             && started.elapsed() >= expires + interval

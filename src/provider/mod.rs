@@ -713,44 +713,6 @@ pub(crate) async fn revoke(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_host_that_does_not_resolve_is_blamed_on_the_subdomain_only_when_the_domain_resolves() {
-        let (fault, why) = dns_verdict("acme.traffit.com", Some("traffit.com"), true);
-        assert_eq!(fault, NetFault::Dns);
-        assert!(why.contains("though `traffit.com` does"), "{why}");
-        let (fault, _) = dns_verdict("acme.traffit.com", Some("traffit.com"), false);
-        assert_eq!(fault, NetFault::Offline);
-        let (fault, _) = dns_verdict("api.personio.de", None, false);
-        assert_eq!(fault, NetFault::Offline);
-        let template = Template::parse_url("https://{subdomain}.traffit.com:443/x").unwrap();
-        assert_eq!(template.base_domain().as_deref(), Some("traffit.com"));
-        assert_eq!(
-            Template::parse_url("https://api.personio.de/x")
-                .unwrap()
-                .base_domain(),
-            None
-        );
-    }
-
-    #[test]
-    fn basic_header_form_encodes_before_base64() {
-        // RFC 6749 2.3.1 vector from AppAuth-iOS #233 (see provider-auth-facts.md, section 19).
-        let secret = Secret::new("z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=");
-        assert_eq!(
-            basic_header("1PpG/Q 1", &secret).expose(),
-            "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA=="
-        );
-        assert_eq!(
-            basic_header("example.com", &Secret::new("s=cr%t")).expose(),
-            "Basic ZXhhbXBsZS5jb206cyUzRGNyJTI1dA=="
-        );
-    }
-}
-
 /// The answer of the device authorization endpoint (RFC 8628 3.2).
 pub(crate) struct DeviceGrant {
     pub(crate) device_code: Secret,
@@ -846,7 +808,7 @@ pub(crate) enum DevicePoll {
         description: Option<String>,
     },
     /// Anything else: the token (valid only with a refresh token) or another failure.
-    Done(Outcome, Option<Secret>),
+    Done(Box<Outcome>, Option<Secret>),
 }
 
 pub(crate) async fn poll_device(
@@ -857,7 +819,7 @@ pub(crate) async fn poll_device(
     permissions: bool,
 ) -> DevicePoll {
     let Check::OAuth(spec) = &connector.check else {
-        return DevicePoll::Done(unsendable("not an OAuth connector"), None);
+        return DevicePoll::Done(Box::new(unsendable("not an OAuth connector")), None);
     };
     let mut redactor = creds.redactor(connector);
     redactor.add(device_code);
@@ -874,11 +836,11 @@ pub(crate) async fn poll_device(
     let sent = [("device_code", device_code)];
     let request = match oauth_request(connector, spec, &spec.token_url, creds, &params, &sent) {
         Ok(r) => r,
-        Err(e) => return DevicePoll::Done(unsendable(e), None),
+        Err(e) => return DevicePoll::Done(Box::new(unsendable(e)), None),
     };
     let response = match send(http, connector, &request, &redactor).await {
         Ok(r) => r,
-        Err(outcome) => return DevicePoll::Done(outcome, None),
+        Err(outcome) => return DevicePoll::Done(Box::new(outcome), None),
     };
     if matches!(response.status, 400 | 401 | 403)
         && let Ok(json) = serde_json::from_slice::<serde_json::Value>(&response.body)
@@ -903,5 +865,43 @@ pub(crate) async fn poll_device(
     }
     let outcome = read(http, connector, creds, &response, redactor, permissions).await;
     let (outcome, refresh) = first_refresh_token(connector, outcome);
-    DevicePoll::Done(outcome, refresh)
+    DevicePoll::Done(Box::new(outcome), refresh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_that_does_not_resolve_is_blamed_on_the_subdomain_only_when_the_domain_resolves() {
+        let (fault, why) = dns_verdict("acme.traffit.com", Some("traffit.com"), true);
+        assert_eq!(fault, NetFault::Dns);
+        assert!(why.contains("though `traffit.com` does"), "{why}");
+        let (fault, _) = dns_verdict("acme.traffit.com", Some("traffit.com"), false);
+        assert_eq!(fault, NetFault::Offline);
+        let (fault, _) = dns_verdict("api.personio.de", None, false);
+        assert_eq!(fault, NetFault::Offline);
+        let template = Template::parse_url("https://{subdomain}.traffit.com:443/x").unwrap();
+        assert_eq!(template.base_domain().as_deref(), Some("traffit.com"));
+        assert_eq!(
+            Template::parse_url("https://api.personio.de/x")
+                .unwrap()
+                .base_domain(),
+            None
+        );
+    }
+
+    #[test]
+    fn basic_header_form_encodes_before_base64() {
+        // RFC 6749 2.3.1 vector from AppAuth-iOS #233 (see provider-auth-facts.md, section 19).
+        let secret = Secret::new("z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=");
+        assert_eq!(
+            basic_header("1PpG/Q 1", &secret).expose(),
+            "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA=="
+        );
+        assert_eq!(
+            basic_header("example.com", &Secret::new("s=cr%t")).expose(),
+            "Basic ZXhhbXBsZS5jb206cyUzRGNyJTI1dA=="
+        );
+    }
 }
