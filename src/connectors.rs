@@ -1855,4 +1855,67 @@ secret = true
             assert!(err.contains(expected), "expected `{expected}` in: {err}");
         }
     }
+
+    #[test]
+    fn a_device_code_entry_loads_and_its_rules_hold() {
+        let device = LOCAL.replace(
+            "auth = \"oauth2_client_credentials\"",
+            "auth = \"oauth2_device_code\"\ndevice_authorization_url = \"http://127.0.0.1:9/{tenant}/device\"",
+        );
+        let catalog = load_user(&device).unwrap();
+        let local = catalog.get("local").unwrap();
+        assert_eq!(local.auth(), AuthKind::Oauth2DeviceCode);
+        let Check::OAuth(spec) = &local.check else {
+            panic!("an OAuth check");
+        };
+        assert_eq!(spec.grant, Grant::RefreshToken);
+        assert!(spec.authorize.is_none());
+        // The sign-in gives the refresh token.
+        assert!(local.field("refresh_token").is_some_and(|f| f.obtained));
+        // A public client.
+        let public = device
+            .replace("client_auth = \"basic\"", "client_auth = \"none\"")
+            .replace("[[connectors.local.fields]]\nid = \"client_secret\"\nlabel = \"Client secret\"\nsecret = true\n", "");
+        assert!(load_user(&public).is_ok());
+        let cases = [
+            (
+                device.replace(
+                    "device_authorization_url = \"http://127.0.0.1:9/{tenant}/device\"\n",
+                    "",
+                ),
+                "`device_authorization_url` is required for oauth2_device_code",
+            ),
+            (
+                device.replace(
+                    "client_auth = \"basic\"",
+                    "client_auth = \"basic\"\nredirect_port = 1234",
+                ),
+                "`redirect_port` is for oauth2_authorization_code connectors",
+            ),
+            (
+                LOCAL.replace(
+                    "client_auth = \"basic\"",
+                    "client_auth = \"basic\"\ndevice_authorization_url = \"http://127.0.0.1:9/d\"",
+                ),
+                "`device_authorization_url` is for oauth2_device_code connectors",
+            ),
+            (
+                format!(
+                    "{device}[[connectors.local.fields]]\nid = \"refresh_token\"\nlabel = \"R\"\nsecret = true\n"
+                ),
+                "declares no `refresh_token` field",
+            ),
+            (
+                device.replace(
+                    "device_authorization_url = \"http://127.0.0.1:9/",
+                    "device_authorization_url = \"http://example.com/",
+                ),
+                "must use https",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_user(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "expected `{expected}` in: {err}");
+        }
+    }
 }
