@@ -1084,7 +1084,7 @@ secret = true
     ));
     let mut cmd = sb.std_cmd();
     cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
-        .arg("--no-browser")
+        .args(["--no-browser", "-v"])
         .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
     let mut linking = Linking::spawn(cmd);
     let (uri, code) = linking.device_code();
@@ -1093,6 +1093,9 @@ secret = true
     let out = linking.finish();
     assert_exit(&out, 0);
     assert_has(&stdout(&out), "Linked acct (Stub device)");
+    // The device code (the stub's start with `dc-`) is a credential: not even in the -v trace.
+    assert_has(&stderr(&out), "/device/auth");
+    assert_lacks(&stderr(&out), "dc-", "stderr");
     // pending after 1 s, slow_down after 2 s, then every 1 + 5 s.
     let polls: Vec<u64> = serde_json::from_value(stub.call("GET", "/stub/polls")).unwrap();
     assert_eq!(polls.len(), 3, "{polls:?}");
