@@ -1057,7 +1057,7 @@ fn an_expired_device_code_or_the_end_of_the_wait_stops_the_sign_in() {
     ignore = "needs the real peers (gnome-keyring, node): run scripts/test"
 )]
 #[test]
-fn device_polling_keeps_the_servers_interval_and_slows_down_when_asked() {
+fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked() {
     let (Some(stub), Some(())) = (Peer::start_stub(&["device"]), keyring()) else {
         return;
     };
@@ -1082,10 +1082,33 @@ secret = true
 "#,
         url = stub.url
     ));
+    // Without --no-browser: a stand-in `xdg-open` notes the address it was asked to open.
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut cmd = sb.std_cmd();
-    cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
-        .args(["--no-browser", "-v"])
-        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    cmd.args([
+        "link",
+        "stub-device",
+        "--name",
+        "acct",
+        "--client-id",
+        "c",
+        "-v",
+    ])
+    .env("PATH", path)
+    .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
     let mut linking = Linking::spawn(cmd);
     let (uri, code) = linking.device_code();
     assert_eq!(uri, format!("{}/device", stub.url));
@@ -1093,6 +1116,11 @@ secret = true
     let out = linking.finish();
     assert_exit(&out, 0);
     assert_has(&stdout(&out), "Linked acct (Stub device)");
+    // The stub gives no verification_uri_complete: the browser opens the plain address.
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap(),
+        format!("{}/device", stub.url)
+    );
     // The device code (the stub's start with `dc-`) is a credential: not even in the -v trace.
     assert_has(&stderr(&out), "/device/auth");
     assert_lacks(&stderr(&out), "dc-", "stderr");
