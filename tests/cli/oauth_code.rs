@@ -1,8 +1,12 @@
 //! `oauth2_authorization_code` end to end: `credlink link` signs in through a real headless
 //! browser (Debian's chromium, driven over WebDriver by chromedriver) at oidc-provider's
 //! sign-in and consent pages, and completes through its loopback listener; denied consent,
-//! a forged redirect, the paste fallback, and an old refresh token reused after rotation.
-//! Nothing is saved on failure; no code, token or secret shows in output or index.
+//! a forged redirect, the paste fallback, a replayed, an expired and a PKCE-mismatched code, no
+//! refresh token, and an old refresh token reused after rotation. `oauth2_device_code`
+//! (RFC 8628): the user code entered and approved or denied in the browser, an expired code,
+//! the end of `--wait`, and the polling interval with `slow_down` (a stub: oidc-provider never
+//! asks to slow down). Nothing is saved on failure; no code, token or secret shows in output
+//! or index.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
