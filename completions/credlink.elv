@@ -64,7 +64,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;link'= {
             cand --name 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]'
             cand --redirect-port 'Browser sign-in (oauth2_authorization_code): listen for the redirect on this port of 127.0.0.1 instead of the connector''s; register http://127.0.0.1:PORT/callback at the provider'
-            cand --wait 'Browser sign-in: seconds to wait for the sign-in to finish'
+            cand --wait 'Browser sign-in or device code: seconds to wait for the sign-in to finish'
             cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)'
             cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
             cand --secret-stdin 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)'
@@ -77,7 +77,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --store 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]'
             cand --timeout 'Seconds to wait for a provider'
             cand --force 'Replace an existing account of the same name'
-            cand --no-browser 'Browser sign-in: do not open a browser; open the printed address yourself (or on another machine, then paste the address it was sent to)'
+            cand --no-browser 'Browser sign-in: do not open a browser; open the printed address yourself (or on another machine, then paste the address it was sent to; with a device code, enter the code shown there)'
             cand --client-secret-stdin 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
             cand --api-key-stdin 'Read the API key from stdin (or set CREDLINK_API_KEY)'
             cand --json 'Print machine-readable JSON on stdout'

@@ -52,6 +52,7 @@ commerce\t'Commerce and supply-chain networks'"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l auth -d 'Only connectors of this auth kind' -r -f -a "oauth2_client_credentials\t''
 oauth2_refresh_token\t'RFC 6749 6: a long-lived refresh token an admin generated, traded for access tokens'
 oauth2_authorization_code\t'RFC 6749 4.1: a browser sign-in (PKCE, loopback redirect) gives a refresh token, which is then used like `oauth2_refresh_token`\'s'
+oauth2_device_code\t'RFC 8628: the device authorization grant. The user enters a code shown in the terminal at the provider\'s address in any browser; the refresh token it gives is then used like `oauth2_refresh_token`\'s'
 token_exchange\t'A proprietary sign-in call that trades an API key or a password for a token'
 api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
@@ -67,7 +68,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s h -l he
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l name -d 'Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l redirect-port -d 'Browser sign-in (oauth2_authorization_code): listen for the redirect on this port of 127.0.0.1 instead of the connector\'s; register http://127.0.0.1:PORT/callback at the provider' -r
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l wait -d 'Browser sign-in: seconds to wait for the sign-in to finish' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l wait -d 'Browser sign-in or device code: seconds to wait for the sign-in to finish' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
@@ -80,7 +81,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l ca-file -d 'A
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l timeout -d 'Seconds to wait for a provider' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l force -d 'Replace an existing account of the same name'
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l no-browser -d 'Browser sign-in: do not open a browser; open the printed address yourself (or on another machine, then paste the address it was sent to)'
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l no-browser -d 'Browser sign-in: do not open a browser; open the printed address yourself (or on another machine, then paste the address it was sent to; with a device code, enter the code shown there)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l json -d 'Print machine-readable JSON on stdout'

@@ -160,11 +160,12 @@ pub(crate) struct LinkArgs {
     pub(crate) redirect_port: Option<u16>,
 
     /// Browser sign-in: do not open a browser; open the printed address yourself (or on
-    /// another machine, then paste the address it was sent to)
+    /// another machine, then paste the address it was sent to; with a device code, enter the
+    /// code shown there)
     #[arg(long)]
     pub(crate) no_browser: bool,
 
-    /// Browser sign-in: seconds to wait for the sign-in to finish
+    /// Browser sign-in or device code: seconds to wait for the sign-in to finish
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub(crate) wait: u64,
 

@@ -189,6 +189,8 @@ struct RawConnector {
     redirect_port: Option<u16>,
     /// The path of the redirect URI (`/callback`).
     redirect_path: Option<String>,
+    /// `oauth2_device_code`: the device authorization endpoint (RFC 8628 3.1, a URL template).
+    device_authorization_url: Option<String>,
     permission_check: Option<RawPermissionCheck>,
     verify: Option<RawVerify>,
     exchange: Option<RawExchange>,
@@ -316,6 +318,10 @@ pub(crate) enum AuthKind {
     /// RFC 6749 4.1: a browser sign-in (PKCE, loopback redirect) gives a refresh token, which
     /// is then used like `oauth2_refresh_token`'s.
     Oauth2AuthorizationCode,
+    /// RFC 8628: the device authorization grant. The user enters a code shown in the terminal
+    /// at the provider's address in any browser; the refresh token it gives is then used like
+    /// `oauth2_refresh_token`'s.
+    Oauth2DeviceCode,
     /// A proprietary sign-in call that trades an API key or a password for a token.
     TokenExchange,
     ApiKey,
@@ -327,6 +333,7 @@ impl AuthKind {
             AuthKind::Oauth2ClientCredentials => "oauth2_client_credentials",
             AuthKind::Oauth2RefreshToken => "oauth2_refresh_token",
             AuthKind::Oauth2AuthorizationCode => "oauth2_authorization_code",
+            AuthKind::Oauth2DeviceCode => "oauth2_device_code",
             AuthKind::TokenExchange => "token_exchange",
             AuthKind::ApiKey => "api_key",
         }
@@ -453,6 +460,9 @@ pub(crate) struct OAuthSpec {
     /// `oauth2_authorization_code`: how `link` gets the refresh token (`grant` is then
     /// [`Grant::RefreshToken`]: a linked account refreshes like `oauth2_refresh_token`).
     pub(crate) authorize: Option<AuthorizeSpec>,
+    /// `oauth2_device_code`: the device authorization endpoint `link` starts at (`grant` is
+    /// then [`Grant::RefreshToken`] too).
+    pub(crate) device_authorization: Option<Template>,
 }
 
 /// The authorization request of `oauth2_authorization_code` (RFC 6749 4.1, RFC 7636).
@@ -550,6 +560,7 @@ impl Connector {
     pub(crate) fn auth(&self) -> AuthKind {
         match &self.check {
             Check::OAuth(spec) if spec.authorize.is_some() => AuthKind::Oauth2AuthorizationCode,
+            Check::OAuth(spec) if spec.device_authorization.is_some() => AuthKind::Oauth2DeviceCode,
             Check::OAuth(spec) if spec.grant == Grant::RefreshToken => AuthKind::Oauth2RefreshToken,
             Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
             Check::ApiKey(_) => AuthKind::ApiKey,
@@ -878,8 +889,13 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
         ("pkce", raw.pkce.is_some()),
         ("redirect_port", raw.redirect_port.is_some()),
         ("redirect_path", raw.redirect_path.is_some()),
+        (
+            "device_authorization_url",
+            raw.device_authorization_url.is_some(),
+        ),
     ];
-    let code_only = &oauth_only[5..];
+    let code_only = &oauth_only[5..10];
+    let device_only = &oauth_only[10..];
     let refuse = |keys: &[(&str, bool)], kinds: &str| match keys.iter().find(|(_, set)| *set) {
         Some((key, _)) => Err(format!("`{key}` is for {kinds} connectors")),
         None => Ok(()),
@@ -918,14 +934,19 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
     let check = match raw.auth {
         AuthKind::Oauth2ClientCredentials
         | AuthKind::Oauth2RefreshToken
-        | AuthKind::Oauth2AuthorizationCode => {
+        | AuthKind::Oauth2AuthorizationCode
+        | AuthKind::Oauth2DeviceCode => {
             let code = raw.auth == AuthKind::Oauth2AuthorizationCode;
+            let device = raw.auth == AuthKind::Oauth2DeviceCode;
             if !code {
                 refuse(code_only, "oauth2_authorization_code")?;
             }
-            if raw.client_auth == Some(ClientAuth::None) && !code {
+            if !device {
+                refuse(device_only, "oauth2_device_code")?;
+            }
+            if raw.client_auth == Some(ClientAuth::None) && !code && !device {
                 return Err(
-                    "`client_auth = \"none\"` (a public client) is for oauth2_authorization_code connectors".into(),
+                    "`client_auth = \"none\"` (a public client) is for oauth2_authorization_code and oauth2_device_code connectors".into(),
                 );
             }
             if raw.verify.is_some() {
@@ -954,6 +975,7 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
                     "code",
                     "code_verifier",
                     "redirect_uri",
+                    "device_code",
                 ];
                 if own.contains(&k.as_str()) {
                     return Err(format!("`token_params.{k}` is set by credlink itself"));
@@ -1016,8 +1038,18 @@ fn validate(id: &str, raw: RawConnector) -> Result<Connector, String> {
             } else {
                 None
             };
+            let device_authorization = match (device, raw.device_authorization_url.as_deref()) {
+                (true, Some(url)) => Some(url_template("device_authorization_url", url)?),
+                (true, None) => {
+                    return Err(
+                        "`device_authorization_url` is required for oauth2_device_code".into(),
+                    );
+                }
+                (false, _) => None,
+            };
             Check::OAuth(OAuthSpec {
                 authorize,
+                device_authorization,
                 grant: match raw.auth {
                     AuthKind::Oauth2ClientCredentials => Grant::ClientCredentials,
                     _ => Grant::RefreshToken,
@@ -1327,7 +1359,12 @@ fn validate_fields(
     match auth {
         AuthKind::Oauth2ClientCredentials
         | AuthKind::Oauth2RefreshToken
-        | AuthKind::Oauth2AuthorizationCode => {
+        | AuthKind::Oauth2AuthorizationCode
+        | AuthKind::Oauth2DeviceCode => {
+            let signs_in = matches!(
+                auth,
+                AuthKind::Oauth2AuthorizationCode | AuthKind::Oauth2DeviceCode
+            );
             if !seen.contains("client_id") {
                 return Err(format!(
                     "{} connectors need a `client_id` field",
@@ -1346,7 +1383,7 @@ fn validate_fields(
             if auth == AuthKind::Oauth2RefreshToken {
                 wanted.push("refresh_token");
             }
-            if auth == AuthKind::Oauth2AuthorizationCode {
+            if signs_in {
                 if seen.contains("refresh_token") {
                     return Err(
                         "declares no `refresh_token` field: the browser sign-in gives it".into(),
@@ -1381,7 +1418,7 @@ fn validate_fields(
             if client_auth == ClientAuth::TlsClientAuth && !certificate {
                 return Err("tls_client_auth needs a `client_certificate` field".into());
             }
-            if auth == AuthKind::Oauth2AuthorizationCode {
+            if signs_in {
                 // The refresh token the sign-in gives, kept with the secret.
                 fields.push(Field {
                     id: "refresh_token".into(),
@@ -1811,6 +1848,69 @@ secret = true
             (
                 format!("{LOCAL}\n[hints]\ndns = \"x\\u0007\"\n"),
                 "`hints.dns` holds a control or invisible character",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_user(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "expected `{expected}` in: {err}");
+        }
+    }
+
+    #[test]
+    fn a_device_code_entry_loads_and_its_rules_hold() {
+        let device = LOCAL.replace(
+            "auth = \"oauth2_client_credentials\"",
+            "auth = \"oauth2_device_code\"\ndevice_authorization_url = \"http://127.0.0.1:9/{tenant}/device\"",
+        );
+        let catalog = load_user(&device).unwrap();
+        let local = catalog.get("local").unwrap();
+        assert_eq!(local.auth(), AuthKind::Oauth2DeviceCode);
+        let Check::OAuth(spec) = &local.check else {
+            panic!("an OAuth check");
+        };
+        assert_eq!(spec.grant, Grant::RefreshToken);
+        assert!(spec.authorize.is_none());
+        // The sign-in gives the refresh token.
+        assert!(local.field("refresh_token").is_some_and(|f| f.obtained));
+        // A public client.
+        let public = device
+            .replace("client_auth = \"basic\"", "client_auth = \"none\"")
+            .replace("[[connectors.local.fields]]\nid = \"client_secret\"\nlabel = \"Client secret\"\nsecret = true\n", "");
+        assert!(load_user(&public).is_ok());
+        let cases = [
+            (
+                device.replace(
+                    "device_authorization_url = \"http://127.0.0.1:9/{tenant}/device\"\n",
+                    "",
+                ),
+                "`device_authorization_url` is required for oauth2_device_code",
+            ),
+            (
+                device.replace(
+                    "client_auth = \"basic\"",
+                    "client_auth = \"basic\"\nredirect_port = 1234",
+                ),
+                "`redirect_port` is for oauth2_authorization_code connectors",
+            ),
+            (
+                LOCAL.replace(
+                    "client_auth = \"basic\"",
+                    "client_auth = \"basic\"\ndevice_authorization_url = \"http://127.0.0.1:9/d\"",
+                ),
+                "`device_authorization_url` is for oauth2_device_code connectors",
+            ),
+            (
+                format!(
+                    "{device}[[connectors.local.fields]]\nid = \"refresh_token\"\nlabel = \"R\"\nsecret = true\n"
+                ),
+                "declares no `refresh_token` field",
+            ),
+            (
+                device.replace(
+                    "device_authorization_url = \"http://127.0.0.1:9/",
+                    "device_authorization_url = \"http://example.com/",
+                ),
+                "must use https",
             ),
         ];
         for (text, expected) in cases {

@@ -109,6 +109,9 @@ fn endpoint(c: &Connector) -> (String, String) {
                     },
                     crate::oauth::redirect_uri(a.redirect_port, &a.redirect_path)
                 ),
+                (_, None) if o.device_authorization.is_some() => {
+                    format!("device code (RFC 8628), then refresh_token grant, {how}")
+                }
                 (Grant::ClientCredentials, None) => how.to_owned(),
                 (Grant::RefreshToken, None) => format!("refresh_token grant, {how}"),
             };

@@ -14,7 +14,7 @@ use crate::provider::{self, Credentials};
 use crate::store::{Account, AccountName, CachedToken, StoreError};
 use crate::ui::{self, Spinner};
 
-use super::link_code;
+use super::{link_code, link_device};
 
 pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     let connector = ctx.catalog.get(&args.connector)?;
@@ -22,8 +22,18 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         Check::OAuth(spec) => spec.authorize.as_ref(),
         _ => None,
     };
+    let device =
+        matches!(&connector.check, Check::OAuth(spec) if spec.device_authorization.is_some());
     match authorize {
         Some(spec) => link_code::announce(connector, args, spec),
+        None if device && args.redirect_port.is_some() => {
+            return Err(CliError::usage(format!(
+                "--redirect-port is for connectors that sign in through a browser redirect; `{}` is {}: it shows a code to enter in a browser",
+                connector.id,
+                connector.auth().as_str()
+            )));
+        }
+        None if device => {}
         None if args.redirect_port.is_some() || args.no_browser => {
             return Err(CliError::usage(format!(
                 "--redirect-port and --no-browser are for connectors that sign in through a browser; `{}` is {}",
@@ -55,6 +65,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     // A browser sign-in gives the refresh token; other kinds check what was given.
     let (outcome, obtained) = match authorize {
         Some(spec) => link_code::sign_in(ctx, args, connector, spec, &creds).await?,
+        None if device => link_device::sign_in(ctx, args, connector, &creds).await?,
         None => {
             let spinner = Spinner::start(
                 format!("Checking the credentials with {}…", connector.name),

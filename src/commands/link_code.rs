@@ -229,7 +229,7 @@ fn clear_line(countdown: bool) {
 
 /// Opens the address in the system's browser; where that fails the address printed above is
 /// the way on.
-fn open_browser(url: &str) {
+pub(crate) fn open_browser(url: &str) {
     let mut cmd = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
     } else if cfg!(windows) {

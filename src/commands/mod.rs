@@ -7,6 +7,7 @@ pub(crate) mod connectors;
 pub(crate) mod history;
 pub(crate) mod link;
 pub(crate) mod link_code;
+pub(crate) mod link_device;
 pub(crate) mod list;
 pub(crate) mod revoke;
 pub(crate) mod store_copy;

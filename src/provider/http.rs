@@ -547,12 +547,14 @@ fn retry_delay(response: &Response, attempt: u32) -> Duration {
 }
 
 /// Keys whose values are credentials wherever they stand in a JSON answer.
-const TOKEN_KEYS: [&str; 5] = [
+const TOKEN_KEYS: [&str; 6] = [
     "access_token",
     "refresh_token",
     "id_token",
     "token",
     "client_secret",
+    // RFC 8628 3.2: whoever holds it can poll for the tokens.
+    "device_code",
 ];
 
 /// Tokens in a response are credentials too, at any depth.

@@ -1,8 +1,12 @@
 //! `oauth2_authorization_code` end to end: `credlink link` signs in through a real headless
 //! browser (Debian's chromium, driven over WebDriver by chromedriver) at oidc-provider's
 //! sign-in and consent pages, and completes through its loopback listener; denied consent,
-//! a forged redirect, the paste fallback, and an old refresh token reused after rotation.
-//! Nothing is saved on failure; no code, token or secret shows in output or index.
+//! a forged redirect, the paste fallback, a replayed, an expired and a PKCE-mismatched code, no
+//! refresh token, and an old refresh token reused after rotation. `oauth2_device_code`
+//! (RFC 8628): the user code entered and approved or denied in the browser, an expired code,
+//! the end of `--wait`, and the polling interval with `slow_down` (a stub: oidc-provider never
+//! asks to slow down). Nothing is saved on failure; no code, token or secret shows in output
+//! or index.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
@@ -47,6 +51,36 @@ label = "Client ID"
     };
     let mut text = entry("local-code", "basic", true);
     text.push_str(&entry("local-public", "none", false));
+    // Without PKCE: a replayed code is refused for being used, not for its verifier.
+    text.push_str(&entry("local-nopkce", "basic", true).replace(
+        "scope = \"api:read\"\n",
+        "scope = \"api:read\"\npkce = false\n",
+    ));
+    // The device authorization grant (RFC 8628) on the peer's device clients.
+    text.push_str(&format!(
+        r#"
+[connectors.local-device]
+name = "Local (local-device)"
+auth = "oauth2_device_code"
+docs = "https://example.com/docs"
+steps = ["Allow the device grant."]
+device_authorization_url = "{url}/device/auth"
+token_url = "{url}/token"
+client_auth = "basic"
+scope = "api:read"
+revoke_url = "{url}/token/revocation"
+
+[[connectors.local-device.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-device.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = peer.url
+    ));
     // The refresh-token kind on the same client, to present an old refresh token.
     text.push_str(&refresh_connectors(peer));
     text
@@ -69,22 +103,55 @@ struct Linking {
 
 impl Linking {
     fn start(sb: &Sandbox, connector: &str, client_id: &str, port: u16, extra: &[&str]) -> Self {
+        Self::start_as(
+            sb,
+            connector,
+            "acct",
+            (client_id, CLIENT_SECRET),
+            port,
+            extra,
+        )
+    }
+
+    /// As [`Linking::start`], with the account's name and the client's ID and secret.
+    fn start_as(
+        sb: &Sandbox,
+        connector: &str,
+        name: &str,
+        (client_id, secret): (&str, &str),
+        port: u16,
+        extra: &[&str],
+    ) -> Self {
+        let mut cmd = sb.std_cmd();
+        cmd.args(["link", connector, "--name", name, "--client-id", client_id])
+            .args(["--no-browser", "--wait", "60", "--redirect-port"])
+            .arg(port.to_string())
+            .args(extra)
+            .env("CREDLINK_CLIENT_SECRET", secret);
+        Self::spawn(cmd)
+    }
+
+    /// `credlink link local-device` for the peer's client `client_id`.
+    fn device(sb: &Sandbox, client_id: &str, extra: &[&str]) -> Self {
         let mut cmd = sb.std_cmd();
         cmd.args([
             "link",
-            connector,
+            "local-device",
             "--name",
             "acct",
             "--client-id",
             client_id,
         ])
-        .args(["--no-browser", "--wait", "60", "--redirect-port"])
-        .arg(port.to_string())
+        .args(["--no-browser"])
         .args(extra)
-        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+        Self::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: StdCommand) -> Self {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for var in PROXY_VARS {
             cmd.env_remove(var);
         }
@@ -119,6 +186,35 @@ impl Linking {
                 return format!("http://{url}");
             }
         }
+    }
+
+    /// The line printed after the line `after` on stderr.
+    fn line_after(&mut self, after: &str) -> String {
+        let mut found = false;
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no {after:?}; stderr:\n{}", self.stderr.join("\n")));
+            self.stderr.push(line.clone());
+            if found {
+                return line.trim().to_owned();
+            }
+            found = line.ends_with(after);
+        }
+    }
+
+    /// The verification address and the user code of a device sign-in.
+    fn device_code(&mut self) -> (String, String) {
+        let uri = self.line_after("open this address in a browser:");
+        let code = self.line_after("and enter the code:");
+        (uri, code)
+    }
+
+    /// Stops it (a run whose code another run will present).
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn paste(&mut self, text: &str) {
@@ -251,6 +347,97 @@ impl Browser {
         );
     }
 
+    /// Enters `user_code` at the device verification address `uri`, then confirms, signs in
+    /// and allows (or aborts at the confirmation).
+    async fn approve_device(&self, uri: &str, user_code: &str, allow: bool) {
+        let c = &self.client;
+        c.goto(uri).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("input[name=user_code]"))
+            .await
+            .unwrap()
+            .send_keys(user_code)
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // "Confirm Device".
+        let confirm = c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("button[name=abort]"))
+            .await;
+        let Ok(abort) = confirm else {
+            panic!(
+                "no device confirmation at {}:\n{}",
+                c.current_url().await.unwrap(),
+                c.source().await.unwrap_or_default()
+            );
+        };
+        if !allow {
+            abort.click().await.unwrap();
+            self.wait_for_text("interrupted").await;
+            return;
+        }
+        c.find(Locator::Css("button[autofocus]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("input[name=login]"))
+            .await
+            .unwrap()
+            .send_keys("alice")
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys("anything")
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("input[name=prompt][value=consent]"))
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_text("Sign-in Success").await;
+    }
+
+    async fn wait_for_text(&self, text: &str) {
+        let c = &self.client;
+        for _ in 0..150 {
+            if c.source().await.unwrap_or_default().contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no {text:?} at {}:\n{}",
+            c.current_url().await.unwrap(),
+            c.source().await.unwrap_or_default()
+        );
+    }
+
     async fn close(self) {
         let _ = self.client.close().await;
         let mut driver = self.driver;
@@ -275,6 +462,40 @@ fn param(url: &str, key: &str) -> String {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| panic!("no {key} in {url}"))
+}
+
+/// A redirect to the listener on `port`, as a browser would send it.
+fn redirect(port: u16, code: &str, state: &str) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET /callback?code={code}&state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut answer);
+}
+
+/// Port 6666, which chromium refuses to load (one of its "unsafe" ports), as a browser on
+/// another machine cannot reach this one's listener: the code stays in the address it shows.
+/// `None` when it is taken. The guard keeps the tests that use it from running at once.
+fn unreachable_port() -> Option<(u16, std::sync::MutexGuard<'static, ()>)> {
+    static TAKEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let port = 6666;
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        eprintln!("SKIPPED: port {port} is in use");
+        return None;
+    }
+    Some((port, guard))
+}
+
+#[track_caller]
+fn assert_nothing_saved(sb: &Sandbox) {
+    assert!(sb.account_names().is_empty(), "{:?}", sb.account_names());
+    assert!(sb.secrets_in("").is_empty());
 }
 
 /// The one stored secret of the sandbox, as the JSON object of the connector's secrets.
@@ -449,14 +670,10 @@ fn the_redirect_pasted_on_stdin_links_a_public_client() {
     };
     let sb = Sandbox::new();
     sb.write_connectors(&connectors(&peer));
-    // Chromium refuses to load port 6666 (one of its "unsafe" ports), as a browser on another
-    // machine cannot reach this one's listener: the code stays in the address it shows.
-    let port = 6666;
-    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-        eprintln!("SKIPPED: port {port} is in use");
+    let Some((port, _taken)) = unreachable_port() else {
         rt.block_on(browser.close());
         return;
-    }
+    };
     let mut linking = Linking::start(&sb, "local-public", "public-code-client", port, &[]);
     let url = linking.authorize_url();
     let landed = rt.block_on(browser.consent(&url, true));
@@ -522,6 +739,384 @@ fn a_forged_redirect_is_refused_and_a_taken_port_exits_2() {
     assert_exit(&out, 2);
     assert_has(&stderr(&out), "--redirect-port");
     assert!(sb.account_names().is_empty());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_replayed_code_is_refused_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let port = free_port();
+    let mut first = Linking::start(&sb, "local-nopkce", "code-client", port, &[]);
+    let url = first.authorize_url();
+    assert!(!url.contains("code_challenge"), "{url}");
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    let first = first.finish();
+    assert_exit(&first, 0);
+
+    // The same code, presented again by another run with that run's own state.
+    let mut again = Linking::start_as(
+        &sb,
+        "local-nopkce",
+        "again",
+        ("code-client", CLIENT_SECRET),
+        port,
+        &[],
+    );
+    let state = param(&again.authorize_url(), "state");
+    redirect(port, &code, &state);
+    let out = again.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "invalid_grant");
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_eq!(sb.account_names(), ["acct"]);
+    assert_kept_secret(&sb, &[&first, &out], &[&code, CLIENT_SECRET]);
+    let tokens = peer
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("REQ POST /token"))
+        .count();
+    assert_eq!(tokens, 2, "{:?}", peer.requests());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn an_expired_code_is_refused_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let Some((port, _taken)) = unreachable_port() else {
+        rt.block_on(browser.close());
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // The peer's codes for this client live 2 s.
+    let mut linking = Linking::start(&sb, "local-code", "expiring-code-client", port, &[]);
+    let url = linking.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    std::thread::sleep(Duration::from_secs(3));
+    linking.paste(&landed);
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "invalid_grant");
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[&code, CLIENT_SECRET]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_code_issued_for_another_pkce_verifier_is_refused() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let Some((port, _taken)) = unreachable_port() else {
+        rt.block_on(browser.close());
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // A code issued for one run's code challenge...
+    let mut first = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let url = first.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    first.kill();
+    let code = param(&landed, "code");
+    // ...reaches another run, whose verifier does not match it.
+    let mut other = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let state = param(&other.authorize_url(), "state");
+    redirect(port, &code, &state);
+    let out = other.finish();
+    assert_exit(&out, 3);
+    assert_has(&stderr(&out), "invalid_grant");
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[&code, CLIENT_SECRET]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_provider_that_issues_no_refresh_token_exits_3_with_the_hint() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::start_as(
+        &sb,
+        "local-code",
+        "acct",
+        ("norefresh-client", "norefresh-secret"),
+        free_port(),
+        &[],
+    );
+    let url = linking.authorize_url();
+    let landed = rt.block_on(browser.consent(&url, true));
+    rt.block_on(browser.close());
+    let code = param(&landed, "code");
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert_has(&err, "no refresh token");
+    assert_has(&err, "offline_access");
+    assert_has(&err, "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[&code, "norefresh-secret"]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_device_code_approved_in_the_browser_links_and_the_account_refreshes() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::device(&sb, "device-client", &["-v"]);
+    let (uri, user_code) = linking.device_code();
+    assert_eq!(uri, format!("{}/device", peer.url));
+    let complete = linking.line_after("Or open this address, which carries the code:");
+    assert_eq!(param(&complete, "user_code"), user_code);
+    rt.block_on(browser.approve_device(&uri, &user_code, true));
+    rt.block_on(browser.close());
+    let out = linking.finish();
+    assert_exit(&out, 0);
+    assert_has(
+        &stdout(&out),
+        "Linked acct (Local (local-device)): HTTP 200",
+    );
+    let secret = stored(&sb);
+    assert_eq!(secret["client_secret"], CLIENT_SECRET);
+    let first = text(&secret["refresh_token"]).to_owned();
+    assert_eq!(sb.index()["accounts"][0]["auth"], "oauth2_device_code");
+    assert!(
+        peer.requests()
+            .iter()
+            .any(|r| r.starts_with("REQ POST /device/auth 200")),
+        "{:?}",
+        peer.requests()
+    );
+    assert_kept_secret(&sb, &[&out], &[&first, CLIENT_SECRET]);
+
+    // The account is one of the refresh-token kind's: test rotates, token, revoke.
+    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
+    assert_exit(&tested, 0);
+    let second = text(&stored(&sb)["refresh_token"]).to_owned();
+    assert_ne!(second, first);
+    let token = sb
+        .cmd()
+        .args(["token", "acct", "--fresh"])
+        .output()
+        .unwrap();
+    assert_exit(&token, 0);
+    let access = stdout(&token).trim().to_owned();
+    assert!(!access.is_empty());
+    assert_kept_secret(
+        &sb,
+        &[&out, &tested],
+        &[&first, &second, &access, CLIENT_SECRET],
+    );
+    let revoked = sb.cmd().args(["revoke", "acct", "--yes"]).output().unwrap();
+    assert_exit(&revoked, 0);
+    assert_nothing_saved(&sb);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn a_device_code_denied_in_the_browser_exits_3_and_saves_nothing() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let rt = runtime();
+    let Some(browser) = rt.block_on(Browser::start()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    let mut linking = Linking::device(&sb, "device-client", &[]);
+    let (uri, user_code) = linking.device_code();
+    rt.block_on(browser.approve_device(&uri, &user_code, false));
+    rt.block_on(browser.close());
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(
+        &stderr(&out),
+        "Local (local-device) did not grant access (access_denied",
+    );
+    assert_has(&stderr(&out), "nothing was saved");
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[CLIENT_SECRET]);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn an_expired_device_code_or_the_end_of_the_wait_stops_the_sign_in() {
+    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    // The peer's device codes for this client live 3 s; the first poll comes after 5 s.
+    let mut linking = Linking::device(&sb, "expiring-device-client", &[]);
+    let _ = linking.device_code();
+    let out = linking.finish();
+    assert_exit(&out, 3);
+    assert_has(
+        &stderr(&out),
+        "Local (local-device) let the code expire before the sign-in finished (expired_token",
+    );
+    assert_nothing_saved(&sb);
+    assert_kept_secret(&sb, &[&out], &[CLIENT_SECRET]);
+
+    // --wait ends it before the code expires: exit 4, nothing saved.
+    let mut linking = Linking::device(&sb, "device-client", &["--wait", "2"]);
+    let _ = linking.device_code();
+    let out = linking.finish();
+    assert_exit(&out, 4);
+    assert_has(&stderr(&out), "the sign-in did not finish within 2 s");
+    assert_nothing_saved(&sb);
+
+    // A device sign-in has no redirect: --redirect-port is bad input.
+    let out = Linking::device(&sb, "device-client", &["--redirect-port", "8080"]).finish();
+    assert_exit(&out, 2);
+    assert_has(&stderr(&out), "--redirect-port is for connectors");
+    assert_nothing_saved(&sb);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, node): run scripts/test"
+)]
+#[test]
+fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked() {
+    let (Some(stub), Some(())) = (Peer::start_stub(&["device"]), keyring()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&format!(
+        r#"
+[connectors.stub-device]
+name = "Stub device"
+auth = "oauth2_device_code"
+device_authorization_url = "{url}/device/auth"
+token_url = "{url}/token"
+client_auth = "basic"
+
+[[connectors.stub-device.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.stub-device.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = stub.url
+    ));
+    // Without --no-browser: a stand-in `xdg-open` notes the address it was asked to open.
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = sb.std_cmd();
+    cmd.args([
+        "link",
+        "stub-device",
+        "--name",
+        "acct",
+        "--client-id",
+        "c",
+        "-v",
+    ])
+    .env("PATH", path)
+    .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    let mut linking = Linking::spawn(cmd);
+    let (uri, code) = linking.device_code();
+    assert_eq!(uri, format!("{}/device", stub.url));
+    assert_eq!(code, "WDJB-MJHT");
+    let out = linking.finish();
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (Stub device)");
+    // The stub gives no verification_uri_complete: the browser opens the plain address.
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap(),
+        format!("{}/device", stub.url)
+    );
+    // The device code (the stub's start with `dc-`) is a credential: not even in the -v trace.
+    assert_has(&stderr(&out), "/device/auth");
+    assert_lacks(&stderr(&out), "dc-", "stderr");
+    // pending after 1 s, slow_down after 2 s, then every 1 + 5 s.
+    let polls: Vec<u64> = serde_json::from_value(stub.call("GET", "/stub/polls")).unwrap();
+    assert_eq!(polls.len(), 3, "{polls:?}");
+    assert!(polls[0] >= 900 && polls[0] < 3000, "{polls:?}");
+    assert!(polls[1] - polls[0] >= 900, "{polls:?}");
+    assert!(polls[2] - polls[1] >= 5900, "{polls:?}");
+    let secret = stored(&sb);
+    assert_kept_secret(
+        &sb,
+        &[&out],
+        &[text(&secret["refresh_token"]), CLIENT_SECRET],
+    );
 }
 
 /// Done means (issue 14): JobAdder's own catalog entry, copied with only its hosts rewritten

@@ -484,3 +484,60 @@ fn connectors_fit_an_80_column_terminal() {
     }
     assert_eq!(exit_code(&p), 0);
 }
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn ctrl_c_during_the_browser_sign_in_frees_the_port_and_saves_nothing() {
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(
+        r#"
+[connectors.browser]
+name = "Browser"
+auth = "oauth2_authorization_code"
+authorize_url = "http://127.0.0.1:9/auth"
+token_url = "http://127.0.0.1:9/token"
+client_auth = "basic"
+
+[[connectors.browser.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.browser.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = sb.std_cmd();
+    cmd.args(["link", "browser", "--name", "acct", "--client-id", "c"])
+        .args(["--no-browser", "--wait", "60", "--redirect-port"])
+        .arg(port.to_string())
+        .env("CREDLINK_CLIENT_SECRET", MARKER)
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(20_000)).expect("credlink starts in a pty");
+    p.exp_string("left (Ctrl-C to stop)").unwrap();
+    // The listener is up.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    p.send_control('c').unwrap();
+    p.flush().unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(!rest.contains(MARKER), "{rest:?}");
+    match p.process().wait().expect("credlink ends") {
+        WaitStatus::Exited(_, 130) => {}
+        WaitStatus::Signaled(_, nix::sys::signal::Signal::SIGINT, _) => {}
+        other => panic!("credlink did not end on Ctrl-C: {other:?}"),
+    }
+    // No listener is left behind: the port can be taken again.
+    assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+    assert!(sb.account_names().is_empty());
+    assert!(sb.secrets_in("").is_empty());
+}

@@ -210,35 +210,56 @@ impl Peer {
         Some(Self::spawn_script("stubs.js", args))
     }
 
+    /// Starts a peer script and waits for its READY line. A start that hangs (seen once, on
+    /// a loaded machine) is killed and tried again, rather than holding the suite.
     fn spawn_script(script: &str, extra: &[&str]) -> Self {
-        let mut child = StdCommand::new("node")
-            .args([script, "--watch-stdin"])
-            .args(extra)
-            .current_dir(peer_dir())
-            // The peer exits when its stdin closes, so it never outlives a crashed test.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let ready = lines.next().expect("peer prints READY").unwrap();
-        let url = ready
-            .strip_prefix("READY ")
-            .unwrap_or_else(|| panic!("unexpected peer line: {ready}"))
-            .to_owned();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Self {
-            child,
-            url,
-            requests,
+        const READY_WAIT: Duration = Duration::from_secs(45);
+        for attempt in 1..=2 {
+            let mut child = StdCommand::new("node")
+                .args([script, "--watch-stdin"])
+                .args(extra)
+                .current_dir(peer_dir())
+                // The peer exits when its stdin closes, so it never outlives a crashed test.
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("node starts");
+            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&requests);
+            std::thread::spawn(move || {
+                let first = lines.next().map(|l| l.unwrap_or_default());
+                let _ = tx.send(first);
+                for line in lines.map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            });
+            let ready = match rx.recv_timeout(READY_WAIT) {
+                Ok(Some(line)) => line,
+                Ok(None) => panic!("the peer {script} exited before it was ready"),
+                Err(_) if attempt == 1 => {
+                    eprintln!(
+                        "the peer {script} did not start within {READY_WAIT:?}; trying again"
+                    );
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    continue;
+                }
+                Err(_) => panic!("the peer {script} did not start within {READY_WAIT:?}, twice"),
+            };
+            let url = ready
+                .strip_prefix("READY ")
+                .unwrap_or_else(|| panic!("unexpected peer line: {ready}"))
+                .to_owned();
+            return Self {
+                child,
+                url,
+                requests,
+            };
         }
+        unreachable!("the loop returns or panics")
     }
 
     /// A plain-http request to the peer with an empty body (its test-only routes), the answer

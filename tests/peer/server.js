@@ -1,6 +1,7 @@
 // credlink test peer: a real OAuth 2.0 authorization server (panva/oidc-provider)
 // on 127.0.0.1, for integration tests of the client-credentials grant (RFC 6749 4.4), the
-// refresh-token grant with rotation, and the authorization-code grant (RFC 6749 4.1, PKCE) whose
+// refresh-token grant with rotation, the device authorization grant (RFC 8628), and the
+// authorization-code grant (RFC 6749 4.1, PKCE) whose
 // sign-in and consent pages (oidc-provider's devInteractions: any login, "Continue" to allow,
 // "[ Cancel ]" to deny) a real browser completes.
 //
@@ -73,6 +74,12 @@ const config = {
     { client_id: 'jobadder-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_post', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'read write' },
     // Authorization code without the refresh_token grant: no refresh token is issued.
     { client_id: 'norefresh-client', client_secret: 'norefresh-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
+    // Codes that expire 2 s after they are issued (ttl.AuthorizationCode below).
+    { client_id: 'expiring-code-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
+    // Device authorization grant (RFC 8628) with refresh tokens; the expiring one's device
+    // codes live 3 s (ttl.DeviceCode below).
+    { client_id: 'device-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], redirect_uris: [], response_types: [], scope: 'api:read' },
+    { client_id: 'expiring-device-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], redirect_uris: [], response_types: [], scope: 'api:read' },
     // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
     { ...cc, client_id: 'jwt-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwtKeys.rsa.jwk, jwtKeys.ec.jwk] }, scope: 'api:read' },
   ],
@@ -88,11 +95,17 @@ const config = {
   // Scopes known to the server; a known scope outside a client's `scope` -> 400 invalid_scope.
   // (Unknown scopes are silently dropped by oidc-provider.)
   scopes: ['api:read', 'api:write', 'read', 'write'],
-  ttl: { ClientCredentials: 600, AccessToken: 600, RefreshToken: 86400 }, // expires_in: 600
+  ttl: {
+    ClientCredentials: 600, AccessToken: 600, RefreshToken: 86400, // expires_in: 600
+    AuthorizationCode: (ctx, token, client) => (client?.clientId === 'expiring-code-client' ? 2 : 60),
+    DeviceCode: (ctx, token, client) => (client?.clientId === 'expiring-device-client' ? 3 : 600),
+  },
   features: {
     // The built-in sign-in and consent pages, driven by a headless browser in the tests.
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
+    // RFC 8628: POST /device/auth, the user code entered at GET /device.
+    deviceFlow: { enabled: true },
     // Default policies: a client may revoke only its own tokens (another client's -> 400
     // invalid_request); any authenticated client may introspect any token.
     revocation: { enabled: true },

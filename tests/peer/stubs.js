@@ -13,6 +13,13 @@
 //       POST /oauth/token  client_id=<the certificate's CN>, grant_type=client_credentials
 //         with a certificate issued by the CA -> 200 {"access_token", "token_type": "Bearer", "expires_in": 3600}
 //         without one, or with another        -> 401 {"error": "invalid_client", ...}
+//   node stubs.js device [--watch-stdin]
+//     plain http on 127.0.0.1, a device authorization server (RFC 8628) that asks to slow down,
+//     which oidc-provider never does:
+//       POST /device/auth  -> 200 {device_code, user_code "WDJB-MJHT", verification_uri, interval 1, expires_in 60}
+//       POST /token grant_type=urn:ietf:params:oauth:grant-type:device_code, the device code:
+//         1st poll authorization_pending, 2nd slow_down, 3rd the tokens (with a refresh token)
+//       GET /stub/polls    -> 200 [ms between the device authorization and each poll]
 //
 // stdout protocol as server.js: `READY <url>` once, then `REQ <METHOD> <path> <status>`.
 import fs from 'node:fs';
@@ -69,6 +76,30 @@ async function mtls(req, res, p) {
   return json(res, 200, { access_token: token(), token_type: 'Bearer', expires_in: 3600 });
 }
 
+const device = { code: `dc-${token()}`, started: 0, polls: [] };
+async function deviceFlow(req, res, p) {
+  const text = await readBody(req);
+  const params = new URLSearchParams(text);
+  if (req.method === 'GET' && p === '/stub/polls') return json(res, 200, device.polls);
+  if (req.method === 'POST' && p === '/device/auth') {
+    device.started = Date.now();
+    device.polls = [];
+    const host = `http://${req.headers.host}`;
+    return json(res, 200, {
+      device_code: device.code, user_code: 'WDJB-MJHT', verification_uri: `${host}/device`, interval: 1, expires_in: 60,
+    });
+  }
+  if (req.method === 'POST' && p === '/token') {
+    if (params.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:device_code') return json(res, 400, { error: 'unsupported_grant_type' });
+    if (params.get('device_code') !== device.code) return json(res, 400, { error: 'invalid_grant' });
+    device.polls.push(Date.now() - device.started);
+    if (device.polls.length === 1) return json(res, 400, { error: 'authorization_pending' });
+    if (device.polls.length === 2) return json(res, 400, { error: 'slow_down' });
+    return json(res, 200, { access_token: token(), token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${token()}` });
+  }
+  return json(res, 404, { error: 'not_found' });
+}
+
 let server;
 let scheme = 'http';
 const handler = (fn) => (req, res) => {
@@ -78,6 +109,8 @@ const handler = (fn) => (req, res) => {
 };
 if (mode === 'exchange') {
   server = http.createServer(handler(exchange));
+} else if (mode === 'device') {
+  server = http.createServer(handler(deviceFlow));
 } else if (mode === 'mtls' && tlsDir) {
   const dir = tlsDir;
   const read = (name) => fs.readFileSync(path.join(dir, name));
@@ -92,7 +125,7 @@ if (mode === 'exchange') {
   }, handler(mtls));
   scheme = 'https';
 } else {
-  process.stderr.write('usage: node stubs.js exchange | mtls DIR\n');
+  process.stderr.write('usage: node stubs.js exchange | device | mtls DIR\n');
   process.exit(2);
 }
 server.listen(0, '127.0.0.1', () => out(`READY ${scheme}://127.0.0.1:${server.address().port}`));
