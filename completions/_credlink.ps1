@@ -42,7 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Work on stores as a whole')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
-            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -277,7 +277,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Work on stores as a whole')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
-            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

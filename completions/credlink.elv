@@ -39,7 +39,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand store 'Work on stores as a whole'
             cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
             cand token 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
-            cand revoke 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index'
+            cand revoke 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -260,7 +260,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand store 'Work on stores as a whole'
             cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
             cand token 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
-            cand revoke 'Revoke a linked account''s last token at the provider (where the connector can), then remove the account from the keychain and the index'
+            cand revoke 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

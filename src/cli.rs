@@ -10,7 +10,7 @@ use crate::outcome::exit_codes_help;
 #[command(
     name = "credlink",
     version,
-    about = "Link third-party SaaS accounts from a terminal: credentials are checked live, secrets kept in the OS keychain",
+    about = "Link third-party SaaS accounts from a terminal: credentials are checked live, secrets kept in the OS keychain or a team's Vault / OpenBao",
     after_help = exit_codes_help(),
     propagate_version = true
 )]
@@ -76,8 +76,8 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Print a fresh access token for a linked OAuth account (cached until shortly before expiry)
     Token(TokenArgs),
-    /// Revoke a linked account's last token at the provider (where the connector can), then
-    /// remove the account from the keychain and the index
+    /// Revoke a linked account's token at the provider (where the connector can), then remove
+    /// the account from its store
     Revoke(RevokeArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
