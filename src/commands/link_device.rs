@@ -16,6 +16,9 @@ use crate::provider::{self, Credentials, DevicePoll};
 use crate::secret::Secret;
 use crate::ui;
 
+/// Polls in a row that may fail to reach the token endpoint before the sign-in gives up.
+const MAX_UNREACHABLE_POLLS: u32 = 3;
+
 use super::link_code::open_browser;
 
 /// RFC 8628 3.2: the polling interval when the server names none.
@@ -66,6 +69,7 @@ pub(crate) async fn sign_in(
     let mut interval = Duration::from_secs(grant.interval.unwrap_or(DEFAULT_INTERVAL).max(1));
     let countdown = std::io::stderr().is_terminal();
     let started = Instant::now();
+    let mut unreachable_in_a_row = 0;
     let result = loop {
         let left = limit.saturating_sub(started.elapsed());
         if left.is_zero() {
@@ -93,8 +97,19 @@ pub(crate) async fn sign_in(
         )
         .await
         {
-            DevicePoll::Pending => {}
-            DevicePoll::SlowDown => interval = next_interval(interval, true),
+            DevicePoll::Pending => unreachable_in_a_row = 0,
+            DevicePoll::SlowDown => {
+                unreachable_in_a_row = 0;
+                interval = next_interval(interval, true);
+            }
+            // A blip at the provider does not end a sign-in whose code is still good; a
+            // provider that stays away does.
+            DevicePoll::Unreachable(outcome) => {
+                unreachable_in_a_row += 1;
+                if unreachable_in_a_row >= MAX_UNREACHABLE_POLLS {
+                    break Ok((*outcome, None));
+                }
+            }
             DevicePoll::Ended { error, description } => {
                 clear_line(countdown);
                 let words = match description {

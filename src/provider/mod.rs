@@ -815,6 +815,9 @@ pub(crate) enum DevicePoll {
         error: String,
         description: Option<String>,
     },
+    /// The token endpoint could not be reached or answered 5xx: the device code is still
+    /// good, so the next poll may succeed.
+    Unreachable(Box<Outcome>),
     /// Anything else: the token (valid only with a refresh token) or another failure.
     Done(Box<Outcome>, Option<Secret>),
 }
@@ -848,8 +851,12 @@ pub(crate) async fn poll_device(
     };
     let response = match send(http, connector, &request, &redactor).await {
         Ok(r) => r,
-        Err(outcome) => return DevicePoll::Done(Box::new(outcome), None),
+        Err(outcome) => return DevicePoll::Unreachable(Box::new(outcome)),
     };
+    if response.status >= 500 {
+        let outcome = read(http, connector, creds, &response, redactor, permissions).await;
+        return DevicePoll::Unreachable(Box::new(outcome));
+    }
     if matches!(response.status, 400 | 401 | 403)
         && let Ok(json) = serde_json::from_slice::<serde_json::Value>(&response.body)
         && let Some(error) = json.get("error").and_then(serde_json::Value::as_str)

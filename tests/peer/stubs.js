@@ -18,7 +18,8 @@
 //     which oidc-provider never does:
 //       POST /device/auth  -> 200 {device_code, user_code "WDJB-MJHT", verification_uri, interval 1, expires_in 60}
 //       POST /token grant_type=urn:ietf:params:oauth:grant-type:device_code, the device code:
-//         1st poll authorization_pending, 2nd slow_down, 3rd the tokens (with a refresh token)
+//         1st poll authorization_pending, 2nd slow_down, 3rd 500 (a blip), 4th the tokens
+//         (with a refresh token)
 //       GET /stub/polls    -> 200 [ms between the device authorization and each poll]
 //
 // stdout protocol as server.js: `READY <url>` once, then `REQ <METHOD> <path> <status>`.
@@ -95,6 +96,7 @@ async function deviceFlow(req, res, p) {
     device.polls.push(Date.now() - device.started);
     if (device.polls.length === 1) return json(res, 400, { error: 'authorization_pending' });
     if (device.polls.length === 2) return json(res, 400, { error: 'slow_down' });
+    if (device.polls.length === 3) return json(res, 500, { error: 'server_error' });
     return json(res, 200, { access_token: token(), token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${token()}` });
   }
   return json(res, 404, { error: 'not_found' });
