@@ -27,7 +27,11 @@ pub(crate) fn read_regular_bytes(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     if bytes.len() as u64 > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("it is larger than {} MiB", max / (1024 * 1024)),
+            if max >= 1024 * 1024 {
+                format!("it is larger than {} MiB", max / (1024 * 1024))
+            } else {
+                format!("it is larger than {} KiB", max / 1024)
+            },
         ));
     }
     Ok(bytes)

@@ -17,6 +17,7 @@ mod interface;
 mod oauth;
 mod oauth_code;
 mod pty;
+#[cfg(unix)]
 mod store_faults;
 mod support;
 #[cfg(unix)]

@@ -226,10 +226,42 @@ fn store_settings_that_cannot_work_are_usage_errors_naming_the_setting() {
         .exits(2)
         .out;
     assert_has(&stderr(&out), "both BAO_TOKEN and BAO_ROLE_ID are set");
+    // A namespace goes into a header: a line break in it is a setting to fix, not a network
+    // failure.
+    let out = sb
+        .when(&["list"])
+        .env("CREDLINK_STORE", "vault:secret/credlink")
+        .env("BAO_ADDR", "http://127.0.0.1:1")
+        .env("BAO_TOKEN", TOKEN)
+        .env("BAO_NAMESPACE", "team\r\nX-Injected: 1")
+        .then()
+        .exits(2)
+        .out;
+    assert_has(&stderr(&out), "BAO_NAMESPACE may hold only printable ASCII");
     std::fs::create_dir_all(sb.config_dir()).unwrap();
-    std::fs::write(sb.config_dir().join("config.toml"), "stor = 'keychain'\n").unwrap();
+    let config = sb.config_dir().join("config.toml");
+    std::fs::write(&config, "stor = 'keychain'\n").unwrap();
     let out = sb.when(&["list"]).then().exits(2).out;
     assert_has(&stderr(&out), "config.toml is not valid");
+    // A config file that is a FIFO, an endless device or huge is refused, never waited on.
+    std::fs::remove_file(&config).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&config)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = sb.when(&["list"]).then().exits(2).out;
+    assert_has(&stderr(&out), "not a regular file");
+    std::fs::remove_file(&config).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &config).unwrap();
+    let out = sb.when(&["list"]).then().exits(2).out;
+    assert_has(&stderr(&out), "not a regular file");
+    std::fs::remove_file(&config).unwrap();
+    std::fs::write(&config, format!("store = \"{}\"\n", "a".repeat(100_000))).unwrap();
+    let out = sb.when(&["list"]).then().exits(2).out;
+    assert_has(&stderr(&out), "larger than 64 KiB");
 }
 
 fn base64_of(text: &str) -> String {

@@ -107,7 +107,20 @@ impl Config {
                     "{var} must be an http(s) address without credentials, e.g. https://vault.example.com:8200"
                 ))
             })?;
-        let namespace = nonempty(env, "NAMESPACE").map(|(_, v)| v.trim().to_owned());
+        let namespace = match nonempty(env, "NAMESPACE") {
+            Some((var, ns)) => {
+                let ns = ns.trim().to_owned();
+                // Sent as a header: a line break or control character would be refused by the
+                // HTTP layer and look like a network failure.
+                if !ns.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(config_error(format!(
+                        "{var} may hold only printable ASCII characters without spaces"
+                    )));
+                }
+                Some(ns)
+            }
+            None => None,
+        };
         let auth = Self::auth(env, secret_id, home)?;
         let mut roots = Vec::new();
         if let Some((var, file)) = nonempty(env, "CACERT") {
