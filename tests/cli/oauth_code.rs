@@ -446,6 +446,18 @@ impl Browser {
     }
 }
 
+/// The peer, a keychain, a runtime, a headless browser and a sandbox with the test
+/// connectors: `None` (a skip, a failure in CI) when a peer is missing.
+fn browser_sandbox() -> Option<(Peer, tokio::runtime::Runtime, Browser, Sandbox)> {
+    let peer = Peer::start()?;
+    keyring()?;
+    let rt = runtime();
+    let browser = rt.block_on(Browser::start())?;
+    let sb = Sandbox::new();
+    sb.write_connectors(&connectors(&peer));
+    Some((peer, rt, browser, sb))
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -525,15 +537,9 @@ fn assert_kept_secret(sb: &Sandbox, outs: &[&Output], secrets: &[&str]) {
 )]
 #[test]
 fn a_browser_sign_in_links_and_the_account_refreshes_rotates_and_revokes() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let port = free_port();
     let mut linking = Linking::start(&sb, "local-code", "code-client", port, &["-v"]);
     let url = linking.authorize_url();
@@ -631,15 +637,9 @@ fn a_browser_sign_in_links_and_the_account_refreshes_rotates_and_revokes() {
 )]
 #[test]
 fn denied_consent_exits_3_and_saves_nothing() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let mut linking = Linking::start(&sb, "local-code", "code-client", free_port(), &[]);
     let url = linking.authorize_url();
     let landed = rt.block_on(browser.consent(&url, false));
@@ -661,15 +661,9 @@ fn denied_consent_exits_3_and_saves_nothing() {
 )]
 #[test]
 fn the_redirect_pasted_on_stdin_links_a_public_client() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let Some((port, _taken)) = unreachable_port() else {
         rt.block_on(browser.close());
         return;
@@ -747,15 +741,9 @@ fn a_forged_redirect_is_refused_and_a_taken_port_exits_2() {
 )]
 #[test]
 fn a_replayed_code_is_refused_and_saves_nothing() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let port = free_port();
     let mut first = Linking::start(&sb, "local-nopkce", "code-client", port, &[]);
     let url = first.authorize_url();
@@ -870,15 +858,9 @@ fn a_code_issued_for_another_pkce_verifier_is_refused() {
 )]
 #[test]
 fn a_provider_that_issues_no_refresh_token_exits_3_with_the_hint() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let mut linking = Linking::start_as(
         &sb,
         "local-code",
@@ -907,15 +889,9 @@ fn a_provider_that_issues_no_refresh_token_exits_3_with_the_hint() {
 )]
 #[test]
 fn a_device_code_approved_in_the_browser_links_and_the_account_refreshes() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let mut linking = Linking::device(&sb, "device-client", &["-v"]);
     let (uri, user_code) = linking.device_code();
     assert_eq!(uri, format!("{}/device", peer.url));
@@ -971,15 +947,9 @@ fn a_device_code_approved_in_the_browser_links_and_the_account_refreshes() {
 )]
 #[test]
 fn a_device_code_denied_in_the_browser_exits_3_and_saves_nothing() {
-    let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
         return;
     };
-    let rt = runtime();
-    let Some(browser) = rt.block_on(Browser::start()) else {
-        return;
-    };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
     let mut linking = Linking::device(&sb, "device-client", &[]);
     let (uri, user_code) = linking.device_code();
     rt.block_on(browser.approve_device(&uri, &user_code, false));
