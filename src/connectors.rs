@@ -568,6 +568,12 @@ impl Connector {
         }
     }
 
+    /// Whether a linked account's check spends a refresh token (the refresh grant), which a
+    /// provider that rotates refresh tokens accepts once.
+    pub(crate) fn spends_refresh_token(&self) -> bool {
+        matches!(&self.check, Check::OAuth(spec) if spec.grant == Grant::RefreshToken)
+    }
+
     /// Whether the TLS handshake presents a client certificate (mutual TLS).
     pub(crate) fn uses_client_certificate(&self) -> bool {
         self.field_by_role(FieldRole::ClientCertificate).is_some()

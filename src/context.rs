@@ -19,6 +19,9 @@ pub(crate) const ENV_KEYCHAIN_SERVICE: &str = "CREDLINK_KEYCHAIN_SERVICE";
 pub(crate) const ENV_KEYCHAIN_TIMEOUT: &str = "CREDLINK_KEYCHAIN_TIMEOUT";
 /// A keychain call waiting on an unlock dialog must not hang a CI job.
 const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Seconds to wait for another run's turn with an account's refresh token, instead of as
+/// long as that turn may last.
+pub(crate) const ENV_REFRESH_WAIT: &str = "CREDLINK_REFRESH_WAIT";
 /// The store, when neither `--store` nor the config file names one.
 pub(crate) const ENV_STORE: &str = "CREDLINK_STORE";
 /// The config file in the config dir; today it names the store.
@@ -35,6 +38,9 @@ pub(crate) struct Context {
     pub(crate) interactive: bool,
     /// Whether checks make the connector's permission call (`test --no-permission-check`).
     pub(crate) check_permissions: bool,
+    /// How long a run may hold an account's refresh lease, and wait for another's.
+    pub(crate) refresh_hold: Duration,
+    pub(crate) refresh_wait: Duration,
 }
 
 impl Context {
@@ -56,8 +62,29 @@ impl Context {
             json: cli.json,
             interactive: ui::can_prompt(cli.no_input),
             check_permissions: !matches!(&cli.command, Command::Test(t) if t.no_permission_check),
+            refresh_hold: refresh_hold(cli.timeout),
+            refresh_wait: refresh_wait()?.unwrap_or(refresh_hold(cli.timeout)),
         })
     }
+}
+
+fn refresh_wait() -> CliResult<Option<Duration>> {
+    let Some(value) = std::env::var_os(ENV_REFRESH_WAIT) else {
+        return Ok(None);
+    };
+    match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(secs) if secs <= 3600 => Ok(Some(Duration::from_secs(secs))),
+        _ => Err(CliError::usage(format!(
+            "{ENV_REFRESH_WAIT} must be a whole number of seconds from 0 to 3600, not `{}`",
+            crate::text::clean_truncated(&value.to_string_lossy(), 40)
+        ))),
+    }
+}
+
+/// As long as a refresh may take: the token request with its retries (each up to `timeout`,
+/// a `Retry-After` up to 10 s between them), then storing a rotated token.
+fn refresh_hold(timeout_secs: u64) -> Duration {
+    Duration::from_secs(4 * timeout_secs + 20)
 }
 
 /// The store of this run (`--store`, else `CREDLINK_STORE`, else the config file, else the

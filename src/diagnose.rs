@@ -245,16 +245,17 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         next: None,
     };
     let started = Instant::now();
-    match stored(ctx, account).await {
+    match stored(ctx, account, true).await {
         Err((_, failure)) => {
             let detail = failure.description.clone().unwrap_or_default();
             d.fail(Step::Keychain, ms_since(started), detail, &failure);
         }
-        Ok((account, _, given)) => {
+        Ok(s) => {
             let detail = format!("secret found in {}", ctx.store.describe());
             d.push(Step::Keychain, StepStatus::Ok, ms_since(started), detail);
             let started = Instant::now();
-            from_input(&mut d, prepare(connector, given), started, Some(&account)).await;
+            from_input(&mut d, prepare(connector, s.given), started, Some(&s.account)).await;
+            ctx.store.release(s.lease).await;
         }
     }
     d.print();

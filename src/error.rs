@@ -100,6 +100,9 @@ impl From<StoreError> for CliError {
             StoreError::Name(n) => n.into(),
             StoreError::NoHistory => CliError::usage(StoreError::NoHistory.to_string())
                 .with_hint("use --store vault:MOUNT/PREFIX (see the README's \"Teams and CI\")"),
+            StoreError::Busy(busy) => CliError::new(Class::Conflict, busy.to_string()).with_hint(
+                "try again when it has finished: runs take turns with an account's refresh token, because a provider that rotates it accepts each one once",
+            ),
         }
     }
 }

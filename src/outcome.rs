@@ -112,6 +112,7 @@ pub(crate) enum Status {
     SecretMissing,
     KeychainError,
     UnknownConnector,
+    Busy,
 }
 
 impl Status {
@@ -124,6 +125,7 @@ impl Status {
             Status::SecretMissing => "secret_missing",
             Status::KeychainError => "store_error",
             Status::UnknownConnector => "unknown_connector",
+            Status::Busy => "busy",
         }
     }
 }
@@ -222,6 +224,8 @@ pub(crate) enum FailureKind {
     Http403,
     SuccessFalse,
     PermissionDenied,
+    /// Another run held the account's refresh token for longer than this one waits.
+    Busy,
 }
 
 impl FailureKind {
@@ -231,6 +235,7 @@ impl FailureKind {
             Input(_) => Class::Usage,
             SecretMissing | UnknownConnector => Class::NotFound,
             Keychain => Class::Keychain,
+            Busy => Class::Conflict,
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
             | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
             OAuth(_) | Http400 | Http401 | Http403 | SuccessFalse | PermissionDenied => {
@@ -245,6 +250,7 @@ impl FailureKind {
             FailureKind::SecretMissing => Status::SecretMissing,
             FailureKind::Keychain => Status::KeychainError,
             FailureKind::UnknownConnector => Status::UnknownConnector,
+            FailureKind::Busy => Status::Busy,
             other => match other.class() {
                 Class::Rejected => Status::Rejected,
                 _ => Status::Unreachable,
@@ -257,7 +263,7 @@ impl FailureKind {
         Some(match self {
             Input(InputFault::Invisible) => HintKey::InvisibleCharacters,
             Input(InputFault::WrongShape) => HintKey::WrongShape,
-            Input(InputFault::Unusable) | Keychain | UnknownConnector => return None,
+            Input(InputFault::Unusable) | Keychain | UnknownConnector | Busy => return None,
             SecretMissing => HintKey::SecretMissing,
             Net(NetFault::Dns) => HintKey::Dns,
             Net(NetFault::Offline) => HintKey::Offline,
@@ -287,7 +293,7 @@ impl FailureKind {
         use FailureKind::*;
         match self {
             Input(_) => Step::Input,
-            SecretMissing | Keychain | UnknownConnector => Step::Keychain,
+            SecretMissing | Keychain | UnknownConnector | Busy => Step::Keychain,
             Net(NetFault::Dns | NetFault::Offline) => Step::Dns,
             Net(NetFault::Connect) => Step::Connect,
             Net(NetFault::Tls) => Step::Tls,

@@ -22,21 +22,46 @@ use crate::connectors::{Catalog, Connector};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
-use crate::outcome::{Failure, FailureKind, Outcome};
+use crate::outcome::{Class, Failure, FailureKind, Outcome};
 use crate::provider::Credentials;
-use crate::store::{Account, AccountName, CachedToken, StoreError};
+use crate::store::{Account, AccountName, CachedToken, RefreshLease, StoreError};
 use crate::{text, ui};
 
 pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// A stored account, read as its check needs it: the connector, then the record and secret
-/// (consistently), as given values. A failure here is the check's outcome.
+/// A stored account, read as its check needs it.
+pub(crate) struct StoredAccount<'c> {
+    pub(crate) account: Account,
+    pub(crate) connector: &'c Connector,
+    pub(crate) given: Given,
+    /// This run's turn with the account's refresh token, for a connector that spends one:
+    /// held until the check is done and a rotated token stored, then given to
+    /// [`crate::store::Store::release`].
+    pub(crate) lease: Option<RefreshLease>,
+}
+
+/// A stored account, read as its check needs it: the connector, then the record and secret,
+/// consistently, as given values. With `turn`, for a check that spends the account's refresh
+/// token, it first waits for any other run spending it and holds the lease. A failure here is
+/// the check's outcome.
 pub(crate) async fn stored(
     ctx: &Context,
     account: Account,
-) -> Result<(Account, &Connector, Given), (Account, Failure)> {
+    turn: bool,
+) -> Result<StoredAccount<'_>, (Account, Failure)> {
+    let store_failure = |e: StoreError| {
+        let err = CliError::from(e);
+        let kind = match err.class {
+            Class::Conflict => FailureKind::Busy,
+            Class::NotFound => FailureKind::SecretMissing,
+            _ => FailureKind::Keychain,
+        };
+        let mut f = Failure::local(kind, err.message);
+        f.hint = err.hint;
+        f
+    };
     let connector = match ctx.catalog.get(&account.connector) {
         Ok(c) => c,
         Err(e) => {
@@ -46,16 +71,23 @@ pub(crate) async fn stored(
             return Err((account, f));
         }
     };
+    let (account, lease) = if turn && connector.spends_refresh_token() {
+        match take_turn(ctx, account).await {
+            Ok(held) => held,
+            Err((account, e)) => return Err((account, store_failure(e))),
+        }
+    } else {
+        (account, None)
+    };
     let loaded = match ctx.store.load(account.clone()).await {
         Ok(l) => l,
         Err(e) => {
-            let err = CliError::from(e);
-            let mut f = Failure::local(FailureKind::Keychain, err.message);
-            f.hint = err.hint;
-            return Err((account, f));
+            ctx.store.release(lease).await;
+            return Err((account, store_failure(e)));
         }
     };
     let Some(secret) = loaded.secret else {
+        ctx.store.release(lease).await;
         let f = Failure::local(
             FailureKind::SecretMissing,
             format!("{} has no secret for this account", ctx.store.describe()),
@@ -69,7 +101,43 @@ pub(crate) async fn stored(
         &secret,
         account.requested_scope.clone(),
     );
-    Ok((account, connector, given))
+    Ok(StoredAccount {
+        account,
+        connector,
+        given,
+        lease,
+    })
+}
+
+/// Waits for this run's turn with the account's refresh token, then reads the record again:
+/// the run before may have stored a rotated token, or linked the account anew.
+async fn take_turn(
+    ctx: &Context,
+    account: Account,
+) -> Result<(Account, Option<RefreshLease>), (Account, StoreError)> {
+    let name = match AccountName::parse(&account.name) {
+        Ok(name) => name,
+        Err(e) => return Err((account, e.into())),
+    };
+    let lease = match ctx
+        .store
+        .refresh_lease(&name, ctx.refresh_hold, ctx.refresh_wait)
+        .await
+    {
+        Ok(lease) => lease,
+        Err(e) => return Err((account, e)),
+    };
+    match ctx.store.record(&name).await {
+        Ok(Some(now)) => Ok((now, Some(lease))),
+        Ok(None) => {
+            ctx.store.release(Some(lease)).await;
+            Err((account, StoreError::NotLinked(name)))
+        }
+        Err(e) => {
+            ctx.store.release(Some(lease)).await;
+            Err((account, e))
+        }
+    }
 }
 
 /// A refresh token the provider rotated replaces the stored one before the result is

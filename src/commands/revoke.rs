@@ -8,13 +8,13 @@ use serde_json::json;
 
 use crate::cli::RevokeArgs;
 use crate::commands::{failure_lines, hint};
-use crate::connectors::{Check, Connector, FieldRole, Grant};
+use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::input::Given;
 use crate::outcome::{Class, Outcome};
 use crate::provider;
-use crate::store::{AccountName, Removal, Store};
+use crate::store::{AccountName, RefreshLease, Removal, Store};
 use crate::ui;
 
 pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
@@ -56,7 +56,35 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             return Ok(Class::Ok);
         }
     }
-    let removal = ctx.store.begin_removal(&name).await?;
+    // Not while another run spends the refresh token: revoking it then would end the one that
+    // run is about to store.
+    let lease = refresh_turn(ctx, &name).await?;
+    let result = remove(ctx, args, &name).await;
+    ctx.store.release(lease).await;
+    result
+}
+
+/// This run's turn with the account's refresh token, when its connector spends one.
+async fn refresh_turn(ctx: &Context, name: &AccountName) -> CliResult<Option<RefreshLease>> {
+    let spends = ctx
+        .store
+        .record(name)
+        .await?
+        .and_then(|r| ctx.catalog.get(&r.connector).ok())
+        .is_some_and(Connector::spends_refresh_token);
+    if !spends {
+        return Ok(None);
+    }
+    Ok(Some(
+        ctx.store
+            .refresh_lease(name, ctx.refresh_hold, ctx.refresh_wait)
+            .await?,
+    ))
+}
+
+/// Removes the account everywhere, after revoking its token at the provider where it can.
+async fn remove(ctx: &Context, args: &RevokeArgs, name: &AccountName) -> CliResult<Class> {
+    let removal = ctx.store.begin_removal(name).await?;
     let connector = removal
         .record
         .as_ref()
@@ -67,7 +95,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
     };
     if let Some(outcome) = at_provider.as_ref().filter(|o| !o.is_valid()) {
         drop(removal);
-        return Ok(report_failed_revocation(ctx, &name, connector, outcome));
+        return Ok(report_failed_revocation(ctx, name, connector, outcome));
     }
     let removed = removal.finish().await?;
     if ctx.json {
@@ -127,7 +155,7 @@ async fn revoke_at_provider(
         Ok(prepared) => prepared.creds,
         Err(f) => return Some(Outcome::local(f)),
     };
-    let refreshes = matches!(&connector.check, Check::OAuth(s) if s.grant == Grant::RefreshToken);
+    let refreshes = connector.spends_refresh_token();
     match (
         refreshes,
         creds.secret(FieldRole::RefreshToken),

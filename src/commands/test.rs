@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::diagnose;
 use crate::error::{CliError, CliResult};
 use crate::input::Given;
-use crate::outcome::{Class, Outcome};
+use crate::outcome::{Class, Outcome, Status};
 use crate::provider;
 use crate::store::{Account, AccountName, Tested};
 use crate::ui::{self, Progress};
@@ -80,8 +80,10 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         .collect()
         .await;
     progress.finish();
+    // A run that gave up waiting for another's turn tested nothing: the other run records.
     let tested: Vec<Tested> = reports
         .iter()
+        .filter(|r| r.outcome.status() != Status::Busy)
         .filter_map(|r| {
             Some(Tested {
                 account: r.tested.clone()?,
@@ -129,16 +131,17 @@ pub(crate) async fn check_stored(
 
 async fn test_stored(ctx: &Context, account: Account) -> Report {
     let name = account.name.clone();
-    match stored(ctx, account).await {
+    match stored(ctx, account, true).await {
         Err((account, failure)) => {
             let connector = account.connector.clone();
             let outcome = Outcome::local(failure);
             let known = ctx.catalog.get(&connector).ok();
             report(ctx, name, known, outcome, Some(account))
         }
-        Ok((account, connector, given)) => {
-            let (outcome, account) = check_stored(ctx, account, connector, given).await;
-            report(ctx, name, Some(connector), outcome, Some(account))
+        Ok(s) => {
+            let (outcome, account) = check_stored(ctx, s.account, s.connector, s.given).await;
+            ctx.store.release(s.lease).await;
+            report(ctx, name, Some(s.connector), outcome, Some(account))
         }
     }
 }

@@ -9,8 +9,9 @@ use crate::commands::{failure_lines, hint, next_step, stored};
 use crate::connectors::Connector;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::outcome::{Class, Outcome};
-use crate::store::{AccountName, CachedToken};
+use crate::outcome::{Class, Failure, Outcome, Stage};
+use crate::input::Given;
+use crate::store::{Account, AccountName, CachedToken};
 use crate::ui;
 
 pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
@@ -25,31 +26,73 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     }
     // The secret is read even when a cached token will do: an account whose secret is gone
     // is not usable, for `token` as for `test`.
-    let (account, connector, given) = match stored(ctx, account).await {
+    let first = match stored(ctx, account, false).await {
         Ok(found) => found,
-        Err((_, failure)) => {
-            return Ok(refused(
-                ctx,
-                Some(connector),
-                &name,
-                Outcome::local(failure),
-            ));
-        }
+        Err((_, failure)) => return Ok(refused_locally(ctx, connector, &name, failure)),
     };
-    if !args.fresh
-        && let Some(cached) = ctx.store.cached_token(&account).await?
-        && cached.remaining().is_some_and(|left| left > args.min_ttl)
-        // A token cached before tokens were checked is printed only if it is a plain token.
-        && cached.access_token.expose().bytes().all(|b| b.is_ascii_graphic())
-    {
+    if let Some(cached) = usable_cached(ctx, &first.account, args).await? {
         print(ctx, &name, &cached, true);
         return Ok(Class::Ok);
     }
+    if !connector.spends_refresh_token() {
+        return fresh(ctx, &name, first.account, connector, first.given).await;
+    }
+    // A new token spends the refresh token: wait for this run's turn. The run before may
+    // have cached a token meanwhile.
+    let s = match stored(ctx, first.account, true).await {
+        Ok(found) => found,
+        Err((_, failure)) => return Ok(refused_locally(ctx, connector, &name, failure)),
+    };
+    let result = match usable_cached(ctx, &s.account, args).await {
+        Ok(Some(cached)) => {
+            print(ctx, &name, &cached, true);
+            Ok(Class::Ok)
+        }
+        Ok(None) => fresh(ctx, &name, s.account, s.connector, s.given).await,
+        Err(e) => Err(e),
+    };
+    ctx.store.release(s.lease).await;
+    result
+}
+
+fn refused_locally(
+    ctx: &Context,
+    connector: &Connector,
+    name: &AccountName,
+    failure: Failure,
+) -> Class {
+    refused(ctx, Some(connector), name, Outcome::local(failure))
+}
+
+/// The token cached for this link, unless `--fresh` or it expires within `--min-ttl`.
+async fn usable_cached(
+    ctx: &Context,
+    account: &Account,
+    args: &TokenArgs,
+) -> CliResult<Option<CachedToken>> {
+    if args.fresh {
+        return Ok(None);
+    }
+    Ok(ctx.store.cached_token(account).await?.filter(|cached| {
+        cached.remaining().is_some_and(|left| left > args.min_ttl)
+            // A token cached before tokens were checked is printed only if it is a plain token.
+            && cached.access_token.expose().bytes().all(|b| b.is_ascii_graphic())
+    }))
+}
+
+/// A new token from the provider, cached for the link it was issued to.
+async fn fresh(
+    ctx: &Context,
+    name: &AccountName,
+    account: Account,
+    connector: &Connector,
+    given: Given,
+) -> CliResult<Class> {
     // A rotated refresh token is stored (with the new access token) before anything is
     // printed.
     let (outcome, _) = check_stored(ctx, account.clone(), connector, given).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
-        return Ok(refused(ctx, Some(connector), &name, outcome));
+        return Ok(refused(ctx, Some(connector), name, outcome));
     };
     let cached = CachedToken::new(token.access_token, token.expires_in);
     if outcome.rotated.is_none() && !ctx.store.cache_token(&account, &cached).await? {
@@ -59,7 +102,7 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
         )
         .with_hint(format!("run `credlink token {name}` again")));
     }
-    print(ctx, &name, &cached, false);
+    print(ctx, name, &cached, false);
     Ok(Class::Ok)
 }
 
@@ -78,9 +121,18 @@ fn refused(
         .failure
         .as_ref()
         .and_then(|f| next_step(f, connector, name.as_str()));
-    ui::err(&format!(
-        "error: the provider did not issue a token for `{name}`"
-    ));
+    // A failure before any request (the store, a value) is not the provider's refusal.
+    let asked = outcome
+        .failure
+        .as_ref()
+        .is_none_or(|f| f.stage != Stage::Local);
+    if asked {
+        ui::err(&format!(
+            "error: the provider did not issue a token for `{name}`"
+        ));
+    } else {
+        ui::err(&format!("error: no token for `{name}`"));
+    }
     for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
         ui::err(&format!("  {line}"));
     }

@@ -209,33 +209,11 @@ impl Index {
     /// Takes the advisory lock that serialises every read-modify-write of the index. The lock
     /// is released when the guard is dropped (or the process dies).
     pub(crate) fn lock(&self) -> Result<Locked<'_>, IndexError> {
-        create_private_dir(&self.dir)?;
-        self.refuse_unsafe_dir()?;
-        let lock_path = self.dir.join(LOCK_NAME);
-        let mut options = OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            // A symlinked lock file could create or truncate a file anywhere: never follow it.
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let write_error = |why: String| IndexError::Write {
+        let file = self.lock_file(LOCK_NAME)?;
+        file.lock().map_err(|e| IndexError::Write {
             dir: self.dir.clone(),
-            why,
-        };
-        let file = options.open(&lock_path).map_err(|e| {
-            if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
-                IndexError::Unsafe {
-                    path: lock_path.clone(),
-                    why: "a symlink; credlink does not follow it. Remove it, and credlink creates a plain lock file".into(),
-                }
-            } else {
-                write_error(format!("cannot open the lock file: {e}"))
-            }
+            why: format!("cannot lock the index: {e}"),
         })?;
-        file.lock()
-            .map_err(|e| write_error(format!("cannot lock the index: {e}")))?;
         let target_dir = self.write_target().parent().map(Path::to_owned);
         remove_stale_temp_files(&self.dir);
         if let Some(dir) = target_dir.filter(|d| *d != self.dir) {
@@ -244,6 +222,45 @@ impl Index {
         Ok(Locked {
             index: self,
             _file: file,
+        })
+    }
+
+    /// The config dir the index lives in.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file whose advisory lock lets one credlink run at a time spend the refresh token of
+    /// account `name` (see `Store::refresh_lease`); not locked yet.
+    pub(crate) fn refresh_lock_file(&self, name: &AccountName) -> Result<File, IndexError> {
+        self.lock_file(&format!("refresh-{name}.lock"))
+    }
+
+    /// Opens (creating it) a lock file in the config dir, never through a symlink.
+    fn lock_file(&self, file_name: &str) -> Result<File, IndexError> {
+        create_private_dir(&self.dir)?;
+        self.refuse_unsafe_dir()?;
+        let lock_path = self.dir.join(file_name);
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A symlinked lock file could create or truncate a file anywhere: never follow it.
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        options.open(&lock_path).map_err(|e| {
+            if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+                IndexError::Unsafe {
+                    path: lock_path.clone(),
+                    why: "a symlink; credlink does not follow it. Remove it, and credlink creates a plain lock file".into(),
+                }
+            } else {
+                IndexError::Write {
+                    dir: self.dir.clone(),
+                    why: format!("cannot open the lock file: {e}"),
+                }
+            }
         })
     }
 

@@ -103,6 +103,10 @@ impl LocalStore {
     }
 
     /// Where the secrets are, for messages.
+    pub(crate) fn index(&self) -> &Index {
+        &self.index
+    }
+
     pub(crate) fn describe(&self) -> String {
         self.backend.describe()
     }

@@ -9,6 +9,7 @@ pub(crate) mod backend;
 mod cache;
 pub(crate) mod index;
 pub(crate) mod keychain;
+mod lease;
 mod local;
 pub(crate) mod name;
 mod spec;
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub(crate) use backend::{BackendError, SecretBackend};
 pub(crate) use cache::CachedToken;
 pub(crate) use index::{Account, Index, IndexError};
+pub(crate) use lease::{Busy, RefreshLease};
 pub(crate) use local::alternate_key;
 use local::{LocalRemoval, LocalStore};
 pub(crate) use name::{AccountName, NameError};
@@ -46,6 +48,8 @@ pub(crate) enum StoreError {
     Name(#[from] NameError),
     #[error("`credlink history` needs the team store: the OS keychain keeps no versions")]
     NoHistory,
+    #[error(transparent)]
+    Busy(Busy),
 }
 
 /// A stored account with its secret, read consistently.
@@ -248,6 +252,29 @@ impl Store {
                     how: How::Vault(r),
                 })
             }
+        }
+    }
+
+    /// Waits (up to `wait`) until no other credlink run, here or on a teammate's machine, is
+    /// spending the refresh token of `name`, and holds that turn until [`Store::release`]. The
+    /// team store's lease ends by itself after `hold`, should its holder die.
+    pub(crate) async fn refresh_lease(
+        &self,
+        name: &AccountName,
+        hold: Duration,
+        wait: Duration,
+    ) -> Result<RefreshLease, StoreError> {
+        match self {
+            Store::Local(s) => lease::take_local(s.index(), name, wait).await,
+            Store::Vault(s) => s.take_lease(name, hold, wait).await,
+        }
+    }
+
+    pub(crate) async fn release(&self, lease: Option<RefreshLease>) {
+        match (self, lease) {
+            (Store::Vault(s), Some(RefreshLease::Vault(l))) => s.release_lease(l).await,
+            // The local lock ends when its file is closed.
+            (_, lease) => drop(lease),
         }
     }
 

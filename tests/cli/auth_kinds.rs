@@ -71,6 +71,54 @@ fn stored_refresh_token(sb: &Sandbox, name: &str) -> String {
     text(&object["refresh_token"]).to_owned()
 }
 
+/// oidc-provider rotates refresh tokens and, when a spent one comes back, revokes the whole
+/// grant: runs that refreshed one account at the same time would kill its link. They take
+/// turns (a lock file beside the index), each spending the newest token.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&refresh_connectors(&peer));
+    let first = mint(&peer);
+    assert_exit(&link_refresh(&sb, "wd", &first, &[]), 0);
+    for round in 0..2 {
+        let runs: Vec<std::process::Child> = (0..4)
+            .map(|i| {
+                let mut cmd = sb.std_cmd();
+                // Both commands that spend the refresh token: `test`, and `token --fresh`.
+                if i % 2 == 0 {
+                    cmd.args(["test", "wd"]);
+                } else {
+                    cmd.args(["token", "wd", "--fresh"]);
+                }
+                cmd.stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for run in runs {
+            let out = run.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: every run passes: {}",
+                describe(&out)
+            );
+            assert_hidden(&out, &first);
+            assert_hidden(&out, REFRESH_SECRET);
+        }
+    }
+    // Eight rotations later the stored token is the newest: the grant was never revoked.
+    let out = sb.cmd().args(["test", "wd", "--json"]).output().unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)[0]["rotated"], true, "{}", describe(&out));
+}
+
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"

@@ -16,6 +16,7 @@
 //! the mirror of a newer version.
 
 mod client;
+mod lease;
 pub(crate) mod record;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub(crate) use client::{Client, Config};
+pub(crate) use lease::VaultLease;
 use client::{Need, Reply};
 use record::Mirror;
 

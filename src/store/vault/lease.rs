@@ -1,0 +1,174 @@
+//! The team store's refresh lease (see `store/lease.rs`): a small KV v2 secret at
+//! `PREFIX/.locks/NAME` holding who took it and until when (Unix seconds, this machine's
+//! clock). It is taken with check-and-set, so two runs never both hold it; a lease whose time
+//! ran out (its holder crashed) is taken over the same way; releasing writes an end time of 0
+//! with check-and-set, so a run never releases a lease a newer holder took over.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::client::Need;
+use super::{VaultError, VaultStore, cas_mismatch, nonce, unexpected};
+use crate::store::cache::unix_now;
+use crate::store::lease::{Busy, POLL, RefreshLease, say_waiting};
+use crate::store::{AccountName, StoreError};
+
+/// A lease this run holds: the version it wrote, and the nonce that tells it is this run's.
+pub(crate) struct VaultLease {
+    name: AccountName,
+    version: u64,
+    holder: String,
+}
+
+/// The lease record as read: its version and contents (absent: version 0).
+struct Current {
+    version: u64,
+    holder: Option<String>,
+    by: Option<String>,
+    until: u64,
+}
+
+impl Current {
+    fn shown(&self) -> String {
+        let until = humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + Duration::from_secs(self.until),
+        );
+        match &self.by {
+            Some(by) => format!(", held by {by} until {until}"),
+            None => format!(", held until {until}"),
+        }
+    }
+}
+
+impl VaultStore {
+    fn lease_path(&self, name: &AccountName) -> String {
+        format!("{}/data/{}/.locks/{name}", self.mount, self.prefix)
+    }
+
+    async fn current_lease(&self, name: &AccountName) -> Result<Current, VaultError> {
+        let reply = self
+            .client
+            .call(&Method::GET, &self.lease_path(name), Need::READ)
+            .await?;
+        match reply.status {
+            200 => {
+                let data = &reply.body["data"]["data"];
+                let text = |v: &Value| v.as_str().map(str::to_owned);
+                Ok(Current {
+                    version: reply.body["data"]["metadata"]["version"]
+                        .as_u64()
+                        .unwrap_or(0),
+                    holder: text(&data["holder"]),
+                    by: text(&data["by"]).map(|b| crate::text::clean_truncated(&b, 120)),
+                    // A number, or a string of one (as `bao kv put` writes by hand).
+                    until: data["until"]
+                        .as_u64()
+                        .or_else(|| data["until"].as_str()?.trim().parse().ok())
+                        .unwrap_or(0),
+                })
+            }
+            404 => match self.no_mount(&reply) {
+                Some(e) => Err(e),
+                None => Ok(Current {
+                    version: 0,
+                    holder: None,
+                    by: None,
+                    until: 0,
+                }),
+            },
+            _ => Err(unexpected(&reply)),
+        }
+    }
+
+    /// Writes the lease record over `version` (0: create); `false` when another run wrote it
+    /// first.
+    async fn write_lease(
+        &self,
+        name: &AccountName,
+        version: u64,
+        holder: &str,
+        until: u64,
+    ) -> Result<Option<u64>, VaultError> {
+        let body = json!({
+            "options": {"cas": version},
+            "data": {"holder": holder, "by": self.client.whoami().await, "until": until},
+        });
+        let capability = if version == 0 { "create" } else { "update" };
+        let reply = self
+            .client
+            .request(
+                &Method::POST,
+                &self.lease_path(name),
+                Some(&body),
+                &[],
+                Need::guarded(capability),
+            )
+            .await?;
+        match reply.status {
+            200 | 204 => Ok(reply.body["data"]["version"].as_u64().or(Some(version + 1))),
+            _ if cas_mismatch(&reply) => Ok(None),
+            _ => Err(unexpected(&reply)),
+        }
+    }
+
+    /// Takes the lease of `name` for `hold`, waiting up to `wait` for another holder.
+    pub(crate) async fn take_lease(
+        &self,
+        name: &AccountName,
+        hold: Duration,
+        wait: Duration,
+    ) -> Result<RefreshLease, StoreError> {
+        let holder = nonce();
+        let started = Instant::now();
+        let mut told = false;
+        loop {
+            let current = self.current_lease(name).await?;
+            let ours = current.holder.as_deref() == Some(holder.as_str());
+            if ours {
+                // A repeated write that had landed before its reply was lost.
+                return Ok(self.held(name, current.version, holder));
+            }
+            if current.until <= unix_now() {
+                let until = unix_now() + hold.as_secs();
+                if let Some(version) = self
+                    .write_lease(name, current.version, &holder, until)
+                    .await?
+                {
+                    return Ok(self.held(name, version, holder));
+                }
+                // Another run wrote first, or this write's first try landed: look again.
+                continue;
+            }
+            if started.elapsed() >= wait {
+                return Err(StoreError::Busy(Busy {
+                    name: name.clone(),
+                    holder: current.shown(),
+                    waited: wait.as_secs(),
+                }));
+            }
+            if !told {
+                say_waiting(name, &current.shown());
+                told = true;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    fn held(&self, name: &AccountName, version: u64, holder: String) -> RefreshLease {
+        RefreshLease::Vault(VaultLease {
+            name: name.clone(),
+            version,
+            holder,
+        })
+    }
+
+    /// Ends the lease now, unless another run took it over after it ran out. A release that
+    /// fails changes nothing: the lease ends at its time anyway.
+    pub(crate) async fn release_lease(&self, lease: VaultLease) {
+        let _ = self
+            .write_lease(&lease.name, lease.version, &lease.holder, 0)
+            .await;
+    }
+}
