@@ -254,7 +254,13 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             let detail = format!("secret found in {}", ctx.store.describe());
             d.push(Step::Keychain, StepStatus::Ok, ms_since(started), detail);
             let started = Instant::now();
-            from_input(&mut d, prepare(connector, s.given), started, Some(&s.account)).await;
+            from_input(
+                &mut d,
+                prepare(connector, s.given),
+                started,
+                Some(&s.account),
+            )
+            .await;
             ctx.store.release(s.lease).await;
         }
     }

@@ -9,8 +9,8 @@ use crate::commands::{failure_lines, hint, next_step, stored};
 use crate::connectors::Connector;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::outcome::{Class, Failure, Outcome, Stage};
 use crate::input::Given;
+use crate::outcome::{Class, Failure, Outcome, Stage};
 use crate::store::{Account, AccountName, CachedToken};
 use crate::ui;
 

@@ -24,7 +24,9 @@ pub(super) const POLL: Duration = Duration::from_millis(200);
 #[must_use = "a lease is released with Store::release"]
 pub(crate) enum RefreshLease {
     /// Held for as long as the file is open.
-    Local { _lock: File },
+    Local {
+        _lock: File,
+    },
     Vault(super::vault::VaultLease),
 }
 

@@ -1614,6 +1614,147 @@ fn vault_teammate_on_another_machine_lists_and_tests() {
     );
 }
 
+/// A machine on the team store with the refresh-token connector too.
+fn refresh_machine(peer: &Peer, bao: &Bao) -> Machine {
+    let m = Machine::new(peer, bao, &bao.root);
+    m.sb.write_connectors(&format!(
+        "{}{}",
+        peer.connectors(),
+        refresh_connectors(peer)
+    ));
+    m
+}
+
+/// Writes a refresh lease by hand, as a runner that holds it would have.
+fn hold_lease(bao: &Bao, name: &str, by: &str, secs: u64) {
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + secs;
+    bao.ok(&[
+        "kv",
+        "put",
+        &kv(&format!(".locks/{name}")),
+        "holder=another-run",
+        &format!("by={by}"),
+        &format!("until={until}"),
+    ]);
+}
+
+/// Runners on two machines testing one account whose provider rotates refresh tokens, and
+/// revokes the whole grant when a spent one comes back (oidc-provider): they take turns
+/// through a lease under `.locks/NAME`, so every run passes and the link survives. A lease
+/// whose runner died is taken over when its time runs out; one still held makes a run that
+/// may not wait long enough give up with exit 7, testing and recording nothing.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_runners_take_turns_with_a_rotating_refresh_token() {
+    let Some((peer, bao)) = peers() else { return };
+    let (a, b) = (refresh_machine(&peer, &bao), refresh_machine(&peer, &bao));
+    let first = text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned();
+    let linker = refresh_machine(&peer, &bao).env("CREDLINK_CLIENT_SECRET", "refresh-secret");
+    let out = linker.run_in(
+        &[
+            "link",
+            "local-refresh",
+            "--name",
+            "wd",
+            "--client-id",
+            "refresh-client",
+            "--secret-stdin",
+            "refresh_token",
+        ],
+        &format!("{first}\n"),
+    );
+    assert_exit(&out, 0);
+
+    for round in 0..3 {
+        let runs: Vec<Child> = (0..6)
+            .map(|i| {
+                let machine = if i % 2 == 0 { &a } else { &b };
+                if i % 3 == 2 {
+                    machine.spawn(&["token", "wd", "--fresh"])
+                } else {
+                    machine.spawn(&["test", "wd"])
+                }
+            })
+            .collect();
+        for run in runs {
+            let out = wait_for(run, Duration::from_secs(120), "a racing test");
+            assert!(
+                out.status.success(),
+                "round {round}: every run passes: {}",
+                describe(&out)
+            );
+            assert_hidden(&out, &first);
+            assert_hidden(&out, "refresh-secret");
+        }
+    }
+    let out = a.run(&["test", "wd", "--json"]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)[0]["rotated"], true, "{}", describe(&out));
+    let lease = bao.kv_get(&kv(".locks/wd"));
+    assert_eq!(
+        lease.as_ref().map(|l| l["data"]["until"].clone()),
+        Some(Value::from(0)),
+        "a finished run ends its lease: {lease:?}"
+    );
+
+    // A runner died holding the lease: the next run waits until it runs out, then goes on.
+    hold_lease(&bao, "wd", "crashed-runner", 3);
+    let out = b.run(&["test", "wd"]);
+    assert_exit(&out, 0);
+    assert_has(
+        &stderr(&out),
+        "waiting for another credlink run that is refreshing `wd`, held by crashed-runner until",
+    );
+
+    // A lease still held, and a run that may wait 1 s: exit 7, status `busy`, nothing
+    // recorded; `revoke` waits its turn too, and changes nothing.
+    let tested_before =
+        bao.kv_metadata(&kv("wd")).unwrap()["custom_metadata"]["last_tested_at"].clone();
+    hold_lease(&bao, "wd", "ci-runner-7", 600);
+    let impatient = refresh_machine(&peer, &bao).env("CREDLINK_REFRESH_WAIT", "1");
+    let out = impatient.run(&["test", "wd", "--json"]);
+    assert_exit(&out, 7);
+    let report = &json(&out)[0];
+    assert_eq!(report["status"], "busy", "{report}");
+    assert_has(
+        report["error_description"].as_str().unwrap_or_default(),
+        "another credlink run is refreshing `wd`, held by ci-runner-7 until",
+    );
+    assert_eq!(
+        bao.kv_metadata(&kv("wd")).unwrap()["custom_metadata"]["last_tested_at"],
+        tested_before,
+        "a run that gave up records nothing"
+    );
+    let out = impatient.run(&["token", "wd", "--fresh"]);
+    assert_exit(&out, 7);
+    assert!(out.stdout.is_empty(), "{}", describe(&out));
+    assert_has(&stderr(&out), "error: no token for `wd`");
+    let out = impatient.run(&["revoke", "wd", "--yes"]);
+    assert_exit(&out, 7);
+    assert_has(&stderr(&out), "ci-runner-7");
+    assert!(bao.kv_get(&kv("wd")).is_some(), "revoke changed nothing");
+    // A cached token needs no turn.
+    let out = impatient.run(&["token", "wd"]);
+    assert_exit(&out, 0);
+
+    // Nonsense for the wait is a usage error, before anything is read.
+    let out = refresh_machine(&peer, &bao)
+        .env("CREDLINK_REFRESH_WAIT", "soon")
+        .run(&["test", "wd"]);
+    assert_exit(&out, 2);
+    assert_has(
+        &stderr(&out),
+        "CREDLINK_REFRESH_WAIT must be a whole number of seconds",
+    );
+}
+
 /// 20 processes on two machines, half with each client: returns the outputs.
 fn race(a: &Machine, b: &Machine, name: &str, extra: &[&str]) -> Vec<(String, Output)> {
     let children: Vec<(String, Child)> = (0..20)

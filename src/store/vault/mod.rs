@@ -27,8 +27,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub(crate) use client::{Client, Config};
-pub(crate) use lease::VaultLease;
 use client::{Need, Reply};
+pub(crate) use lease::VaultLease;
 use record::Mirror;
 
 use super::{Account, AccountName, CachedToken, Loaded, Removed, StoreError, Tested};
