@@ -150,6 +150,10 @@ impl From<VaultError> for CliError {
                     ),
                 },
             ),
+            VaultError::RefreshNeeds { .. } => (
+                Class::Keychain,
+                "ask for `create`, `read` and `update` on the account's data path and on `.locks/` beside it (the README's \"Teams and CI\" has policies to copy); `list`, `history` and cached tokens need neither".to_owned(),
+            ),
             VaultError::Server { .. } => (
                 Class::Keychain,
                 "nothing was changed; try again, or run with -v to see the requests".to_owned(),

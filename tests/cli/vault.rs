@@ -1744,6 +1744,21 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
     let out = impatient.run(&["token", "wd"]);
     assert_exit(&out, 0);
 
+    // A token that could not keep a rotated refresh token spends none: exit 5, naming the
+    // capability and path; the account still works for a token that may.
+    hold_lease(&bao, "wd", "nobody", 0);
+    bao.policy("credlink-support", SUPPORT_POLICY);
+    let support = bao.token(&["credlink-support"], "sam");
+    let reader = refresh_machine(&peer, &bao).env("BAO_TOKEN", &support);
+    let out = reader.run(&["test", "wd"]);
+    assert_exit(&out, 5);
+    assert_has(
+        &stdout(&out),
+        "checking `wd` spends its refresh token, which needs `update` on secret/data/credlink/wd",
+    );
+    assert_hidden(&out, &support);
+    assert_exit(&a.run(&["test", "wd"]), 0);
+
     // Nonsense for the wait is a usage error, before anything is read.
     let out = refresh_machine(&peer, &bao)
         .env("CREDLINK_REFRESH_WAIT", "soon")

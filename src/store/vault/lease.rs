@@ -42,6 +42,29 @@ impl Current {
     }
 }
 
+/// A capability the token lacks, said as what spending a refresh token needs.
+fn needs(name: &AccountName, e: VaultError) -> VaultError {
+    match e {
+        VaultError::DeniedWith {
+            capability,
+            path,
+            granted,
+        } => VaultError::RefreshNeeds {
+            name: name.to_string(),
+            capability,
+            path,
+            granted,
+        },
+        VaultError::Denied { capability, path } => VaultError::RefreshNeeds {
+            name: name.to_string(),
+            capability,
+            path,
+            granted: "nothing".to_owned(),
+        },
+        other => other,
+    }
+}
+
 impl VaultStore {
     fn lease_path(&self, name: &AccountName) -> String {
         format!("{}/data/{}/.locks/{name}", self.mount, self.prefix)
@@ -120,11 +143,22 @@ impl VaultStore {
         hold: Duration,
         wait: Duration,
     ) -> Result<RefreshLease, StoreError> {
+        // Before anything is spent: a rotated token must be storable, and the lease writable.
+        for (capability, path) in [
+            ("update", self.data_path(name)),
+            ("create", self.lease_path(name)),
+            ("update", self.lease_path(name)),
+        ] {
+            self.client
+                .require(capability, &path)
+                .await
+                .map_err(|e| needs(name, e))?;
+        }
         let holder = nonce();
         let started = Instant::now();
         let mut told = false;
         loop {
-            let current = self.current_lease(name).await?;
+            let current = self.current_lease(name).await.map_err(|e| needs(name, e))?;
             let ours = current.holder.as_deref() == Some(holder.as_str());
             if ours {
                 // A repeated write that had landed before its reply was lost.
@@ -134,7 +168,8 @@ impl VaultStore {
                 let until = unix_now() + hold.as_secs();
                 if let Some(version) = self
                     .write_lease(name, current.version, &holder, until)
-                    .await?
+                    .await
+                    .map_err(|e| needs(name, e))?
                 {
                     return Ok(self.held(name, version, holder));
                 }

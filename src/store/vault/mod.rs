@@ -68,6 +68,15 @@ pub(crate) enum VaultError {
         path: String,
         granted: String,
     },
+    #[error(
+        "checking `{name}` spends its refresh token, which needs `{capability}` on {path}: to take turns with other runs, and to keep the new token a provider that rotates sends (your token may: {granted}); nothing was sent"
+    )]
+    RefreshNeeds {
+        name: String,
+        capability: &'static str,
+        path: String,
+        granted: String,
+    },
     #[error("the team store answered HTTP {status}: {message}")]
     Server { status: u16, message: String },
     #[error("`{mount}` is not a KV version 2 mount: {why}")]
