@@ -88,7 +88,7 @@ pub(crate) const EXIT_CODES: [(Class, &str); 8] = [
     ),
     (
         Class::Conflict,
-        "the account changed in the team store meanwhile (check-and-set conflict: a teammate linked, replaced or removed it); nothing was written",
+        "the account changed in the team store meanwhile (check-and-set conflict: a teammate linked, replaced or removed it), or another run held its refresh token longer than this one waits; nothing was written",
     ),
 ];
 
