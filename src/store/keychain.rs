@@ -42,7 +42,7 @@ impl SecretBackend for Keychain {
     fn get(&self, entry: &Entry) -> Result<Option<Secret>, BackendError> {
         match self.entry(entry).and_then(|e| e.get_password()) {
             Ok(s) => Ok(Some(Secret::new(s))),
-            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) if gone(&e) => Ok(None),
             Err(e) => Err(describe("read", e)),
         }
     }
@@ -56,9 +56,22 @@ impl SecretBackend for Keychain {
     fn delete(&self, entry: &Entry) -> Result<bool, BackendError> {
         match self.entry(entry).and_then(|e| e.delete_credential()) {
             Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) if gone(&e) => Ok(false),
             Err(e) => Err(describe("delete", e)),
         }
+    }
+}
+
+/// No such entry; also one another process deleted between the Secret Service's search and
+/// the read of the item it found ("Object does not exist at path ..."), as when a rotated
+/// refresh token replaces an account's secret while another run reads it.
+fn gone(err: &keyring::Error) -> bool {
+    match err {
+        keyring::Error::NoEntry => true,
+        keyring::Error::PlatformFailure(cause) => {
+            cause.to_string().contains("Object does not exist")
+        }
+        _ => false,
     }
 }
 

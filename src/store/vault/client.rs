@@ -269,6 +269,8 @@ pub(crate) struct Reply {
     errors: String,
     /// The server's `Retry-After`, in seconds.
     retry_after: Option<u64>,
+    /// The server's clock (`Date`), for times that machines with different clocks compare.
+    pub(crate) date: Option<std::time::SystemTime>,
 }
 
 impl Reply {
@@ -677,6 +679,11 @@ impl Client {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok());
+        let date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
         if *method != Method::GET
             && let Some(index) = response.headers().get("X-Vault-Index")
             && let Ok(mut last) = self.index.lock()
@@ -726,6 +733,7 @@ impl Client {
             body,
             errors: texts.join("; "),
             retry_after,
+            date,
         })
     }
 

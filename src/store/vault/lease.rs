@@ -1,8 +1,10 @@
 //! The team store's refresh lease (see `store/lease.rs`): a small KV v2 secret at
-//! `PREFIX/.locks/NAME` holding who took it and until when (Unix seconds, this machine's
-//! clock). It is taken with check-and-set, so two runs never both hold it; a lease whose time
-//! ran out (its holder crashed) is taken over the same way; releasing writes an end time of 0
-//! with check-and-set, so a run never releases a lease a newer holder took over.
+//! `PREFIX/.locks/NAME` holding who took it and for how many seconds. It ends `hold` seconds
+//! after the version's `created_time`, compared with the server's `Date`: both are the
+//! server's clock, so runners whose clocks disagree still agree on when a lease ends. It is
+//! taken with check-and-set, so two runs never both hold it; a lease whose time ran out (its
+//! holder died) is taken over the same way; releasing writes a hold of 0 with check-and-set, so
+//! a run never releases a lease a newer holder took over.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,11 @@ use serde_json::{Value, json};
 use super::client::Need;
 use super::{VaultError, VaultStore, cas_mismatch, nonce, unexpected};
 use crate::store::cache::unix_now;
+
+fn unix_secs(at: std::time::SystemTime) -> u64 {
+    at.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 use crate::store::lease::{Busy, POLL, RefreshLease, say_waiting};
 use crate::store::{AccountName, StoreError};
 
@@ -27,13 +34,22 @@ struct Current {
     version: u64,
     holder: Option<String>,
     by: Option<String>,
-    until: u64,
+    /// When it ends and the time now, both in Unix seconds on the server's clock.
+    ends: u64,
+    now: u64,
 }
 
+/// Latest end time shown or computed: the last second of the year 9999.
+const LAST_END: u64 = 253_402_300_799;
+
 impl Current {
+    fn running(&self) -> bool {
+        self.now < self.ends
+    }
+
     fn shown(&self) -> String {
         let until = humantime::format_rfc3339_seconds(
-            std::time::UNIX_EPOCH + Duration::from_secs(self.until),
+            std::time::UNIX_EPOCH + Duration::from_secs(self.ends.min(LAST_END)),
         );
         match &self.by {
             Some(by) => format!(", held by {by} until {until}"),
@@ -75,21 +91,32 @@ impl VaultStore {
             .client
             .call(&Method::GET, &self.lease_path(name), Need::READ)
             .await?;
+        let now = reply.date.map_or_else(unix_now, unix_secs);
         match reply.status {
             200 => {
                 let data = &reply.body["data"]["data"];
+                let meta = &reply.body["data"]["metadata"];
                 let text = |v: &Value| v.as_str().map(str::to_owned);
+                // A number, or a string of one (as `bao kv put` writes by hand).
+                let hold = data["hold"]
+                    .as_u64()
+                    .or_else(|| data["hold"].as_str()?.trim().parse().ok())
+                    .unwrap_or(0);
+                let created = meta["created_time"]
+                    .as_str()
+                    .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+                    .map_or(0, unix_secs);
                 Ok(Current {
-                    version: reply.body["data"]["metadata"]["version"]
-                        .as_u64()
-                        .unwrap_or(0),
+                    version: meta["version"].as_u64().unwrap_or(0),
                     holder: text(&data["holder"]),
                     by: text(&data["by"]).map(|b| crate::text::clean_truncated(&b, 120)),
-                    // A number, or a string of one (as `bao kv put` writes by hand).
-                    until: data["until"]
-                        .as_u64()
-                        .or_else(|| data["until"].as_str()?.trim().parse().ok())
-                        .unwrap_or(0),
+                    // An unreadable lease has ended.
+                    ends: if created == 0 {
+                        0
+                    } else {
+                        created.saturating_add(hold).min(LAST_END)
+                    },
+                    now,
                 })
             }
             404 => match self.no_mount(&reply) {
@@ -98,25 +125,26 @@ impl VaultStore {
                     version: 0,
                     holder: None,
                     by: None,
-                    until: 0,
+                    ends: 0,
+                    now,
                 }),
             },
             _ => Err(unexpected(&reply)),
         }
     }
 
-    /// Writes the lease record over `version` (0: create); `false` when another run wrote it
-    /// first.
+    /// Writes the lease record over `version` (0: create), held for `hold` seconds; `None`
+    /// when another run wrote it first.
     async fn write_lease(
         &self,
         name: &AccountName,
         version: u64,
         holder: &str,
-        until: u64,
+        hold: u64,
     ) -> Result<Option<u64>, VaultError> {
         let body = json!({
             "options": {"cas": version},
-            "data": {"holder": holder, "by": self.client.whoami().await, "until": until},
+            "data": {"holder": holder, "by": self.client.whoami().await, "hold": hold},
         });
         let capability = if version == 0 { "create" } else { "update" };
         let reply = self
@@ -164,10 +192,9 @@ impl VaultStore {
                 // A repeated write that had landed before its reply was lost.
                 return Ok(self.held(name, current.version, holder));
             }
-            if current.until <= unix_now() {
-                let until = unix_now() + hold.as_secs();
+            if !current.running() {
                 if let Some(version) = self
-                    .write_lease(name, current.version, &holder, until)
+                    .write_lease(name, current.version, &holder, hold.as_secs())
                     .await
                     .map_err(|e| needs(name, e))?
                 {
