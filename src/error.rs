@@ -100,6 +100,11 @@ impl From<StoreError> for CliError {
             StoreError::Name(n) => n.into(),
             StoreError::NoHistory => CliError::usage(StoreError::NoHistory.to_string())
                 .with_hint("use --store vault:MOUNT/PREFIX (see the README's \"Teams and CI\")"),
+            StoreError::Relinked(name) => CliError::new(
+                Class::Conflict,
+                StoreError::Relinked(name.clone()).to_string(),
+            )
+            .with_hint(format!("see `credlink list`, then try again: `credlink test {name}`")),
             StoreError::Busy(busy) => CliError::new(Class::Conflict, busy.to_string()).with_hint(
                 "try again when it has finished: runs take turns with an account's refresh token, because a provider that rotates it accepts each one once",
             ),

@@ -112,7 +112,7 @@ pub(crate) enum Status {
     SecretMissing,
     KeychainError,
     UnknownConnector,
-    Busy,
+    Conflict,
 }
 
 impl Status {
@@ -125,7 +125,7 @@ impl Status {
             Status::SecretMissing => "secret_missing",
             Status::KeychainError => "store_error",
             Status::UnknownConnector => "unknown_connector",
-            Status::Busy => "busy",
+            Status::Conflict => "busy",
         }
     }
 }
@@ -224,8 +224,9 @@ pub(crate) enum FailureKind {
     Http403,
     SuccessFalse,
     PermissionDenied,
-    /// Another run held the account's refresh token for longer than this one waits.
-    Busy,
+    /// Another run held the account's refresh token for longer than this one waits, or the
+    /// account was linked anew during the check.
+    Conflict,
 }
 
 impl FailureKind {
@@ -235,7 +236,7 @@ impl FailureKind {
             Input(_) => Class::Usage,
             SecretMissing | UnknownConnector => Class::NotFound,
             Keychain => Class::Keychain,
-            Busy => Class::Conflict,
+            Conflict => Class::Conflict,
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
             | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
             OAuth(_) | Http400 | Http401 | Http403 | SuccessFalse | PermissionDenied => {
@@ -250,7 +251,7 @@ impl FailureKind {
             FailureKind::SecretMissing => Status::SecretMissing,
             FailureKind::Keychain => Status::KeychainError,
             FailureKind::UnknownConnector => Status::UnknownConnector,
-            FailureKind::Busy => Status::Busy,
+            FailureKind::Conflict => Status::Conflict,
             other => match other.class() {
                 Class::Rejected => Status::Rejected,
                 _ => Status::Unreachable,
@@ -263,7 +264,7 @@ impl FailureKind {
         Some(match self {
             Input(InputFault::Invisible) => HintKey::InvisibleCharacters,
             Input(InputFault::WrongShape) => HintKey::WrongShape,
-            Input(InputFault::Unusable) | Keychain | UnknownConnector | Busy => return None,
+            Input(InputFault::Unusable) | Keychain | UnknownConnector | Conflict => return None,
             SecretMissing => HintKey::SecretMissing,
             Net(NetFault::Dns) => HintKey::Dns,
             Net(NetFault::Offline) => HintKey::Offline,
@@ -293,7 +294,7 @@ impl FailureKind {
         use FailureKind::*;
         match self {
             Input(_) => Step::Input,
-            SecretMissing | Keychain | UnknownConnector | Busy => Step::Keychain,
+            SecretMissing | Keychain | UnknownConnector | Conflict => Step::Keychain,
             Net(NetFault::Dns | NetFault::Offline) => Step::Dns,
             Net(NetFault::Connect) => Step::Connect,
             Net(NetFault::Tls) => Step::Tls,

@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::{Class, Outcome, Status};
 use crate::provider::{self, Credentials};
-use crate::store::{Account, AccountName, CachedToken, StoreError};
+use crate::store::{Account, AccountName, CachedToken, Replace, StoreError};
 use crate::ui::{self, Spinner};
 
 use super::{link_code, link_device};
@@ -109,7 +109,12 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         .as_ref()
         .map(|t| CachedToken::new(t.access_token.clone(), t.expires_in));
     ctx.store
-        .link(account, &creds.stored_secret(connector), args.force, token)
+        .link(
+            account,
+            &creds.stored_secret(connector),
+            Replace::forced(args.force),
+            token,
+        )
         .await
         .map_err(|e| match e {
             StoreError::AlreadyLinked(name) => {

@@ -24,7 +24,7 @@ use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::outcome::{Class, Failure, FailureKind, Outcome};
 use crate::provider::Credentials;
-use crate::store::{Account, AccountName, CachedToken, RefreshLease, StoreError};
+use crate::store::{Account, AccountName, CachedToken, RefreshLease, Replace, StoreError};
 use crate::{text, ui};
 
 pub(crate) fn now() -> String {
@@ -54,7 +54,7 @@ pub(crate) async fn stored(
     let store_failure = |e: StoreError| {
         let err = CliError::from(e);
         let kind = match err.class {
-            Class::Conflict => FailureKind::Busy,
+            Class::Conflict => FailureKind::Conflict,
             Class::NotFound => FailureKind::SecretMissing,
             _ => FailureKind::Keychain,
         };
@@ -163,17 +163,30 @@ pub(crate) async fn keep_rotated(
         .as_ref()
         .filter(|_| outcome.is_valid())
         .map(|t| CachedToken::new(t.access_token.clone(), t.expires_in));
-    let stored = ctx.store.link(account.clone(), &secret, true, token).await;
+    let stored = ctx
+        .store
+        .link(account.clone(), &secret, Replace::Only(account), token)
+        .await;
     crate::fault::point("rotate:after_store");
     let failed = |e: StoreError| {
         let err = CliError::from(e);
-        let mut f = Failure::local(
-            FailureKind::Keychain,
-            format!(
-                "the provider rotated the refresh token, and the new one could not be stored ({}): the account must be linked again",
-                err.message
-            ),
-        );
+        let mut f = if err.class == Class::Conflict {
+            Failure::local(
+                FailureKind::Conflict,
+                format!(
+                    "`{}` was linked anew or removed while it was checked: the refresh token the provider rotated belonged to the link that was replaced, and was not stored ({})",
+                    account.name, err.message
+                ),
+            )
+        } else {
+            Failure::local(
+                FailureKind::Keychain,
+                format!(
+                    "the provider rotated the refresh token, and the new one could not be stored ({}): the account must be linked again",
+                    err.message
+                ),
+            )
+        };
         f.hint = err.hint;
         f
     };

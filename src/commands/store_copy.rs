@@ -6,7 +6,7 @@ use crate::cli::{Cli, StoreCopyArgs};
 use crate::context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::Class;
-use crate::store::{Account, AccountName, Store, StoreSpec};
+use crate::store::{Account, AccountName, Replace, Store, StoreSpec};
 use crate::ui;
 
 pub(crate) async fn run(cli: &Cli, args: &StoreCopyArgs) -> CliResult<Class> {
@@ -77,7 +77,8 @@ async fn copy_one(
         revision: None,
         ..loaded.account
     };
-    to.link(record.clone(), &secret, args.force, None).await?;
+    to.link(record.clone(), &secret, Replace::forced(args.force), None)
+        .await?;
     let back = to.load(to.linked(&name).await?).await?;
     let same_record = back.account.connector == record.connector
         && back.account.fields == record.fields

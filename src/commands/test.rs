@@ -83,7 +83,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     // A run that gave up waiting for another's turn tested nothing: the other run records.
     let tested: Vec<Tested> = reports
         .iter()
-        .filter(|r| r.outcome.status() != Status::Busy)
+        .filter(|r| r.outcome.status() != Status::Conflict)
         .filter_map(|r| {
             Some(Tested {
                 account: r.tested.clone()?,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use super::Replace;
 use super::backend::{BackendError, Entry, Namespace, SecretBackend};
 use super::cache::CachedToken;
 use super::index::{Account, Index, IndexData, Locked};
@@ -196,16 +197,22 @@ impl LocalStore {
         &self,
         mut account: Account,
         secret: &Secret,
-        replace: bool,
+        replace: Replace<'_>,
         token: Option<CachedToken>,
     ) -> Result<(), StoreError> {
         let name = name_of(&account);
         let locked = self.index.lock()?;
         let mut data = locked.read()?;
-        let old = data.get(&name).map(entry_of);
-        if old.is_some() && !replace {
-            return Err(StoreError::AlreadyLinked(name));
+        let current = data.get(&name);
+        match (current, replace) {
+            (Some(_), Replace::No) => return Err(StoreError::AlreadyLinked(name)),
+            (Some(now), Replace::Only(read)) if !same_link(now, read) => {
+                return Err(StoreError::Relinked(name));
+            }
+            (None, Replace::Only(_)) => return Err(StoreError::Relinked(name)),
+            _ => {}
         }
+        let old = current.map(entry_of);
         let [primary, alternate] = secret_entries(&name);
         let entry = if old.as_ref() == Some(&primary) {
             alternate

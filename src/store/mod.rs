@@ -50,6 +50,27 @@ pub(crate) enum StoreError {
     NoHistory,
     #[error(transparent)]
     Busy(Busy),
+    #[error("`{0}` was linked anew or removed meanwhile; nothing was written")]
+    Relinked(AccountName),
+}
+
+/// What saving an account may replace.
+#[derive(Clone, Copy)]
+pub(crate) enum Replace<'a> {
+    /// Nothing: the name must be free (`link`).
+    No,
+    /// Whatever is there (`link --force`).
+    Any,
+    /// Only the link read before, still as it was: a rotated refresh token belongs to the
+    /// link it was issued to, never to one that replaced it meanwhile.
+    Only(&'a Account),
+}
+
+impl Replace<'_> {
+    /// `link`'s `--force`.
+    pub(crate) fn forced(force: bool) -> Replace<'static> {
+        if force { Replace::Any } else { Replace::No }
+    }
 }
 
 /// A stored account with its secret, read consistently.
@@ -181,7 +202,7 @@ impl Store {
         &self,
         account: Account,
         secret: &Secret,
-        replace: bool,
+        replace: Replace<'_>,
         token: Option<CachedToken>,
     ) -> Result<(), StoreError> {
         match self {

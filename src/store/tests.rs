@@ -34,7 +34,12 @@ impl Given {
     /// Links (or with `replace`, relinks) an account as `link` would after a valid check.
     async fn link(&self, n: &str, linked_at: &str, secret: &str, replace: bool) {
         self.store
-            .link(account(n, linked_at), &Secret::new(secret), replace, None)
+            .link(
+                account(n, linked_at),
+                &Secret::new(secret),
+                Replace::forced(replace),
+                None,
+            )
             .await
             .unwrap();
     }
@@ -87,14 +92,17 @@ async fn a_replacement_alternates_entries_and_leaves_one_secret() {
     let s1 = Secret::new("first-secret");
     let s2 = Secret::new("second-secret");
     g.store
-        .link(account("acme", "t1"), &s1, false, None)
+        .link(account("acme", "t1"), &s1, Replace::No, None)
         .await
         .unwrap();
     assert_eq!(secret_keys(&g.memory), ["acme"]);
-    let again = g.store.link(account("acme", "t2"), &s2, false, None).await;
+    let again = g
+        .store
+        .link(account("acme", "t2"), &s2, Replace::No, None)
+        .await;
     assert!(matches!(again, Err(StoreError::AlreadyLinked(_))));
     g.store
-        .link(account("acme", "t2"), &s2, true, None)
+        .link(account("acme", "t2"), &s2, Replace::Any, None)
         .await
         .unwrap();
     assert_eq!(secret_keys(&g.memory), ["acme~2"]);
@@ -103,7 +111,7 @@ async fn a_replacement_alternates_entries_and_leaves_one_secret() {
         Some("second-secret")
     );
     g.store
-        .link(account("acme", "t3"), &s1, true, None)
+        .link(account("acme", "t3"), &s1, Replace::Any, None)
         .await
         .unwrap();
     assert_eq!(secret_keys(&g.memory), ["acme"]);
@@ -143,7 +151,7 @@ async fn removal_takes_record_secrets_and_token_and_changes_nothing_when_dropped
         .link(
             account("acme", "t1"),
             &Secret::new("first-secret"),
-            false,
+            Replace::No,
             Some(token),
         )
         .await
@@ -209,4 +217,59 @@ async fn a_dying_backend_fails_the_link_before_the_record_is_written() {
         .await;
     assert!(matches!(result, Err(StoreError::Backend(_))));
     assert!(g.store.records().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_rotation_is_kept_only_on_the_link_it_came_from() {
+    let g = given_a_store();
+    g.link("acme", "t1", "first-secret", false).await;
+    let read = g.store.record(&name("acme")).await.unwrap().unwrap();
+    // Still the link read: replaced.
+    g.store
+        .link(
+            read.clone(),
+            &Secret::new("rotated"),
+            Replace::Only(&read),
+            None,
+        )
+        .await
+        .unwrap();
+    let rotated = g.store.record(&name("acme")).await.unwrap().unwrap();
+    let loaded = g.store.load(rotated.clone()).await.unwrap();
+    assert_eq!(loaded.secret.unwrap().expose(), "rotated");
+    // Linked anew meanwhile: nothing written, the new link kept.
+    g.link("acme", "t2", "second-secret", true).await;
+    let stale = g
+        .store
+        .link(
+            rotated.clone(),
+            &Secret::new("late"),
+            Replace::Only(&rotated),
+            None,
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Relinked(_))), "{stale:?}");
+    let now = g.store.record(&name("acme")).await.unwrap().unwrap();
+    assert_eq!(now.linked_at, "t2");
+    let loaded = g.store.load(now).await.unwrap();
+    assert_eq!(loaded.secret.unwrap().expose(), "second-secret");
+    // Removed meanwhile: nothing written.
+    g.store
+        .begin_removal(&name("acme"))
+        .await
+        .unwrap()
+        .finish()
+        .await
+        .unwrap();
+    let gone = g
+        .store
+        .link(
+            rotated.clone(),
+            &Secret::new("late"),
+            Replace::Only(&rotated),
+            None,
+        )
+        .await;
+    assert!(matches!(gone, Err(StoreError::Relinked(_))), "{gone:?}");
+    assert!(g.store.record(&name("acme")).await.unwrap().is_none());
 }

@@ -343,6 +343,51 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
     assert_kept_secret(&sb, &out, &[&first, &linked, REFRESH_SECRET]);
 }
 
+/// A `link --force` while a `test` of the same account is between the provider's rotation and
+/// its store: the rotated token belongs to the replaced link, so it is not stored; the new
+/// link is kept whole, and the run says why (exit 7).
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn a_relink_during_a_rotation_keeps_the_new_link() {
+    let Some(()) = faults_built_in() else { return };
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&refresh_connectors(&peer));
+    assert_exit(&link_refresh(&sb, "wd", &mint(&peer), &[]), 0);
+    let flag = sb.dir.path().join("resume");
+    let mut cmd = sb.std_cmd();
+    cmd.args(["test", "wd"]).env("CREDLINK_FAULT_RESUME", &flag);
+    let paused = Paused::start(cmd, "rotate:before_store", "");
+
+    let relinked = mint(&peer);
+    assert_exit(&link_refresh(&sb, "wd", &relinked, &["--force"]), 0);
+    let kept = stored_refresh_token(&sb, "wd");
+    let record = sb.index()["accounts"][0].clone();
+
+    let out = paused.resume(&flag);
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+    assert_has(
+        &stdout(&out),
+        "`wd` was linked anew or removed while it was checked",
+    );
+    assert_hidden(&out, &kept);
+    assert_eq!(
+        stored_refresh_token(&sb, "wd"),
+        kept,
+        "the new link is kept"
+    );
+    assert_eq!(
+        sb.index()["accounts"][0],
+        record,
+        "the new link's record is untouched: no result of the replaced link recorded on it"
+    );
+    assert_exit(&sb.cmd().args(["test", "wd"]).output().unwrap(), 0);
+}
+
 // ---- private_key_jwt ----
 
 fn jwt_connector(peer: &Peer) -> String {

@@ -91,6 +91,8 @@ fn run(sb: &Sandbox, args: &[&str]) -> Output {
 pub struct Paused {
     child: Child,
     point: &'static str,
+    /// The stderr lines after the pause, as they come.
+    rest: mpsc::Receiver<String>,
 }
 
 impl Paused {
@@ -99,7 +101,7 @@ impl Paused {
     pub fn start(mut cmd: StdCommand, point: &'static str, input: &str) -> Self {
         cmd.env("CREDLINK_FAULT", format!("pause@{point}"))
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("credlink starts");
         let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
@@ -117,7 +119,13 @@ impl Paused {
         let mut seen = Vec::new();
         loop {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) if line == wanted => return Self { child, point },
+                Ok(line) if line == wanted => {
+                    return Self {
+                        child,
+                        point,
+                        rest: rx,
+                    };
+                }
                 Ok(line) => seen.push(line),
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = child.wait().unwrap();
@@ -141,6 +149,21 @@ impl Paused {
     #[cfg(target_os = "linux")]
     fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Lets the process go on (it was started with `CREDLINK_FAULT_RESUME=flag`), and waits for
+    /// its end: its output, stderr from the pause on.
+    pub fn resume(mut self, flag: &std::path::Path) -> Output {
+        std::fs::write(flag, "").unwrap();
+        let mut stdout = Vec::new();
+        std::io::Read::read_to_end(&mut self.child.stdout.take().unwrap(), &mut stdout).unwrap();
+        let status = self.child.wait().unwrap();
+        let stderr: Vec<String> = self.rest.iter().collect();
+        Output {
+            status,
+            stdout,
+            stderr: stderr.join("\n").into_bytes(),
+        }
     }
 
     /// SIGKILL, as a crash, an OOM kill or `kill -9` would: no destructor, no cleanup.

@@ -31,7 +31,7 @@ use client::{Need, Reply};
 pub(crate) use lease::VaultLease;
 use record::Mirror;
 
-use super::{Account, AccountName, CachedToken, Loaded, Removed, StoreError, Tested};
+use super::{Account, AccountName, CachedToken, Loaded, Removed, Replace, StoreError, Tested};
 use crate::secret::Secret;
 
 /// Metadata requests in flight at once for `list` and for recording results.
@@ -483,19 +483,28 @@ impl VaultStore {
         &self,
         mut account: Account,
         secret: &Secret,
-        replace: bool,
+        replace: Replace<'_>,
         token: Option<CachedToken>,
     ) -> Result<(), StoreError> {
         let name = AccountName::parse(&account.name)?;
         account.linked_by = self.client.whoami().await;
         record::check_fits(&account).map_err(VaultError::from)?;
         let existing = self.metadata(&name).await?;
-        let cas = match &existing {
-            Some(meta) if meta.live() && !replace => {
-                return Err(StoreError::AlreadyLinked(name));
+        let live = existing.as_ref().filter(|m| m.live());
+        let cas = match (live, replace) {
+            (Some(_), Replace::No) => return Err(StoreError::AlreadyLinked(name)),
+            (Some(meta), Replace::Only(read)) if read.revision != Some(meta.current_version) => {
+                return Err(VaultError::Conflict {
+                    name: name.to_string(),
+                    expected: read.revision.unwrap_or(0),
+                    found: meta.current_version.to_string(),
+                }
+                .into());
             }
-            Some(meta) => meta.current_version,
-            None => 0,
+            (None, Replace::Only(_)) => return Err(StoreError::Relinked(name)),
+            (Some(meta), _) => meta.current_version,
+            // A removed account's metadata may remain (all versions deleted): write over it.
+            (None, _) => existing.as_ref().map_or(0, |m| m.current_version),
         };
         let record = serde_json::to_string(&account).map_err(|e| VaultError::BadRecord {
             name: name.to_string(),
