@@ -125,7 +125,7 @@ impl Status {
             Status::SecretMissing => "secret_missing",
             Status::KeychainError => "store_error",
             Status::UnknownConnector => "unknown_connector",
-            Status::Conflict => "busy",
+            Status::Conflict => "conflict",
         }
     }
 }

@@ -1708,7 +1708,7 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
         "waiting for another credlink run that is refreshing `wd`, held by crashed-runner until",
     );
 
-    // A lease still held, and a run that may wait 1 s: exit 7, status `busy`, nothing
+    // A lease still held, and a run that may wait 1 s: exit 7, status `conflict`, nothing
     // recorded; `revoke` waits its turn too, and changes nothing.
     let tested_before =
         bao.kv_metadata(&kv("wd")).unwrap()["custom_metadata"]["last_tested_at"].clone();
@@ -1717,7 +1717,7 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
     let out = impatient.run(&["test", "wd", "--json"]);
     assert_exit(&out, 7);
     let report = &json(&out)[0];
-    assert_eq!(report["status"], "busy", "{report}");
+    assert_eq!(report["status"], "conflict", "{report}");
     assert_has(
         report["error_description"].as_str().unwrap_or_default(),
         "another credlink run is refreshing `wd`, held by ci-runner-7 until",
