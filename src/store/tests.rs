@@ -211,7 +211,7 @@ async fn a_dying_backend_fails_the_link_before_the_record_is_written() {
         .link(
             account("acme", "t1"),
             &Secret::new("first-secret"),
-            false,
+            Replace::No,
             None,
         )
         .await;
