@@ -541,3 +541,58 @@ secret = true
     assert!(sb.account_names().is_empty());
     assert!(sb.secrets_in("").is_empty());
 }
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, node): run scripts/test"
+)]
+#[test]
+fn ctrl_c_during_the_device_sign_in_wait_saves_nothing() {
+    let (Some(stub), Some(())) = (Peer::start_stub(&["device"]), keyring()) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.write_connectors(&format!(
+        r#"
+[connectors.stub-device]
+name = "Stub device"
+auth = "oauth2_device_code"
+device_authorization_url = "{url}/device/auth"
+token_url = "{url}/token"
+client_auth = "basic"
+
+[[connectors.stub-device.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.stub-device.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = stub.url
+    ));
+    let mut cmd = sb.std_cmd();
+    cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
+        .args(["--no-browser", "--wait", "60"])
+        .env("CREDLINK_CLIENT_SECRET", MARKER)
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(20_000)).expect("credlink starts in a pty");
+    p.exp_string("WDJB-MJHT").unwrap();
+    p.exp_string("left (Ctrl-C to stop)").unwrap();
+    p.send_control('c').unwrap();
+    p.flush().unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(!rest.contains(MARKER), "{rest:?}");
+    assert!(
+        !rest.contains("dc-"),
+        "the device code is never shown: {rest:?}"
+    );
+    match p.process().wait().expect("credlink ends") {
+        WaitStatus::Exited(_, 130) => {}
+        WaitStatus::Signaled(_, nix::sys::signal::Signal::SIGINT, _) => {}
+        other => panic!("credlink did not end on Ctrl-C: {other:?}"),
+    }
+    assert!(sb.account_names().is_empty());
+    assert!(sb.secrets_in("").is_empty());
+}
