@@ -977,6 +977,53 @@ fn a_symlinked_lock_file_is_not_followed_to_create_a_file() {
     );
 }
 
+/// The same for the lock file of an account's refresh token (`refresh-NAME.lock`): a run
+/// that would spend it refuses, naming the file, and creates nothing elsewhere.
+#[test]
+fn a_symlinked_refresh_lock_file_is_not_followed() {
+    let sb = Sandbox::new();
+    sb.write_connectors(
+        r#"
+[connectors.local-refresh]
+name = "Local (refresh token)"
+auth = "oauth2_refresh_token"
+token_url = "http://127.0.0.1:9/token"
+client_auth = "basic"
+
+[[connectors.local-refresh.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-refresh.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+
+[[connectors.local-refresh.fields]]
+id = "refresh_token"
+label = "Refresh token"
+secret = true
+"#,
+    );
+    sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
+    let planted = sb.dir.path().join("elsewhere-created-by-credlink");
+    symlink(&planted, sb.config_dir().join("refresh-wd.lock")).unwrap();
+
+    // `token` reads the secret first, and there is none here: it never gets to the lock.
+    for args in [&["test", "wd"][..], &["revoke", "wd", "--yes"]] {
+        let out = run(&sb, args);
+        assert!(!crashed(&out), "{}", brief(&out));
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {}", brief(&out));
+        assert!(
+            format!("{}{}", stdout(&out), stderr(&out)).contains("refresh-wd.lock"),
+            "{args:?} names the file: {}",
+            brief(&out)
+        );
+        assert!(!planted.exists(), "{args:?} followed refresh-wd.lock");
+    }
+    assert_eq!(sb.account_names(), ["wd"], "nothing was removed");
+}
+
 /// Class 6: an index or connectors file that is a FIFO (nobody writing) is refused with exit 2
 /// within seconds, instead of hanging.
 #[test]
