@@ -492,7 +492,14 @@ impl Client {
     /// The capabilities the token has on `path`, as the server says (`sys/capabilities-self`);
     /// `None` when it does not say.
     async fn capabilities(&self, path: &str, token: &Secret) -> Option<Vec<String>> {
-        let body = serde_json::json!({"paths": [path]});
+        self.capabilities_of(&[path], token)
+            .await
+            .and_then(|mut all| all.pop())
+    }
+
+    /// The capabilities the token has on each of `paths`, in one request.
+    async fn capabilities_of(&self, paths: &[&str], token: &Secret) -> Option<Vec<Vec<String>>> {
+        let body = serde_json::json!({ "paths": paths });
         let redactor = Redactor::new([token]);
         let caps = self
             .send(
@@ -506,14 +513,19 @@ impl Client {
             .await
             .ok()
             .filter(|r| r.status == 200)?;
-        let granted = caps.body[path]
-            .as_array()
-            .or_else(|| caps.body["data"][path].as_array())?
+        paths
             .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
-        Some(granted)
+            .map(|path| {
+                let granted = caps.body[*path]
+                    .as_array()
+                    .or_else(|| caps.body["data"][*path].as_array())?
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect();
+                Some(granted)
+            })
+            .collect()
     }
 
     /// Fails with [`VaultError::DeniedWith`] when the server says the token lacks `capability`
@@ -523,25 +535,37 @@ impl Client {
         capability: &'static str,
         path: &str,
     ) -> Result<(), VaultError> {
+        self.require_all(&[(capability, path)]).await
+    }
+
+    /// [`Client::require`] for several capabilities and paths, asked in one request; the first
+    /// one missing is the error.
+    pub(crate) async fn require_all(
+        &self,
+        needs: &[(&'static str, &str)],
+    ) -> Result<(), VaultError> {
         let token = self.token().await?.clone();
-        match self.capabilities(path, &token).await {
-            Some(granted)
-                if !granted
-                    .iter()
-                    .any(|c| c == capability || c == "root" || c == "sudo") =>
+        let paths: Vec<&str> = needs.iter().map(|(_, path)| *path).collect();
+        let Some(all) = self.capabilities_of(&paths, &token).await else {
+            return Ok(());
+        };
+        for ((capability, path), granted) in needs.iter().zip(all) {
+            if !granted
+                .iter()
+                .any(|c| c == capability || c == "root" || c == "sudo")
             {
-                Err(VaultError::DeniedWith {
+                return Err(VaultError::DeniedWith {
                     capability,
-                    path: path.to_owned(),
+                    path: (*path).to_owned(),
                     granted: if granted.is_empty() || granted == ["deny"] {
                         "nothing".to_owned()
                     } else {
                         granted.join(", ")
                     },
-                })
+                });
             }
-            _ => Ok(()),
         }
+        Ok(())
     }
 
     /// Why a 403: a token the server does not know, or a policy without the capability.

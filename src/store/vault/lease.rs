@@ -172,16 +172,11 @@ impl VaultStore {
         wait: Duration,
     ) -> Result<RefreshLease, StoreError> {
         // Before anything is spent: a rotated token must be storable, and the lease writable.
-        for (capability, path) in [
-            ("update", self.data_path(name)),
-            ("create", self.lease_path(name)),
-            ("update", self.lease_path(name)),
-        ] {
-            self.client
-                .require(capability, &path)
-                .await
-                .map_err(|e| needs(name, e))?;
-        }
+        let (data, lease) = (self.data_path(name), self.lease_path(name));
+        self.client
+            .require_all(&[("update", &data), ("create", &lease), ("update", &lease)])
+            .await
+            .map_err(|e| needs(name, e))?;
         let holder = nonce();
         let started = Instant::now();
         let mut told = false;
