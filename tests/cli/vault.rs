@@ -2385,6 +2385,20 @@ fn vault_tls_with_a_ca_file_and_without() {
         );
     }
 
+    // The server reached by IP but verified as `localhost` (a name its certificate holds), as
+    // through a tunnel: BAO_TLS_SERVER_NAME; a name the certificate does not hold fails TLS.
+    let named = |name: &str| Machine::new(&peer, &bao, &bao.root).env("BAO_TLS_SERVER_NAME", name);
+    assert!(bao.addr.starts_with("https://127.0.0.1:"), "{}", bao.addr);
+    assert_eq!(names(&listed(&named("localhost"))), ["acme"]);
+    assert_exit(&named("LOCALHOST.").run(&["test", "acme"]), 0);
+    let out = named("vault.example.com").run(&["list"]);
+    assert_exit(&out, 5);
+    assert_has(&lower(&out), "tls");
+    assert_has(&stderr(&out), "vault.example.com");
+    let out = named("not a host!").run(&["list"]);
+    assert_exit(&out, 2);
+    assert_has(&stderr(&out), "BAO_TLS_SERVER_NAME must be a host name");
+
     let skip = Machine::new(&peer, &bao, &bao.root)
         .without("BAO_CACERT")
         .env("BAO_SKIP_VERIFY", "true");

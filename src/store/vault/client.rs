@@ -46,6 +46,9 @@ pub(crate) struct Config {
     pub(crate) identity: Option<reqwest::Identity>,
     pub(crate) skip_verify: bool,
     pub(crate) timeout: Duration,
+    /// `BAO_TLS_SERVER_NAME`: the name to ask for (SNI) and to verify the certificate
+    /// against, instead of the address's host (a server reached by IP or through a tunnel).
+    pub(crate) server_name: Option<String>,
 }
 
 /// Reads `BAO_<NAME>`, else `VAULT_<NAME>`, as OpenBao does: a `BAO_` variable that is present
@@ -169,6 +172,10 @@ impl Config {
             None => Duration::from_secs(60),
             Some((var, value)) => parse_timeout(&var, value.trim())?,
         };
+        let server_name = match nonempty(env, "TLS_SERVER_NAME") {
+            Some((var, name)) => Some(dns_name(&var, name.trim())?),
+            None => None,
+        };
         Ok(Self {
             addr,
             namespace,
@@ -177,6 +184,7 @@ impl Config {
             identity,
             skip_verify,
             timeout,
+            server_name,
         })
     }
 
@@ -242,6 +250,49 @@ impl Config {
                     .map_or(Auth::None, |t| Auth::Token(Secret::new(t))))
             }
         }
+    }
+}
+
+/// The socket addresses of an address's host, for a request that names the server otherwise.
+fn socket_addrs(addr: &Url) -> Result<Vec<std::net::SocketAddr>, VaultError> {
+    use std::net::ToSocketAddrs;
+    let port = addr.port_or_known_default().unwrap_or(8200);
+    let unreachable = |why: String| VaultError::Unreachable {
+        addr: addr.to_string(),
+        why,
+    };
+    let found: Vec<std::net::SocketAddr> = match addr.host() {
+        Some(url::Host::Ipv4(ip)) => vec![(ip, port).into()],
+        Some(url::Host::Ipv6(ip)) => vec![(ip, port).into()],
+        Some(url::Host::Domain(host)) => (host, port)
+            .to_socket_addrs()
+            .map_err(|e| unreachable(format!("cannot look up {host}: {e}")))?
+            .collect(),
+        None => Vec::new(),
+    };
+    if found.is_empty() {
+        return Err(unreachable("the host has no address".into()));
+    }
+    Ok(found)
+}
+
+/// A DNS name, as a certificate names a host: dot-separated labels of letters, digits and
+/// inner hyphens.
+fn dns_name(var: &str, value: &str) -> Result<String, VaultError> {
+    let name = value.trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.len() <= 253 && name.split('.').all(label_ok) {
+        Ok(name)
+    } else {
+        Err(config_error(format!(
+            "{var} must be a host name such as vault.example.com, not `{}`",
+            text::clean_truncated(value, 60)
+        )))
     }
 }
 
@@ -333,6 +384,8 @@ impl Need {
 
 pub(crate) struct Client {
     config: Config,
+    /// Where requests go: the address, named by `BAO_TLS_SERVER_NAME` where that is set.
+    base: Url,
     http: reqwest::Client,
     token: OnceCell<Secret>,
     who: OnceCell<Option<String>>,
@@ -356,11 +409,22 @@ impl Client {
         if let Some(identity) = config.identity.clone() {
             builder = builder.identity(identity);
         }
+        let mut base = config.addr.clone();
+        if let Some(name) = config.server_name.as_deref()
+            && base.scheme() == "https"
+        {
+            // Requests name the server by `name` (for SNI and the certificate check) but go
+            // to the address's host.
+            builder = builder.resolve_to_addrs(name, &socket_addrs(&config.addr)?);
+            base.set_host(Some(name))
+                .map_err(|e| config_error(format!("BAO_TLS_SERVER_NAME: {e}")))?;
+        }
         let http = builder
             .build()
             .map_err(|e| config_error(format!("cannot set up TLS for the team store: {e}")))?;
         Ok(Self {
             config,
+            base,
             http,
             token: OnceCell::new(),
             who: OnceCell::new(),
@@ -387,7 +451,7 @@ impl Client {
             Some((p, q)) => (p, Some(q)),
             None => (path, None),
         };
-        let mut url = self.config.addr.clone();
+        let mut url = self.base.clone();
         let base = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base}/v1/{path}"));
         url.set_query(query);
