@@ -8,9 +8,12 @@
 //! - `PREFIX/.tokens/NAME`: the cached access token with the version it was issued for. An
 //!   account name cannot start with `.`, so no account is called `.tokens`, and a policy can
 //!   keep tokens apart.
+//! - `PREFIX/.locks/NAME`: the account's refresh lease (`lease.rs`): who is spending its
+//!   refresh token, and for how long. No secret.
 //!
 //! Concurrency is check-and-set: `link` writes version 0 → 1 only if the key does not exist,
-//! `link --force` only over the version it read; a teammate's change in between is a
+//! `link --force` only over the version it read (a rotated refresh token only over the version
+//! it was issued to); a teammate's change in between is a
 //! [`VaultError::Conflict`], and nothing is written. Mirror writes use OpenBao's metadata
 //! check-and-set where the server has it, last-writer-wins otherwise, and never overwrite
 //! the mirror of a newer version.
