@@ -140,7 +140,11 @@ impl From<VaultError> for CliError {
                 Class::Keychain,
                 "set BAO_TOKEN, run `bao login`, or set BAO_ROLE_ID and BAO_SECRET_ID for AppRole".to_owned(),
             ),
-            VaultError::Login(_) => (
+            VaultError::Login { method: "JWT", .. } => (
+                Class::Keychain,
+                "check BAO_JWT_ROLE and the JWT: the role must trust its issuer, and its audience and claims must match what the role binds".to_owned(),
+            ),
+            VaultError::Login { .. } => (
                 Class::Keychain,
                 "check BAO_ROLE_ID and the secret id: a secret id may have expired or been used up".to_owned(),
             ),

@@ -14,6 +14,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::VaultError;
+use super::jwt::{self, JwtLogin};
 use crate::provider::http::TraceSink;
 use crate::secret::{Redactor, Secret};
 use crate::{files, text};
@@ -34,6 +35,7 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) enum Auth {
     Token(Secret),
     AppRole { role_id: String, secret_id: Secret },
+    Jwt(JwtLogin),
     None,
 }
 
@@ -198,10 +200,32 @@ impl Config {
         let token = nonempty(env, "TOKEN");
         let role = nonempty(env, "ROLE_ID");
         let env_secret_id = nonempty(env, "SECRET_ID");
+        let jwt_role = nonempty(env, "JWT_ROLE");
+        let chosen: Vec<&str> = [&token, &role, &jwt_role]
+            .into_iter()
+            .flatten()
+            .map(|(var, _)| var.as_str())
+            .collect();
+        if let [first, second, ..] = chosen[..] {
+            return Err(config_error(format!(
+                "both {first} and {second} are set: unset one, so that it is clear how to log in"
+            )));
+        }
+        if let Some((var, role)) = jwt_role {
+            if stdin_secret_id.is_some() {
+                return Err(config_error(
+                    "--secret-id-stdin needs BAO_ROLE_ID (or VAULT_ROLE_ID) for AppRole".into(),
+                ));
+            }
+            return Ok(Auth::Jwt(JwtLogin::from_env(
+                env,
+                &|name| nonempty(env, name),
+                &var,
+                &role,
+            )?));
+        }
         match (token, role) {
-            (Some((tvar, _)), Some((rvar, _))) => Err(config_error(format!(
-                "both {tvar} and {rvar} are set: unset one, so that it is clear how to log in"
-            ))),
+            (Some(_), Some(_)) => unreachable!("refused above"),
             (Some((_, token)), None) => {
                 if stdin_secret_id.is_some() {
                     return Err(config_error(
@@ -474,6 +498,7 @@ impl Client {
                     Auth::AppRole { role_id, secret_id } => {
                         self.approle_login(role_id, secret_id).await
                     }
+                    Auth::Jwt(login) => self.jwt_login(login).await,
                 }
             })
             .await
@@ -481,24 +506,44 @@ impl Client {
 
     async fn approle_login(&self, role_id: &str, secret_id: &Secret) -> Result<Secret, VaultError> {
         let body = serde_json::json!({"role_id": role_id, "secret_id": secret_id.expose()});
-        let redactor = Redactor::new([secret_id]);
+        self.login("AppRole", "auth/approle/login", &body, secret_id)
+            .await
+    }
+
+    async fn jwt_login(&self, login: &JwtLogin) -> Result<Secret, VaultError> {
+        let trace = |line: &str| self.trace(line);
+        let jwt = jwt::fetch(&login.source, &self.http, &trace).await?;
+        let body = serde_json::json!({"role": login.role, "jwt": jwt.expose()});
+        self.login("JWT", &login.login_path(), &body, &jwt).await
+    }
+
+    /// A login request carrying `credential`; the client token it gives.
+    async fn login(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: &Value,
+        credential: &Secret,
+    ) -> Result<Secret, VaultError> {
+        let redactor = Redactor::new([credential]);
         let reply = self
             .send(
                 &Method::POST,
-                "auth/approle/login",
+                path,
                 None,
-                Some(&body),
+                Some(body),
                 &redactor,
                 Need::once("update"),
             )
             .await?;
+        let failed = |why: String| VaultError::Login { method, why };
         match reply.status {
             200 => reply.body["auth"]["client_token"]
                 .as_str()
                 .filter(|t| !t.is_empty())
                 .map(Secret::new)
-                .ok_or_else(|| VaultError::Login("the answer holds no client token".into())),
-            _ => Err(VaultError::Login(match reply.errors() {
+                .ok_or_else(|| failed("the answer holds no client token".into())),
+            _ => Err(failed(match reply.errors() {
                 e if e.is_empty() => format!("HTTP {}", reply.status),
                 e => e,
             })),

@@ -19,6 +19,7 @@
 //! the mirror of a newer version.
 
 mod client;
+mod jwt;
 mod lease;
 pub(crate) mod record;
 
@@ -58,8 +59,8 @@ pub(crate) enum VaultError {
     TokenInvalid,
     #[error("no Vault token: BAO_TOKEN (or VAULT_TOKEN) is not set and there is no ~/.vault-token")]
     NoToken,
-    #[error("AppRole login failed: {0}")]
-    Login(String),
+    #[error("{method} login failed: {why}")]
+    Login { method: &'static str, why: String },
     #[error("your token may not `{capability}` {path}")]
     Denied {
         capability: &'static str,
