@@ -26,7 +26,7 @@ const POST_SECRET: &str = "post-secret";
 
 /// Every variable of the Vault/OpenBao client conventions: unset for each run, so only what a
 /// test sets counts.
-const VAULT_VARS: [&str; 30] = [
+const VAULT_VARS: [&str; 42] = [
     "BAO_ADDR",
     "VAULT_ADDR",
     "BAO_TOKEN",
@@ -55,6 +55,18 @@ const VAULT_VARS: [&str; 30] = [
     "VAULT_HTTP_PROXY",
     "BAO_MAX_RETRIES",
     "VAULT_MAX_RETRIES",
+    "BAO_JWT_ROLE",
+    "VAULT_JWT_ROLE",
+    "BAO_JWT",
+    "VAULT_JWT",
+    "BAO_JWT_PATH",
+    "VAULT_JWT_PATH",
+    "BAO_JWT_MOUNT",
+    "VAULT_JWT_MOUNT",
+    "BAO_JWT_AUDIENCE",
+    "VAULT_JWT_AUDIENCE",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "CREDLINK_STORE",
     "CREDLINK_CA_FILE",
 ];
@@ -2029,6 +2041,217 @@ fn vault_approle_login_with_secret_id_from_env_or_stdin() {
     let out = stdin_ci.run_in(&["list", "--secret-id-stdin"], &format!("{wrong}\n"));
     assert_exit(&out, 5);
     assert_hidden(&out, wrong);
+}
+
+/// A JWT signed with `key` (PEM) for `aud`, as a CI job's identity token would be.
+fn signed_jwt(key: &Path, aud: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = serde_json::json!({
+        "sub": "repo:acme/hr-sync:ref:refs/heads/main",
+        "aud": aud,
+        "iat": now,
+        "exp": now + 300,
+    });
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&std::fs::read(key).unwrap()).unwrap();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .unwrap()
+}
+
+/// A stand-in for GitHub Actions' token service on loopback: `GET ...&audience=AUD` with
+/// `Authorization: bearer REQUEST_TOKEN` answers `{"value": JWT}`, anything else 401.
+fn github_token_service(request_token: &'static str, jwt: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut stream = stream;
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request).to_lowercase();
+            let allowed = text.starts_with("get /idtoken?api-version=2.0&audience=credlink-test ")
+                && text.contains(&format!("authorization: bearer {request_token}\r\n"));
+            let (status, body) = if allowed {
+                ("200 OK", serde_json::json!({ "value": jwt }).to_string())
+            } else {
+                ("401 Unauthorized", "{}".to_owned())
+            };
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    format!("http://{addr}/idtoken?api-version=2.0")
+}
+
+/// CI jobs log in with their identity token (`auth/jwt`): given in BAO_JWT, read from
+/// BAO_JWT_PATH, or fetched from GitHub Actions' token service for BAO_JWT_AUDIENCE. The JWT
+/// and GitHub's request token are never printed; a JWT the role does not accept, or
+/// settings that cannot work, say why.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_jwt_login_from_env_file_or_github_actions() {
+    let Some((peer, bao)) = peers() else { return };
+    bao.policy("credlink-admin", ADMIN_POLICY);
+    let keys = tempfile::tempdir().unwrap();
+    let (key, public) = (keys.path().join("key.pem"), keys.path().join("pub.pem"));
+    for args in [
+        vec![
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ],
+        vec!["pkey", "-pubout", "-in", key.to_str().unwrap(), "-out"],
+    ] {
+        let target = if args[0] == "genpkey" { &key } else { &public };
+        let out = StdCommand::new("openssl")
+            .args(&args)
+            .arg(target)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", describe(&out));
+    }
+    bao.ok(&["auth", "enable", "jwt"]);
+    bao.ok(&[
+        "write",
+        "auth/jwt/config",
+        &format!("jwt_validation_pubkeys=@{}", public.display()),
+    ]);
+    bao.ok(&[
+        "write",
+        "auth/jwt/role/ci",
+        "role_type=jwt",
+        "user_claim=sub",
+        "bound_audiences=credlink-test",
+        "token_policies=credlink-admin",
+    ]);
+    let jwt = signed_jwt(&key, "credlink-test");
+    let job = |extra: &[(&str, &str)]| {
+        let mut m = Machine::new(&peer, &bao, "")
+            .without("BAO_TOKEN")
+            .env("BAO_JWT_ROLE", "ci");
+        for (k, v) in extra {
+            m = m.env(k, v);
+        }
+        m
+    };
+
+    // Given in the environment: link, list, test.
+    let given = job(&[("BAO_JWT", &jwt), ("CREDLINK_CLIENT_SECRET", BASIC_SECRET)]);
+    let out = given.run(&[
+        "link",
+        "local-basic",
+        "--name",
+        "acme",
+        "--client-id",
+        "basic-client",
+        "-v",
+    ]);
+    assert_exit(&out, 0);
+    assert_has(&stderr(&out), "auth/jwt/login");
+    assert_hidden(&out, &jwt);
+    assert_hidden(&out, BASIC_SECRET);
+    assert_stored(&bao, "acme", "basic-client");
+    assert_exit(
+        &given
+            .without("CREDLINK_CLIENT_SECRET")
+            .run(&["test", "acme"]),
+        0,
+    );
+
+    // From a file, on a mount of another name.
+    bao.ok(&["auth", "enable", "-path=ci-jwt", "jwt"]);
+    bao.ok(&[
+        "write",
+        "auth/ci-jwt/config",
+        &format!("jwt_validation_pubkeys=@{}", public.display()),
+    ]);
+    bao.ok(&[
+        "write",
+        "auth/ci-jwt/role/ci",
+        "role_type=jwt",
+        "user_claim=sub",
+        "bound_audiences=credlink-test",
+        "token_policies=credlink-admin",
+    ]);
+    let file = keys.path().join("token");
+    std::fs::write(&file, format!("{jwt}\n")).unwrap();
+    let from_file = job(&[
+        ("VAULT_JWT_PATH", file.to_str().unwrap()),
+        ("BAO_JWT_MOUNT", "ci-jwt"),
+    ]);
+    assert_eq!(names(&listed(&from_file)), ["acme"]);
+
+    // From GitHub Actions' token service, for the audience the role binds.
+    let service = github_token_service("gh-request-token", jwt.clone());
+    let github = job(&[
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", &service),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token"),
+        ("BAO_JWT_AUDIENCE", "credlink-test"),
+    ]);
+    let out = github.run(&["list", "--json", "-v"]);
+    assert_exit(&out, 0);
+    assert_eq!(names(json(&out).as_array().unwrap()), ["acme"]);
+    assert_hidden(&out, "gh-request-token");
+    assert_hidden(&out, &jwt);
+    let out = github
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-wrong-token")
+        .run(&["list"]);
+    assert_exit(&out, 5);
+    assert_has(
+        &stderr(&out),
+        "JWT login failed: GitHub's token service answered HTTP 401",
+    );
+    assert_hidden(&out, "gh-wrong-token");
+
+    // A JWT for another audience: the server refuses it, and says why.
+    let other = signed_jwt(&key, "someone-else");
+    let out = job(&[("BAO_JWT", &other)]).run(&["list"]);
+    assert_exit(&out, 5);
+    assert_has(&stderr(&out), "JWT login failed:");
+    assert_has(&lower(&out), "aud");
+    assert_hidden(&out, &other);
+
+    // Settings that cannot work: exit 2, before any request.
+    for (extra, says) in [
+        (vec![], "BAO_JWT_ROLE is set, but there is no JWT"),
+        (vec![("BAO_JWT", "not-a-jwt")], "not a JWT"),
+        (
+            vec![("BAO_TOKEN", "s.sometoken"), ("BAO_JWT", jwt.as_str())],
+            "both BAO_TOKEN and BAO_JWT_ROLE are set",
+        ),
+        (
+            vec![("BAO_JWT", jwt.as_str()), ("BAO_JWT_MOUNT", "../sys")],
+            "BAO_JWT_MOUNT must be the path of a JWT auth mount",
+        ),
+    ] {
+        let out = job(&extra).run(&["list"]);
+        assert_exit(&out, 2);
+        assert_has(&stderr(&out), says);
+        assert_hidden(&out, "not-a-jwt");
+    }
 }
 
 #[cfg_attr(

@@ -66,8 +66,12 @@ impl JwtLogin {
                 mount
             }
         };
-        let source = if let Some((_, jwt)) = setting("JWT") {
-            JwtSource::Given(Secret::new(jwt.trim()))
+        let source = if let Some((var, jwt)) = setting("JWT") {
+            let jwt = Secret::new(jwt.trim());
+            if let Some(why) = not_a_jwt(&jwt) {
+                return Err(config(format!("{var}: {why}")));
+            }
+            JwtSource::Given(jwt)
         } else if let Some((_, path)) = setting("JWT_PATH") {
             JwtSource::File(PathBuf::from(path.trim()))
         } else if let (Some(url), Some(bearer)) = (
@@ -157,21 +161,25 @@ pub(crate) async fn fetch(
             }
         }
     };
-    if jwt.expose().is_empty() {
-        return Err(failed("the JWT is empty".into()));
+    match not_a_jwt(&jwt) {
+        Some(why) => Err(failed(why)),
+        None => Ok(jwt),
     }
-    // A JWT is three base64url parts; anything else would only earn the server's 400.
-    let parts: Vec<&str> = jwt.expose().split('.').collect();
+}
+
+/// Why `jwt` cannot be a JWT (three base64url parts joined by dots), if it cannot: anything
+/// else would only earn the server's 400.
+fn not_a_jwt(jwt: &Secret) -> Option<String> {
     let b64url = |p: &str| {
         !p.is_empty()
             && p.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    if parts.len() != 3 || !parts.iter().all(|p| b64url(p)) {
-        return Err(failed(format!(
+    let parts: Vec<&str> = jwt.expose().split('.').collect();
+    (parts.len() != 3 || !parts.iter().all(|p| b64url(p))).then(|| {
+        format!(
             "what was given is not a JWT (three base64url parts joined by dots; {} characters given)",
             jwt.expose().chars().count()
-        )));
-    }
-    Ok(jwt)
+        )
+    })
 }
