@@ -142,7 +142,13 @@ pub(crate) async fn fetch(
                 .bearer_auth(bearer.expose())
                 .send()
                 .await
-                .map_err(|e| failed(format!("cannot reach GitHub's token service: {e}")))?;
+                // Its address is the job's own; the error says why without it.
+                .map_err(|e| {
+                    failed(format!(
+                        "cannot reach GitHub's token service: {}",
+                        e.without_url()
+                    ))
+                })?;
             let status = answer.status();
             let bytes = answer.bytes().await.unwrap_or_default();
             let body: serde_json::Value = if bytes.len() as u64 > MAX_JWT_BYTES {
