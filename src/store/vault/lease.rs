@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use super::client::Need;
 use super::{VaultError, VaultStore, cas_mismatch, nonce, unexpected};
 use crate::store::cache::unix_now;
+use crate::store::lease::{Busy, POLL, RefreshLease, say_waiting};
+use crate::store::{AccountName, StoreError};
 
 fn unix_secs(at: std::time::SystemTime) -> u64 {
     at.duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
-use crate::store::lease::{Busy, POLL, RefreshLease, say_waiting};
-use crate::store::{AccountName, StoreError};
 
 /// A lease this run holds: the version it wrote, and the nonce that tells it is this run's.
 pub(crate) struct VaultLease {
