@@ -1751,6 +1751,36 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
     let out = impatient.run(&["token", "wd"]);
     assert_exit(&out, 0);
 
+    // Lease records written by hand: a hold that is no number of seconds counts as ended; the
+    // largest one is capped (at the end of the year 9999) rather than overflowing; who holds
+    // it is shown without its control characters.
+    for hold in ["-5", "abc", ""] {
+        bao.ok(&[
+            "kv",
+            "put",
+            &kv(".locks/wd"),
+            "holder=x",
+            &format!("hold={hold}"),
+        ]);
+        assert_exit(&impatient.run(&["test", "wd"]), 0);
+    }
+    bao.ok(&[
+        "kv",
+        "put",
+        &kv(".locks/wd"),
+        "holder=x",
+        "by=\u{1b}[31mevil\u{7}",
+        &format!("hold={}", u64::MAX),
+    ]);
+    let out = impatient.run(&["test", "wd"]);
+    assert_exit(&out, 7);
+    assert_has(&stdout(&out), "held by [31mevil until 9999-12-31T23:59:59Z");
+    assert!(
+        !format!("{}{}", stdout(&out), stderr(&out)).contains(['\u{1b}', '\u{7}']),
+        "control characters are never printed: {}",
+        describe(&out)
+    );
+
     // A token that could not keep a rotated refresh token spends none: exit 5, naming the
     // capability and path; the account still works for a token that may.
     hold_lease(&bao, "wd", "nobody", 0);
