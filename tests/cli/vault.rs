@@ -1805,6 +1805,14 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
         &stderr(&out),
         "CREDLINK_REFRESH_WAIT must be a whole number of seconds",
     );
+
+    // `revoke` removes the account everywhere: its lease record too.
+    assert_exit(&a.run(&["revoke", "wd", "--yes"]), 0);
+    assert!(bao.kv_get(&kv("wd")).is_none());
+    assert!(
+        bao.kv_metadata(&kv(".locks/wd")).is_none(),
+        "the lease record went with the account"
+    );
 }
 
 /// 20 processes on two machines, half with each client: returns the outputs.

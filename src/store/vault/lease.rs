@@ -86,6 +86,17 @@ impl VaultStore {
         format!("{}/data/{}/.locks/{name}", self.mount, self.prefix)
     }
 
+    /// Removes a revoked account's lease record (held by the revoking run, which then has
+    /// nothing to release). Best effort: a token that may not delete it leaves it, and a lease
+    /// record is no secret.
+    pub(crate) async fn forget_lease(&self, name: &AccountName) {
+        let path = format!("{}/metadata/{}/.locks/{name}", self.mount, self.prefix);
+        let _ = self
+            .client
+            .call(&Method::DELETE, &path, Need::probe("delete"))
+            .await;
+    }
+
     async fn current_lease(&self, name: &AccountName) -> Result<Current, VaultError> {
         let reply = self
             .client

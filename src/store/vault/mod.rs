@@ -847,6 +847,7 @@ impl VaultRemoval<'_> {
         store
             .delete_all(&store.token_metadata_path(&self.name))
             .await?;
+        store.forget_lease(&self.name).await;
         Ok(Removed {
             record: self.version.is_some(),
             secret: self.version.is_some(),
