@@ -219,6 +219,18 @@ async fn a_dying_backend_fails_the_link_before_the_record_is_written() {
     assert!(g.store.records().await.unwrap().is_empty());
 }
 
+/// Stores a rotated secret onto the link `read`, as `keep_rotated` does.
+async fn keep_late_rotation(g: &Given, read: &Account) -> Result<(), StoreError> {
+    g.store
+        .link(
+            read.clone(),
+            &Secret::new("late"),
+            Replace::Only(read),
+            None,
+        )
+        .await
+}
+
 #[tokio::test]
 async fn a_rotation_is_kept_only_on_the_link_it_came_from() {
     let g = given_a_store();
@@ -239,15 +251,7 @@ async fn a_rotation_is_kept_only_on_the_link_it_came_from() {
     assert_eq!(loaded.secret.unwrap().expose(), "rotated");
     // Linked anew meanwhile: nothing written, the new link kept.
     g.link("acme", "t2", "second-secret", true).await;
-    let stale = g
-        .store
-        .link(
-            rotated.clone(),
-            &Secret::new("late"),
-            Replace::Only(&rotated),
-            None,
-        )
-        .await;
+    let stale = keep_late_rotation(&g, &rotated).await;
     assert!(matches!(stale, Err(StoreError::Relinked(_))), "{stale:?}");
     let now = g.store.record(&name("acme")).await.unwrap().unwrap();
     assert_eq!(now.linked_at, "t2");
@@ -261,15 +265,7 @@ async fn a_rotation_is_kept_only_on_the_link_it_came_from() {
         .finish()
         .await
         .unwrap();
-    let gone = g
-        .store
-        .link(
-            rotated.clone(),
-            &Secret::new("late"),
-            Replace::Only(&rotated),
-            None,
-        )
-        .await;
+    let gone = keep_late_rotation(&g, &rotated).await;
     assert!(matches!(gone, Err(StoreError::Relinked(_))), "{gone:?}");
     assert!(g.store.record(&name("acme")).await.unwrap().is_none());
 }

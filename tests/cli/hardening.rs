@@ -982,29 +982,7 @@ fn a_symlinked_lock_file_is_not_followed_to_create_a_file() {
 #[test]
 fn a_symlinked_refresh_lock_file_is_not_followed() {
     let sb = Sandbox::new();
-    sb.write_connectors(
-        r#"
-[connectors.local-refresh]
-name = "Local (refresh token)"
-auth = "oauth2_refresh_token"
-token_url = "http://127.0.0.1:9/token"
-client_auth = "basic"
-
-[[connectors.local-refresh.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.local-refresh.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-
-[[connectors.local-refresh.fields]]
-id = "refresh_token"
-label = "Refresh token"
-secret = true
-"#,
-    );
+    sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
     sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
     let planted = sb.dir.path().join("elsewhere-created-by-credlink");
     symlink(&planted, sb.config_dir().join("refresh-wd.lock")).unwrap();

@@ -1013,26 +1013,7 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
         return;
     };
     let sb = Sandbox::new();
-    sb.write_connectors(&format!(
-        r#"
-[connectors.stub-device]
-name = "Stub device"
-auth = "oauth2_device_code"
-device_authorization_url = "{url}/device/auth"
-token_url = "{url}/token"
-client_auth = "basic"
-
-[[connectors.stub-device.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.stub-device.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-"#,
-        url = stub.url
-    ));
+    sb.write_connectors(&stub_device_connectors(&stub.url));
     // Without --no-browser: a stand-in `xdg-open` notes the address it was asked to open.
     let bin = tempfile::tempdir().unwrap();
     let opened = bin.path().join("opened");

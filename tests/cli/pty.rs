@@ -552,26 +552,7 @@ fn ctrl_c_during_the_device_sign_in_wait_saves_nothing() {
         return;
     };
     let sb = Sandbox::new();
-    sb.write_connectors(&format!(
-        r#"
-[connectors.stub-device]
-name = "Stub device"
-auth = "oauth2_device_code"
-device_authorization_url = "{url}/device/auth"
-token_url = "{url}/token"
-client_auth = "basic"
-
-[[connectors.stub-device.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.stub-device.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-"#,
-        url = stub.url
-    ));
+    sb.write_connectors(&stub_device_connectors(&stub.url));
     let mut cmd = sb.std_cmd();
     cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
         .args(["--no-browser", "--wait", "60"])

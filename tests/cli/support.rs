@@ -637,6 +637,11 @@ pub fn token_is_active(peer: &Peer, token: &str) -> bool {
 
 /// A `local-refresh` connector (`oauth2_refresh_token`) on the peer's refresh-token clients.
 pub fn refresh_connectors(peer: &Peer) -> String {
+    refresh_connectors_at(&peer.url)
+}
+
+/// A `local-refresh` connector whose token endpoint is `{url}/token`.
+pub fn refresh_connectors_at(url: &str) -> String {
     format!(
         r#"
 [connectors.local-refresh]
@@ -660,8 +665,7 @@ secret = true
 id = "refresh_token"
 label = "Refresh token"
 secret = true
-"#,
-        url = peer.url
+"#
     )
 }
 
@@ -702,4 +706,28 @@ fn rewrite_hosts(value: &mut toml::Value, base: &str) {
         toml::Value::Array(a) => a.iter_mut().for_each(|v| rewrite_hosts(v, base)),
         _ => {}
     }
+}
+
+/// A `stub-device` connector (`oauth2_device_code`) on the device stub at `url`
+/// (tests/peer/stubs.js `device`).
+pub fn stub_device_connectors(url: &str) -> String {
+    format!(
+        r#"
+[connectors.stub-device]
+name = "Stub device"
+auth = "oauth2_device_code"
+device_authorization_url = "{url}/device/auth"
+token_url = "{url}/token"
+client_auth = "basic"
+
+[[connectors.stub-device.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.stub-device.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#
+    )
 }
