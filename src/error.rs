@@ -102,7 +102,7 @@ impl From<StoreError> for CliError {
                 .with_hint("use --store vault:MOUNT/PREFIX (see the README's \"Teams and CI\")"),
             StoreError::Relinked(name) => CliError::new(
                 Class::Conflict,
-                StoreError::Relinked(name.clone()).to_string(),
+                format!("`{name}` was linked anew or removed meanwhile; nothing was written"),
             )
             .with_hint(format!("see `credlink list`, then try again: `credlink test {name}`")),
             StoreError::Busy(busy) => CliError::new(Class::Conflict, busy.to_string()).with_hint(
