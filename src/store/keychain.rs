@@ -63,13 +63,17 @@ impl SecretBackend for Keychain {
 }
 
 /// No such entry; also one another process deleted between the Secret Service's search and
-/// the read of the item it found ("Object does not exist at path ..."), as when a rotated
-/// refresh token replaces an account's secret while another run reads it.
+/// the use of the item it found, as when a rotated refresh token replaces an account's secret
+/// while another run reads it. gnome-keyring says so in two ways, depending on how far the
+/// deletion got: "Object does not exist at path ..." and "No such interface
+/// “org.freedesktop.Secret.Item” on object at path ...".
 fn gone(err: &keyring::Error) -> bool {
     match err {
         keyring::Error::NoEntry => true,
         keyring::Error::PlatformFailure(cause) => {
-            cause.to_string().contains("Object does not exist")
+            let text = cause.to_string();
+            text.contains("Object does not exist")
+                || (text.contains("No such interface") && text.contains("Secret.Item"))
         }
         _ => false,
     }
@@ -114,5 +118,34 @@ fn clone_error(err: &keyring::Error) -> keyring::Error {
             keyring::Error::PlatformFailure("no default keychain store".into())
         }
         other => keyring::Error::PlatformFailure(other.to_string().into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gone;
+
+    fn failure(text: &str) -> keyring::Error {
+        keyring::Error::PlatformFailure(text.into())
+    }
+
+    #[test]
+    fn an_item_deleted_mid_read_is_no_entry_and_other_failures_are_not() {
+        assert!(gone(&keyring::Error::NoEntry));
+        // Both texts as gnome-keyring gave them under a concurrent replace.
+        assert!(gone(&failure(
+            "zbus error: org.freedesktop.DBus.Error.UnknownMethod: Object does not exist at path \
+             “/org/freedesktop/secrets/collection/login/30”"
+        )));
+        assert!(gone(&failure(
+            "zbus error: org.freedesktop.DBus.Error.UnknownMethod: No such interface \
+             “org.freedesktop.Secret.Item” on object at path /org/freedesktop/secrets/collection/login/133"
+        )));
+        assert!(!gone(&failure(
+            "zbus error: org.freedesktop.DBus.Error.UnknownMethod: No such interface \
+             “org.freedesktop.Secret.Service” on object at path /org/freedesktop/secrets"
+        )));
+        assert!(!gone(&failure("zbus error: Failed to connect to socket")));
+        assert!(!gone(&keyring::Error::NoStorageAccess("locked".into())));
     }
 }
