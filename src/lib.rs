@@ -16,6 +16,7 @@ mod error;
 mod fault;
 mod files;
 mod input;
+mod interrupt;
 mod oauth;
 mod outcome;
 mod provider;

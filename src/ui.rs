@@ -9,6 +9,8 @@ use dialoguer::console::Term;
 use dialoguer::{Confirm, Input};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::interrupt;
+
 /// Set once stdout is a closed pipe: nothing more is written there.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
@@ -62,14 +64,14 @@ pub(crate) fn can_prompt(no_input: bool) -> bool {
     !no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// The prompts below end the run on Ctrl-C (exit 130, see [`restore_on_interrupt`]).
+/// The prompts below end the run on Ctrl-C (exit 130, see [`crate::interrupt`]).
 pub(crate) fn prompt_text(
     label: &str,
     default: Option<&str>,
     optional: bool,
     validate: impl Fn(&str) -> Result<(), String>,
 ) -> anyhow::Result<String> {
-    restore_on_interrupt();
+    interrupt::watch();
     let mut input = Input::<String>::new()
         .with_prompt(label)
         .allow_empty(optional);
@@ -79,7 +81,7 @@ pub(crate) fn prompt_text(
     let value = input
         .validate_with(|v: &String| validate(v.trim()))
         .interact_text_on(&Term::stderr())
-        .map_err(|dialoguer::Error::IO(e)| interrupted_or(e))?;
+        .map_err(|dialoguer::Error::IO(e)| interrupt::interrupted_or(e))?;
     Ok(value)
 }
 
@@ -90,7 +92,7 @@ pub(crate) fn prompt_secret(
     label: &str,
     validate: impl Fn(&str) -> Result<(), String>,
 ) -> anyhow::Result<String> {
-    restore_on_interrupt();
+    interrupt::watch();
     let term = Term::stderr();
     loop {
         term.write_str(&format!("{label}: "))?;
@@ -100,7 +102,7 @@ pub(crate) fn prompt_secret(
                 term.write_line("")?;
                 anyhow::bail!("the input ended (Ctrl-D) before a value was given");
             }
-            Err(e) => return Err(interrupted_or(e)),
+            Err(e) => return Err(interrupt::interrupted_or(e)),
         };
         match validate(value.trim()) {
             Ok(()) => return Ok(value),
@@ -110,61 +112,12 @@ pub(crate) fn prompt_secret(
 }
 
 pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
-    restore_on_interrupt();
+    interrupt::watch();
     Confirm::new()
         .with_prompt(question)
         .default(false)
         .interact_on(&Term::stderr())
-        .map_err(|dialoguer::Error::IO(e)| interrupted_or(e))
-}
-
-/// The terminal as it was before the first prompt changed it (echo, line editing).
-#[cfg(unix)]
-static TERMINAL: std::sync::Mutex<Option<nix::sys::termios::Termios>> = std::sync::Mutex::new(None);
-
-/// Makes an interrupt restore the terminal and end the run with exit code 130, as a shell
-/// reports an interrupted command. The prompts read keys with echo and signals off (and a
-/// confirmation hides the cursor), so Ctrl-C reaches them as a key: they raise SIGINT
-/// themselves and return an `Interrupted` error, which [`interrupted_or`] ends the same way.
-/// A SIGINT from elsewhere, at or after a prompt, is handled alike. Installed at the first
-/// prompt, while the terminal is still as the user had it.
-fn restore_on_interrupt() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        #[cfg(unix)]
-        if let Ok(mut saved) = TERMINAL.lock() {
-            *saved = nix::sys::termios::tcgetattr(std::io::stdin()).ok();
-        }
-        // Fails only when a handler is already set, and none is.
-        let _ = ctrlc::set_handler(|| exit_interrupted());
-    });
-}
-
-/// `e`, unless it is a prompt's Ctrl-C: then the run ends here.
-fn interrupted_or(e: std::io::Error) -> anyhow::Error {
-    if e.kind() == std::io::ErrorKind::Interrupted {
-        exit_interrupted();
-    }
-    e.into()
-}
-
-fn exit_interrupted() -> ! {
-    // The signal handler's thread and the prompt may both get here: the first one exits.
-    static EXITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _first = EXITING.lock();
-    #[cfg(unix)]
-    if let Ok(saved) = TERMINAL.lock()
-        && let Some(settings) = saved.as_ref()
-    {
-        use nix::sys::termios::{SetArg, tcsetattr};
-        let _ = tcsetattr(std::io::stdin(), SetArg::TCSANOW, settings);
-    }
-    let term = Term::stderr();
-    if term.is_term() {
-        let _ = term.show_cursor();
-        let _ = term.write_line("");
-    }
-    std::process::exit(130)
+        .map_err(|dialoguer::Error::IO(e)| interrupt::interrupted_or(e))
 }
 
 /// A spinner on stderr while a request runs; invisible when stderr is not a terminal.

@@ -6,9 +6,10 @@ use crate::commands::{
     failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
     show_notes, token_summary,
 };
-use crate::connectors::{Check, Connector, FieldRole};
+use crate::connectors::{AuthKind, Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::interrupt::Refreshing;
 use crate::outcome::{Class, Outcome, Status};
 use crate::provider::{self, Credentials};
 use crate::store::{Account, AccountName, CachedToken, Replace, StoreError};
@@ -62,6 +63,9 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         None => choose_name(ctx, connector, &creds, args.force).await?,
     };
 
+    // A given refresh token is spent by the check: a Ctrl-C from here waits until the rotated
+    // one is saved (see `crate::interrupt`).
+    let refreshing = (connector.auth() == AuthKind::Oauth2RefreshToken).then(Refreshing::start);
     // A browser sign-in gives the refresh token; other kinds check what was given.
     let (outcome, obtained) = match authorize {
         Some(spec) => link_code::sign_in(ctx, args, connector, spec, &creds).await?,
@@ -138,6 +142,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
             ui::err(&format!("note: {note}"));
         }
     }
+    drop(refreshing);
     Ok(Class::Ok)
 }
 

@@ -22,7 +22,14 @@ pub(super) const POLL: Duration = Duration::from_millis(200);
 /// A held lease. The local one is released on drop; the team store's with
 /// [`super::Store::release`], or when its time runs out.
 #[must_use = "a lease is released with Store::release"]
-pub(crate) enum RefreshLease {
+pub(crate) struct RefreshLease {
+    pub(super) held: Held,
+    /// Dropped after `held` (fields drop in order): a Ctrl-C while the refresh token is spent
+    /// ends the run only once the turn is given back.
+    pub(super) refreshing: crate::interrupt::Refreshing,
+}
+
+pub(crate) enum Held {
     /// Held for as long as the file is open.
     Local {
         _lock: File,
@@ -54,13 +61,13 @@ pub(super) async fn take_local(
     index: &Index,
     name: &AccountName,
     wait: Duration,
-) -> Result<RefreshLease, StoreError> {
+) -> Result<Held, StoreError> {
     let file = index.refresh_lock_file(name)?;
     let started = Instant::now();
     let mut told = false;
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(RefreshLease::Local { _lock: file }),
+            Ok(()) => return Ok(Held::Local { _lock: file }),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => {
                 return Err(IndexError::Write {

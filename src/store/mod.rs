@@ -29,6 +29,7 @@ pub(crate) use spec::{SpecError, StoreSpec};
 pub(crate) use vault::Version;
 use vault::{VaultError, VaultRemoval, VaultStore};
 
+use crate::interrupt::Refreshing;
 use crate::secret::Secret;
 
 /// Why the store could not do what was asked.
@@ -285,18 +286,34 @@ impl Store {
         hold: Duration,
         wait: Duration,
     ) -> Result<RefreshLease, StoreError> {
-        match self {
-            Store::Local(s) => lease::take_local(s.index(), name, wait).await,
-            Store::Vault(s) => s.take_lease(name, hold, wait).await,
+        let held = match self {
+            Store::Local(s) => lease::take_local(s.index(), name, wait).await?,
+            Store::Vault(s) => s.take_lease(name, hold, wait).await?,
+        };
+        let lease = RefreshLease {
+            held,
+            refreshing: Refreshing::start(),
+        };
+        if lease.refreshing.stopping() {
+            // Ctrl-C came while other accounts were refreshing: this one is not begun. The
+            // run ends when the last refresh under way gives back its turn.
+            self.release(Some(lease)).await;
+            return std::future::pending().await;
         }
+        Ok(lease)
     }
 
     pub(crate) async fn release(&self, lease: Option<RefreshLease>) {
-        match (self, lease) {
-            (Store::Vault(s), Some(RefreshLease::Vault(l))) => s.release_lease(l).await,
+        let Some(RefreshLease { held, refreshing }) = lease else {
+            return;
+        };
+        match (self, held) {
+            (Store::Vault(s), lease::Held::Vault(l)) => s.release_lease(l).await,
             // The local lock ends when its file is closed.
-            (_, lease) => drop(lease),
+            (_, held) => drop(held),
         }
+        // Last: a Ctrl-C during the refresh ends the run here.
+        drop(refreshing);
     }
 
     /// The versions of an account, oldest first (team store only).

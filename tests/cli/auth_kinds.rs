@@ -388,6 +388,79 @@ fn a_relink_during_a_rotation_keeps_the_new_link() {
     assert_exit(&sb.cmd().args(["test", "wd"]).output().unwrap(), 0);
 }
 
+/// Ctrl-C while a refresh token is spent waits until the rotated one is stored: ending there
+/// would lose it, and the link with it. A second Ctrl-C stops at once, and shows why.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn ctrl_c_while_a_refresh_token_is_spent_waits_until_the_rotated_one_is_stored() {
+    const NOTICE: &str = "stopping once the refresh token in use is stored";
+    let Some(()) = faults_built_in() else { return };
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&refresh_connectors(&peer));
+    let flag = sb.dir.path().join("resume");
+
+    // link: the check spent the given token; the rotated one is saved before the run ends.
+    let given = mint(&peer);
+    let mut cmd = sb.std_cmd();
+    cmd.args([
+        "link",
+        "local-refresh",
+        "--name",
+        "wd",
+        "--client-id",
+        "refresh-client",
+        "--secret-stdin",
+        "refresh_token",
+    ])
+    .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
+    .env("CREDLINK_FAULT_RESUME", &flag);
+    let mut paused = Paused::start(cmd, "link:after_keychain_write", &format!("{given}\n"));
+    paused.interrupt();
+    paused.expect_line(NOTICE);
+    let out = paused.resume(&flag);
+    assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
+    assert_has(&stdout(&out), "Linked wd (Local (refresh token))");
+    let linked = stored_refresh_token(&sb, "wd");
+    assert_ne!(linked, given);
+    assert_kept_secret(&sb, &out, &[&given, &linked, REFRESH_SECRET]);
+    std::fs::remove_file(&flag).unwrap();
+
+    // test: the same, at the store of the token it rotated.
+    let mut cmd = sb.std_cmd();
+    cmd.args(["test", "wd"]).env("CREDLINK_FAULT_RESUME", &flag);
+    let mut paused = Paused::start(cmd, "rotate:before_store", "");
+    paused.interrupt();
+    paused.expect_line(NOTICE);
+    let out = paused.resume(&flag);
+    assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
+    let kept = stored_refresh_token(&sb, "wd");
+    assert_ne!(
+        kept, linked,
+        "the rotated token was stored before the run ended"
+    );
+    assert_kept_secret(&sb, &out, &[&linked, &kept, REFRESH_SECRET]);
+    assert_exit(&sb.cmd().args(["test", "wd"]).output().unwrap(), 0);
+
+    // A second Ctrl-C ends the run before the store: the rotated token is lost, and the
+    // provider refuses the stored one it replaced.
+    let mut cmd = sb.std_cmd();
+    cmd.args(["test", "wd"]);
+    let mut paused = Paused::start(cmd, "rotate:before_store", "");
+    paused.interrupt();
+    paused.expect_line(NOTICE);
+    paused.interrupt();
+    let out = paused.finish();
+    assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
+    let out = sb.cmd().args(["test", "wd"]).output().unwrap();
+    assert_exit(&out, 3);
+    assert_has(&stdout(&out), "invalid_grant");
+}
+
 // ---- private_key_jwt ----
 
 fn jwt_connector(peer: &Peer) -> String {

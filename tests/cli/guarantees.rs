@@ -93,6 +93,8 @@ pub struct Paused {
     point: &'static str,
     /// The stderr lines after the pause, as they come.
     rest: mpsc::Receiver<String>,
+    /// Those of them already read by [`Paused::expect_line`].
+    said: Vec<String>,
 }
 
 impl Paused {
@@ -124,6 +126,7 @@ impl Paused {
                         child,
                         point,
                         rest: rx,
+                        said: Vec::new(),
                     };
                 }
                 Ok(line) => seen.push(line),
@@ -153,16 +156,53 @@ impl Paused {
 
     /// Lets the process go on (it was started with `CREDLINK_FAULT_RESUME=flag`), and waits for
     /// its end: its output, stderr from the pause on.
-    pub fn resume(mut self, flag: &std::path::Path) -> Output {
+    pub fn resume(self, flag: &std::path::Path) -> Output {
         std::fs::write(flag, "").unwrap();
+        self.finish()
+    }
+
+    /// Waits for the end of a process that ends by itself while paused (on a signal).
+    pub fn finish(mut self) -> Output {
         let mut stdout = Vec::new();
         std::io::Read::read_to_end(&mut self.child.stdout.take().unwrap(), &mut stdout).unwrap();
         let status = self.child.wait().unwrap();
-        let stderr: Vec<String> = self.rest.iter().collect();
+        let mut stderr = std::mem::take(&mut self.said);
+        stderr.extend(self.rest.iter());
         Output {
             status,
             stdout,
             stderr: stderr.join("\n").into_bytes(),
+        }
+    }
+
+    /// SIGINT, as Ctrl-C at a terminal sends it.
+    #[cfg(unix)]
+    pub fn interrupt(&self) {
+        // SAFETY: kill(2) with a child's pid and a valid signal number touches no memory.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+    }
+
+    /// Waits until the paused process writes a stderr line holding `text`.
+    pub fn expect_line(&mut self, text: &str) {
+        let deadline = Instant::now() + PROCESS_TIMEOUT;
+        loop {
+            match self
+                .rest
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.said.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(e) => panic!(
+                    "no stderr line with {text:?} while paused at {} ({e}); stderr:\n{}",
+                    self.point,
+                    self.said.join("\n")
+                ),
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::client::Need;
 use super::{VaultError, VaultStore, cas_mismatch, nonce, unexpected};
 use crate::store::cache::unix_now;
-use crate::store::lease::{Busy, POLL, RefreshLease, say_waiting};
+use crate::store::lease::{Busy, Held, POLL, say_waiting};
 use crate::store::{AccountName, StoreError};
 
 fn unix_secs(at: std::time::SystemTime) -> u64 {
@@ -181,7 +181,7 @@ impl VaultStore {
         name: &AccountName,
         hold: Duration,
         wait: Duration,
-    ) -> Result<RefreshLease, StoreError> {
+    ) -> Result<Held, StoreError> {
         // Before anything is spent: a rotated token must be storable, and the lease writable.
         let (data, lease) = (self.data_path(name), self.lease_path(name));
         self.client
@@ -224,8 +224,8 @@ impl VaultStore {
         }
     }
 
-    fn held(&self, name: &AccountName, version: u64, holder: String) -> RefreshLease {
-        RefreshLease::Vault(VaultLease {
+    fn held(&self, name: &AccountName, version: u64, holder: String) -> Held {
+        Held::Vault(VaultLease {
             name: name.clone(),
             version,
             holder,

@@ -1,0 +1,107 @@
+//! Ctrl-C, decided in one place. Outside a refresh it restores the terminal (as the first
+//! prompt found it) and ends the run with exit code 130, as a shell reports an interrupted
+//! command. While a run spends a refresh token, from the request that may rotate it until the
+//! rotated one is stored and the account's turn released, a Ctrl-C waits for that to finish:
+//! ending there would lose a rotated refresh token, which kills the link, and would leave a
+//! team-store lease for teammates to wait out. A second Ctrl-C ends the run at once.
+
+use std::sync::Mutex;
+
+use dialoguer::console::Term;
+
+/// How many refreshes are under way, and whether a Ctrl-C is waiting for them.
+struct State {
+    refreshing: usize,
+    requested: bool,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    refreshing: 0,
+    requested: false,
+});
+
+/// The terminal as it was before the first prompt changed it (echo, line editing).
+#[cfg(unix)]
+static TERMINAL: Mutex<Option<nix::sys::termios::Termios>> = Mutex::new(None);
+
+/// Installs the handler, once: at the first prompt (while the terminal is still as the user
+/// had it) or the first refresh, whichever comes first.
+pub(crate) fn watch() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        #[cfg(unix)]
+        if let Ok(mut saved) = TERMINAL.lock() {
+            *saved = nix::sys::termios::tcgetattr(std::io::stdin()).ok();
+        }
+        // Fails only when a handler is already set, and none is.
+        let _ = ctrlc::set_handler(on_interrupt);
+    });
+}
+
+fn on_interrupt() {
+    let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    if state.refreshing == 0 || state.requested {
+        drop(state);
+        exit_interrupted();
+    }
+    state.requested = true;
+    crate::ui::err(
+        "\nstopping once the refresh token in use is stored, so the link survives; press Ctrl-C again to stop at once",
+    );
+}
+
+/// A refresh under way: a Ctrl-C meanwhile ends the run when the last one is dropped.
+#[must_use = "a refresh is protected for as long as its guard lives"]
+pub(crate) struct Refreshing(());
+
+impl Refreshing {
+    pub(crate) fn start() -> Self {
+        watch();
+        STATE.lock().unwrap_or_else(|e| e.into_inner()).refreshing += 1;
+        Self(())
+    }
+
+    /// Whether a Ctrl-C came: a refresh not yet begun is not begun.
+    pub(crate) fn stopping(&self) -> bool {
+        STATE.lock().unwrap_or_else(|e| e.into_inner()).requested
+    }
+}
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        state.refreshing -= 1;
+        if state.refreshing == 0 && state.requested {
+            drop(state);
+            exit_interrupted();
+        }
+    }
+}
+
+/// A prompt's Ctrl-C: prompts read keys with echo and signals off, so Ctrl-C reaches them as
+/// a key and they return an `Interrupted` error. Ends the run like the signal does.
+pub(crate) fn interrupted_or(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        exit_interrupted();
+    }
+    e.into()
+}
+
+fn exit_interrupted() -> ! {
+    // The signal handler's thread and a prompt may both get here: the first one exits.
+    static EXITING: Mutex<()> = Mutex::new(());
+    let _first = EXITING.lock();
+    #[cfg(unix)]
+    if let Ok(saved) = TERMINAL.lock()
+        && let Some(settings) = saved.as_ref()
+    {
+        use nix::sys::termios::{SetArg, tcsetattr};
+        let _ = tcsetattr(std::io::stdin(), SetArg::TCSANOW, settings);
+    }
+    let term = Term::stderr();
+    if term.is_term() {
+        let _ = term.show_cursor();
+        let _ = term.write_line("");
+    }
+    std::process::exit(130)
+}
