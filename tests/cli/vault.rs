@@ -1711,6 +1711,28 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
         "a finished run ends its lease: {lease:?}"
     );
 
+    // Ctrl-C while a run stores the token it rotated: it stores it and ends its lease before
+    // it stops, so a teammate need not wait the lease out.
+    if crate::guarantees::faults_built_in().is_some() {
+        let flag = a.sb.dir.path().join("resume");
+        let mut cmd = a.std_cmd();
+        cmd.args(["test", "wd"]).env("CREDLINK_FAULT_RESUME", &flag);
+        let mut paused = crate::guarantees::Paused::start(cmd, "rotate:before_store", "");
+        paused.interrupt();
+        paused.expect_line("stopping once the refresh token in use is stored");
+        let out = paused.resume(&flag);
+        assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
+        let lease = bao.kv_get(&kv(".locks/wd"));
+        assert_eq!(
+            lease.as_ref().map(|l| l["data"]["hold"].clone()),
+            Some(Value::from(0)),
+            "an interrupted run ends its lease: {lease:?}"
+        );
+        let out = b.run(&["test", "wd"]);
+        assert_exit(&out, 0);
+        assert_lacks(&stderr(&out), "waiting for another credlink run", "stderr");
+    }
+
     // A runner died holding the lease: the next run waits until it runs out, then goes on.
     hold_lease(&bao, "wd", "crashed-runner", 3);
     let out = b.run(&["test", "wd"]);
