@@ -60,7 +60,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
     // run is about to store.
     let lease = refresh_turn(ctx, &name).await?;
     let result = remove(ctx, args, &name).await;
-    ctx.store.release(lease).await;
+    ctx.store.release_revoked(&name, lease).await;
     result
 }
 

@@ -233,7 +233,32 @@ impl Index {
     /// The file whose advisory lock lets one credlink run at a time spend the refresh token of
     /// account `name` (see `Store::refresh_lease`); not locked yet.
     pub(crate) fn refresh_lock_file(&self, name: &AccountName) -> Result<File, IndexError> {
-        self.lock_file(&format!("refresh-{name}.lock"))
+        self.lock_file(&Self::refresh_lock_name(name))
+    }
+
+    fn refresh_lock_name(name: &AccountName) -> String {
+        format!("refresh-{name}.lock")
+    }
+
+    /// Whether `file` is still the refresh lock file of `name` (not one removed meanwhile).
+    pub(crate) fn is_refresh_lock_file(&self, name: &AccountName, file: &File) -> bool {
+        let at_path = fs::symlink_metadata(self.dir.join(Self::refresh_lock_name(name)));
+        match (file.metadata(), at_path) {
+            #[cfg(unix)]
+            (Ok(open), Ok(at_path)) => {
+                use std::os::unix::fs::MetadataExt;
+                (open.dev(), open.ino()) == (at_path.dev(), at_path.ino())
+            }
+            #[cfg(not(unix))]
+            (Ok(_), Ok(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Removes the refresh lock file of a revoked account. Only its holder may: a run waiting
+    /// on the removed file then opens a new one (see [`Self::is_refresh_lock_file`]).
+    pub(crate) fn remove_refresh_lock_file(&self, name: &AccountName) {
+        let _ = fs::remove_file(self.dir.join(Self::refresh_lock_name(name)));
     }
 
     /// Opens (creating it) a lock file in the config dir, never through a symlink.

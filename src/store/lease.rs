@@ -62,11 +62,17 @@ pub(super) async fn take_local(
     name: &AccountName,
     wait: Duration,
 ) -> Result<Held, StoreError> {
-    let file = index.refresh_lock_file(name)?;
+    let mut file = index.refresh_lock_file(name)?;
     let started = Instant::now();
     let mut told = false;
     loop {
         match file.try_lock() {
+            // `revoke` removes the lock file while it holds it: a lock on a removed file
+            // guards nothing, so open the one now at its path and lock that.
+            Ok(()) if !index.is_refresh_lock_file(name, &file) => {
+                file = index.refresh_lock_file(name)?;
+                continue;
+            }
             Ok(()) => return Ok(Held::Local { _lock: file }),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => {

@@ -303,6 +303,18 @@ impl Store {
         Ok(lease)
     }
 
+    /// [`Store::release`] for `revoke`: when the account is gone, the keychain store removes
+    /// its lock file too, while the lease still holds it. (The team store's removal took the
+    /// lease record with the account.)
+    pub(crate) async fn release_revoked(&self, name: &AccountName, lease: Option<RefreshLease>) {
+        if let (Store::Local(s), Some(_)) = (self, &lease)
+            && matches!(self.record(name).await, Ok(None))
+        {
+            s.index().remove_refresh_lock_file(name);
+        }
+        self.release(lease).await;
+    }
+
     pub(crate) async fn release(&self, lease: Option<RefreshLease>) {
         let Some(RefreshLease { held, refreshing }) = lease else {
             return;

@@ -269,3 +269,47 @@ async fn a_rotation_is_kept_only_on_the_link_it_came_from() {
     assert!(matches!(gone, Err(StoreError::Relinked(_))), "{gone:?}");
     assert!(g.store.record(&name("acme")).await.unwrap().is_none());
 }
+
+/// `revoke` removes an account's lock file while it holds it. A run that was waiting on the
+/// removed file must not count as holding the lease once it gets that file's lock: it takes
+/// the lock of the file now at the path, which another run may already hold.
+#[tokio::test]
+async fn a_lock_on_a_removed_lock_file_is_no_lease() {
+    let given = given_a_store();
+    let Store::Local(local) = &given.store else {
+        unreachable!()
+    };
+    let name = AccountName::parse("acme").unwrap();
+    let hold = Duration::from_secs(60);
+    let revoking = given
+        .store
+        .refresh_lease(&name, hold, Duration::ZERO)
+        .await
+        .unwrap();
+    let waiting = given
+        .store
+        .refresh_lease(&name, hold, Duration::from_secs(2));
+    // The revocation removes the lock file, a new link's run locks a new one, and the revoke
+    // ends: the waiting run now gets the old file's lock, which guards nothing.
+    let interleaved = async {
+        tokio::time::sleep(lease::POLL).await;
+        local.index().remove_refresh_lock_file(&name);
+        let relinked = given
+            .store
+            .refresh_lease(&name, hold, Duration::ZERO)
+            .await
+            .unwrap();
+        given.store.release(Some(revoking)).await;
+        relinked
+    };
+    let (waited, relinked) = tokio::join!(waiting, interleaved);
+    assert!(
+        matches!(waited, Err(StoreError::Busy(_))),
+        "the waiting run must wait for the new file's holder: {:?}",
+        waited.as_ref().err()
+    );
+    given.store.release(Some(relinked)).await;
+    let again = given.store.refresh_lease(&name, hold, Duration::ZERO).await;
+    assert!(again.is_ok(), "free again once the holder lets go");
+    given.store.release(again.ok()).await;
+}
