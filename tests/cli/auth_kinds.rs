@@ -117,6 +117,18 @@ fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
     let out = sb.cmd().args(["test", "wd", "--json"]).output().unwrap();
     assert_exit(&out, 0);
     assert_eq!(json(&out)[0]["rotated"], true, "{}", describe(&out));
+
+    // The turns were taken on a lock file beside the index; `revoke` removes it too.
+    let lock = sb.config_dir().join("refresh-wd.lock");
+    assert!(lock.exists(), "{} while linked", lock.display());
+    assert_exit(
+        &sb.cmd()
+            .args(["revoke", "wd", "--yes", "--local"])
+            .output()
+            .unwrap(),
+        0,
+    );
+    assert!(!lock.exists(), "{} left after revoke", lock.display());
 }
 
 #[cfg_attr(
