@@ -1,6 +1,7 @@
-//! Ctrl-C, decided in one place. Outside a refresh it restores the terminal (as the first
-//! prompt found it) and ends the run with exit code 130, as a shell reports an interrupted
-//! command. While a run spends a refresh token, from the request that may rotate it until the
+//! Ctrl-C, decided in one place; SIGTERM and SIGHUP (a CI job cancelled or timed out, a
+//! container stopped, a closed terminal) alike. Outside a refresh it restores the terminal (as
+//! the first prompt found it) and ends the run with exit code 130, as a shell reports an
+//! interrupted command. While a run spends a refresh token, from the request that may rotate it until the
 //! rotated one is stored and the account's turn released, a Ctrl-C waits for that to finish:
 //! ending there would lose a rotated refresh token, which kills the link, and would leave a
 //! team-store lease for teammates to wait out. A second Ctrl-C ends the run at once.

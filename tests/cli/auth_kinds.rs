@@ -456,6 +456,22 @@ fn ctrl_c_while_a_refresh_token_is_spent_waits_until_the_rotated_one_is_stored()
         "the rotated token was stored before the run ended"
     );
     assert_kept_secret(&sb, &out, &[&linked, &kept, REFRESH_SECRET]);
+    std::fs::remove_file(&flag).unwrap();
+
+    // SIGTERM (a CI job cancelled or timed out, a container stopped) alike.
+    let mut cmd = sb.std_cmd();
+    cmd.args(["token", "wd", "--fresh"])
+        .env("CREDLINK_FAULT_RESUME", &flag);
+    let mut paused = Paused::start(cmd, "rotate:before_store", "");
+    paused.signal(libc::SIGTERM);
+    paused.expect_line(NOTICE);
+    let out = paused.resume(&flag);
+    assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
+    assert_ne!(
+        stored_refresh_token(&sb, "wd"),
+        kept,
+        "stored before the run ended"
+    );
     assert_exit(&sb.cmd().args(["test", "wd"]).output().unwrap(), 0);
 
     // A second Ctrl-C ends the run before the store: the rotated token is lost, and the

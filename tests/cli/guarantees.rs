@@ -178,8 +178,13 @@ impl Paused {
     /// SIGINT, as Ctrl-C at a terminal sends it.
     #[cfg(unix)]
     pub fn interrupt(&self) {
+        self.signal(libc::SIGINT);
+    }
+
+    #[cfg(unix)]
+    pub fn signal(&self, signal: libc::c_int) {
         // SAFETY: kill(2) with a child's pid and a valid signal number touches no memory.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        unsafe { libc::kill(self.child.id() as i32, signal) };
     }
 
     /// Waits until the paused process writes a stderr line holding `text`.
