@@ -43,6 +43,17 @@ impl Given {
             .await
             .unwrap();
     }
+
+    /// Removes an account as `revoke` would: what was removed.
+    async fn remove(&self, n: &str) -> Removed {
+        self.store
+            .begin_removal(&name(n))
+            .await
+            .unwrap()
+            .finish()
+            .await
+            .unwrap()
+    }
 }
 
 fn account(name: &str, linked_at: &str) -> Account {
@@ -163,14 +174,7 @@ async fn removal_takes_record_secrets_and_token_and_changes_nothing_when_dropped
     );
     drop(removal);
     assert_eq!(g.memory.keys().len(), 2);
-    let removed = g
-        .store
-        .begin_removal(&name("acme"))
-        .await
-        .unwrap()
-        .finish()
-        .await
-        .unwrap();
+    let removed = g.remove("acme").await;
     assert!(removed.record && removed.secret);
     assert!(g.memory.keys().is_empty());
     assert!(matches!(
@@ -189,14 +193,7 @@ async fn orphans_of_a_name_are_removable_and_no_other_names_are_touched() {
     g.memory.set(&orphan, &Secret::new("live-token")).unwrap();
     g.link("acme2", "t1", "first-secret", false).await;
     g.link("acme2", "t2", "second-secret", true).await;
-    let removed = g
-        .store
-        .begin_removal(&name("gone"))
-        .await
-        .unwrap()
-        .finish()
-        .await
-        .unwrap();
+    let removed = g.remove("gone").await;
     assert!(!removed.record);
     assert_eq!(secret_keys(&g.memory), ["acme2~2"]);
     assert!(AccountName::parse("acme2~2").is_err());
@@ -258,13 +255,7 @@ async fn a_rotation_is_kept_only_on_the_link_it_came_from() {
     let loaded = g.store.load(now).await.unwrap();
     assert_eq!(loaded.secret.unwrap().expose(), "second-secret");
     // Removed meanwhile: nothing written.
-    g.store
-        .begin_removal(&name("acme"))
-        .await
-        .unwrap()
-        .finish()
-        .await
-        .unwrap();
+    g.remove("acme").await;
     let gone = keep_late_rotation(&g, &rotated).await;
     assert!(matches!(gone, Err(StoreError::Relinked(_))), "{gone:?}");
     assert!(g.store.record(&name("acme")).await.unwrap().is_none());

@@ -43,16 +43,7 @@ fn mint(peer: &Peer) -> String {
 /// `link local-refresh --name NAME` with the refresh token on stdin.
 fn link_refresh(sb: &Sandbox, name: &str, refresh_token: &str, extra: &[&str]) -> Output {
     sb.cmd()
-        .args([
-            "link",
-            "local-refresh",
-            "--name",
-            name,
-            "--client-id",
-            "refresh-client",
-            "--secret-stdin",
-            "refresh_token",
-        ])
+        .args(link_refresh_args(name))
         .args(extra)
         .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
         .write_stdin(format!("{refresh_token}\n"))
@@ -419,18 +410,9 @@ fn ctrl_c_while_a_refresh_token_is_spent_waits_until_the_rotated_one_is_stored()
     // link: the check spent the given token; the rotated one is saved before the run ends.
     let given = mint(&peer);
     let mut cmd = sb.std_cmd();
-    cmd.args([
-        "link",
-        "local-refresh",
-        "--name",
-        "wd",
-        "--client-id",
-        "refresh-client",
-        "--secret-stdin",
-        "refresh_token",
-    ])
-    .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
-    .env("CREDLINK_FAULT_RESUME", &flag);
+    cmd.args(link_refresh_args("wd"))
+        .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
+        .env("CREDLINK_FAULT_RESUME", &flag);
     let mut paused = Paused::start(cmd, "link:after_keychain_write", &format!("{given}\n"));
     paused.interrupt();
     paused.expect_line(NOTICE);

@@ -636,6 +636,20 @@ pub fn token_is_active(peer: &Peer, token: &str) -> bool {
 }
 
 /// A `local-refresh` connector (`oauth2_refresh_token`) on the peer's refresh-token clients.
+/// `link local-refresh --name NAME` for refresh-client, the refresh token read from stdin.
+pub fn link_refresh_args(name: &str) -> [&str; 8] {
+    [
+        "link",
+        "local-refresh",
+        "--name",
+        name,
+        "--client-id",
+        "refresh-client",
+        "--secret-stdin",
+        "refresh_token",
+    ]
+}
+
 pub fn refresh_connectors(peer: &Peer) -> String {
     refresh_connectors_at(&peer.url)
 }

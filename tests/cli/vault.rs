@@ -1664,19 +1664,7 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
     let (a, b) = (refresh_machine(&peer, &bao), refresh_machine(&peer, &bao));
     let first = text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned();
     let linker = refresh_machine(&peer, &bao).env("CREDLINK_CLIENT_SECRET", "refresh-secret");
-    let out = linker.run_in(
-        &[
-            "link",
-            "local-refresh",
-            "--name",
-            "wd",
-            "--client-id",
-            "refresh-client",
-            "--secret-stdin",
-            "refresh_token",
-        ],
-        &format!("{first}\n"),
-    );
+    let out = linker.run_in(&link_refresh_args("wd"), &format!("{first}\n"));
     assert_exit(&out, 0);
 
     for round in 0..3 {
