@@ -261,7 +261,8 @@ impl Index {
         let _ = fs::remove_file(self.dir.join(Self::refresh_lock_name(name)));
     }
 
-    /// Opens (creating it) a lock file in the config dir, never through a symlink.
+    /// Opens (creating it) a lock file in the config dir, never through a symlink, and only
+    /// when it is a regular file: opening a FIFO would wait for a reader forever.
     fn lock_file(&self, file_name: &str) -> Result<File, IndexError> {
         create_private_dir(&self.dir)?;
         self.refuse_unsafe_dir()?;
@@ -272,21 +273,38 @@ impl Index {
         {
             use std::os::unix::fs::OpenOptionsExt;
             // A symlinked lock file could create or truncate a file anywhere: never follow it.
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+            // Non-blocking, so a FIFO fails or opens at once instead of waiting.
+            options
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
         }
-        options.open(&lock_path).map_err(|e| {
-            if fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
-                IndexError::Unsafe {
-                    path: lock_path.clone(),
-                    why: "a symlink; credlink does not follow it. Remove it, and credlink creates a plain lock file".into(),
-                }
+        let unsafe_file = || {
+            let kind = fs::symlink_metadata(&lock_path).ok()?.file_type();
+            let why = if kind.is_symlink() {
+                "a symlink; credlink does not follow it"
+            } else if !kind.is_file() {
+                "not a regular file (a FIFO, device or directory)"
             } else {
-                IndexError::Write {
-                    dir: self.dir.clone(),
-                    why: format!("cannot open the lock file: {e}"),
-                }
-            }
-        })
+                return None;
+            };
+            Some(IndexError::Unsafe {
+                path: lock_path.clone(),
+                why: format!("{why}. Remove it, and credlink creates a plain lock file"),
+            })
+        };
+        let file = options.open(&lock_path).map_err(|e| {
+            unsafe_file().unwrap_or_else(|| IndexError::Write {
+                dir: self.dir.clone(),
+                why: format!("cannot open the lock file: {e}"),
+            })
+        })?;
+        match file.metadata() {
+            Ok(meta) if meta.is_file() => Ok(file),
+            _ => Err(unsafe_file().unwrap_or_else(|| IndexError::Unsafe {
+                path: lock_path.clone(),
+                why: "not a regular file. Remove it, and credlink creates a plain lock file".into(),
+            })),
+        }
     }
 
     /// The file a write replaces: the index, or the target of a symlinked index (a dotfiles

@@ -1002,6 +1002,33 @@ fn a_symlinked_refresh_lock_file_is_not_followed() {
     assert_eq!(sb.account_names(), ["wd"], "nothing was removed");
 }
 
+/// A lock file that is a FIFO (nobody reading) is refused at once, naming it: opening one for
+/// writing would wait for a reader forever.
+#[test]
+fn a_fifo_as_a_lock_file_is_refused_not_waited_on() {
+    for lock in ["refresh-wd.lock", "accounts.lock"] {
+        let sb = Sandbox::new();
+        sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+        sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
+        mkfifo(&sb.config_dir().join(lock));
+        let args: &[&str] = if lock == "accounts.lock" {
+            &["revoke", "wd", "--yes", "--local"]
+        } else {
+            &["test", "wd"]
+        };
+        let out = wait_within(spawn(sb.std_cmd().args(args), ""), Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{args:?} still waiting on the FIFO {lock} after 10 s"));
+        assert!(!crashed(&out), "{}", brief(&out));
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {}", brief(&out));
+        assert!(
+            stdout(&out).contains(lock) || stderr(&out).contains(lock),
+            "{args:?} names {lock}: {}",
+            brief(&out)
+        );
+        assert_eq!(sb.account_names(), ["wd"], "nothing was removed");
+    }
+}
+
 /// Class 6: an index or connectors file that is a FIFO (nobody writing) is refused with exit 2
 /// within seconds, instead of hanging.
 #[test]
