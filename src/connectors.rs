@@ -339,6 +339,17 @@ impl AuthKind {
         }
     }
 
+    /// Whether an account of this kind is checked with a refresh token it spends (for a
+    /// record whose connector is not in the catalog; see [`Connector::spends_refresh_token`]).
+    pub(crate) fn spends_refresh_token(self) -> bool {
+        matches!(
+            self,
+            AuthKind::Oauth2RefreshToken
+                | AuthKind::Oauth2AuthorizationCode
+                | AuthKind::Oauth2DeviceCode
+        )
+    }
+
     /// Whether a check yields an access token (`credlink token`).
     pub(crate) fn issues_tokens(self) -> bool {
         self != AuthKind::ApiKey

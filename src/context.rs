@@ -63,17 +63,19 @@ impl Context {
             interactive: ui::can_prompt(cli.no_input),
             check_permissions: !matches!(&cli.command, Command::Test(t) if t.no_permission_check),
             refresh_hold: refresh_hold(cli.timeout),
-            refresh_wait: refresh_wait()?.unwrap_or(refresh_hold(cli.timeout)),
+            refresh_wait: refresh_wait(cli)?,
         })
     }
 }
 
-fn refresh_wait() -> CliResult<Option<Duration>> {
+/// How long to wait for another run's turn with an account's refresh token:
+/// `CREDLINK_REFRESH_WAIT`, else as long as that turn may last.
+pub(crate) fn refresh_wait(cli: &Cli) -> CliResult<Duration> {
     let Some(value) = std::env::var_os(ENV_REFRESH_WAIT) else {
-        return Ok(None);
+        return Ok(refresh_hold(cli.timeout));
     };
     match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(secs) if secs <= 3600 => Ok(Some(Duration::from_secs(secs))),
+        Some(secs) if secs <= 3600 => Ok(Duration::from_secs(secs)),
         _ => Err(CliError::usage(format!(
             "{ENV_REFRESH_WAIT} must be a whole number of seconds from 0 to 3600, not `{}`",
             crate::text::clean_truncated(&value.to_string_lossy(), 40)
@@ -83,7 +85,7 @@ fn refresh_wait() -> CliResult<Option<Duration>> {
 
 /// As long as a refresh may take: the token request with its retries (each up to `timeout`,
 /// a `Retry-After` up to 10 s between them), then storing a rotated token.
-fn refresh_hold(timeout_secs: u64) -> Duration {
+pub(crate) fn refresh_hold(timeout_secs: u64) -> Duration {
     Duration::from_secs(4 * timeout_secs + 20)
 }
 

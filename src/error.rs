@@ -36,6 +36,16 @@ impl CliError {
         self.hint = Some(hint.into());
         self
     }
+
+    /// `{"code", "kind", "message", "hint"}`, the error object of every `--json` output.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.class.exit_code(),
+            "kind": self.class.as_str(),
+            "message": self.message,
+            "hint": self.hint,
+        })
+    }
 }
 
 /// The headless recipe, the same as the README's.
@@ -182,6 +192,12 @@ impl From<VaultError> for CliError {
             VaultError::BadRecord { name, .. } => (
                 Class::Usage,
                 format!("remove it with `credlink revoke {name} --local`, then link it again"),
+            ),
+            VaultError::StaleMirror { name, .. } => (
+                Class::Keychain,
+                format!(
+                    "ask for `update` on the account's metadata path; then `credlink test {name}` rewrites the listing"
+                ),
             ),
         };
         CliError::new(class, message).with_hint(hint)

@@ -145,13 +145,5 @@ fn report(err: &CliError, json: bool) {
 
 /// `{"error": {"code", "kind", "message", "hint"}}` on stdout.
 fn report_json(err: &CliError) {
-    ui::out(
-        &json!({"error": {
-            "code": err.class.exit_code(),
-            "kind": err.class.as_str(),
-            "message": err.message,
-            "hint": err.hint,
-        }})
-        .to_string(),
-    );
+    ui::out(&json!({ "error": err.to_json() }).to_string());
 }

@@ -59,6 +59,11 @@ pub(crate) fn note(message: &str) {
     err(&format!("note: {message}"));
 }
 
+/// `warning: ...` on stderr, for text that may quote what a store or peer holds: cleaned.
+pub(crate) fn warn(message: &str) {
+    err(&format!("warning: {}", crate::text::clean(message)));
+}
+
 /// Prompts are shown only when both stdin and stderr are terminals and `--no-input` is off.
 pub(crate) fn can_prompt(no_input: bool) -> bool {
     !no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()

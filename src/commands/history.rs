@@ -1,5 +1,6 @@
 //! `credlink history NAME`: the versions of an account in the team store, when each was
-//! linked and by whom. Reads metadata only, never a secret.
+//! linked, to which connector and by whom, as each version's own record says (the listing's
+//! word only where the data cannot be read).
 
 use crate::cli::HistoryArgs;
 use crate::error::CliResult;
@@ -9,7 +10,11 @@ use crate::{table, text, ui};
 
 pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;
-    let versions = store.history(&name).await?;
+    let history = store.history(&name).await?;
+    if let Some(warning) = &history.warning {
+        ui::warn(warning);
+    }
+    let versions = history.versions;
     if json {
         ui::out(&serde_json::to_string_pretty(&versions)?);
         return Ok(Class::Ok);
@@ -30,6 +35,9 @@ pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliRes
             vec![
                 v.version.to_string(),
                 text::clean(&v.created_time),
+                v.connector
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), text::clean),
                 v.linked_by
                     .as_deref()
                     .map_or_else(|| "-".to_owned(), text::clean),
@@ -40,6 +48,7 @@ pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliRes
     let columns = [
         ("VERSION", 0),
         ("LINKED AT", 1),
+        ("CONNECTOR", 2),
         ("LINKED BY", 2),
         ("STATE", 3),
     ];

@@ -24,7 +24,7 @@ use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::outcome::{Class, Failure, FailureKind, Outcome};
 use crate::provider::Credentials;
-use crate::store::{Account, AccountName, CachedToken, RefreshLease, Replace, StoreError};
+use crate::store::{Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError};
 use crate::{text, ui};
 
 pub(crate) fn now() -> String {
@@ -42,10 +42,11 @@ pub(crate) struct StoredAccount<'c> {
     pub(crate) lease: Option<RefreshLease>,
 }
 
-/// A stored account, read as its check needs it: the connector, then the record and secret,
-/// consistently, as given values. With `turn`, for a check that spends the account's refresh
-/// token, it first waits for any other run spending it and holds the lease. A failure here is
-/// the check's outcome.
+/// A stored account, read as its check needs it: the record and secret, consistently, as
+/// given values, with the connector the record read with the secret names (a team store's
+/// listing never decides where a secret goes). With `turn`, for a check that spends the
+/// account's refresh token, it first waits for any other run spending it and holds the lease.
+/// A failure here is the check's outcome.
 pub(crate) async fn stored(
     ctx: &Context,
     account: Account,
@@ -62,28 +63,54 @@ pub(crate) async fn stored(
         f.hint = err.hint;
         f
     };
-    let connector = match ctx.catalog.get(&account.connector) {
+    let mut account = account;
+    let mut lease = None;
+    loop {
+        let spends = |a: &Account| {
+            ctx.catalog
+                .get(&a.connector)
+                .is_ok_and(Connector::spends_refresh_token)
+        };
+        if turn && lease.is_none() && spends(&account) {
+            match take_turn(ctx, account).await {
+                Ok((now, held)) => (account, lease) = (now, held),
+                Err((account, e)) => return Err((account, store_failure(e))),
+            }
+        }
+        let loaded = match ctx.store.load(account.clone()).await {
+            Ok(l) => l,
+            Err(e) => {
+                ctx.store.release(lease).await;
+                return Err((account, store_failure(e)));
+            }
+        };
+        // The record came from a listing that named a connector without a refresh token,
+        // and the record read with the secret names one with: take the turn, and read again.
+        if turn && lease.is_none() && spends(&loaded.account) {
+            account = loaded.account;
+            continue;
+        }
+        if let Some(warning) = &loaded.warning {
+            ui::warn(warning);
+        }
+        return ready(ctx, loaded, lease).await;
+    }
+}
+
+/// The check's values of a loaded account, by the connector its own record names.
+async fn ready(
+    ctx: &Context,
+    loaded: Loaded,
+    lease: Option<RefreshLease>,
+) -> Result<StoredAccount<'_>, (Account, Failure)> {
+    let connector = match ctx.catalog.get(&loaded.account.connector) {
         Ok(c) => c,
         Err(e) => {
+            ctx.store.release(lease).await;
             let err = CliError::from(e);
             let mut f = Failure::local(FailureKind::UnknownConnector, err.message);
             f.hint = err.hint;
-            return Err((account, f));
-        }
-    };
-    let (account, lease) = if turn && connector.spends_refresh_token() {
-        match take_turn(ctx, account).await {
-            Ok(held) => held,
-            Err((account, e)) => return Err((account, store_failure(e))),
-        }
-    } else {
-        (account, None)
-    };
-    let loaded = match ctx.store.load(account.clone()).await {
-        Ok(l) => l,
-        Err(e) => {
-            ctx.store.release(lease).await;
-            return Err((account, store_failure(e)));
+            return Err((loaded.account, f));
         }
     };
     let Some(secret) = loaded.secret else {

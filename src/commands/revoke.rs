@@ -85,6 +85,9 @@ async fn refresh_turn(ctx: &Context, name: &AccountName) -> CliResult<Option<Ref
 /// Removes the account everywhere, after revoking its token at the provider where it can.
 async fn remove(ctx: &Context, args: &RevokeArgs, name: &AccountName) -> CliResult<Class> {
     let removal = ctx.store.begin_removal(name).await?;
+    if let Some(warning) = &removal.warning {
+        ui::warn(warning);
+    }
     let connector = removal
         .record
         .as_ref()

@@ -170,7 +170,11 @@ impl LocalStore {
     pub(crate) async fn load(&self, account: Account) -> Result<Loaded, StoreError> {
         let secret = self.get(entry_of(&account)).await?;
         if secret.is_some() {
-            return Ok(Loaded { account, secret });
+            return Ok(Loaded {
+                account,
+                secret,
+                warning: None,
+            });
         }
         let name = name_of(&account);
         match self.record(&name)? {
@@ -179,11 +183,13 @@ impl LocalStore {
                 Ok(Loaded {
                     account: now,
                     secret,
+                    warning: None,
                 })
             }
             _ => Ok(Loaded {
                 account,
                 secret: None,
+                warning: None,
             }),
         }
     }

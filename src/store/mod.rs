@@ -26,7 +26,7 @@ pub(crate) use local::alternate_key;
 use local::{LocalRemoval, LocalStore};
 pub(crate) use name::{AccountName, NameError};
 pub(crate) use spec::{SpecError, StoreSpec};
-pub(crate) use vault::Version;
+pub(crate) use vault::History;
 use vault::{VaultError, VaultRemoval, VaultStore};
 
 use crate::interrupt::Refreshing;
@@ -78,6 +78,9 @@ impl Replace<'_> {
 pub(crate) struct Loaded {
     pub(crate) account: Account,
     pub(crate) secret: Option<Secret>,
+    /// What the store found wrong beside the account (a team store's listing that does not
+    /// match the record read with the secret), for the user.
+    pub(crate) warning: Option<String>,
 }
 
 /// What `test` found for one account, to be recorded.
@@ -98,6 +101,8 @@ pub(crate) struct Removal<'a> {
     pub(crate) record: Option<Account>,
     pub(crate) secret: Option<Secret>,
     pub(crate) token: Option<CachedToken>,
+    /// What the store found wrong beside the account, for the user (see [`Loaded`]).
+    pub(crate) warning: Option<String>,
     how: How<'a>,
 }
 
@@ -262,16 +267,18 @@ impl Store {
                     record,
                     secret,
                     token,
+                    warning: None,
                     how: How::Local(r),
                 })
             }
             Store::Vault(s) => {
-                let (r, record, secret, token) = s.begin_removal(name).await?;
+                let begun = s.begin_removal(name).await?;
                 Ok(Removal {
-                    record,
-                    secret,
-                    token,
-                    how: How::Vault(r),
+                    record: begun.record,
+                    secret: begun.secret,
+                    token: begun.token,
+                    warning: begun.warning,
+                    how: How::Vault(begun.removal),
                 })
             }
         }
@@ -329,7 +336,7 @@ impl Store {
     }
 
     /// The versions of an account, oldest first (team store only).
-    pub(crate) async fn history(&self, name: &AccountName) -> Result<Vec<Version>, StoreError> {
+    pub(crate) async fn history(&self, name: &AccountName) -> Result<History, StoreError> {
         match self {
             Store::Local(_) => Err(StoreError::NoHistory),
             Store::Vault(s) => Ok(s.history(name).await?),

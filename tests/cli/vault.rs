@@ -2838,3 +2838,302 @@ fn vault_store_selection_and_connection_variables() {
     let out = home.run(&["list", "-v"]);
     assert_hidden(&out, &bao.root);
 }
+
+// ------------------------------------------------------------------------------------------
+// The record read with the secret decides where the secret goes, never the listing
+// ------------------------------------------------------------------------------------------
+
+/// `local-basic` again, on another peer: the host a forged listing would send the secret to.
+fn elsewhere_connector(other: &Peer) -> String {
+    format!(
+        r#"
+[connectors.elsewhere]
+name = "Elsewhere"
+auth = "oauth2_client_credentials"
+token_url = "{url}/token"
+client_auth = "basic"
+scope = "api:read"
+revoke_url = "{url}/token/revocation"
+
+[[connectors.elsewhere.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.elsewhere.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = other.url
+    )
+}
+
+/// Requests that reached a peer's token or revocation endpoint.
+fn token_requests(peer: &Peer) -> usize {
+    peer.requests()
+        .iter()
+        .filter(|l| l.starts_with("REQ POST /token"))
+        .count()
+}
+
+/// Rewrites the account's listing (custom_metadata) as a token that may write metadata but
+/// not read data could: the same keys, another connector.
+fn forge_listing(bao: &Bao, name: &str, connector: &str) {
+    let meta = bao.kv_metadata(&kv(name)).expect("the account's metadata");
+    let mut args = vec!["kv".to_owned(), "metadata".to_owned(), "put".to_owned()];
+    for (k, v) in meta["custom_metadata"].as_object().expect("a listing") {
+        let v = if k == "connector" { connector } else { text(v) };
+        args.push(format!("-custom-metadata={k}={v}"));
+    }
+    args.push(kv(name));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    bao.ok(&args);
+    let now = bao.kv_metadata(&kv(name)).unwrap();
+    assert_eq!(now["custom_metadata"]["connector"], connector, "{now}");
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_the_record_read_with_the_secret_decides_where_it_goes_never_the_listing() {
+    let Some((peer, bao)) = peers() else { return };
+    let Some(other) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let connectors = format!("{}{}", peer.connectors(), elsewhere_connector(&other));
+    let m = Machine::new(&peer, &bao, &bao.root);
+    m.sb.write_connectors(&connectors);
+    assert_exit(&m.link("mix", "basic-client", &[]), 0);
+    let warned = |out: &Output| {
+        assert_has(&stderr(out), "does not match its data");
+        assert_has(
+            &stderr(out),
+            "connector `elsewhere`, the data `local-basic`",
+        );
+    };
+
+    // Each path that reads the account, each after the listing was forged anew (a `test`
+    // that records its result rewrites it from the data).
+    let paths: [&[&str]; 5] = [
+        &["test", "mix"],
+        &["test", "--all", "--json"],
+        &["token", "mix", "--fresh"],
+        &["test", "--explain", "mix"],
+        &["history", "mix"],
+    ];
+    for args in paths {
+        forge_listing(&bao, "mix", "elsewhere");
+        let out = m.run(args);
+        assert_eq!(
+            token_requests(&other),
+            0,
+            "{args:?} sent the secret elsewhere"
+        );
+        assert_exit(&out, 0);
+        warned(&out);
+        assert_hidden(&out, BASIC_SECRET);
+    }
+    let out = m.run(&["history", "mix", "--json"]);
+    assert_eq!(
+        json(&out)[0]["connector"],
+        "local-basic",
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(json(&out)[0]["from_listing"], false, "{}", stdout(&out));
+    // A result recorded by an admin rewrote the listing from the data.
+    forge_listing(&bao, "mix", "elsewhere");
+    assert_exit(&m.run(&["test", "mix"]), 0);
+    let meta = bao.kv_metadata(&kv("mix")).unwrap();
+    assert_eq!(
+        meta["custom_metadata"]["connector"], "local-basic",
+        "{meta}"
+    );
+
+    // store copy takes the record read with the secret.
+    forge_listing(&bao, "mix", "elsewhere");
+    let k = Machine::new(&peer, &bao, &bao.root)
+        .without("CREDLINK_STORE")
+        .with_keychain();
+    k.sb.write_connectors(&connectors);
+    let out = k.run(&["store", "copy", "--from", STORE, "--to", "keychain", "mix"]);
+    assert_exit(&out, 0);
+    warned(&out);
+    assert_eq!(k.sb.index()["accounts"][0]["connector"], "local-basic");
+    assert_exit(&k.run(&["test", "mix"]), 0);
+
+    // revoke revokes at the data's connector's host.
+    forge_listing(&bao, "mix", "elsewhere");
+    let out = m.run(&["revoke", "mix", "-y"]);
+    assert_exit(&out, 0);
+    warned(&out);
+    assert_absent(&bao, "mix");
+    assert_eq!(token_requests(&other), 0, "nothing was ever sent elsewhere");
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_a_replacement_whose_listing_cannot_be_written_says_the_new_secret_is_current() {
+    let Some((peer, bao)) = peers() else { return };
+    let Some(other) = Peer::start() else { return };
+    let connectors = format!("{}{}", peer.connectors(), elsewhere_connector(&other));
+    let admin = Machine::new(&peer, &bao, &bao.root);
+    admin.sb.write_connectors(&connectors);
+    assert_exit(&admin.link("mix", "basic-client", &[]), 0);
+    bao.policy(
+        "credlink-data-only",
+        r#"
+path "secret/data/credlink/*" { capabilities = ["create", "read", "update"] }
+path "secret/metadata/credlink/*" { capabilities = ["read", "list"] }
+"#,
+    );
+    let limited = Machine::new(&peer, &bao, &bao.token(&["credlink-data-only"], "carol"));
+    limited.sb.write_connectors(&connectors);
+    let out = limited.run_in(
+        &[
+            "link",
+            "elsewhere",
+            "--name",
+            "mix",
+            "--client-id",
+            "basic-client",
+            "--client-secret-stdin",
+            "--force",
+        ],
+        &format!("{BASIC_SECRET}\n"),
+    );
+    assert_exit(&out, 5);
+    assert_has(&stderr(&out), "is now the current one (version 2)");
+    assert_has(&stderr(&out), "never by the listing");
+    let sent_elsewhere = token_requests(&other);
+    let sent_here = token_requests(&peer);
+
+    // The listing still says local-basic (version 1); every check goes by the data.
+    assert_eq!(listed(&admin)[0]["connector"], "local-basic");
+    let out = admin.run(&["test", "--all"]);
+    assert_exit(&out, 0);
+    assert_has(&stderr(&out), "it describes version 1, not 2");
+    assert_eq!(
+        token_requests(&peer),
+        sent_here,
+        "nothing went to the listing's host"
+    );
+    assert_eq!(token_requests(&other), sent_elsewhere + 1);
+    assert_eq!(
+        listed(&admin)[0]["connector"],
+        "elsewhere",
+        "the listing rewritten"
+    );
+}
+
+/// `store copy --move` of an account whose provider rotates refresh tokens, while a `test` of
+/// it is between the rotation and its store: the copy waits for that run's turn, then copies
+/// the rotated token, so the moved link still works (a copy of the spent token would be dead,
+/// and oidc-provider revokes the whole grant when it comes back).
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_store_copy_takes_its_turn_with_a_refresh_token() {
+    let Some(()) = crate::guarantees::faults_built_in() else {
+        return;
+    };
+    let Some((peer, bao)) = peers() else { return };
+    let Some(()) = keyring() else { return };
+    let m = Machine::new(&peer, &bao, &bao.root)
+        .without("CREDLINK_STORE")
+        .with_keychain()
+        .env("CREDLINK_CLIENT_SECRET", "refresh-secret");
+    m.sb.write_connectors(&refresh_connectors(&peer));
+    let first = text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned();
+    assert_exit(
+        &m.run_in(&link_refresh_args("wd"), &format!("{first}\n")),
+        0,
+    );
+
+    let flag = m.sb.dir.path().join("resume");
+    let mut cmd = m.std_cmd();
+    cmd.args(["test", "wd"]).env("CREDLINK_FAULT_RESUME", &flag);
+    let paused = crate::guarantees::Paused::start(cmd, "rotate:before_store", "");
+    let copy = m.spawn(&[
+        "store", "copy", "--from", "keychain", "--to", STORE, "wd", "--move",
+    ]);
+    std::thread::sleep(Duration::from_secs(2));
+    let tested = paused.resume(&flag);
+    assert_exit(&tested, 0);
+    let out = wait_for(copy, Duration::from_secs(60), "the store copy");
+    assert_exit(&out, 0);
+    assert_hidden(&out, &first);
+
+    let stored = bao.kv_get(&kv("wd")).expect("moved to the team store");
+    let secrets: Value = serde_json::from_str(text(&stored["data"]["secret"])).unwrap();
+    assert_ne!(
+        text(&secrets["refresh_token"]),
+        first,
+        "the rotated token was moved"
+    );
+    assert_eq!(
+        m.sb.account_names(),
+        Vec::<String>::new(),
+        "moved out of the keychain"
+    );
+    let team = Machine::new(&peer, &bao, &bao.root).env("CREDLINK_CLIENT_SECRET", "x");
+    team.sb.write_connectors(&refresh_connectors(&peer));
+    let out = team.run(&["test", "wd"]);
+    assert_exit(&out, 0);
+}
+
+/// `--json store copy` prints one JSON document, also when an account fails, and a name taken
+/// in the target names `store copy --force`, the command that replaces it.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_store_copy_json_is_one_document_and_a_conflict_names_its_force() {
+    let Some((peer, bao)) = peers() else { return };
+    let Some(()) = keyring() else { return };
+    let m = Machine::new(&peer, &bao, &bao.root)
+        .without("CREDLINK_STORE")
+        .with_keychain();
+    assert_exit(&m.link("k1", "basic-client", &[]), 0);
+    assert_exit(&m.link("k2", "post-client", &[]), 0);
+    let v = Machine::new(&peer, &bao, &bao.root);
+    assert_exit(&v.link("k1", "post-client", &[]), 0);
+
+    let copy = [
+        "--json", "store", "copy", "--from", "keychain", "--to", STORE, "--all",
+    ];
+    let out = m.run(&copy);
+    assert_exit(&out, 2);
+    let doc = json(&out);
+    assert_eq!(doc["moved"], false, "{doc}");
+    assert_eq!(doc["accounts"][0]["name"], "k1", "{doc}");
+    assert_eq!(doc["accounts"][0]["ok"], false, "{doc}");
+    let hint = text(&doc["accounts"][0]["error"]["hint"]);
+    assert_has(
+        hint,
+        "credlink store copy --from keychain --to vault:secret/credlink k1 --force",
+    );
+    assert_eq!(doc["accounts"][0]["error"]["code"], 2, "{doc}");
+    assert_eq!(
+        doc["accounts"][1],
+        serde_json::json!({"name": "k2", "ok": true})
+    );
+    assert_has(&stderr(&out), "store copy");
+    assert_lacks(&stderr(&out), "credlink link", "the hint of a copy");
+    assert_stored(&bao, "k1", "post-client");
+    assert_stored(&bao, "k2", "post-client");
+
+    let mut forced = copy.to_vec();
+    forced.push("--force");
+    let out = m.run(&forced);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["accounts"].as_array().map(Vec::len), Some(2));
+    assert_stored(&bao, "k1", "basic-client");
+}

@@ -97,6 +97,14 @@ pub(crate) enum VaultError {
     TooLarge(#[from] record::TooLarge),
     #[error("the team store holds no valid credlink record for `{name}`: {why}")]
     BadRecord { name: String, why: String },
+    #[error(
+        "the new secret of `{name}` is stored and is now the current one (version {version}), but its listing could not be updated: {why}. `credlink list` shows the link before it until the listing is rewritten; every check, `token` and `revoke` goes by the stored data, never by the listing"
+    )]
+    StaleMirror {
+        name: String,
+        version: u64,
+        why: Box<VaultError>,
+    },
 }
 
 /// One version of an account, for `history`.
@@ -104,10 +112,20 @@ pub(crate) enum VaultError {
 pub(crate) struct Version {
     pub(crate) version: u64,
     pub(crate) created_time: String,
+    /// The connector its record names; `None` when its data cannot be read.
+    pub(crate) connector: Option<String>,
     pub(crate) linked_by: Option<String>,
     pub(crate) current: bool,
     pub(crate) deleted: bool,
     pub(crate) destroyed: bool,
+    /// Whether `linked_by` is the listing's word (its data could not be read).
+    pub(crate) from_listing: bool,
+}
+
+/// The versions of an account, and what is wrong with its listing.
+pub(crate) struct History {
+    pub(crate) versions: Vec<Version>,
+    pub(crate) warning: Option<String>,
 }
 
 /// KV v2 metadata, as much of it as credlink reads.
@@ -177,11 +195,25 @@ fn deleted(reply: &Reply) -> Result<(), VaultError> {
     }
 }
 
-/// One version's data as read: record, secret, and the nonce of the write that made it.
+/// One version's data as read: record, secret, the nonce of the write that made it, and how
+/// the mirror read with it misdescribes it.
 struct Read {
     account: Account,
     secret: Option<Secret>,
     nonce: Option<String>,
+    stale_mirror: Option<String>,
+}
+
+impl Read {
+    /// What to tell the user about a mirror that misdescribes this version.
+    fn warning(&self) -> Option<String> {
+        let why = self.stale_mirror.as_ref()?;
+        Some(format!(
+            "the team store's listing of `{}` (its custom_metadata) does not match its data: {why}. credlink goes by the data (version {}), never by the listing; a `credlink test` with `update` on the metadata rewrites it",
+            self.account.name,
+            self.account.revision.unwrap_or_default()
+        ))
+    }
 }
 
 /// 128 random bits, base64url.
@@ -190,6 +222,16 @@ fn nonce() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random generator works");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What [`VaultStore::begin_removal`] read.
+pub(crate) struct Begun<'a> {
+    pub(crate) removal: VaultRemoval<'a>,
+    pub(crate) record: Option<Account>,
+    pub(crate) secret: Option<Secret>,
+    pub(crate) token: Option<CachedToken>,
+    /// How the listing misdescribes the record read with the secret.
+    pub(crate) warning: Option<String>,
 }
 
 /// A removal in progress: the version read, to refuse removing a newer link.
@@ -345,8 +387,10 @@ impl VaultStore {
         })
     }
 
-    /// The record of an account: its mirror, or, for a link whose mirror was not written
-    /// (interrupted), the record in its data.
+    /// The record of an account, from its data: the record stored with the secret decides
+    /// which connector (and so which host) the secret goes to. Only a token that may not read
+    /// the data gets the mirror, which then decides nothing: such a token cannot read the
+    /// secret either.
     pub(crate) async fn record(&self, name: &AccountName) -> Result<Option<Account>, StoreError> {
         let Some(meta) = self.metadata(name).await? else {
             return Ok(None);
@@ -354,18 +398,33 @@ impl VaultStore {
         if !meta.live() {
             return Ok(None);
         }
-        if let Some(account) = meta.record(name.as_str()) {
-            return Ok(Some(account));
+        match self.read_data(name).await {
+            Ok(read) => Ok(read.map(|read| read.account)),
+            Err(VaultError::Denied { .. } | VaultError::DeniedWith { .. })
+                if meta.record(name.as_str()).is_some() =>
+            {
+                Ok(meta.record(name.as_str()))
+            }
+            Err(e) => Err(e.into()),
         }
-        Ok(self.read_data(name).await?.map(|read| read.account))
     }
 
     /// The latest version's record and secret.
     async fn read_data(&self, name: &AccountName) -> Result<Option<Read>, VaultError> {
-        let reply = self
-            .client
-            .call(&Method::GET, &self.data_path(name), Need::READ)
-            .await?;
+        self.read_version(name, None).await
+    }
+
+    /// One version's record and secret (the latest for `None`).
+    async fn read_version(
+        &self,
+        name: &AccountName,
+        version: Option<u64>,
+    ) -> Result<Option<Read>, VaultError> {
+        let path = match version {
+            Some(v) => format!("{}?version={v}", self.data_path(name)),
+            None => self.data_path(name),
+        };
+        let reply = self.client.call(&Method::GET, &path, Need::READ).await?;
         match reply.status {
             200 => {}
             404 => {
@@ -394,10 +453,12 @@ impl VaultStore {
             return Err(bad("its record names another account"));
         }
         account.revision = Some(version);
+        // The mirror as of this very read (KV v2 answers a data read with the metadata).
         let mirror: Mirror =
             serde_json::from_value(data["metadata"]["custom_metadata"].clone()).unwrap_or_default();
-        if let Some((tested, v)) = record::from_mirror(name.as_str(), &mirror)
-            && v == version
+        let stale_mirror = record::disagreement(&mirror, &account, version);
+        if stale_mirror.is_none()
+            && let Some((tested, _)) = record::from_mirror(name.as_str(), &mirror)
         {
             account.last_tested_at = tested.last_tested_at;
             account.last_status = tested.last_status;
@@ -406,6 +467,7 @@ impl VaultStore {
             account,
             secret: data["data"]["secret"].as_str().map(Secret::new),
             nonce: data["data"]["nonce"].as_str().map(str::to_owned),
+            stale_mirror,
         }))
     }
 
@@ -470,12 +532,15 @@ impl VaultStore {
     pub(crate) async fn load(&self, account: Account) -> Result<Loaded, StoreError> {
         let name = AccountName::parse(&account.name)?;
         match self.read_data(&name).await? {
-            Some(Read {
-                account, secret, ..
-            }) => Ok(Loaded { account, secret }),
+            Some(read) => Ok(Loaded {
+                warning: read.warning(),
+                account: read.account,
+                secret: read.secret,
+            }),
             None => Ok(Loaded {
                 account,
                 secret: None,
+                warning: None,
             }),
         }
     }
@@ -565,12 +630,18 @@ impl VaultStore {
         };
         crate::fault::point("link:after_keychain_write");
         if let Err(e) = self.write_mirror(&name, version, &account).await {
-            if cas == 0 {
-                // Nothing existed before this link: take it back out, so that a failed link
-                // leaves nothing behind.
-                let _ = self.delete_all(&self.metadata_path(&name)).await;
+            // Nothing existed before this link: take it back out, so that a failed link
+            // leaves nothing behind. A replacement cannot be taken back (KV v2 keeps the
+            // version), so say plainly which secret is now current.
+            if cas == 0 && self.delete_all(&self.metadata_path(&name)).await.is_ok() {
+                return Err(e.into());
             }
-            return Err(e.into());
+            return Err(VaultError::StaleMirror {
+                name: name.to_string(),
+                version,
+                why: Box::new(e),
+            }
+            .into());
         }
         let _ = match token {
             Some(token) => self.put_token(&name, version, &token).await,
@@ -662,7 +733,7 @@ impl VaultStore {
     }
 
     /// Records results onto the versions they were found for, in parallel; a result for a
-    /// version linked over meanwhile is dropped.
+    /// version linked over meanwhile is dropped. The results' records come from the data.
     pub(crate) async fn record_results(
         &self,
         results: &[Tested],
@@ -675,10 +746,12 @@ impl VaultStore {
                 else {
                     return Ok(false);
                 };
+                // `r.account` is the record read from the data: a mirror that misdescribes
+                // it is rewritten from it.
                 self.update_mirror(&name, version, |current| {
-                    let base = match record::from_mirror(name.as_str(), current) {
-                        Some((_, v)) if v == version => current.clone(),
-                        _ => record::mirror(&r.account, version, current),
+                    let base = match record::disagreement(current, &r.account, version) {
+                        None => current.clone(),
+                        Some(_) => record::mirror(&r.account, version, current),
                     };
                     record::with_result(base, r.status, at)
                 })
@@ -756,26 +829,18 @@ impl VaultStore {
         Ok(true)
     }
 
-    /// Reads what a removal removes: record, secret, cached token, and the version.
-    pub(crate) async fn begin_removal(
-        &self,
-        name: &AccountName,
-    ) -> Result<
-        (
-            VaultRemoval<'_>,
-            Option<Account>,
-            Option<Secret>,
-            Option<CachedToken>,
-        ),
-        StoreError,
-    > {
+    /// Reads what a removal removes: record and secret (from the data: the listing never
+    /// decides where the secret is revoked), cached token, and the version.
+    pub(crate) async fn begin_removal(&self, name: &AccountName) -> Result<Begun<'_>, StoreError> {
         let meta = self.metadata(name).await?;
-        let (record, secret) = match &meta {
-            Some(m) if m.live() => match self.read_data(name).await? {
-                Some(read) => (Some(read.account), read.secret),
-                None => (None, None),
-            },
-            _ => (None, None),
+        let read = match &meta {
+            Some(m) if m.live() => self.read_data(name).await?,
+            _ => None,
+        };
+        let warning = read.as_ref().and_then(Read::warning);
+        let (record, secret) = match read {
+            Some(read) => (Some(read.account), read.secret),
+            None => (None, None),
         };
         let token_reply = self
             .client
@@ -797,11 +862,20 @@ impl VaultStore {
             name: name.clone(),
             version: meta.map(|m| m.current_version),
         };
-        Ok((removal, record, secret, token))
+        Ok(Begun {
+            removal,
+            record,
+            secret,
+            token,
+            warning,
+        })
     }
 
-    /// Every version of an account with who linked it, oldest first.
-    pub(crate) async fn history(&self, name: &AccountName) -> Result<Vec<Version>, StoreError> {
+    /// Every version of an account with its connector and who linked it, oldest first, from
+    /// each version's own record where it can be read (the listing's word only for deleted
+    /// versions, or for a token that may not read the data), and what is wrong with the
+    /// listing.
+    pub(crate) async fn history(&self, name: &AccountName) -> Result<History, StoreError> {
         let meta = self
             .metadata(name)
             .await?
@@ -814,15 +888,49 @@ impl VaultStore {
                 Some(Version {
                     version,
                     created_time: m.created_time.clone(),
+                    connector: None,
                     linked_by: record::linked_by(&meta.custom_metadata, version),
                     current: version == meta.current_version,
                     deleted: !m.deletion_time.is_empty(),
                     destroyed: m.destroyed,
+                    from_listing: true,
                 })
             })
             .collect();
         versions.sort_by_key(|v| v.version);
-        Ok(versions)
+        let readable: Vec<u64> = versions
+            .iter()
+            .filter(|v| !v.deleted && !v.destroyed)
+            .map(|v| v.version)
+            .collect();
+        let reads: Vec<Result<Option<Read>, VaultError>> = futures_util::stream::iter(readable)
+            .map(|v| self.read_version(name, Some(v)))
+            .buffered(PARALLEL)
+            .collect()
+            .await;
+        let mut warning = None;
+        for read in reads {
+            let read = match read {
+                Ok(Some(read)) => read,
+                Ok(None) => continue,
+                // A token that may only list: the listing is all there is.
+                Err(VaultError::Denied { .. } | VaultError::DeniedWith { .. }) => break,
+                Err(e) => return Err(e.into()),
+            };
+            let Some(v) = versions
+                .iter_mut()
+                .find(|v| Some(v.version) == read.account.revision)
+            else {
+                continue;
+            };
+            if v.current {
+                warning = read.warning();
+            }
+            v.connector = Some(read.account.connector);
+            v.linked_by = read.account.linked_by;
+            v.from_listing = false;
+        }
+        Ok(History { versions, warning })
     }
 }
 

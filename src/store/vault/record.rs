@@ -125,6 +125,42 @@ pub(crate) fn from_mirror(name: &str, m: &Mirror) -> Option<(Account, u64)> {
     Some((account, version))
 }
 
+/// How the mirror `m` misdescribes `account`, the record in the data of `version`: `None` when
+/// it describes that record. Results and who linked earlier versions live only in the mirror,
+/// so they are not compared. The mirror's values are shown cleaned: anyone who may write
+/// metadata wrote them.
+pub(crate) fn disagreement(m: &Mirror, account: &Account, version: u64) -> Option<String> {
+    let shown = |v: &str| crate::text::clean_truncated(v, 60);
+    let Some((listed, v)) = from_mirror(&account.name, m) else {
+        return Some("it holds no credlink record".to_owned());
+    };
+    if v != version {
+        return Some(format!("it describes version {v}, not {version}"));
+    }
+    if listed.connector != account.connector {
+        return Some(format!(
+            "it names connector `{}`, the data `{}`",
+            shown(&listed.connector),
+            shown(&account.connector)
+        ));
+    }
+    let differs = [
+        ("auth", listed.auth != account.auth),
+        ("fields", listed.fields != account.fields),
+        (
+            "requested_scope",
+            listed.requested_scope != account.requested_scope,
+        ),
+        ("linked_at", listed.linked_at != account.linked_at),
+    ];
+    let names: Vec<&str> = differs
+        .iter()
+        .filter(|(_, d)| *d)
+        .map(|(n, _)| *n)
+        .collect();
+    (!names.is_empty()).then(|| format!("its {} differ from the data's", names.join(", ")))
+}
+
 /// Who linked `version`, as the mirror recorded it.
 pub(crate) fn linked_by(m: &Mirror, version: u64) -> Option<String> {
     m.get(&format!("{LINKED_BY_VERSION}{version}")).cloned()
@@ -180,6 +216,40 @@ mod tests {
         assert_eq!(linked_by(&m, 21).as_deref(), Some("user21"));
         assert_eq!(linked_by(&m, 20), None);
         assert!(m.len() <= MAX_KEYS);
+    }
+
+    #[test]
+    fn a_mirror_that_misdescribes_its_version_is_named() {
+        let a = account();
+        let m = mirror(&a, 2, &Mirror::new());
+        assert_eq!(disagreement(&m, &a, 2), None);
+        assert_eq!(
+            disagreement(&m, &a, 3).as_deref(),
+            Some("it describes version 2, not 3")
+        );
+        let mut other = a.clone();
+        other.connector = "evil\u{202e}".into();
+        let forged = mirror(&other, 2, &Mirror::new());
+        assert_eq!(
+            disagreement(&forged, &a, 2).as_deref(),
+            Some("it names connector `evil`, the data `personio`")
+        );
+        let mut other = a.clone();
+        other
+            .fields
+            .insert("client_id".into(), "someone-else".into());
+        let forged = mirror(&other, 2, &Mirror::new());
+        assert_eq!(
+            disagreement(&forged, &a, 2).as_deref(),
+            Some("its fields differ from the data's")
+        );
+        assert_eq!(
+            disagreement(&Mirror::new(), &a, 2).as_deref(),
+            Some("it holds no credlink record")
+        );
+        let mut tested = a.clone();
+        tested.last_status = Some("valid".into());
+        assert_eq!(disagreement(&mirror(&tested, 2, &m), &a, 2), None);
     }
 
     #[test]
