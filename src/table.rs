@@ -6,7 +6,7 @@ use comfy_table::{ContentArrangement, Table};
 use crate::text;
 
 /// A table of `rows` under `columns` (header, priority: lower stays longer), at most `width`
-/// characters wide (no limit when stdout is not a terminal): columns of low priority are left
+/// terminal columns wide (counted in display cells: a CJK character or emoji takes two) (no limit when stdout is not a terminal): columns of low priority are left
 /// out first, then the widest cells are cut with `…`; a word is never broken across lines.
 pub(crate) fn fit(columns: &[(&str, u8)], rows: &[Vec<String>], width: Option<usize>) -> String {
     let mut shown: Vec<usize> = (0..columns.len()).collect();
@@ -15,8 +15,8 @@ pub(crate) fn fit(columns: &[(&str, u8)], rows: &[Vec<String>], width: Option<us
             .iter()
             .map(|&c| {
                 rows.iter()
-                    .map(|r| r[c].chars().count())
-                    .chain([columns[c].0.chars().count()])
+                    .map(|r| text::cells(&r[c]))
+                    .chain([text::cells(columns[c].0)])
                     .max()
                     .unwrap_or(0)
             })
@@ -44,7 +44,7 @@ pub(crate) fn fit(columns: &[(&str, u8)], rows: &[Vec<String>], width: Option<us
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(shown.iter().map(|&c| columns[c].0));
     for r in rows {
-        table.add_row(shown.iter().map(|&c| text::truncate(&r[c], cut)));
+        table.add_row(shown.iter().map(|&c| text::truncate_cells(&r[c], cut)));
     }
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
@@ -104,12 +104,26 @@ mod tests {
                 "one line a row at {width}:\n{narrow}"
             );
             for line in narrow.lines() {
-                assert!(line.chars().count() <= width, "{width}: {line}");
+                assert!(text::cells(line) <= width, "{width}: {line}");
             }
             assert!(narrow.contains("acme-hr"), "{narrow}");
         }
         let narrow = fit(&COLUMNS, &rows(), Some(60));
         assert!(!narrow.contains("LINKED"), "{narrow}");
         assert!(narrow.contains("secret missing"), "{narrow}");
+    }
+
+    #[test]
+    fn wide_and_combining_characters_fit_by_display_cells() {
+        let mut rows = rows();
+        rows[0][0] = "人事部-東京-本社-アカウント".into();
+        rows[1][0] = "Ressources-humaines-e\u{301}quipe-🧑‍💼🧑‍💼".into();
+        for width in [40, 60, 80] {
+            let narrow = fit(&COLUMNS, &rows, Some(width));
+            assert_eq!(narrow.lines().count(), 3, "{width}:\n{narrow}");
+            for line in narrow.lines() {
+                assert!(text::cells(line) <= width, "{width}: {line}");
+            }
+        }
     }
 }

@@ -48,6 +48,32 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// The columns `text` takes in a terminal: two for a CJK character or most emoji, none for a
+/// combining mark.
+pub(crate) fn cells(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` cut after at most `max` terminal columns, with `…` where it was cut (so at most
+/// `max + 1` columns in all); a wide character is never split.
+pub(crate) fn truncate_cells(text: &str, max: usize) -> String {
+    if cells(text) <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// [`clean`], cut to at most `max` characters.
 pub(crate) fn clean_truncated(text: &str, max: usize) -> String {
     truncate(&clean(text), max)
@@ -69,5 +95,14 @@ mod tests {
         );
         assert_eq!(clean_truncated("abcdef", 3), "abc…");
         assert_eq!(clean_truncated("äöü", 3), "äöü");
+    }
+
+    #[test]
+    fn cells_count_terminal_columns_and_cutting_never_splits_a_wide_character() {
+        assert_eq!(cells("名前"), 4);
+        assert_eq!(cells("e\u{301}"), 1);
+        assert_eq!(truncate_cells("名前テスト", 5), "名前…");
+        assert_eq!(truncate_cells("abcdef", 3), "abc…");
+        assert_eq!(truncate_cells("名前", 4), "名前");
     }
 }

@@ -455,6 +455,82 @@ fn list_fits_an_80_column_terminal_without_breaking_words() {
     assert_eq!(exit_code(&p), 0);
 }
 
+/// At 80 columns `list` and `connectors` fit by display cells: CJK characters and emoji take
+/// two columns, combining accents none, and none of them is split or wraps a line.
+#[test]
+fn wide_and_accented_names_fit_an_80_column_terminal() {
+    let sb = Sandbox::new();
+    let account = |name: &str, subdomain: &str, client_id: &str| {
+        serde_json::json!({"name": name, "connector": "personio", "auth": "oauth2_client_credentials",
+            "fields": {"client_id": client_id, "subdomain": subdomain},
+            "linked_at": "2026-11-20T10:00:00Z", "last_tested_at": "2026-11-22T10:00:00Z", "last_status": "valid"})
+    };
+    sb.write_index(&[
+        account(
+            "tokyo-hr",
+            "東京本社人事部アカウント管理",
+            "クライアント識別子-本番環境-人事",
+        ),
+        account(
+            "paris",
+            "ressources-humaines-e\u{301}quipe",
+            "🧑‍💼🧑‍💼🧑‍💼-client-émoji-ça",
+        ),
+    ]);
+    sb.write_connectors(
+        r#"
+[connectors.jinji]
+name = "人事クラウド 💼 東京リージョンの本番環境とサンドボックス"
+auth = "api_key"
+docs = "https://example.com/docs"
+steps = ["Create a key."]
+
+[connectors.jinji.verify]
+url = "https://example.com/api/me"
+bearer = "{api_key}"
+
+[[connectors.jinji.fields]]
+id = "api_key"
+label = "API key"
+secret = true
+"#,
+    );
+    let bin = env!("CARGO_BIN_EXE_credlink");
+    for command in ["list", "connectors"] {
+        let mut cmd = in_sandbox(&sb, "sh");
+        cmd.env("CREDLINK_CONNECTORS", sb.connectors_path())
+            .args(["-c", &format!("stty cols 80 rows 24; exec {bin} {command}")]);
+        let mut p = spawn_command(cmd, Some(20_000)).expect("sh starts in a pty");
+        // rexpect hands back each byte as a char: decode the UTF-8 again.
+        let bytes: Vec<u8> = p.exp_eof().unwrap().chars().map(|c| c as u8).collect();
+        let screen = String::from_utf8(bytes).expect("UTF-8 on the terminal");
+        let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+        for line in &lines {
+            let cells = unicode_width::UnicodeWidthStr::width(line.trim_end());
+            assert!(
+                cells <= 80,
+                "{command}: {cells} cells: {line:?} in:\n{screen}"
+            );
+        }
+        if command == "list" {
+            assert_eq!(
+                lines.len(),
+                3,
+                "a header and one line per account:\n{screen}"
+            );
+            assert!(lines[1].contains("tokyo-hr"), "{screen}");
+        } else {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("jinji") && l.contains("人事")),
+                "{screen}"
+            );
+        }
+        assert_eq!(exit_code(&p), 0, "{command}");
+    }
+}
+
 /// At 80 columns `connectors` keeps one line per connector, like `list`.
 #[test]
 fn connectors_fit_an_80_column_terminal() {
