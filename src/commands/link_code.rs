@@ -8,6 +8,7 @@
 use std::io::{BufRead, IsTerminal};
 use std::time::{Duration, Instant};
 
+use crate::browser;
 use crate::cli::LinkArgs;
 use crate::connectors::{AuthorizeSpec, Connector};
 use crate::context::Context;
@@ -73,9 +74,7 @@ pub(crate) async fn sign_in(
         "Open this address in a browser, sign in to {} and allow access:\n  {url}",
         connector.name
     ));
-    if !args.no_browser {
-        open_browser(url.as_str());
-    }
+    let _launched = (!args.no_browser).then(|| browser::open(&url)).flatten();
     // Secrets read from stdin used it up: nothing can be pasted there.
     let c = &args.credentials;
     let paste = !(c.client_secret_stdin || c.api_key_stdin || c.secret_stdin.is_some());
@@ -198,29 +197,5 @@ async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResul
 fn clear_line(countdown: bool) {
     if countdown {
         eprint!("\r\x1b[2K");
-    }
-}
-
-/// Opens the address in the system's browser; where that fails the address printed above is
-/// the way on.
-pub(crate) fn open_browser(url: &str) {
-    let mut cmd = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        // Not `cmd /c start`: cmd would split the address at its `&`s.
-        let mut c = std::process::Command::new("rundll32");
-        c.arg("url.dll,FileProtocolHandler");
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    let spawned = cmd
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if spawned.is_err() {
-        ui::note("no browser could be opened: open the address above yourself");
     }
 }

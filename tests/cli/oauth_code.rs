@@ -497,6 +497,71 @@ fn http(port: u16, request: &str) -> String {
     answer
 }
 
+/// A stand-in `xdg-open`, first in `PATH`: it keeps its command line, the mode of the file it
+/// is given and a copy of it (credlink removes its launch page when the sign-in ends).
+struct Opener {
+    dir: tempfile::TempDir,
+}
+
+impl Opener {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        let script = format!(
+            "#!/bin/sh\ncp \"$1\" '{d}/page.html'\nstat -c %a \"$1\" > '{d}/mode'\nprintf '%s\\n' \"$@\" > '{d}/argv.part'\nmv '{d}/argv.part' '{d}/argv'\n"
+        );
+        let opener = dir.path().join("xdg-open");
+        std::fs::write(&opener, script).unwrap();
+        std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        Self { dir }
+    }
+
+    /// `PATH` with the stand-in first.
+    fn path(&self) -> String {
+        format!(
+            "{}:{}",
+            self.dir.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    /// The opener's arguments, one a line, once it ran (it runs beside credlink).
+    fn argv(&self) -> String {
+        let argv = self.dir.path().join("argv");
+        for _ in 0..100 {
+            if let Ok(text) = std::fs::read_to_string(&argv) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the opener did not run");
+    }
+
+    fn mode(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("mode"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// The copy of the launch page.
+    fn page(&self) -> std::path::PathBuf {
+        self.dir.path().join("page.html")
+    }
+
+    /// The address the launch page sends the browser to.
+    fn target(&self) -> String {
+        self.argv();
+        let html = std::fs::read_to_string(self.page()).unwrap();
+        let (_, rest) = html
+            .split_once("content=\"0; url=")
+            .unwrap_or_else(|| panic!("no refresh in {html}"));
+        let (target, _) = rest.split_once('"').unwrap();
+        target.replace("&quot;", "\"").replace("&amp;", "&")
+    }
+}
+
 /// Port 6666, which chromium refuses to load (one of its "unsafe" ports), as a browser on
 /// another machine cannot reach this one's listener: the code stays in the address it shows.
 /// `None` when it is taken. The guard keeps the tests that use it from running at once.
@@ -807,6 +872,55 @@ fn idle_connections_do_not_hold_up_the_redirect() {
     assert!(took < Duration::from_secs(40), "the sign-in took {took:?}");
 }
 
+/// Class 4: the browser opener's command line, which every user of the machine can read,
+/// holds the path of a launch page, not the sign-in address with its `state` and PKCE
+/// challenge. The page, readable by this user only, takes a real browser on to the sign-in,
+/// and is removed when the sign-in ends.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn the_opener_gets_a_launch_page_and_no_command_line_holds_the_state() {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
+        return;
+    };
+    let opener = Opener::new();
+    let mut cmd = sb.std_cmd();
+    cmd.args([
+        "link",
+        "local-code",
+        "--name",
+        "acct",
+        "--client-id",
+        "code-client",
+    ])
+    .args(["--wait", "60", "--redirect-port"])
+    .arg(free_port().to_string())
+    .env("PATH", opener.path())
+    .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    let mut linking = Linking::spawn(cmd);
+    let url = linking.authorize_url();
+    let argv = opener.argv();
+    for value in [param(&url, "state"), param(&url, "code_challenge")] {
+        assert_lacks(&argv, &value, "the opener's command line");
+    }
+    let page = std::path::PathBuf::from(argv.trim_end());
+    assert!(
+        argv.lines().count() == 1 && page.extension().is_some_and(|e| e == "html"),
+        "{argv}"
+    );
+    assert_eq!(opener.mode(), "600");
+    assert_eq!(opener.target(), url);
+    let landed = rt.block_on(browser.consent(&format!("file://{}", opener.page().display()), true));
+    let out = linking.finish();
+    rt.block_on(browser.close());
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (Local (local-code))");
+    assert!(!page.exists(), "{} is left behind", page.display());
+    assert_kept_secret(&sb, &[&out], &[&param(&landed, "code"), CLIENT_SECRET]);
+}
+
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
@@ -1105,21 +1219,8 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
     };
     let sb = Sandbox::new();
     sb.write_connectors(&stub_device_connectors(&stub.url));
-    // Without --no-browser: a stand-in `xdg-open` notes the address it was asked to open.
-    let bin = tempfile::tempdir().unwrap();
-    let opened = bin.path().join("opened");
-    let opener = bin.path().join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", opened.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    // Without --no-browser: a stand-in `xdg-open` notes what it was asked to open.
+    let opener = Opener::new();
     let mut cmd = sb.std_cmd();
     cmd.args([
         "link",
@@ -1130,7 +1231,7 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
         "c",
         "-v",
     ])
-    .env("PATH", path)
+    .env("PATH", opener.path())
     .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
     let mut linking = Linking::spawn(cmd);
     let (uri, code) = linking.device_code();
@@ -1140,10 +1241,7 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
     assert_exit(&out, 0);
     assert_has(&stdout(&out), "Linked acct (Stub device)");
     // The stub gives no verification_uri_complete: the browser opens the plain address.
-    assert_eq!(
-        std::fs::read_to_string(&opened).unwrap(),
-        format!("{}/device", stub.url)
-    );
+    assert_eq!(opener.target(), format!("{}/device", stub.url));
     // The device code (the stub's start with `dc-`) is a credential: not even in the -v trace.
     assert_has(&stderr(&out), "/device/auth");
     assert_lacks(&stderr(&out), "dc-", "stderr");
