@@ -1,11 +1,12 @@
 //! `credlink history NAME`: the versions of an account in the team store, when each was
-//! linked and by whom. Reads metadata only, never a secret.
+//! linked and by whom. Reads metadata only, never a secret; the store cleans its texts, for
+//! the table and `--json` alike.
 
 use crate::cli::HistoryArgs;
 use crate::error::CliResult;
 use crate::outcome::Class;
 use crate::store::{AccountName, Store};
-use crate::{table, text, ui};
+use crate::{table, ui};
 
 pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;
@@ -29,10 +30,8 @@ pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliRes
             };
             vec![
                 v.version.to_string(),
-                text::clean(&v.created_time),
-                v.linked_by
-                    .as_deref()
-                    .map_or_else(|| "-".to_owned(), text::clean),
+                v.created_time.clone(),
+                v.linked_by.clone().unwrap_or_else(|| "-".to_owned()),
                 state.to_owned(),
             ]
         })

@@ -2838,3 +2838,33 @@ fn vault_store_selection_and_connection_variables() {
     let out = home.run(&["list", "-v"]);
     assert_hidden(&out, &bao.root);
 }
+
+/// Issue "Hardening, third round", class 5: `history --json` cleans who linked a version as
+/// the table does. OpenBao refuses control and format characters (bidi overrides, zero-width)
+/// in `custom_metadata` as unprintable, but keeps invisible letters and marks such as the
+/// Hangul filler and the combining grapheme joiner; `store_faults.rs` has a store that keeps
+/// anything.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_history_json_is_cleaned_like_the_table() {
+    let Some((peer, bao)) = peers() else { return };
+    let m = Machine::new(&peer, &bao, &bao.root);
+    bao.ok(&["kv", "put", "-cas=0", &kv("hist"), "secret=s", "record={}"]);
+    bao.ok(&[
+        "kv",
+        "metadata",
+        "put",
+        "-custom-metadata=linked_by.v1=mal\u{3164}lo\u{34f}ry\u{115f}",
+        &kv("hist"),
+    ]);
+    let out = m.run(&["history", "hist", "--json"]);
+    assert_exit(&out, 0);
+    let versions = json(&out);
+    assert_eq!(versions[0]["linked_by"], "mallory", "{versions}");
+    let out = m.run(&["history", "hist"]);
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "mallory");
+}

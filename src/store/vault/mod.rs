@@ -99,7 +99,7 @@ pub(crate) enum VaultError {
     BadRecord { name: String, why: String },
 }
 
-/// One version of an account, for `history`.
+/// One version of an account, for `history`: its texts cleaned to be shown, as JSON too.
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct Version {
     pub(crate) version: u64,
@@ -813,8 +813,9 @@ impl VaultStore {
                 let version: u64 = v.parse().ok()?;
                 Some(Version {
                     version,
-                    created_time: m.created_time.clone(),
-                    linked_by: record::linked_by(&meta.custom_metadata, version),
+                    created_time: crate::text::clean(&m.created_time),
+                    linked_by: record::linked_by(&meta.custom_metadata, version)
+                        .map(|by| crate::text::clean(&by)),
                     current: version == meta.current_version,
                     deleted: !m.deletion_time.is_empty(),
                     destroyed: m.destroyed,
