@@ -538,6 +538,10 @@ impl Opener {
         panic!("the opener did not run");
     }
 
+    fn ran(&self) -> bool {
+        self.dir.path().join("page.html").exists()
+    }
+
     fn mode(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("mode"))
             .unwrap()
@@ -1259,6 +1263,152 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
         &[&out],
         &[text(&secret["refresh_token"]), CLIENT_SECRET],
     );
+}
+
+/// Issue "Hardening, third round", class 5: the addresses of a device answer are shown without
+/// control or invisible characters (bidi overrides, zero-width), and only an https address, or
+/// http to this machine, is opened: not `javascript:`, `file:`, `data:`, plain http elsewhere
+/// or an address with a user name. A `user_code` that cleaning would change is refused (exit
+/// 4): the user could not type it as sent.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_answer_is_shown_clean_and_only_https_addresses_are_opened() {
+    let Some(()) = keyring() else { return };
+    const HIDDEN: [char; 8] = [
+        '\u{1b}', '\u{7}', '\u{202e}', '\u{200b}', '\u{2066}', '\u{feff}', '\u{ad}', '\u{3164}',
+    ];
+    // verification_uri, verification_uri_complete, what is shown, what is opened.
+    let cases: [(&str, Option<&str>, &str, Option<&str>); 8] = [
+        (
+            "\u{202e}https://exa\u{200b}mple.com/dev\u{2066}ice\u{feff}",
+            None,
+            "https://example.com/device",
+            Some("https://example.com/device"),
+        ),
+        (
+            "https://example.com/device",
+            Some("HTTPS://EXAMPLE.com/device?user_code=WDJB\u{ad}-MJHT"),
+            "https://example.com/device?user_code=WDJB-MJHT",
+            Some("https://example.com/device?user_code=WDJB-MJHT"),
+        ),
+        (
+            "https://example.com/device",
+            Some("javascript:alert(document.cookie)//\u{202e}\u{1b}[2J"),
+            "javascript:alert(document.cookie)//[2J",
+            None,
+        ),
+        (
+            " \u{7}javascript:alert(1)",
+            None,
+            "javascript:alert(1)",
+            None,
+        ),
+        ("file:///etc/passwd", None, "file:///etc/passwd", None),
+        (
+            "data:text/html,<script>alert(1)</script>",
+            None,
+            "data:text/html,<script>alert(1)</script>",
+            None,
+        ),
+        (
+            "http://evil.example/device",
+            None,
+            "http://evil.example/device",
+            None,
+        ),
+        (
+            "HTTPS://accounts.example.com@evil.example/device",
+            None,
+            "https://accounts.example.com@evil.example/device",
+            None,
+        ),
+    ];
+    let sb = Sandbox::new();
+    for (uri, complete, shown, opened) in cases {
+        let mut answer = serde_json::json!({
+            "device_code": "dc-1", "user_code": "WDJB-MJHT", "verification_uri": uri,
+            "interval": 1, "expires_in": 60,
+        });
+        if let Some(complete) = complete {
+            answer["verification_uri_complete"] = complete.into();
+        }
+        let server = device_server(answer).await;
+        sb.write_connectors(&stub_device_connectors(&server.uri()));
+        let opener = Opener::new();
+        let out = link_device(&sb, &opener);
+        let err = stderr(&out);
+        assert_exit(&out, 3);
+        assert!(!err.contains(HIDDEN), "{uri:?}: {err}");
+        assert_has(&err, &format!("\n  {shown}\n"));
+        match opened {
+            Some(target) => assert_eq!(opener.target(), target, "{uri:?}"),
+            None => {
+                assert!(!opener.ran(), "{uri:?} was opened");
+                assert_has(&err, "note: the browser was not opened at this address");
+            }
+        }
+    }
+    for code in [
+        "WDJB\u{200b}-MJHT",
+        "WDJB-MJHT\u{1b}[8m",
+        "\u{202e}THJM-BJDW",
+        "WDJB\u{3164}MJHT",
+        " WDJB-MJHT",
+    ] {
+        let server = device_server(serde_json::json!({
+            "device_code": "dc-1", "user_code": code,
+            "verification_uri": "https://example.com/device", "interval": 1,
+        }))
+        .await;
+        sb.write_connectors(&stub_device_connectors(&server.uri()));
+        let opener = Opener::new();
+        let out = link_device(&sb, &opener);
+        assert_exit(&out, 4);
+        let shown = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!shown.contains(HIDDEN), "{code:?}: {shown}");
+        assert_has(
+            &shown,
+            "`user_code` with control, invisible or surrounding space characters",
+        );
+        assert!(!opener.ran(), "{code:?}: opened");
+    }
+    assert_nothing_saved(&sb);
+}
+
+/// A device authorization server answering `answer`, whose token endpoint answers
+/// `access_denied`.
+async fn device_server(answer: Value) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/device/auth"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "access_denied"})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// `credlink link stub-device`, the browser opened by `opener`.
+fn link_device(sb: &Sandbox, opener: &Opener) -> Output {
+    let mut cmd = sb.std_cmd();
+    cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
+        .env("PATH", opener.path())
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null()).output().unwrap()
 }
 
 /// Done means (issue 14): JobAdder's own catalog entry, copied with only its hosts rewritten
