@@ -6,6 +6,7 @@
 //! `outcome` is the one model of what can go wrong, and `error` turns lower-layer errors into
 //! what the user sees. See ARCHITECTURE.md.
 
+mod browser;
 mod cli;
 mod commands;
 mod complete;

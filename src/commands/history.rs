@@ -1,12 +1,13 @@
 //! `credlink history NAME`: the versions of an account in the team store, when each was
 //! linked, to which connector and by whom, as each version's own record says (the listing's
-//! word only where the data cannot be read).
+//! word only where the data cannot be read). The store cleans its texts, for the table and
+//! `--json` alike.
 
 use crate::cli::HistoryArgs;
 use crate::error::CliResult;
 use crate::outcome::Class;
 use crate::store::{AccountName, Store};
-use crate::{table, text, ui};
+use crate::{table, ui};
 
 pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;
@@ -34,13 +35,9 @@ pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliRes
             };
             vec![
                 v.version.to_string(),
-                text::clean(&v.created_time),
-                v.connector
-                    .as_deref()
-                    .map_or_else(|| "-".to_owned(), text::clean),
-                v.linked_by
-                    .as_deref()
-                    .map_or_else(|| "-".to_owned(), text::clean),
+                v.created_time.clone(),
+                v.connector.clone().unwrap_or_else(|| "-".to_owned()),
+                v.linked_by.clone().unwrap_or_else(|| "-".to_owned()),
                 state.to_owned(),
             ]
         })

@@ -1,17 +1,19 @@
 //! The browser sign-in of `credlink link` for `oauth2_authorization_code` connectors (RFC 6749
 //! 4.1 with PKCE, RFC 7636, on a loopback redirect, RFC 8252): listen on 127.0.0.1, print the
-//! authorization address (and open a browser), take the redirect from the listener or pasted
-//! on stdin, check `state`, and trade the code for tokens. `link` then validates and stores
-//! the result like any other check's: nothing is saved on failure.
+//! authorization address (and open a browser), wait for the redirect that carries this
+//! sign-in's `state` from the listener or pasted on stdin, and trade the code for tokens.
+//! `link` then validates and stores the result like any other check's: nothing is saved on
+//! failure.
 
 use std::io::{BufRead, IsTerminal};
 use std::time::{Duration, Instant};
 
+use crate::browser;
 use crate::cli::LinkArgs;
 use crate::connectors::{AuthorizeSpec, Connector};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::oauth::loopback::{Callback, Listener, parse_pasted};
+use crate::oauth::loopback::{Callback, CallbackError, Listener};
 use crate::oauth::pkce::{self, Pkce};
 use crate::outcome::{Class, Outcome};
 use crate::provider::{self, Credentials};
@@ -45,7 +47,8 @@ pub(crate) async fn sign_in(
     creds: &Credentials,
 ) -> CliResult<(Outcome, Option<Secret>)> {
     let port = args.redirect_port.unwrap_or(spec.redirect_port);
-    let listener = Listener::bind(port, &spec.redirect_path)
+    let state = pkce::state();
+    let mut listener = Listener::bind(port, &spec.redirect_path, &state)
         .await
         .map_err(|e| {
             CliError::usage(format!(
@@ -56,9 +59,8 @@ pub(crate) async fn sign_in(
                 spec.redirect_path
             ))
         })?;
-    let redirect_uri = listener.redirect_uri();
+    let redirect_uri = listener.redirect_uri().to_owned();
     let pkce = spec.pkce.then(Pkce::new);
-    let state = pkce::state();
     let url = provider::authorize_url(
         connector,
         creds,
@@ -72,9 +74,7 @@ pub(crate) async fn sign_in(
         "Open this address in a browser, sign in to {} and allow access:\n  {url}",
         connector.name
     ));
-    if !args.no_browser {
-        open_browser(url.as_str());
-    }
+    let _launched = (!args.no_browser).then(|| browser::open(&url)).flatten();
     // Secrets read from stdin used it up: nothing can be pasted there.
     let c = &args.credentials;
     let paste = !(c.client_secret_stdin || c.api_key_stdin || c.secret_stdin.is_some());
@@ -84,25 +84,11 @@ pub(crate) async fn sign_in(
         ));
     }
 
-    let callback = wait(
-        &listener,
-        &redirect_uri,
-        paste,
-        Duration::from_secs(args.wait),
-    )
-    .await?;
+    let callback = wait(&mut listener, paste, Duration::from_secs(args.wait)).await?;
     drop(listener);
     let code = match callback {
-        Callback::Code { code, state: got } => {
-            check_state(got.as_deref(), &state)?;
-            code
-        }
-        Callback::Error {
-            error,
-            description,
-            state: got,
-        } => {
-            check_state(got.as_deref(), &state)?;
+        Callback::Code(code) => code,
+        Callback::Error { error, description } => {
             let words = match description {
                 Some(d) => format!("{error}: {d}"),
                 None => error.clone(),
@@ -144,25 +130,10 @@ pub(crate) async fn sign_in(
     Ok(result)
 }
 
-fn check_state(got: Option<&str>, expected: &str) -> CliResult<()> {
-    if got == Some(expected) {
-        return Ok(());
-    }
-    Err(CliError::new(
-        Class::Rejected,
-        "refused the redirect: its `state` is not this sign-in's (a forged redirect, or one from an older sign-in); nothing was saved",
-    )
-    .with_hint("run the command again and finish the sign-in in the address it prints"))
-}
-
-/// Waits for the redirect: from the browser through the listener, or pasted on stdin, until
-/// `limit`. A countdown shows at a terminal.
-async fn wait(
-    listener: &Listener,
-    redirect_uri: &str,
-    paste: bool,
-    limit: Duration,
-) -> CliResult<Callback> {
+/// Waits for this sign-in's redirect: from the browser through the listener, or pasted on
+/// stdin, until `limit`. Requests and pastes that are not it are refused, and the wait goes
+/// on. A countdown shows at a terminal.
+async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResult<Callback> {
     let (tx, mut pasted) = tokio::sync::mpsc::unbounded_channel::<String>();
     if paste {
         std::thread::spawn(move || {
@@ -182,25 +153,27 @@ async fn wait(
     let deadline = tokio::time::sleep(limit);
     tokio::pin!(deadline);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut from_browser = Box::pin(listener.next());
+    // Any web page can send requests here: say so once, not once for each of them.
+    let mut told_forged = false;
     let result = loop {
         tokio::select! {
-            got = &mut from_browser => match got {
+            got = listener.next() => match got {
                 Ok(callback) => break Ok(callback),
+                Err(CallbackError::Forged) if told_forged => {}
                 Err(e) => {
+                    told_forged |= matches!(e, CallbackError::Forged);
                     clear_line(countdown);
-                    ui::err(&format!("warning: a request to the redirect address carried no authorization ({e}); still waiting"));
-                    from_browser = Box::pin(listener.next());
+                    ui::err(&format!("warning: ignored a request to the redirect address: {e}; still waiting"));
                 }
             },
             line = pasted.recv(), if paste_open => match line {
                 None => paste_open = false,
                 Some(line) if line.trim().is_empty() => {}
-                Some(line) => match parse_pasted(&line, redirect_uri) {
+                Some(line) => match listener.read_pasted(&line) {
                     Ok(callback) => break Ok(callback),
                     Err(e) => {
                         clear_line(countdown);
-                        ui::err(&format!("error: {e}; paste the whole address, or finish the sign-in in the browser"));
+                        ui::err(&format!("error: {e}; still waiting: finish the sign-in in the browser, or paste the address it ends up at"));
                     }
                 },
             },
@@ -224,29 +197,5 @@ async fn wait(
 fn clear_line(countdown: bool) {
     if countdown {
         eprint!("\r\x1b[2K");
-    }
-}
-
-/// Opens the address in the system's browser; where that fails the address printed above is
-/// the way on.
-pub(crate) fn open_browser(url: &str) {
-    let mut cmd = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        // Not `cmd /c start`: cmd would split the address at its `&`s.
-        let mut c = std::process::Command::new("rundll32");
-        c.arg("url.dll,FileProtocolHandler");
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    let spawned = cmd
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if spawned.is_err() {
-        ui::note("no browser could be opened: open the address above yourself");
     }
 }

@@ -7,6 +7,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use crate::browser::PeerAddress;
 use crate::cli::LinkArgs;
 use crate::connectors::Connector;
 use crate::context::Context;
@@ -18,8 +19,6 @@ use crate::ui;
 
 /// Polls in a row that may fail to reach the token endpoint before the sign-in gives up.
 const MAX_UNREACHABLE_POLLS: u32 = 3;
-
-use super::link_code::open_browser;
 
 /// RFC 8628 3.2: the polling interval when the server names none.
 const DEFAULT_INTERVAL: u64 = 5;
@@ -46,23 +45,23 @@ pub(crate) async fn sign_in(
         Ok(grant) => grant,
         Err(outcome) => return Ok((outcome, None)),
     };
+    let uri = PeerAddress::new(&grant.verification_uri);
+    let complete = grant
+        .verification_uri_complete
+        .as_deref()
+        .map(PeerAddress::new);
     ui::err(&format!(
-        "To sign in to {}, open this address in a browser:\n  {}\nand enter the code:\n  {}",
-        connector.name, grant.verification_uri, grant.user_code
+        "To sign in to {}, open this address in a browser:\n  {uri}\nand enter the code:\n  {}",
+        connector.name, grant.user_code
     ));
-    if let Some(complete) = &grant.verification_uri_complete {
+    if let Some(complete) = &complete {
         ui::err(&format!(
             "Or open this address, which carries the code:\n  {complete}"
         ));
     }
-    if !args.no_browser {
-        open_browser(
-            grant
-                .verification_uri_complete
-                .as_deref()
-                .unwrap_or(&grant.verification_uri),
-        );
-    }
+    let _launched = (!args.no_browser)
+        .then(|| complete.as_ref().unwrap_or(&uri).open())
+        .flatten();
 
     let limit = Duration::from_secs(args.wait);
     let expires = grant.expires_in.map(Duration::from_secs);

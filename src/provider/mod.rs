@@ -721,7 +721,8 @@ pub(crate) async fn revoke(
     })
 }
 
-/// The answer of the device authorization endpoint (RFC 8628 3.2).
+/// The answer of the device authorization endpoint (RFC 8628 3.2). The addresses are as the
+/// provider sent them, to be cleaned where they are shown.
 pub(crate) struct DeviceGrant {
     pub(crate) device_code: Secret,
     pub(crate) user_code: String,
@@ -790,15 +791,21 @@ pub(crate) async fn device_authorization(
     else {
         return Err(malformed("has no verification_uri"));
     };
-    let shown = |v: &str| v.chars().all(|c| !c.is_control()) && v.len() <= 2048;
-    if !shown(&user_code) || !shown(&verification_uri) {
-        return Err(malformed("holds control characters"));
+    let fits = |v: &str| v.len() <= 2048;
+    if !fits(&user_code) || !fits(&verification_uri) {
+        return Err(malformed("holds a value longer than 2048 bytes"));
+    }
+    // The user types the code as shown: one that cleaning would change cannot be shown as sent.
+    if crate::text::clean(&user_code) != user_code {
+        return Err(malformed(
+            "has a `user_code` with control, invisible or surrounding space characters, which cannot be shown as sent",
+        ));
     }
     Ok(DeviceGrant {
         device_code: Secret::new(device_code),
         user_code,
         verification_uri,
-        verification_uri_complete: text("verification_uri_complete").filter(|v| shown(v)),
+        verification_uri_complete: text("verification_uri_complete").filter(|v| fits(v)),
         expires_in: number("expires_in"),
         interval: number("interval"),
     })

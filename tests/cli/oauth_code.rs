@@ -11,7 +11,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::Value;
@@ -488,6 +488,84 @@ fn redirect(port: u16, code: &str, state: &str) {
     let _ = std::io::Read::read_to_string(&mut s, &mut answer);
 }
 
+/// `request` sent to the listener on `port` as it is; the whole answer.
+fn http(port: u16, request: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut answer);
+    answer
+}
+
+/// A stand-in `xdg-open`, first in `PATH`: it keeps its command line, the mode of the file it
+/// is given and a copy of it (credlink removes its launch page when the sign-in ends).
+struct Opener {
+    dir: tempfile::TempDir,
+}
+
+impl Opener {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        let script = format!(
+            "#!/bin/sh\ncp \"$1\" '{d}/page.html'\nstat -c %a \"$1\" > '{d}/mode'\nprintf '%s\\n' \"$@\" > '{d}/argv.part'\nmv '{d}/argv.part' '{d}/argv'\n"
+        );
+        let opener = dir.path().join("xdg-open");
+        std::fs::write(&opener, script).unwrap();
+        std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        Self { dir }
+    }
+
+    /// `PATH` with the stand-in first.
+    fn path(&self) -> String {
+        format!(
+            "{}:{}",
+            self.dir.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    /// The opener's arguments, one a line, once it ran (it runs beside credlink).
+    fn argv(&self) -> String {
+        let argv = self.dir.path().join("argv");
+        for _ in 0..100 {
+            if let Ok(text) = std::fs::read_to_string(&argv) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the opener did not run");
+    }
+
+    fn ran(&self) -> bool {
+        self.dir.path().join("page.html").exists()
+    }
+
+    fn mode(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("mode"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// The copy of the launch page.
+    fn page(&self) -> std::path::PathBuf {
+        self.dir.path().join("page.html")
+    }
+
+    /// The address the launch page sends the browser to.
+    fn target(&self) -> String {
+        self.argv();
+        let html = std::fs::read_to_string(self.page()).unwrap();
+        let (_, rest) = html
+            .split_once("content=\"0; url=")
+            .unwrap_or_else(|| panic!("no refresh in {html}"));
+        let (target, _) = rest.split_once('"').unwrap();
+        target.replace("&quot;", "\"").replace("&amp;", "&")
+    }
+}
+
 /// Port 6666, which chromium refuses to load (one of its "unsafe" ports), as a browser on
 /// another machine cannot reach this one's listener: the code stays in the address it shows.
 /// `None` when it is taken. The guard keeps the tests that use it from running at once.
@@ -673,12 +751,19 @@ fn the_redirect_pasted_on_stdin_links_a_public_client() {
     let landed = rt.block_on(browser.consent(&url, true));
     rt.block_on(browser.close());
     let code = param(&landed, "code");
-    // Something else first: refused, and the wait goes on.
+    // Something else first, then the address with an older sign-in's state: refused, and
+    // the wait goes on.
     linking.paste("http://127.0.0.1:1/elsewhere?code=x&state=y");
+    let state = param(&landed, "state");
+    linking.paste(&landed.replace(&format!("state={state}"), "state=older-sign-in"));
     linking.paste(&landed);
     let out = linking.finish();
     assert_exit(&out, 0);
     assert_has(&stderr(&out), "that is not the redirect address");
+    assert_has(
+        &stderr(&out),
+        "error: it is not from the sign-in credlink started: its `state` does not match",
+    );
     assert_has(&stdout(&out), "Linked acct (Local (local-public))");
     // A public client: the refresh token alone is the stored secret.
     let secrets = sb.secrets_in("");
@@ -688,45 +773,169 @@ fn the_redirect_pasted_on_stdin_links_a_public_client() {
     assert_exit(&tested, 0);
 }
 
+/// Issue "Hardening, third round", class 4: what any web page can make the browser send to
+/// the listener (a wrong or missing `state`, a forged `error=`), and requests with the right
+/// `state` that are not the redirect (another method, path or request form), get an error
+/// page and do not end the sign-in: the browser's redirect still links the account.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn forged_requests_to_the_listener_get_an_error_page_and_the_sign_in_still_links() {
+    let Some((peer, rt, browser, sb)) = browser_sandbox() else {
+        return;
+    };
+    let port = free_port();
+    let mut linking = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let url = linking.authorize_url();
+    let state = param(&url, "state");
+    for query in [
+        format!("code=FORGED-CODE-123&state={state}x"),
+        "code=FORGED-CODE-123".to_owned(),
+        "code=FORGED-CODE-123&state=".to_owned(),
+        format!("code=FORGED-CODE-123&state=older&state={state}"),
+        "error=access_denied&error_description=forged".to_owned(),
+        format!("error=access_denied&state={}", state.to_uppercase()),
+    ] {
+        let answer = http(
+            port,
+            &format!("GET /callback?{query} HTTP/1.1\r\nHost: x\r\n\r\n"),
+        );
+        assert!(answer.starts_with("HTTP/1.1 400"), "{query}: {answer}");
+        assert_has(&answer, "This is not the sign-in credlink started");
+    }
+    for request in [
+        format!("HEAD /callback?code=FORGED-CODE-123&state={state} HTTP/1.1\r\n\r\n"),
+        format!(
+            "POST /callback?code=FORGED-CODE-123&state={state} HTTP/1.0\r\nContent-Length: 0\r\n\r\n"
+        ),
+        format!("GET /callback/?code=FORGED-CODE-123&state={state} HTTP/1.1\r\n\r\n"),
+        format!("GET /CALLBACK?code=FORGED-CODE-123&state={state} HTTP/1.1\r\n\r\n"),
+        format!(
+            "GET http://127.0.0.1:{port}/callback?code=FORGED-CODE-123&state={state} HTTP/1.1\r\n\r\n"
+        ),
+    ] {
+        let answer = http(port, &request);
+        assert!(
+            answer.starts_with("HTTP/1.1 404") || answer.starts_with("HTTP/1.1 405"),
+            "{request}: {answer}"
+        );
+    }
+    let landed = rt.block_on(browser.consent(&url, true));
+    let out = linking.finish();
+    rt.block_on(browser.close());
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (Local (local-code))");
+    // Said once, however many came.
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("warning: ignored a request to the redirect address: it is not from the sign-in credlink started").count(),
+        1,
+        "{err}"
+    );
+    assert_hidden(&out, "FORGED-CODE-123");
+    assert_kept_secret(&sb, &[&out], &[&param(&landed, "code"), CLIENT_SECRET]);
+    let tokens: Vec<String> = peer
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("REQ POST /token"))
+        .collect();
+    assert_eq!(
+        tokens,
+        ["REQ POST /token 200"],
+        "only the real code is traded"
+    );
+}
+
+/// Class 4: connections that send nothing (a browser's preconnects, a program on this
+/// machine) are served beside the redirect, not before it: served one after another, five of
+/// them would hold it 50 s.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn idle_connections_do_not_hold_up_the_redirect() {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
+        return;
+    };
+    let port = free_port();
+    let mut linking = Linking::start(&sb, "local-code", "code-client", port, &[]);
+    let url = linking.authorize_url();
+    let started = Instant::now();
+    let idle: Vec<std::net::TcpStream> = (0..5)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    rt.block_on(browser.consent(&url, true));
+    let out = linking.finish();
+    let took = started.elapsed();
+    rt.block_on(browser.close());
+    drop(idle);
+    assert_exit(&out, 0);
+    assert!(took < Duration::from_secs(40), "the sign-in took {took:?}");
+}
+
+/// Class 4: the browser opener's command line, which every user of the machine can read,
+/// holds the path of a launch page, not the sign-in address with its `state` and PKCE
+/// challenge. The page, readable by this user only, takes a real browser on to the sign-in,
+/// and is removed when the sign-in ends.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider, chromium): run scripts/test"
+)]
+#[test]
+fn the_opener_gets_a_launch_page_and_no_command_line_holds_the_state() {
+    let Some((_peer, rt, browser, sb)) = browser_sandbox() else {
+        return;
+    };
+    let opener = Opener::new();
+    let mut cmd = sb.std_cmd();
+    cmd.args([
+        "link",
+        "local-code",
+        "--name",
+        "acct",
+        "--client-id",
+        "code-client",
+    ])
+    .args(["--wait", "60", "--redirect-port"])
+    .arg(free_port().to_string())
+    .env("PATH", opener.path())
+    .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    let mut linking = Linking::spawn(cmd);
+    let url = linking.authorize_url();
+    let argv = opener.argv();
+    for value in [param(&url, "state"), param(&url, "code_challenge")] {
+        assert_lacks(&argv, &value, "the opener's command line");
+    }
+    let page = std::path::PathBuf::from(argv.trim_end());
+    assert!(
+        argv.lines().count() == 1 && page.extension().is_some_and(|e| e == "html"),
+        "{argv}"
+    );
+    assert_eq!(opener.mode(), "600");
+    assert_eq!(opener.target(), url);
+    let landed = rt.block_on(browser.consent(&format!("file://{}", opener.page().display()), true));
+    let out = linking.finish();
+    rt.block_on(browser.close());
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (Local (local-code))");
+    assert!(!page.exists(), "{} is left behind", page.display());
+    assert_kept_secret(&sb, &[&out], &[&param(&landed, "code"), CLIENT_SECRET]);
+}
+
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
 )]
 #[test]
-fn a_forged_redirect_is_refused_and_a_taken_port_exits_2() {
+fn a_taken_redirect_port_exits_2() {
     let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
         return;
     };
     let sb = Sandbox::new();
     sb.write_connectors(&connectors(&peer));
-    let port = free_port();
-    let mut linking = Linking::start(&sb, "local-code", "code-client", port, &[]);
-    let url = linking.authorize_url();
-    let state = param(&url, "state");
-    let forged = format!("{state}x");
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET /callback?code=FORGED-CODE-123&state={forged} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-    )
-    .unwrap();
-    let out = linking.finish();
-    assert_exit(&out, 3);
-    assert_has(&stderr(&out), "its `state` is not this sign-in's");
-    assert_hidden(&out, "FORGED-CODE-123");
-    assert!(sb.account_names().is_empty());
-    assert!(sb.secrets_in("").is_empty());
-    // No token request was made.
-    assert!(
-        !peer
-            .requests()
-            .iter()
-            .any(|r| r.starts_with("REQ POST /token")),
-        "{:?}",
-        peer.requests()
-    );
-
-    // A port in use: exit 2, naming --redirect-port.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = taken.local_addr().unwrap().port();
     let out = Linking::start(&sb, "local-code", "code-client", busy, &[]).finish();
@@ -1014,21 +1223,8 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
     };
     let sb = Sandbox::new();
     sb.write_connectors(&stub_device_connectors(&stub.url));
-    // Without --no-browser: a stand-in `xdg-open` notes the address it was asked to open.
-    let bin = tempfile::tempdir().unwrap();
-    let opened = bin.path().join("opened");
-    let opener = bin.path().join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", opened.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    // Without --no-browser: a stand-in `xdg-open` notes what it was asked to open.
+    let opener = Opener::new();
     let mut cmd = sb.std_cmd();
     cmd.args([
         "link",
@@ -1039,7 +1235,7 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
         "c",
         "-v",
     ])
-    .env("PATH", path)
+    .env("PATH", opener.path())
     .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
     let mut linking = Linking::spawn(cmd);
     let (uri, code) = linking.device_code();
@@ -1049,10 +1245,7 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
     assert_exit(&out, 0);
     assert_has(&stdout(&out), "Linked acct (Stub device)");
     // The stub gives no verification_uri_complete: the browser opens the plain address.
-    assert_eq!(
-        std::fs::read_to_string(&opened).unwrap(),
-        format!("{}/device", stub.url)
-    );
+    assert_eq!(opener.target(), format!("{}/device", stub.url));
     // The device code (the stub's start with `dc-`) is a credential: not even in the -v trace.
     assert_has(&stderr(&out), "/device/auth");
     assert_lacks(&stderr(&out), "dc-", "stderr");
@@ -1070,6 +1263,152 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
         &[&out],
         &[text(&secret["refresh_token"]), CLIENT_SECRET],
     );
+}
+
+/// Issue "Hardening, third round", class 5: the addresses of a device answer are shown without
+/// control or invisible characters (bidi overrides, zero-width), and only an https address, or
+/// http to this machine, is opened: not `javascript:`, `file:`, `data:`, plain http elsewhere
+/// or an address with a user name. A `user_code` that cleaning would change is refused (exit
+/// 4): the user could not type it as sent.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_answer_is_shown_clean_and_only_https_addresses_are_opened() {
+    let Some(()) = keyring() else { return };
+    const HIDDEN: [char; 8] = [
+        '\u{1b}', '\u{7}', '\u{202e}', '\u{200b}', '\u{2066}', '\u{feff}', '\u{ad}', '\u{3164}',
+    ];
+    // verification_uri, verification_uri_complete, what is shown, what is opened.
+    let cases: [(&str, Option<&str>, &str, Option<&str>); 8] = [
+        (
+            "\u{202e}https://exa\u{200b}mple.com/dev\u{2066}ice\u{feff}",
+            None,
+            "https://example.com/device",
+            Some("https://example.com/device"),
+        ),
+        (
+            "https://example.com/device",
+            Some("HTTPS://EXAMPLE.com/device?user_code=WDJB\u{ad}-MJHT"),
+            "https://example.com/device?user_code=WDJB-MJHT",
+            Some("https://example.com/device?user_code=WDJB-MJHT"),
+        ),
+        (
+            "https://example.com/device",
+            Some("javascript:alert(document.cookie)//\u{202e}\u{1b}[2J"),
+            "javascript:alert(document.cookie)//[2J",
+            None,
+        ),
+        (
+            " \u{7}javascript:alert(1)",
+            None,
+            "javascript:alert(1)",
+            None,
+        ),
+        ("file:///etc/passwd", None, "file:///etc/passwd", None),
+        (
+            "data:text/html,<script>alert(1)</script>",
+            None,
+            "data:text/html,<script>alert(1)</script>",
+            None,
+        ),
+        (
+            "http://evil.example/device",
+            None,
+            "http://evil.example/device",
+            None,
+        ),
+        (
+            "HTTPS://accounts.example.com@evil.example/device",
+            None,
+            "https://accounts.example.com@evil.example/device",
+            None,
+        ),
+    ];
+    let sb = Sandbox::new();
+    for (uri, complete, shown, opened) in cases {
+        let mut answer = serde_json::json!({
+            "device_code": "dc-1", "user_code": "WDJB-MJHT", "verification_uri": uri,
+            "interval": 1, "expires_in": 60,
+        });
+        if let Some(complete) = complete {
+            answer["verification_uri_complete"] = complete.into();
+        }
+        let server = device_server(answer).await;
+        sb.write_connectors(&stub_device_connectors(&server.uri()));
+        let opener = Opener::new();
+        let out = link_device(&sb, &opener);
+        let err = stderr(&out);
+        assert_exit(&out, 3);
+        assert!(!err.contains(HIDDEN), "{uri:?}: {err}");
+        assert_has(&err, &format!("\n  {shown}\n"));
+        match opened {
+            Some(target) => assert_eq!(opener.target(), target, "{uri:?}"),
+            None => {
+                assert!(!opener.ran(), "{uri:?} was opened");
+                assert_has(&err, "note: the browser was not opened at this address");
+            }
+        }
+    }
+    for code in [
+        "WDJB\u{200b}-MJHT",
+        "WDJB-MJHT\u{1b}[8m",
+        "\u{202e}THJM-BJDW",
+        "WDJB\u{3164}MJHT",
+        " WDJB-MJHT",
+    ] {
+        let server = device_server(serde_json::json!({
+            "device_code": "dc-1", "user_code": code,
+            "verification_uri": "https://example.com/device", "interval": 1,
+        }))
+        .await;
+        sb.write_connectors(&stub_device_connectors(&server.uri()));
+        let opener = Opener::new();
+        let out = link_device(&sb, &opener);
+        assert_exit(&out, 4);
+        let shown = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!shown.contains(HIDDEN), "{code:?}: {shown}");
+        assert_has(
+            &shown,
+            "`user_code` with control, invisible or surrounding space characters",
+        );
+        assert!(!opener.ran(), "{code:?}: opened");
+    }
+    assert_nothing_saved(&sb);
+}
+
+/// A device authorization server answering `answer`, whose token endpoint answers
+/// `access_denied`.
+async fn device_server(answer: Value) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/device/auth"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "access_denied"})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// `credlink link stub-device`, the browser opened by `opener`.
+fn link_device(sb: &Sandbox, opener: &Opener) -> Output {
+    let mut cmd = sb.std_cmd();
+    cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
+        .env("PATH", opener.path())
+        .env("CREDLINK_CLIENT_SECRET", CLIENT_SECRET);
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null()).output().unwrap()
 }
 
 /// Done means (issue 14): JobAdder's own catalog entry, copied with only its hosts rewritten

@@ -191,6 +191,36 @@ async fn an_answer_that_is_not_json_or_a_record_written_by_hand_is_a_clear_error
     assert_has(&stderr(&out), "no valid credlink record for `acme`");
 }
 
+/// Issue "Hardening, third round", class 5: `history --json` shows when and by whom each
+/// version was linked as the table does, without the control and bidi characters a store (or
+/// whoever wrote its metadata) put there. OpenBao refuses them; `vault.rs` has what it keeps.
+#[tokio::test(flavor = "multi_thread")]
+async fn history_shows_hand_written_metadata_clean_in_json_too() {
+    let store = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/secret/metadata/credlink/acme"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
+            "current_version": 1,
+            "versions": {"1": {"created_time": "2026-11-23T10:00:00Z\u{1b}[8m", "deletion_time": "", "destroyed": false}},
+            "custom_metadata": {"linked_by.v1": "mal\u{202e}lo\u{200b}ry\u{1b}]52;c;ZXZpbA==\u{7}"},
+        }})))
+        .mount(&store)
+        .await;
+    let sb = Sandbox::new();
+    let out = team(&sb, &store, &["history", "acme", "--json"])
+        .then()
+        .exits(0)
+        .out;
+    let versions: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        versions[0]["linked_by"], "mallory]52;c;ZXZpbA==",
+        "{versions}"
+    );
+    assert_eq!(versions[0]["created_time"], "2026-11-23T10:00:00Z[8m");
+    let out = team(&sb, &store, &["history", "acme"]).then().exits(0).out;
+    assert_has(&stdout(&out), "mallory]52;c;ZXZpbA==");
+}
+
 #[test]
 fn store_settings_that_cannot_work_are_usage_errors_naming_the_setting() {
     let sb = Sandbox::new();

@@ -3137,3 +3137,33 @@ fn vault_store_copy_json_is_one_document_and_a_conflict_names_its_force() {
     assert_eq!(json(&out)["accounts"].as_array().map(Vec::len), Some(2));
     assert_stored(&bao, "k1", "basic-client");
 }
+
+/// Issue "Hardening, third round", class 5: `history --json` cleans who linked a version as
+/// the table does. OpenBao refuses control and format characters (bidi overrides, zero-width)
+/// in `custom_metadata` as unprintable, but keeps invisible letters and marks such as the
+/// Hangul filler and the combining grapheme joiner; `store_faults.rs` has a store that keeps
+/// anything.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
+)]
+#[test]
+fn vault_history_json_is_cleaned_like_the_table() {
+    let Some((peer, bao)) = peers() else { return };
+    let m = Machine::new(&peer, &bao, &bao.root);
+    bao.ok(&["kv", "put", "-cas=0", &kv("hist"), "secret=s", "record={}"]);
+    bao.ok(&[
+        "kv",
+        "metadata",
+        "put",
+        "-custom-metadata=linked_by.v1=mal\u{3164}lo\u{34f}ry\u{115f}",
+        &kv("hist"),
+    ]);
+    let out = m.run(&["history", "hist", "--json"]);
+    assert_exit(&out, 0);
+    let versions = json(&out);
+    assert_eq!(versions[0]["linked_by"], "mallory", "{versions}");
+    let out = m.run(&["history", "hist"]);
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "mallory");
+}

@@ -107,7 +107,7 @@ pub(crate) enum VaultError {
     },
 }
 
-/// One version of an account, for `history`.
+/// One version of an account, for `history`: its texts cleaned to be shown, as JSON too.
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct Version {
     pub(crate) version: u64,
@@ -887,9 +887,10 @@ impl VaultStore {
                 let version: u64 = v.parse().ok()?;
                 Some(Version {
                     version,
-                    created_time: m.created_time.clone(),
+                    created_time: crate::text::clean(&m.created_time),
                     connector: None,
-                    linked_by: record::linked_by(&meta.custom_metadata, version),
+                    linked_by: record::linked_by(&meta.custom_metadata, version)
+                        .map(|by| crate::text::clean(&by)),
                     current: version == meta.current_version,
                     deleted: !m.deletion_time.is_empty(),
                     destroyed: m.destroyed,
@@ -915,6 +916,8 @@ impl VaultStore {
                 Ok(None) => continue,
                 // A token that may only list: the listing is all there is.
                 Err(VaultError::Denied { .. } | VaultError::DeniedWith { .. }) => break,
+                // A version written by hand keeps the listing's word.
+                Err(VaultError::BadRecord { .. }) => continue,
                 Err(e) => return Err(e.into()),
             };
             let Some(v) = versions
@@ -926,8 +929,8 @@ impl VaultStore {
             if v.current {
                 warning = read.warning();
             }
-            v.connector = Some(read.account.connector);
-            v.linked_by = read.account.linked_by;
+            v.connector = Some(crate::text::clean(&read.account.connector));
+            v.linked_by = read.account.linked_by.map(|by| crate::text::clean(&by));
             v.from_listing = false;
         }
         Ok(History { versions, warning })
