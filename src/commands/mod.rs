@@ -51,17 +51,6 @@ pub(crate) async fn stored(
     account: Account,
     turn: bool,
 ) -> Result<StoredAccount<'_>, (Account, Failure)> {
-    let store_failure = |e: StoreError| {
-        let err = CliError::from(e);
-        let kind = match err.class {
-            Class::Conflict => FailureKind::Conflict,
-            Class::NotFound => FailureKind::SecretMissing,
-            _ => FailureKind::Keychain,
-        };
-        let mut f = Failure::local(kind, err.message);
-        f.hint = err.hint;
-        f
-    };
     let connector = match ctx.catalog.get(&account.connector) {
         Ok(c) => c,
         Err(e) => {
@@ -107,6 +96,21 @@ pub(crate) async fn stored(
         given,
         lease,
     })
+}
+
+/// A store error met on the way to a check, as the check's failure: with the message, hint
+/// and class the same error has when it ends a command, so that one cause (an unsafe lock
+/// file, a locked keychain) has one exit code whichever command meets it.
+pub(crate) fn store_failure(e: StoreError) -> Failure {
+    let err = CliError::from(e);
+    let kind = match err.class {
+        Class::Conflict => FailureKind::Conflict,
+        Class::NotFound => FailureKind::SecretMissing,
+        class => FailureKind::Store(class),
+    };
+    let mut f = Failure::local(kind, err.message);
+    f.hint = err.hint;
+    f
 }
 
 /// Waits for this run's turn with the account's refresh token, then reads the record again:
@@ -169,25 +173,18 @@ pub(crate) async fn keep_rotated(
         .await;
     crate::fault::point("rotate:after_store");
     let failed = |e: StoreError| {
-        let err = CliError::from(e);
-        let mut f = if err.class == Class::Conflict {
-            Failure::local(
-                FailureKind::Conflict,
-                format!(
-                    "`{}` was linked anew or removed while it was checked: the refresh token the provider rotated belonged to the link that was replaced, and was not stored ({})",
-                    account.name, err.message
-                ),
+        let mut f = store_failure(e);
+        let why = f.description.take().unwrap_or_default();
+        f.description = Some(if f.kind == FailureKind::Conflict {
+            format!(
+                "`{}` was linked anew or removed while it was checked: the refresh token the provider rotated belonged to the link that was replaced, and was not stored ({why})",
+                account.name
             )
         } else {
-            Failure::local(
-                FailureKind::Keychain,
-                format!(
-                    "the provider rotated the refresh token, and the new one could not be stored ({}): the account must be linked again",
-                    err.message
-                ),
+            format!(
+                "the provider rotated the refresh token, and the new one could not be stored ({why}): the account must be linked again"
             )
-        };
-        f.hint = err.hint;
+        });
         f
     };
     stored.map_err(failed)?;
@@ -281,7 +278,7 @@ pub(crate) fn next_step(
     let stored = !name.is_empty();
     match failure.kind {
         FailureKind::UnknownConnector => Some("credlink connectors".to_owned()),
-        FailureKind::Keychain => None,
+        FailureKind::Store(_) => None,
         FailureKind::SecretMissing | FailureKind::Input(_) if stored => Some(format!(
             "credlink link {} --name {name} --force",
             connector.id

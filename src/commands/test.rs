@@ -242,7 +242,7 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
                 // A failure after a rotation (a permission check): the new token is kept.
                 if o.failure
                     .as_ref()
-                    .is_some_and(|f| f.kind != crate::outcome::FailureKind::Keychain)
+                    .is_some_and(|f| !matches!(f.kind, crate::outcome::FailureKind::Store(_)))
                     && let Some(note) = rotation_note(o, r.tested.is_some())
                 {
                     text.push_str(&format!("    note: {note}\n"));

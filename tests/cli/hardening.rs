@@ -1029,6 +1029,63 @@ fn a_fifo_as_a_lock_file_is_refused_not_waited_on() {
     }
 }
 
+/// Class 9: an unsafe refresh lock file (a symlink, a FIFO) is one cause with one exit code in
+/// every command that takes the account's turn with its refresh token (`test`, `test
+/// --explain`, `token`, `revoke`; text and `--json`): 2, as for an unsafe config dir or index.
+/// Each names the file, and nothing changes: the account, its secret, the lock file.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[test]
+fn an_unsafe_refresh_lock_file_has_one_exit_code_in_every_command() {
+    let Some(()) = keyring() else { return };
+    let secret = json!({"client_secret": "lock-client-secret", "refresh_token": "lock-refresh"});
+    let mut failures = Vec::new();
+    for unsafe_file in ["a symlink", "a FIFO"] {
+        let sb = Sandbox::new();
+        sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+        sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
+        sb.store_secret("wd", &secret.to_string());
+        let lock = sb.config_dir().join("refresh-wd.lock");
+        let planted = sb.dir.path().join("elsewhere-created-by-credlink");
+        match unsafe_file {
+            "a symlink" => symlink(&planted, &lock).unwrap(),
+            _ => mkfifo(&lock),
+        }
+        for args in [
+            &["test", "wd"][..],
+            &["test", "wd", "--json"],
+            &["test", "--explain", "wd"],
+            &["test", "--explain", "wd", "--json"],
+            &["token", "wd"],
+            &["token", "wd", "--json"],
+            &["revoke", "wd", "--yes"],
+            &["revoke", "wd", "--yes", "--json"],
+        ] {
+            let case = format!("{unsafe_file}, {}", args.join(" "));
+            let Some(out) = wait_within(spawn(sb.std_cmd().args(args), ""), PROCESS_TIMEOUT) else {
+                failures.push(format!("{case}: still running after {PROCESS_TIMEOUT:?}"));
+                continue;
+            };
+            let shown = format!("{}{}", stdout(&out), stderr(&out));
+            if out.status.code() != Some(2) || !shown.contains("refresh-wd.lock") {
+                failures.push(format!("{case}: {}", brief(&out)));
+            }
+        }
+        // `test` records its result (`store_error`), as for a locked keychain.
+        let unchanged = sb.account_names() == ["wd"]
+            && sb.keychain_secret("wd") == Some(secret.to_string())
+            && !planted.exists()
+            && std::fs::symlink_metadata(&lock).is_ok_and(|m| !m.is_file());
+        if !unchanged {
+            failures.push(format!("{unsafe_file}: something was changed"));
+        }
+        sb.clear_secret("wd");
+    }
+    assert_no_failures(&failures);
+}
+
 /// Class 6: an index or connectors file that is a FIFO (nobody writing) is refused with exit 2
 /// within seconds, instead of hanging.
 #[test]
