@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::cli::TestArgs;
 use crate::commands::test::refuse_credential_flags;
-use crate::commands::{hint, keep_rotated, next_step, prepare, rotation_note, stored};
+use crate::commands::{fill, hint, keep_rotated, next_step, prepare, rotation_note, stored};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -288,7 +288,8 @@ async fn from_input(
     for note in &prepared.notes {
         let hint = note
             .hint
-            .and_then(|key| d.ctx.catalog.hint(Some(d.connector), key));
+            .and_then(|key| d.ctx.catalog.hint(Some(d.connector), key))
+            .map(|text| fill(&text, Some(d.connector), &d.account));
         d.push(Step::Input, StepStatus::Warning, None, note.text.clone());
         if let Some(line) = d.lines.last_mut() {
             line.hint = hint;

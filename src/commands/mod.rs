@@ -214,9 +214,15 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, F
 }
 
 /// Values given on the command line that cannot be used: an error naming the field, what the
-/// problem usually means, and how to give the value again.
-pub(crate) fn input_error(catalog: &Catalog, connector: &Connector, f: Failure) -> CliError {
-    let hint = match (hint(catalog, Some(connector), "", &f), &f.hint) {
+/// problem usually means, and how to give the value again. `name` is the account's, where it
+/// has one yet.
+pub(crate) fn input_error(
+    catalog: &Catalog,
+    connector: &Connector,
+    name: &str,
+    f: Failure,
+) -> CliError {
+    let hint = match (hint(catalog, Some(connector), name, &f), &f.hint) {
         (Some(general), Some(how)) if general != *how => Some(format!("{general} Then {how}.")),
         (general, how) => general.or_else(|| how.clone()),
     };
@@ -238,8 +244,8 @@ pub(crate) fn show_notes(notes: &[Note], account: Option<&str>) {
     }
 }
 
-/// The hint to show with a failure: its own, else the catalog's for its kind, with the
-/// placeholders filled in for a stored account (`name` is empty for ad hoc credentials).
+/// The hint to show with a failure: its own, else the catalog's for its kind, its
+/// placeholders filled (see [`fill`]; `name` is empty for ad hoc credentials).
 pub(crate) fn hint(
     catalog: &Catalog,
     connector: Option<&Connector>,
@@ -249,20 +255,48 @@ pub(crate) fn hint(
     let from_catalog = failure
         .kind
         .hint_key()
-        .and_then(|key| catalog.hint(connector, key));
-    let text = match (from_catalog, &failure.hint) {
+        .and_then(|key| catalog.hint(connector, key))
+        .map(|text| fill(&text, connector, name));
+    match (from_catalog, &failure.hint) {
         // A value's problem: what it usually means comes first.
-        (Some(general), _) if matches!(failure.kind, FailureKind::Input(_)) => general,
-        (_, Some(own)) => own.clone(),
-        (general, None) => general?,
-    };
-    // Only a stored account has a name to put in the next command.
-    match connector {
-        Some(c) if !name.is_empty() => {
-            Some(text.replace("<connector>", &c.id).replace("<name>", name))
-        }
-        _ => Some(text),
+        (Some(general), _) if matches!(failure.kind, FailureKind::Input(_)) => Some(general),
+        (_, Some(own)) => Some(own.clone()),
+        (general, None) => general,
     }
+}
+
+/// A catalog text (a hint, a revoke note) as shown: `<connector>` becomes the connector's id
+/// and `<name>` the account's name. One not known (credentials given ad hoc, an account not
+/// named yet) becomes a word to replace, which a sentence at the end explains, so the command
+/// in the text stays one to type.
+pub(crate) fn fill(text: &str, connector: Option<&Connector>, name: &str) -> String {
+    let mut filled = text.to_owned();
+    let mut to_replace = Vec::new();
+    let mut put = |placeholder: &str, known: Option<&str>, word: &str, what: &str| {
+        if !filled.contains(placeholder) {
+            return;
+        }
+        filled = filled.replace(placeholder, known.unwrap_or(word));
+        if known.is_none() {
+            to_replace.push(format!("{word} with {what}"));
+        }
+    };
+    put(
+        "<connector>",
+        connector.map(|c| c.id.as_str()),
+        "CONNECTOR",
+        "the connector's id (`credlink connectors` lists them)",
+    );
+    put(
+        "<name>",
+        Some(name).filter(|n| !n.is_empty()),
+        "NAME",
+        "the name to link the account under (`credlink list` shows the linked ones)",
+    );
+    if to_replace.is_empty() {
+        return filled;
+    }
+    format!("{filled} Replace {}.", to_replace.join(", and "))
 }
 
 /// The exact command to run next after a failure: re-link a stored account whose credentials

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::cli::RevokeArgs;
-use crate::commands::{failure_lines, hint};
+use crate::commands::{failure_lines, fill, hint};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::CliResult;
@@ -131,10 +131,7 @@ async fn remove(ctx: &Context, args: &RevokeArgs, name: &AccountName) -> CliResu
     if let Some(c) = connector
         && let Some(note) = &c.revoke_note
     {
-        let note = note
-            .replace("<connector>", &c.id)
-            .replace("<name>", name.as_str());
-        ui::note(&crate::text::clean(&note));
+        ui::note(&crate::text::clean(&fill(note, Some(c), name.as_str())));
     }
     Ok(Class::Ok)
 }

@@ -40,7 +40,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
         let prepared =
-            prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
+            prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, "", f))?;
         show_notes(&prepared.notes, None);
         let outcome =
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;

@@ -1029,7 +1029,7 @@ fn a_fifo_as_a_lock_file_is_refused_not_waited_on() {
     }
 }
 
-/// Class 9: an unsafe refresh lock file (a symlink, a FIFO) is one cause with one exit code in
+/// Everyday use: an unsafe refresh lock file (a symlink, a FIFO) is one cause with one exit code in
 /// every command that takes the account's turn with its refresh token (`test`, `test
 /// --explain`, `token`, `revoke`; text and `--json`): 2, as for an unsafe config dir or index.
 /// Each names the file, and nothing changes: the account, its secret, the lock file.
@@ -1661,4 +1661,147 @@ async fn a_failed_provider_revocation_keeps_the_account_for_a_retry() {
         revocations.iter().any(|r| form_has(r, "token", GOOD_TOKEN)),
         "the second revoke revoked the token at the provider"
     );
+}
+
+// ---- 13. everyday use ----
+
+/// Every hint key, each given a hint with both placeholders in the `mock` connector.
+const HINT_KEYS: [&str; 28] = [
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_grant",
+    "invalid_scope",
+    "access_denied",
+    "invalid_request",
+    "unsupported_grant_type",
+    "http_400",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_429",
+    "http_5xx",
+    "redirect",
+    "timeout",
+    "connect",
+    "dns",
+    "offline",
+    "tls",
+    "malformed_answer",
+    "non_json",
+    "no_access_token",
+    "unusable_token",
+    "success_false",
+    "secret_missing",
+    "invisible_characters",
+    "wrong_shape",
+    "permission_denied",
+];
+
+/// What is wrong with the placeholders in a run's output for credentials given ad hoc: one
+/// left raw, or NAME not explained.
+fn unfilled(case: String, out: &Output) -> Option<String> {
+    let shown = format!("{}{}", stdout(out), stderr(out));
+    if shown.contains("<connector>") || shown.contains("<name>") {
+        Some(format!("{case}: a raw placeholder: {}", brief(out)))
+    } else if !shown.contains("Replace NAME with the name to link the account under") {
+        Some(format!("{case}: NAME is not explained: {}", brief(out)))
+    } else {
+        None
+    }
+}
+
+/// Everyday use: a hint never shows a raw `<connector>` or `<name>`. For credentials given ad
+/// hoc (`test --connector`, plain, `--json` and `--explain`), failures of every kind a provider
+/// or the input can cause get the connector's id filled in, and NAME left to type with a
+/// sentence saying what it is; so does a built-in hint (Personio, a pasted secret with a
+/// non-breaking space in it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hints_for_ad_hoc_credentials_leave_no_placeholder() {
+    const FILLED: &str =
+        "`credlink link mock --name NAME --force` (see `credlink connectors mock`)";
+    let server = MockServer::start().await;
+    let hints: Vec<String> = HINT_KEYS
+        .iter()
+        .map(|key| {
+            format!("{key} = \"{key}: run `credlink link <connector> --name <name> --force` (see `credlink connectors <connector>`).\"")
+        })
+        .collect();
+    let sb = mock_sandbox(&server, &format!("hints = {{ {} }}", hints.join(", ")), "");
+    let oauth_error = |code: &str| ResponseTemplate::new(400).set_body_json(json!({"error": code}));
+    let answers = [
+        ("invalid_client", oauth_error("invalid_client")),
+        ("invalid_grant", oauth_error("invalid_grant")),
+        ("invalid_request", oauth_error("invalid_request")),
+        ("http_400", ResponseTemplate::new(400)),
+        ("http_401", ResponseTemplate::new(401)),
+        ("http_403", ResponseTemplate::new(403)),
+        ("http_404", ResponseTemplate::new(404)),
+        ("http_5xx", ResponseTemplate::new(500)),
+        (
+            "redirect",
+            ResponseTemplate::new(302).insert_header("location", "https://example.com/"),
+        ),
+        (
+            "non_json",
+            ResponseTemplate::new(200).set_body_raw("<html></html>", "text/html"),
+        ),
+        (
+            "no_access_token",
+            token_answer(json!({"access_token": null})),
+        ),
+        ("unusable_token", token_answer(json!({"token_type": "mac"}))),
+    ];
+    let mut failures = Vec::new();
+    for (key, answer) in answers {
+        answer_with(&server, answer).await;
+        for mode in [&[][..], &["--json"], &["--explain"]] {
+            let out = check(&sb, "mock", mode);
+            if !stdout(&out).contains(&format!("{key}: run {FILLED}")) {
+                failures.push(format!("{key} {mode:?}: not its hint: {}", brief(&out)));
+            }
+            failures.extend(unfilled(format!("{key} {mode:?}"), &out));
+        }
+    }
+    // Input: a zero-width space inside the secret, caught before anything is sent.
+    let args = [
+        "test",
+        "--connector",
+        "mock",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+    ];
+    for mode in [&[][..], &["--json"], &["--explain"]] {
+        let out = run_env(
+            &sb,
+            &[("CREDLINK_CLIENT_SECRET", "abc\u{200b}defgh")],
+            &[&args[..], mode].concat(),
+        );
+        failures.extend(unfilled(format!("invisible_characters {mode:?}"), &out));
+    }
+    // The same through a built-in hint: no request leaves the machine.
+    let builtin = Sandbox::new();
+    let personio = [
+        "test",
+        "--connector",
+        "personio",
+        "--no-input",
+        "--client-id",
+        "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
+    ];
+    for mode in [&[][..], &["--json"], &["--explain"]] {
+        let out = run_env(
+            &builtin,
+            &[("CREDLINK_CLIENT_SECRET", "abcd\u{a0}efgh")],
+            &[&personio[..], mode].concat(),
+        );
+        assert_exit(&out, 2);
+        failures.extend(unfilled(format!("personio {mode:?}"), &out));
+        if !format!("{}{}", stdout(&out), stderr(&out))
+            .contains("`credlink link personio --name NAME --force`")
+        {
+            failures.push(format!("personio {mode:?}: {}", brief(&out)));
+        }
+    }
+    assert_no_failures(&failures);
 }
