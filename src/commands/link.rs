@@ -124,7 +124,10 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         .map_err(|e| match e {
             StoreError::AlreadyLinked(name) => {
                 CliError::usage(format!("an account named `{name}` was linked meanwhile"))
-                    .with_hint("choose another --name, or pass --force to replace it")
+                    .with_hint(format!(
+                        "choose another --name, or replace it: `{}`",
+                        crate::cli::again(&["--force"])
+                    ))
             }
             other => other.into(),
         })?;

@@ -312,7 +312,8 @@ pub(crate) fn next_step(
     let stored = !name.is_empty();
     match failure.kind {
         FailureKind::UnknownConnector => Some("credlink connectors".to_owned()),
-        FailureKind::Store(_) => None,
+        // The hint says what to do: run it again (the command that was run) or fix the store.
+        FailureKind::Store(_) | FailureKind::Conflict => None,
         FailureKind::SecretMissing | FailureKind::Input(_) if stored => Some(format!(
             "credlink link {} --name {name} --force",
             connector.id
