@@ -18,6 +18,7 @@ use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};
+use crate::interrupt::Reporting;
 use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::provider::{self, Credentials, keys};
 use crate::store::{Account, AccountName, Store, StoreError};
@@ -244,6 +245,8 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         class: Class::Ok,
         next: None,
     };
+    // A Ctrl-C while the refresh token is spent ends the run after the diagnosis is shown.
+    let reporting = Reporting::start();
     let started = Instant::now();
     match stored(ctx, account, true).await {
         Err((_, failure)) => {
@@ -265,6 +268,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         }
     }
     d.print();
+    drop(reporting);
     Ok(d.class)
 }
 

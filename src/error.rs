@@ -37,6 +37,16 @@ impl CliError {
         self.hint = Some(hint.into());
         self
     }
+
+    /// The error as `--json` prints it: `{"error": {"code", "kind", "message", "hint"}}`.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::json!({"error": {
+            "code": self.class.exit_code(),
+            "kind": self.class.as_str(),
+            "message": self.message,
+            "hint": self.hint,
+        }})
+    }
 }
 
 /// The headless recipe, the same as the README's.

@@ -19,6 +19,10 @@ pub(crate) enum Class {
     NotFound,
     /// The team store's account changed meanwhile (check-and-set); nothing was written.
     Conflict,
+    /// Ctrl-C, SIGTERM or SIGHUP ended the run (see `crate::interrupt`): 130, as a shell
+    /// reports an interrupted command. Not a result a command returns, so not in
+    /// [`EXIT_CODES`].
+    Interrupted,
 }
 
 impl Class {
@@ -32,6 +36,7 @@ impl Class {
             Class::Keychain => 5,
             Class::NotFound => 6,
             Class::Conflict => 7,
+            Class::Interrupted => 130,
         }
     }
 
@@ -46,6 +51,7 @@ impl Class {
             Class::Keychain => "store",
             Class::NotFound => "not_found",
             Class::Conflict => "conflict",
+            Class::Interrupted => "interrupted",
         }
     }
 

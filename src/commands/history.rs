@@ -11,7 +11,7 @@ pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliRes
     let name = AccountName::parse(&args.name)?;
     let versions = store.history(&name).await?;
     if json {
-        ui::out(&serde_json::to_string_pretty(&versions)?);
+        ui::out_json(&versions);
         return Ok(Class::Ok);
     }
     let rows: Vec<Vec<String>> = versions

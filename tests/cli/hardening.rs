@@ -1805,3 +1805,340 @@ async fn hints_for_ad_hoc_credentials_leave_no_placeholder() {
     }
     assert_no_failures(&failures);
 }
+
+/// After a Ctrl-C that waited for a rotated refresh token to be stored, `test` prints what it
+/// found before it exits 130, as `link` and `token` do: one account or `--all`, in text and
+/// `--json` (one document), and `--explain`. The rotated token is stored.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn a_test_that_waited_for_a_rotation_prints_its_result_before_it_ends() {
+    const REFRESH_SECRET: &str = "refresh-secret";
+    let Some(()) = crate::guarantees::faults_built_in() else {
+        return;
+    };
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&format!(
+        "{}\n{}",
+        refresh_connectors(&peer),
+        peer.connectors()
+    ));
+    let minted = peer.call("POST", "/test/refresh-token");
+    let out = sb
+        .cmd()
+        .args(link_refresh_args("wd"))
+        .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
+        .write_stdin(format!("{}\n", text(&minted["refresh_token"])))
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let basic = [
+        "link",
+        "local-basic",
+        "--name",
+        "basic",
+        "--client-id",
+        "basic-client",
+        "--client-secret-stdin",
+    ];
+    let out = sb
+        .cmd()
+        .args(basic)
+        .write_stdin("basic-secret\n")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+
+    let mut failures = Vec::new();
+    for (i, args) in [
+        &["test", "wd"][..],
+        &["test", "wd", "--json"],
+        &["test", "--all"],
+        &["test", "--all", "--json"],
+        &["test", "--explain", "wd"],
+        &["test", "--explain", "wd", "--json"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let case = args.join(" ");
+        let stored_before = sb.keychain_secret("wd");
+        let flag = sb.dir.path().join(format!("resume-{i}"));
+        let mut cmd = sb.std_cmd();
+        cmd.args(args).env("CREDLINK_FAULT_RESUME", &flag);
+        let mut paused = crate::guarantees::Paused::start(cmd, "rotate:before_store", "");
+        paused.interrupt();
+        paused.expect_line("stopping once the refresh token in use is stored");
+        let out = paused.resume(&flag);
+        if out.status.code() != Some(130) {
+            failures.push(format!("{case}: {}", brief(&out)));
+        }
+        if sb.keychain_secret("wd") == stored_before {
+            failures.push(format!("{case}: the rotated refresh token was not stored"));
+        }
+        let printed =
+            if args.contains(&"--json") {
+                match one_json_document(&out) {
+                    Ok(doc) if args.contains(&"--explain") => doc["ok"] == true,
+                    Ok(doc) => doc.as_array().into_iter().flatten().any(|r| {
+                        r["name"] == "wd" && r["status"] == "valid" && r["rotated"] == true
+                    }),
+                    Err(why) => {
+                        failures.push(format!("{case}: {why}"));
+                        true
+                    }
+                }
+            } else if args.contains(&"--explain") {
+                stdout(&out).contains("Result: every step passed")
+            } else {
+                stdout(&out).contains("wd (Local (refresh token)): valid")
+            };
+        if !printed {
+            failures.push(format!(
+                "{case}: the result is not printed: {}",
+                brief(&out)
+            ));
+        }
+        assert_hidden(&out, REFRESH_SECRET);
+    }
+    assert_exit(&sb.cmd().args(["test", "--all"]).output().unwrap(), 0);
+    assert_no_failures(&failures);
+}
+
+// ---- 14. one JSON document under --json ----
+
+/// The one JSON value stdout holds, or why it does not hold exactly one; an error object's
+/// `code` must be the exit code.
+fn one_json_document(out: &Output) -> Result<Value, String> {
+    let mut values = serde_json::Deserializer::from_slice(&out.stdout).into_iter::<Value>();
+    let first = match values.next() {
+        None => return Err("nothing on stdout".into()),
+        Some(Err(e)) => return Err(format!("stdout is not JSON ({e})")),
+        Some(Ok(first)) => first,
+    };
+    if let Some(more) = values.next() {
+        return Err(format!("more than one JSON value on stdout: then {more:?}"));
+    }
+    let code = first["error"]["code"].as_i64();
+    if code.is_some() && code != out.status.code().map(i64::from) {
+        return Err(format!(
+            "the error object's code is not the exit code: {first}"
+        ));
+    }
+    Ok(first)
+}
+
+/// [`one_json_document`] with exit `code`, or what is wrong in `failures`.
+fn expect(failures: &mut Vec<String>, case: &str, out: Output, code: i32) -> Value {
+    let doc = one_json_document(&out).unwrap_or_else(|why| {
+        failures.push(format!("{case}: {why}: {}", brief(&out)));
+        Value::Null
+    });
+    if out.status.code() != Some(code) {
+        failures.push(format!("{case}: expected exit {code}: {}", brief(&out)));
+    }
+    doc
+}
+
+/// A loopback server that accepts connections and never answers; the receiver hears of each
+/// connection.
+fn silent_server() -> (String, mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            held.push(stream);
+            let _ = tx.send(());
+        }
+    });
+    (url, rx)
+}
+
+/// `--json`: every command prints exactly one JSON document on stdout and nothing else,
+/// whether it succeeds or fails, and whatever fails: a usage error clap finds, `--help` and
+/// `--version`, a config file or store that cannot be used, a name taken (whose hint names
+/// the command that was run, with `--force`), a provider that refuses (`link`, `test`,
+/// `token`), a run interrupted by Ctrl-C (an error object with code 130).
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_under_json_prints_one_json_document() {
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    answer_with(&server, token_answer(json!({}))).await;
+    let sb = mock_sandbox(&server, "", "");
+    let link_acct = [
+        "--json",
+        "link",
+        "mock",
+        "--name",
+        "acct",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret-stdin",
+    ];
+    let secret = format!("{SECRET}\n");
+    let link_other: Vec<&str> = link_acct
+        .iter()
+        .map(|a| if *a == "acct" { "other" } else { a })
+        .collect();
+    let adhoc = [
+        "--json",
+        "test",
+        "--connector",
+        "mock",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+    ];
+    let bad_config = Sandbox::new();
+    std::fs::create_dir_all(bad_config.config_dir()).unwrap();
+    std::fs::write(bad_config.config_dir().join("config.toml"), "store = 5").unwrap();
+
+    let mut failures = Vec::new();
+    let f = &mut failures;
+    let with_stdin = |args: &[&str], input: &str| finish(spawn(sb.std_cmd().args(args), input));
+    expect(f, "link", with_stdin(&link_acct, &secret), 0);
+    let taken = expect(
+        f,
+        "link, the name taken",
+        with_stdin(&link_acct, &secret),
+        2,
+    );
+    let retry = format!("`credlink {} --force`", link_acct.join(" "));
+    if !taken["error"]["hint"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(&retry)
+    {
+        f.push(format!(
+            "link, the name taken: the hint does not say {retry}: {taken}"
+        ));
+    }
+    for (args, code) in [
+        (&["--json", "list"][..], 0),
+        (&["--json", "test", "acct"], 0),
+        (&["--json", "test", "--all"], 0),
+        (&["--json", "test", "--explain", "acct"], 0),
+        (&["--json", "token", "acct"], 0),
+        (&["--json", "connectors"], 0),
+        (&["--json", "connectors", "mock"], 0),
+        (&["--json", "connectors", "no-such-connector"], 6),
+        (&["--json", "completions", "bash"], 0),
+        (&["--json", "--version"], 0),
+        (&["--json", "--help"], 0),
+        (&["--json", "test", "--help"], 0),
+        (&["--json"], 2),
+        (&["--json", "test", "--bogus"], 2),
+        (&["--json", "history", "acct"], 2),
+        (&["--json", "test"], 2),
+        (&["--json", "test", "nobody"], 6),
+        (&["--json", "token", "nobody"], 6),
+        (&["--json", "revoke", "acct"], 2),
+        (&["--json", "--store", "vault:", "list"], 2),
+        (&["--json", "--store", "vault:secret/credlink", "list"], 2),
+    ] {
+        expect(f, &args.join(" "), run(&sb, args), code);
+    }
+    let out = run_env(
+        &sb,
+        &[("CREDLINK_REFRESH_WAIT", "soon")],
+        &["--json", "test", "acct"],
+    );
+    expect(f, "a bad CREDLINK_REFRESH_WAIT", out, 2);
+    expect(
+        f,
+        "a bad config.toml",
+        run(&bad_config, &["--json", "list"]),
+        2,
+    );
+    let out = run_env(&sb, &[("CREDLINK_CLIENT_SECRET", SECRET)], &adhoc);
+    expect(f, "test --connector", out, 0);
+
+    // The provider refuses.
+    answer_with(&server, ResponseTemplate::new(401)).await;
+    expect(f, "test, refused", run(&sb, &["--json", "test", "acct"]), 3);
+    let out = run(&sb, &["--json", "token", "acct", "--fresh"]);
+    expect(f, "token, refused", out, 3);
+    expect(f, "link, refused", with_stdin(&link_other, &secret), 3);
+    let out = run_env(&sb, &[("CREDLINK_CLIENT_SECRET", SECRET)], &adhoc);
+    expect(f, "test --connector, refused", out, 3);
+    expect(
+        f,
+        "revoke",
+        run(&sb, &["--json", "revoke", "acct", "--yes"]),
+        0,
+    );
+
+    // Ctrl-C while the provider does not answer.
+    let (url, connected) = silent_server();
+    let silent = Sandbox::new();
+    silent.write_connectors(&oauth_connector(&format!("{url}/token"), "basic", "", ""));
+    let child = spawn(
+        silent
+            .std_cmd()
+            .args(adhoc)
+            .env("CREDLINK_CLIENT_SECRET", SECRET),
+        "",
+    );
+    connected
+        .recv_timeout(PROCESS_TIMEOUT)
+        .expect("credlink connects to the provider");
+    // SAFETY: kill(2) with a child's pid and a valid signal number touches no memory.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let interrupted = expect(f, "test --connector, interrupted", finish(child), 130);
+    if interrupted["error"]["kind"] != "interrupted" {
+        f.push(format!("interrupted: {interrupted}"));
+    }
+    assert_no_failures(&failures);
+}
+
+/// A hint that says to run the command again names the command that was run, as it was
+/// typed: here another run holds the account's refresh token (exit 7) for `test`, `token`
+/// and `revoke`, in text and `--json`.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[test]
+fn a_busy_account_is_retried_with_the_command_that_was_run() {
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+    sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
+    let secret = json!({"client_secret": "busy-client-secret", "refresh_token": "busy-refresh"});
+    sb.store_secret("wd", &secret.to_string());
+    // Another run's turn: the lock of the account's lock file, held by this test.
+    let held = std::fs::File::create(sb.config_dir().join("refresh-wd.lock")).unwrap();
+    held.lock().unwrap();
+    let mut failures = Vec::new();
+    for args in [
+        &["test", "wd"][..],
+        &["token", "wd", "--fresh"],
+        &["revoke", "wd", "--yes"],
+        &["--json", "token", "wd", "--fresh"],
+    ] {
+        let out = run_env(&sb, &[("CREDLINK_REFRESH_WAIT", "0")], args);
+        let again = format!("`credlink {}`", args.join(" "));
+        let shown = format!("{}{}", stdout(&out), stderr(&out));
+        if out.status.code() != Some(7) || !shown.contains(&again) {
+            failures.push(format!(
+                "{}: {again} is not named: {}",
+                args.join(" "),
+                brief(&out)
+            ));
+        }
+    }
+    assert_eq!(sb.account_names(), ["wd"]);
+    sb.clear_secret("wd");
+    assert_no_failures(&failures);
+}
