@@ -1909,6 +1909,88 @@ fn a_test_that_waited_for_a_rotation_prints_its_result_before_it_ends() {
     assert_no_failures(&failures);
 }
 
+/// A proxy that answers every request with a 400 whose `error_description` quotes the
+/// request it received (its `Proxy-Authorization` header among it) and the proxy's own
+/// address with `user_info`, as a misconfigured proxy or a server behind it may.
+fn echoing_proxy(user_info: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let description = format!("{request} (via http://{user_info}@{address})");
+            let body = json!({"error": "invalid_request", "error_description": description});
+            let body = body.to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.shutdown(Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = std::io::copy(&mut stream, &mut std::io::sink());
+        }
+    });
+    address.to_string()
+}
+
+/// Everyday use: a proxy password of 1 to 3 characters (shorter than any secret redacted as a
+/// value, which would take words out of messages) is never printed: not in the `user:password`
+/// pair a proxy is sent (Base64 in `Proxy-Authorization`) or raw, nor in a URL's user info,
+/// whichever proxy variable sets it (with a scheme or without), with `-v`, `--json` or
+/// `--explain`.
+#[test]
+fn a_short_proxy_password_is_never_printed() {
+    const USER_INFO: &str = "usr:pw1";
+    let proxy = echoing_proxy(USER_INFO);
+    let sb = Sandbox::new();
+    sb.write_connectors(&oauth_connector(
+        "http://127.0.0.1:9/token",
+        "basic",
+        "",
+        "",
+    ));
+    let basic = STANDARD.encode(USER_INFO);
+    let mut failures = Vec::new();
+    for (var, value) in [
+        ("HTTP_PROXY", format!("http://{USER_INFO}@{proxy}")),
+        ("http_proxy", format!("{USER_INFO}@{proxy}")),
+        ("ALL_PROXY", format!("http://{USER_INFO}@{proxy}")),
+    ] {
+        for mode in [
+            &[][..],
+            &["-v"],
+            &["--json"],
+            &["--explain"],
+            &["--explain", "--json"],
+        ] {
+            let mut cmd = sb.std_cmd();
+            for unset in PROXY_VARS {
+                cmd.env_remove(unset);
+            }
+            cmd.args(["test", "--connector", "mock", "--no-input"])
+                .args(["--client-id", CLIENT_ID])
+                .args(mode)
+                .env(var, &value)
+                .env("CREDLINK_CLIENT_SECRET", SECRET);
+            let out = finish(spawn(&mut cmd, ""));
+            let shown = format!("{}{}", stdout(&out), stderr(&out));
+            let case = format!("{var}={value}, test {}", mode.join(" "));
+            if shown.contains("pw1") || shown.contains(&basic) {
+                failures.push(format!("{case}: the proxy password: {}", brief(&out)));
+            }
+            if out.status.code() != Some(3)
+                || !shown.contains("proxy-authorization: Basic (redacted)")
+            {
+                failures.push(format!("{case}: not the proxy's answer: {}", brief(&out)));
+            }
+        }
+    }
+    assert_no_failures(&failures);
+}
+
 // ---- 14. one JSON document under --json ----
 
 /// The one JSON value stdout holds, or why it does not hold exactly one; an error object's
