@@ -2043,7 +2043,9 @@ fn silent_server() -> (String, mpsc::Receiver<()>) {
 }
 
 /// `--json`: every command prints exactly one JSON document on stdout and nothing else,
-/// whether it succeeds or fails, and whatever fails: a usage error clap finds, `--help` and
+/// whether it succeeds or fails (`link` of a secret or by device sign-in, `list`, `test`, `test
+/// --explain`, `token`, `revoke`, `connectors`, `history`, `completions`), and whatever
+/// fails: a usage error clap finds, `--help` and
 /// `--version`, a config file or store that cannot be used, a name taken (whose hint names
 /// the command that was run, with `--force`), a provider that refuses (`link`, `test`,
 /// `token`), a run interrupted by Ctrl-C (an error object with code 130).
@@ -2160,6 +2162,31 @@ async fn every_command_under_json_prints_one_json_document() {
         run(&sb, &["--json", "revoke", "acct", "--yes"]),
         0,
     );
+
+    // A device sign-in (the stub approves it after a few polls).
+    let Some(stub) = Peer::start_stub(&["device"]) else {
+        return;
+    };
+    let device = Sandbox::new();
+    device.write_connectors(&stub_device_connectors(&stub.url));
+    let args = [
+        "--json",
+        "link",
+        "stub-device",
+        "--name",
+        "dev",
+        "--client-id",
+        "c",
+    ];
+    let out = run_env(
+        &device,
+        &[("CREDLINK_CLIENT_SECRET", SECRET)],
+        &[&args[..], &["--no-browser"]].concat(),
+    );
+    let linked = expect(f, "link, device sign-in", out, 0);
+    if linked["linked"] != true {
+        f.push(format!("link, device sign-in: {linked}"));
+    }
 
     // Ctrl-C while the provider does not answer.
     let (url, connected) = silent_server();
