@@ -59,6 +59,35 @@ pub(crate) struct Cli {
     pub(crate) timeout: u64,
 }
 
+/// This run's command line as a command to type, with `extra` flags added (before a `--`): a
+/// hint that says to run it again (or again with `--force`) names the command that was run,
+/// with its options (the store among them). Flags never carry a secret, so it can be shown.
+pub(crate) fn again(extra: &[&str]) -> String {
+    let mut args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let at = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    args.splice(at..at, extra.iter().map(|a| (*a).to_owned()));
+    let mut line = String::from("credlink");
+    for arg in args {
+        line.push(' ');
+        line.push_str(&shell_quoted(&arg));
+    }
+    line
+}
+
+/// `arg` as a POSIX shell reads it back: as is when it holds nothing the shell would
+/// interpret, else in single quotes.
+fn shell_quoted(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List the connectors in the catalog, or show one with the steps to get credentials
@@ -298,4 +327,22 @@ pub(crate) struct CompletionsArgs {
     /// names [default: a script that asks credlink at each Tab]
     #[arg(long = "static")]
     pub(crate) static_script: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_quoted_only_where_the_shell_would_read_them_otherwise() {
+        assert_eq!(
+            shell_quoted("vault:secret/credlink"),
+            "vault:secret/credlink"
+        );
+        assert_eq!(shell_quoted("--field=region=eu"), "--field=region=eu");
+        assert_eq!(shell_quoted("a b"), "'a b'");
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+        assert_eq!(shell_quoted(""), "''");
+        assert_eq!(shell_quoted("$HOME"), "'$HOME'");
+    }
 }

@@ -1935,4 +1935,47 @@ secret = true
             assert!(err.contains(expected), "expected `{expected}` in: {err}");
         }
     }
+
+    /// Angle brackets in the built-in texts are credlink's placeholders, `<connector>` and
+    /// `<name>`, and only in the texts that are filled (hints, revoke notes): another word in
+    /// brackets reads as one more to fill, and `<name>` elsewhere would be shown raw. Filled,
+    /// with or without an account's name, no bracketed word is left.
+    #[test]
+    fn bracketed_words_are_only_the_placeholders_of_filled_texts() {
+        let bracketed = Regex::new("<[^<>]{1,40}>").unwrap();
+        let catalog = Catalog::load(None).unwrap();
+        let mut failures = Vec::new();
+        let mut check = |what: String, text: &str, filled: bool| {
+            for found in bracketed.find_iter(text).map(|m| m.as_str()) {
+                if !(filled && matches!(found, "<connector>" | "<name>")) {
+                    failures.push(format!("{what}: {found}"));
+                }
+            }
+        };
+        for (key, hint) in &catalog.hints {
+            check(format!("hints.{key}"), hint, true);
+        }
+        for c in catalog.connectors.values() {
+            let filled = c
+                .hints
+                .iter()
+                .chain(c.revoke_note.iter().map(|n| (&c.id, n)));
+            for (key, text) in filled {
+                check(format!("{}: {key}", c.id), text, true);
+                for name in ["", "acme"] {
+                    let shown = crate::commands::fill(text, Some(c), name);
+                    check(format!("{}: {key} filled", c.id), &shown, false);
+                }
+            }
+            let fields = c
+                .fields
+                .iter()
+                .flat_map(|f| [&f.help, &f.example])
+                .flatten();
+            for text in c.steps.iter().chain(&c.notes).chain(fields) {
+                check(c.id.clone(), text, false);
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
 }

@@ -13,11 +13,12 @@ use serde_json::json;
 
 use crate::cli::TestArgs;
 use crate::commands::test::refuse_credential_flags;
-use crate::commands::{hint, keep_rotated, next_step, prepare, rotation_note, stored};
+use crate::commands::{fill, hint, keep_rotated, next_step, prepare, rotation_note, stored};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};
+use crate::interrupt::Reporting;
 use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::provider::{self, Credentials, keys};
 use crate::store::{Account, AccountName, Store, StoreError};
@@ -244,6 +245,8 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         class: Class::Ok,
         next: None,
     };
+    // A Ctrl-C while the refresh token is spent ends the run after the diagnosis is shown.
+    let reporting = Reporting::start();
     let started = Instant::now();
     match stored(ctx, account, true).await {
         Err((_, failure)) => {
@@ -265,6 +268,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         }
     }
     d.print();
+    drop(reporting);
     Ok(d.class)
 }
 
@@ -288,7 +292,8 @@ async fn from_input(
     for note in &prepared.notes {
         let hint = note
             .hint
-            .and_then(|key| d.ctx.catalog.hint(Some(d.connector), key));
+            .and_then(|key| d.ctx.catalog.hint(Some(d.connector), key))
+            .map(|text| fill(&text, Some(d.connector), &d.account));
         d.push(Step::Input, StepStatus::Warning, None, note.text.clone());
         if let Some(line) = d.lines.last_mut() {
             line.hint = hint;

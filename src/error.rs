@@ -1,6 +1,7 @@
 //! The command boundary: the one place a typed error from a lower layer becomes what the user
 //! sees (a message, a hint with the next step, and the class its exit code derives from).
 
+use crate::cli::again;
 use crate::connectors::{CatalogError, Origin, UnknownConnector};
 use crate::input::InputError;
 use crate::outcome::Class;
@@ -45,6 +46,11 @@ impl CliError {
             "message": self.message,
             "hint": self.hint,
         })
+    }
+
+    /// The error as `--json` prints it: `{"error": {"code", "kind", "message", "hint"}}`.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self.to_json() })
     }
 }
 
@@ -100,7 +106,8 @@ impl From<StoreError> for CliError {
                 "an account named `{name}` is already linked"
             ))
             .with_hint(format!(
-                "choose another --name, or replace it: `credlink link ... --name {name} --force`"
+                "choose another --name, or replace it: `{}`",
+                again(&["--force"])
             )),
             StoreError::NotLinked(name) => {
                 CliError::new(Class::NotFound, format!("no linked account named `{name}`"))
@@ -114,9 +121,9 @@ impl From<StoreError> for CliError {
                 Class::Conflict,
                 format!("`{name}` was linked anew or removed meanwhile; nothing was written"),
             )
-            .with_hint(format!("see `credlink list`, then try again: `credlink test {name}`")),
+            .with_hint(format!("see `credlink list`, then run it again: `{}`", again(&[]))),
             StoreError::Busy(busy) => CliError::new(Class::Conflict, busy.to_string()).with_hint(
-                "try again when it has finished: runs take turns with an account's refresh token, because a provider that rotates it accepts each one once",
+                format!("run it again when that run has finished (`{}`): runs take turns with an account's refresh token, because a provider that rotates it accepts each one once", again(&[])),
             ),
         }
     }
@@ -183,7 +190,7 @@ impl From<VaultError> for CliError {
             ),
             VaultError::Conflict { name, .. } => (
                 Class::Conflict,
-                format!("see `credlink history {name}`, then link again (with --force to replace it)"),
+                format!("see what changed with `credlink history {name}`, then run it again: `{}`", again(&[])),
             ),
             VaultError::TooLarge(_) => (
                 Class::Usage,

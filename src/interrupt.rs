@@ -4,22 +4,45 @@
 //! interrupted command. While a run spends a refresh token, from the request that may rotate it until the
 //! rotated one is stored and the account's turn released, a Ctrl-C waits for that to finish:
 //! ending there would lose a rotated refresh token, which kills the link, and would leave a
-//! team-store lease for teammates to wait out. A second Ctrl-C ends the run at once.
+//! team-store lease for teammates to wait out. A second Ctrl-C ends the run at once. A run
+//! that prints its results after its refreshes (`test`) first prints what it found. With
+//! `--json` an interrupted run that printed nothing prints the error object.
 
 use std::sync::Mutex;
 
 use dialoguer::console::Term;
+use tokio::sync::Notify;
 
-/// How many refreshes are under way, and whether a Ctrl-C is waiting for them.
+use crate::error::CliError;
+use crate::outcome::Class;
+
+/// How many refreshes are under way, whether a Ctrl-C is waiting for them, and how many runs
+/// print their results before that Ctrl-C ends the run.
 struct State {
     refreshing: usize,
     requested: bool,
+    reporting: usize,
+}
+
+impl State {
+    /// A Ctrl-C waited for the refreshes under way, and they are done.
+    fn due(&self) -> bool {
+        self.requested && self.refreshing == 0
+    }
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     refreshing: 0,
     requested: false,
+    reporting: 0,
 });
+
+/// Told when a Ctrl-C that waited becomes due while a [`Reporting`] run is printing.
+static DUE: Notify = Notify::const_new();
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The terminal as it was before the first prompt changed it (echo, line editing).
 #[cfg(unix)]
@@ -40,7 +63,7 @@ pub(crate) fn watch() {
 }
 
 fn on_interrupt() {
-    let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = state();
     if state.refreshing == 0 || state.requested {
         drop(state);
         exit_interrupted();
@@ -58,21 +81,64 @@ pub(crate) struct Refreshing(());
 impl Refreshing {
     pub(crate) fn start() -> Self {
         watch();
-        STATE.lock().unwrap_or_else(|e| e.into_inner()).refreshing += 1;
+        state().refreshing += 1;
         Self(())
     }
 
     /// Whether a Ctrl-C came: a refresh not yet begun is not begun.
     pub(crate) fn stopping(&self) -> bool {
-        STATE.lock().unwrap_or_else(|e| e.into_inner()).requested
+        state().requested
     }
 }
 
 impl Drop for Refreshing {
     fn drop(&mut self) {
-        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = state();
         state.refreshing -= 1;
-        if state.refreshing == 0 && state.requested {
+        if !state.due() {
+            return;
+        }
+        let reporting = state.reporting > 0;
+        drop(state);
+        if reporting {
+            DUE.notify_waiters();
+        } else {
+            exit_interrupted();
+        }
+    }
+}
+
+/// A run that prints what its refreshes stored: a Ctrl-C that waited for them ends the run when
+/// this guard is dropped, once the results are printed, rather than when the last refresh is
+/// done.
+#[must_use = "the results are printed before a Ctrl-C ends the run for as long as it lives"]
+pub(crate) struct Reporting(());
+
+impl Reporting {
+    pub(crate) fn start() -> Self {
+        state().reporting += 1;
+        Self(())
+    }
+
+    /// Resolves once a Ctrl-C waited for the refreshes under way and they are done: a run
+    /// checking many accounts stops checking there, and prints what it found.
+    pub(crate) async fn stopped(&self) {
+        loop {
+            // Registered before the state is read, so a notification in between is not lost.
+            let notified = DUE.notified();
+            if state().due() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for Reporting {
+    fn drop(&mut self) {
+        let mut state = state();
+        state.reporting -= 1;
+        if state.due() {
             drop(state);
             exit_interrupted();
         }
@@ -104,5 +170,12 @@ fn exit_interrupted() -> ! {
         let _ = term.show_cursor();
         let _ = term.write_line("");
     }
-    std::process::exit(130)
+    if crate::ui::json_promised() {
+        let err = CliError::new(
+            Class::Interrupted,
+            "the run was interrupted (Ctrl-C, SIGTERM or SIGHUP)",
+        );
+        crate::ui::out_json(&err.json());
+    }
+    std::process::exit(Class::Interrupted.exit_code().into())
 }

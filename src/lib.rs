@@ -48,35 +48,56 @@ pub fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            if !e.use_stderr() {
-                return ExitCode::from(Class::Ok.exit_code());
-            }
-            // `--json` promises an error object on stdout for every error, this one too.
-            let json = std::env::args()
-                .take_while(|a| a != "--")
-                .any(|a| a == "--json");
-            if json {
-                let rendered = e.render().to_string();
-                let first = rendered.lines().next().unwrap_or_default();
-                let message = first.strip_prefix("error: ").unwrap_or(first);
-                report_json(&CliError::usage(message));
-            }
-            return ExitCode::from(Class::Usage.exit_code());
-        }
+        Err(e) => return ExitCode::from(parse_failed(&e).exit_code()),
     };
-    let json = cli.json;
+    if cli.json {
+        ui::promise_json();
+        // A Ctrl-C at any point then ends with the error object too.
+        interrupt::watch();
+    }
     let class = run(cli).unwrap_or_else(|err| {
-        report(&err, json);
+        report(&err);
         err.class
     });
     ExitCode::from(class.exit_code())
 }
 
+/// A command line clap did not run: an error, or `--help` or `--version`, shown as clap
+/// shows them; with `--json` (which promises one JSON document on stdout whatever happens),
+/// as a JSON document instead.
+fn parse_failed(e: &clap::Error) -> Class {
+    let json = std::env::args()
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    let rendered = e.render().to_string();
+    let class = if e.use_stderr() {
+        Class::Usage
+    } else {
+        Class::Ok
+    };
+    if !json {
+        let _ = e.print();
+        return class;
+    }
+    ui::promise_json();
+    match e.kind() {
+        clap::error::ErrorKind::DisplayVersion => {
+            ui::out_json(&json!({"name": "credlink", "version": env!("CARGO_PKG_VERSION")}));
+        }
+        _ if class == Class::Ok => ui::out_json(&json!({"help": rendered.trim_end()})),
+        _ => {
+            let _ = e.print();
+            let first = rendered.lines().next().unwrap_or_default();
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            ui::out_json(&CliError::usage(message).json());
+        }
+    }
+    class
+}
+
 fn run(cli: Cli) -> CliResult<Class> {
     if let Command::Completions(args) = &cli.command {
-        cmd::completions::run(args);
+        cmd::completions::run(args, cli.json);
         return Ok(Class::Ok);
     }
     let runtime = Background(Some(
@@ -134,17 +155,13 @@ impl Drop for Background {
     }
 }
 
-fn report(err: &CliError, json: bool) {
+/// An error on stderr, and with `--json` also as the error object on stdout.
+fn report(err: &CliError) {
     ui::err(&format!("error: {}", text::clean(&err.message)));
     if let Some(hint) = &err.hint {
         ui::err(&format!("  hint: {}", text::clean(hint)));
     }
-    if json {
-        report_json(err);
+    if ui::json_promised() {
+        ui::out_json(&err.json());
     }
-}
-
-/// `{"error": {"code", "kind", "message", "hint"}}` on stdout.
-fn report_json(err: &CliError) {
-    ui::out(&json!({ "error": err.to_json() }).to_string());
 }

@@ -19,6 +19,10 @@ pub(crate) enum Class {
     NotFound,
     /// The team store's account changed meanwhile (check-and-set); nothing was written.
     Conflict,
+    /// Ctrl-C, SIGTERM or SIGHUP ended the run (see `crate::interrupt`): 130, as a shell
+    /// reports an interrupted command. Not a result a command returns, so not in
+    /// [`EXIT_CODES`].
+    Interrupted,
 }
 
 impl Class {
@@ -32,6 +36,7 @@ impl Class {
             Class::Keychain => 5,
             Class::NotFound => 6,
             Class::Conflict => 7,
+            Class::Interrupted => 130,
         }
     }
 
@@ -46,6 +51,7 @@ impl Class {
             Class::Keychain => "store",
             Class::NotFound => "not_found",
             Class::Conflict => "conflict",
+            Class::Interrupted => "interrupted",
         }
     }
 
@@ -206,7 +212,9 @@ pub(crate) enum NetFault {
 pub(crate) enum FailureKind {
     Input(InputFault),
     SecretMissing,
-    Keychain,
+    /// The store failed: the class is the one the same error ends a command with
+    /// ([`crate::commands::store_failure`]), so each cause has one exit code in every command.
+    Store(Class),
     UnknownConnector,
     Net(NetFault),
     Redirect,
@@ -235,7 +243,7 @@ impl FailureKind {
         match self {
             Input(_) => Class::Usage,
             SecretMissing | UnknownConnector => Class::NotFound,
-            Keychain => Class::Keychain,
+            Store(class) => class,
             Conflict => Class::Conflict,
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
             | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
@@ -249,7 +257,7 @@ impl FailureKind {
         match self {
             FailureKind::Input(_) => Status::InvalidInput,
             FailureKind::SecretMissing => Status::SecretMissing,
-            FailureKind::Keychain => Status::KeychainError,
+            FailureKind::Store(_) => Status::KeychainError,
             FailureKind::UnknownConnector => Status::UnknownConnector,
             FailureKind::Conflict => Status::Conflict,
             other => match other.class() {
@@ -264,7 +272,7 @@ impl FailureKind {
         Some(match self {
             Input(InputFault::Invisible) => HintKey::InvisibleCharacters,
             Input(InputFault::WrongShape) => HintKey::WrongShape,
-            Input(InputFault::Unusable) | Keychain | UnknownConnector | Conflict => return None,
+            Input(InputFault::Unusable) | Store(_) | UnknownConnector | Conflict => return None,
             SecretMissing => HintKey::SecretMissing,
             Net(NetFault::Dns) => HintKey::Dns,
             Net(NetFault::Offline) => HintKey::Offline,
@@ -294,7 +302,7 @@ impl FailureKind {
         use FailureKind::*;
         match self {
             Input(_) => Step::Input,
-            SecretMissing | Keychain | UnknownConnector | Conflict => Step::Keychain,
+            SecretMissing | Store(_) | UnknownConnector | Conflict => Step::Keychain,
             Net(NetFault::Dns | NetFault::Offline) => Step::Dns,
             Net(NetFault::Connect) => Step::Connect,
             Net(NetFault::Tls) => Step::Tls,

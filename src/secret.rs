@@ -39,15 +39,76 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Very short values would redact ordinary words; real secrets are longer.
+/// Very short values would redact ordinary words; real secrets are longer. A short secret is
+/// still removed where its place in the text is known: the password of a URL, the pair a
+/// proxy is sent (see [`Redactor::clean`]).
 const MIN_SECRET_LEN: usize = 4;
 
 /// Replaces every spelling of the known secrets in text that came from elsewhere (a server
 /// echoing what it was sent, an error message, a URL) before that text is printed or stored.
-#[derive(Default, Clone)]
+/// Every redactor knows the proxy's credentials: any request may carry them.
+#[derive(Clone)]
 pub(crate) struct Redactor {
     /// Every spelling of every secret, longest first.
     spellings: Vec<Secret>,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Self {
+            spellings: proxy_spellings().to_vec(),
+        }
+    }
+}
+
+/// The variables of the proxy settings reqwest reads.
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// The spellings of this run's proxy credentials, read once.
+fn proxy_spellings() -> &'static [Secret] {
+    static SPELLINGS: std::sync::OnceLock<Vec<Secret>> = std::sync::OnceLock::new();
+    SPELLINGS.get_or_init(|| {
+        let mut r = Redactor {
+            spellings: Vec::new(),
+        };
+        for (user, password) in proxy_credentials(&|var| std::env::var(var).ok()) {
+            r.add_proxy(&user, &password);
+        }
+        r.spellings
+    })
+}
+
+/// The user and password (percent-decoded, as the proxy is sent them) of each proxy setting
+/// that has them, with a scheme or without one (which reqwest reads as http).
+fn proxy_credentials(env: &dyn Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(part)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    PROXY_VARS
+        .iter()
+        .filter_map(|var| env(var))
+        .filter_map(|value| {
+            let value = value.trim();
+            let url = if value.contains("://") {
+                url::Url::parse(value)
+            } else {
+                url::Url::parse(&format!("http://{value}"))
+            };
+            let url = url.ok()?;
+            let password = url.password().map(decode).unwrap_or_default();
+            let user = decode(url.username());
+            (!user.is_empty() || !password.is_empty()).then_some((user, password))
+        })
+        .collect()
 }
 
 impl Redactor {
@@ -59,6 +120,18 @@ impl Redactor {
         r
     }
 
+    /// A proxy's user and password: each as a secret (a user name may be a token), and the
+    /// `user:password` pair in every spelling whatever the password's length, since that pair
+    /// (Base64 in `Proxy-Authorization`) is what a proxy or a server behind it may echo.
+    fn add_proxy(&mut self, user: &str, password: &str) {
+        self.add(&Secret::new(user));
+        self.add(&Secret::new(password));
+        let pair = format!("{user}:{password}");
+        if pair.chars().count() >= MIN_SECRET_LEN {
+            self.extend(spellings(&pair));
+        }
+    }
+
     pub(crate) fn add(&mut self, secret: &Secret) {
         if secret.expose().chars().count() >= MIN_SECRET_LEN {
             self.extend(spellings(secret.expose()));
@@ -66,16 +139,16 @@ impl Redactor {
     }
 
     /// The spellings of `id:secret` as HTTP Basic authentication sends it, raw and RFC 6749
-    /// 2.3.1 form-encoded.
+    /// 2.3.1 form-encoded, whatever the secret's length: the pair's place is known.
     pub(crate) fn add_basic_pair(&mut self, client_id: &str, secret: &Secret) {
-        if secret.expose().chars().count() < MIN_SECRET_LEN {
-            return;
-        }
         let form = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let pairs = [
             format!("{client_id}:{}", secret.expose()),
             format!("{}:{}", form(client_id), form(secret.expose())),
         ];
+        if pairs[0].chars().count() < MIN_SECRET_LEN {
+            return;
+        }
         self.extend(pairs.iter().flat_map(|p| base64_spellings(p.as_bytes())));
     }
 
@@ -86,7 +159,8 @@ impl Redactor {
         self.spellings.dedup_by(|a, b| a.expose() == b.expose());
     }
 
-    /// `text` with every spelling of every secret replaced by `(redacted)`.
+    /// `text` with every spelling of every secret replaced by `(redacted)`, and the user info
+    /// of every URL in it (`scheme://user:password@`), whatever its length.
     pub(crate) fn clean(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for spelling in &self.spellings {
@@ -94,7 +168,7 @@ impl Redactor {
                 out = out.replace(spelling.expose(), REDACTED);
             }
         }
-        out
+        without_user_info(&out)
     }
 
     /// `text` made fit for a terminal: secrets removed, control and invisible characters
@@ -105,6 +179,19 @@ impl Redactor {
         let stripped = text::clean(&self.clean(text));
         text::truncate(&self.clean(&stripped), max)
     }
+}
+
+/// `text` with the user info of every URL in it replaced by `(redacted)`: a password there is
+/// a secret of any length.
+fn without_user_info(text: &str) -> String {
+    static USER_INFO: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
+    let user_info = USER_INFO.get_or_init(|| {
+        regex_lite::Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^@/?#\s]+@")
+            .expect("a valid pattern")
+    });
+    user_info
+        .replace_all(text, format!("${{1}}{REDACTED}@"))
+        .into_owned()
 }
 
 /// The spellings of `secret` a server might plausibly echo: as is; percent-encoded (form style,
@@ -332,6 +419,57 @@ mod tests {
         assert!(!r.clean(&header).contains(&header[6..]));
         let raw = STANDARD.encode("client-1:s3cr3t/value");
         assert!(!r.clean(&raw).contains(&raw));
+        // A secret too short to redact alone is still redacted in the pair.
+        let mut r = Redactor::new([]);
+        r.add_basic_pair("client-1", &Secret::new("abc"));
+        let header = format!("Basic {}", STANDARD.encode("client-1:abc"));
+        assert_eq!(r.clean(&header), format!("Basic {REDACTED}"));
+    }
+
+    #[test]
+    fn proxy_credentials_are_read_with_or_without_a_scheme_and_decoded() {
+        let env = |var: &str| {
+            match var {
+                "HTTPS_PROXY" => Some("usr:p%40s@proxy.example:3128"),
+                "http_proxy" => Some("http://token@proxy.example"),
+                "ALL_PROXY" => Some("socks5://a:b@127.0.0.1:1080"),
+                "all_proxy" => Some("http://proxy.example:3128"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let pairs = |found: Vec<(String, String)>| {
+            found
+                .iter()
+                .map(|(u, p)| format!("{u}:{p}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pairs(proxy_credentials(&env)), ["usr:p@s", "token:", "a:b"]);
+    }
+
+    #[test]
+    fn a_short_proxy_password_is_redacted_where_its_place_is_known() {
+        let mut r = Redactor::new([]);
+        r.add_proxy("usr", "pw1");
+        for (shown, expected) in [
+            (
+                format!("proxy-authorization: Basic {}", STANDARD.encode("usr:pw1")),
+                "proxy-authorization: Basic (redacted)",
+            ),
+            ("as usr:pw1".to_owned(), "as (redacted)"),
+            (
+                "via http://usr:pw1@proxy:3128/ or socks5://x:y@h".to_owned(),
+                "via http://(redacted)@proxy:3128/ or socks5://(redacted)@h",
+            ),
+            // Alone, a value this short is a word: it stays.
+            ("the pw1 key".to_owned(), "the pw1 key"),
+            (
+                "https://example.com/a@b and mail@example.com".to_owned(),
+                "https://example.com/a@b and mail@example.com",
+            ),
+        ] {
+            assert_eq!(r.display(&shown, 500), expected);
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! spinner, progress bar, notes and the `-v` trace.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -13,6 +14,21 @@ use crate::interrupt;
 
 /// Set once stdout is a closed pipe: nothing more is written there.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Set by `--json`: stdout then holds one JSON document, the result or an error.
+static JSON_OUTPUT: AtomicBool = AtomicBool::new(false);
+
+/// Whether that document has been written.
+static DOCUMENT_WRITTEN: Mutex<bool> = Mutex::new(false);
+
+/// Promises one JSON document on stdout (`--json`), for the whole run.
+pub(crate) fn promise_json() {
+    JSON_OUTPUT.store(true, Ordering::Relaxed);
+}
+
+pub(crate) fn json_promised() -> bool {
+    JSON_OUTPUT.load(Ordering::Relaxed)
+}
 
 /// Writes `text` and a line break to stdout. A closed pipe (`credlink list | head -1`) ends
 /// the output quietly, as in other good CLIs; the command still exits with its own code.
@@ -30,12 +46,19 @@ pub(crate) fn out(text: &str) {
     }
 }
 
-/// A JSON value, pretty-printed, on stdout.
+/// The run's JSON document, pretty-printed, on stdout. Only the first is written: an error
+/// that comes after the result (a Ctrl-C that waited for it to be printed) stays on stderr,
+/// so stdout always parses as one value.
 pub(crate) fn out_json(value: &impl serde::Serialize) {
+    let mut written = DOCUMENT_WRITTEN.lock().unwrap_or_else(|e| e.into_inner());
+    if *written {
+        return;
+    }
     match serde_json::to_string_pretty(value) {
         Ok(text) => out(&text),
         Err(e) => err(&format!("error: cannot write JSON: {e}")),
     }
+    *written = true;
 }
 
 /// A line on stderr; a closed stderr is ignored.

@@ -9,7 +9,8 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::complete;
 use crate::ui;
 
-pub(crate) fn run(args: &CompletionsArgs) {
+/// The script, or with `--json` the object `{"shell", "script"}`.
+pub(crate) fn run(args: &CompletionsArgs, json: bool) {
     let dynamic = (!args.static_script)
         .then(|| complete::registration(args.shell))
         .flatten();
@@ -18,7 +19,13 @@ pub(crate) fn run(args: &CompletionsArgs) {
         clap_complete::generate(args.shell, &mut Cli::command(), complete::BIN, &mut script);
         script
     });
-    ui::out(String::from_utf8_lossy(&script).trim_end_matches('\n'));
+    let script = String::from_utf8_lossy(&script);
+    let script = script.trim_end_matches('\n');
+    if json {
+        ui::out_json(&serde_json::json!({"shell": args.shell.to_string(), "script": script}));
+    } else {
+        ui::out(script);
+    }
 }
 
 #[cfg(test)]

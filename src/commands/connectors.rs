@@ -6,6 +6,7 @@ use serde_json::json;
 use std::fmt::Write;
 
 use crate::cli::ConnectorsArgs;
+use crate::commands::fill;
 use crate::connectors::{Check, ClientAuth, Connector, Grant};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -146,7 +147,8 @@ fn to_json(c: &Connector) -> serde_json::Value {
     json!({
         "id": c.id, "name": c.name, "category": c.category.map(|cat| cat.as_str()),
         "auth": c.auth().as_str(), "url": url, "method": how,
-        "docs": c.docs, "steps": c.steps, "notes": c.notes, "revoke_note": c.revoke_note,
+        "docs": c.docs, "steps": c.steps, "notes": c.notes,
+        "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
         "fields": fields,
     })
 }
@@ -217,7 +219,7 @@ fn show(ctx: &Context, c: &Connector) {
     }
     if let Some(note) = &c.revoke_note {
         let _ = writeln!(s);
-        let _ = writeln!(s, "After `credlink revoke`: {note}");
+        let _ = writeln!(s, "After `credlink revoke`: {}", fill(note, Some(c), ""));
     }
     ui::out(s.trim_end());
 }

@@ -17,7 +17,7 @@ pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliRes
     }
     let versions = history.versions;
     if json {
-        ui::out(&serde_json::to_string_pretty(&versions)?);
+        ui::out_json(&versions);
         return Ok(Class::Ok);
     }
     let rows: Vec<Vec<String>> = versions

@@ -54,8 +54,9 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         introduce(connector);
     }
     let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
+    let named = given_name.as_ref().map_or("", AccountName::as_str);
     let prepared =
-        prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
+        prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, named, f))?;
     show_notes(&prepared.notes, None);
     let creds = prepared.creds;
     let name = match given_name {
@@ -123,7 +124,10 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         .map_err(|e| match e {
             StoreError::AlreadyLinked(name) => {
                 CliError::usage(format!("an account named `{name}` was linked meanwhile"))
-                    .with_hint("choose another --name, or pass --force to replace it")
+                    .with_hint(format!(
+                        "choose another --name, or replace it: `{}`",
+                        crate::cli::again(&["--force"])
+                    ))
             }
             other => other.into(),
         })?;

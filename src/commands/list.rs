@@ -56,7 +56,7 @@ pub(crate) async fn run(store: &Store, json: bool) -> CliResult<Class> {
     if json {
         // JSON escapes every control character; a reader's own tools decide how to show them.
         let rows: Vec<Row> = accounts.iter().map(Row::from).collect();
-        ui::out(&serde_json::to_string_pretty(&rows)?);
+        ui::out_json(&rows);
         return Ok(Class::Ok);
     }
     if accounts.is_empty() {

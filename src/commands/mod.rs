@@ -52,17 +52,6 @@ pub(crate) async fn stored(
     account: Account,
     turn: bool,
 ) -> Result<StoredAccount<'_>, (Account, Failure)> {
-    let store_failure = |e: StoreError| {
-        let err = CliError::from(e);
-        let kind = match err.class {
-            Class::Conflict => FailureKind::Conflict,
-            Class::NotFound => FailureKind::SecretMissing,
-            _ => FailureKind::Keychain,
-        };
-        let mut f = Failure::local(kind, err.message);
-        f.hint = err.hint;
-        f
-    };
     let mut account = account;
     let mut lease = None;
     loop {
@@ -136,6 +125,21 @@ async fn ready(
     })
 }
 
+/// A store error met on the way to a check, as the check's failure: with the message, hint
+/// and class the same error has when it ends a command, so that one cause (an unsafe lock
+/// file, a locked keychain) has one exit code whichever command meets it.
+pub(crate) fn store_failure(e: StoreError) -> Failure {
+    let err = CliError::from(e);
+    let kind = match err.class {
+        Class::Conflict => FailureKind::Conflict,
+        Class::NotFound => FailureKind::SecretMissing,
+        class => FailureKind::Store(class),
+    };
+    let mut f = Failure::local(kind, err.message);
+    f.hint = err.hint;
+    f
+}
+
 /// Waits for this run's turn with the account's refresh token, then reads the record again:
 /// the run before may have stored a rotated token, or linked the account anew.
 async fn take_turn(
@@ -196,25 +200,18 @@ pub(crate) async fn keep_rotated(
         .await;
     crate::fault::point("rotate:after_store");
     let failed = |e: StoreError| {
-        let err = CliError::from(e);
-        let mut f = if err.class == Class::Conflict {
-            Failure::local(
-                FailureKind::Conflict,
-                format!(
-                    "`{}` was linked anew or removed while it was checked: the refresh token the provider rotated belonged to the link that was replaced, and was not stored ({})",
-                    account.name, err.message
-                ),
+        let mut f = store_failure(e);
+        let why = f.description.take().unwrap_or_default();
+        f.description = Some(if f.kind == FailureKind::Conflict {
+            format!(
+                "`{}` was linked anew or removed while it was checked: the refresh token the provider rotated belonged to the link that was replaced, and was not stored ({why})",
+                account.name
             )
         } else {
-            Failure::local(
-                FailureKind::Keychain,
-                format!(
-                    "the provider rotated the refresh token, and the new one could not be stored ({}): the account must be linked again",
-                    err.message
-                ),
+            format!(
+                "the provider rotated the refresh token, and the new one could not be stored ({why}): the account must be linked again"
             )
-        };
-        f.hint = err.hint;
+        });
         f
     };
     stored.map_err(failed)?;
@@ -244,9 +241,15 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, F
 }
 
 /// Values given on the command line that cannot be used: an error naming the field, what the
-/// problem usually means, and how to give the value again.
-pub(crate) fn input_error(catalog: &Catalog, connector: &Connector, f: Failure) -> CliError {
-    let hint = match (hint(catalog, Some(connector), "", &f), &f.hint) {
+/// problem usually means, and how to give the value again. `name` is the account's, where it
+/// has one yet.
+pub(crate) fn input_error(
+    catalog: &Catalog,
+    connector: &Connector,
+    name: &str,
+    f: Failure,
+) -> CliError {
+    let hint = match (hint(catalog, Some(connector), name, &f), &f.hint) {
         (Some(general), Some(how)) if general != *how => Some(format!("{general} Then {how}.")),
         (general, how) => general.or_else(|| how.clone()),
     };
@@ -268,8 +271,8 @@ pub(crate) fn show_notes(notes: &[Note], account: Option<&str>) {
     }
 }
 
-/// The hint to show with a failure: its own, else the catalog's for its kind, with the
-/// placeholders filled in for a stored account (`name` is empty for ad hoc credentials).
+/// The hint to show with a failure: its own, else the catalog's for its kind, its
+/// placeholders filled (see [`fill`]; `name` is empty for ad hoc credentials).
 pub(crate) fn hint(
     catalog: &Catalog,
     connector: Option<&Connector>,
@@ -279,20 +282,48 @@ pub(crate) fn hint(
     let from_catalog = failure
         .kind
         .hint_key()
-        .and_then(|key| catalog.hint(connector, key));
-    let text = match (from_catalog, &failure.hint) {
+        .and_then(|key| catalog.hint(connector, key))
+        .map(|text| fill(&text, connector, name));
+    match (from_catalog, &failure.hint) {
         // A value's problem: what it usually means comes first.
-        (Some(general), _) if matches!(failure.kind, FailureKind::Input(_)) => general,
-        (_, Some(own)) => own.clone(),
-        (general, None) => general?,
-    };
-    // Only a stored account has a name to put in the next command.
-    match connector {
-        Some(c) if !name.is_empty() => {
-            Some(text.replace("<connector>", &c.id).replace("<name>", name))
-        }
-        _ => Some(text),
+        (Some(general), _) if matches!(failure.kind, FailureKind::Input(_)) => Some(general),
+        (_, Some(own)) => Some(own.clone()),
+        (general, None) => general,
     }
+}
+
+/// A catalog text (a hint, a revoke note) as shown: `<connector>` becomes the connector's id
+/// and `<name>` the account's name. One not known (credentials given ad hoc, an account not
+/// named yet) becomes a word to replace, which a sentence at the end explains, so the command
+/// in the text stays one to type.
+pub(crate) fn fill(text: &str, connector: Option<&Connector>, name: &str) -> String {
+    let mut filled = text.to_owned();
+    let mut to_replace = Vec::new();
+    let mut put = |placeholder: &str, known: Option<&str>, word: &str, what: &str| {
+        if !filled.contains(placeholder) {
+            return;
+        }
+        filled = filled.replace(placeholder, known.unwrap_or(word));
+        if known.is_none() {
+            to_replace.push(format!("{word} with {what}"));
+        }
+    };
+    put(
+        "<connector>",
+        connector.map(|c| c.id.as_str()),
+        "CONNECTOR",
+        "the connector's id (`credlink connectors` lists them)",
+    );
+    put(
+        "<name>",
+        Some(name).filter(|n| !n.is_empty()),
+        "NAME",
+        "the name to link the account under (`credlink list` shows the linked ones)",
+    );
+    if to_replace.is_empty() {
+        return filled;
+    }
+    format!("{filled} Replace {}.", to_replace.join(", and "))
 }
 
 /// The exact command to run next after a failure: re-link a stored account whose credentials
@@ -308,7 +339,8 @@ pub(crate) fn next_step(
     let stored = !name.is_empty();
     match failure.kind {
         FailureKind::UnknownConnector => Some("credlink connectors".to_owned()),
-        FailureKind::Keychain => None,
+        // The hint says what to do: run it again (the command that was run) or fix the store.
+        FailureKind::Store(_) | FailureKind::Conflict => None,
         FailureKind::SecretMissing | FailureKind::Input(_) if stored => Some(format!(
             "credlink link {} --name {name} --force",
             connector.id

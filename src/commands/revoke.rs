@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::cli::RevokeArgs;
-use crate::commands::{failure_lines, hint};
+use crate::commands::{failure_lines, fill, hint};
 use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::CliResult;
@@ -53,6 +53,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             .map_err(|e| crate::error::CliError::new(Class::Unexpected, e.to_string()))?;
         if !confirmed {
             ui::err("Nothing was changed.");
+            print_json(ctx, &name, false, false, None);
             return Ok(Class::Ok);
         }
     }
@@ -101,14 +102,9 @@ async fn remove(ctx: &Context, args: &RevokeArgs, name: &AccountName) -> CliResu
         return Ok(report_failed_revocation(ctx, name, connector, outcome));
     }
     let removed = removal.finish().await?;
-    if ctx.json {
-        ui::out_json(&json!({
-            "name": name.as_str(),
-            "removed_record": removed.record,
-            "removed_secret": removed.secret,
-            "provider_revocation": at_provider.map(|_| "revoked"),
-        }));
-    } else {
+    let revoked = at_provider.as_ref().map(|_| "revoked".to_owned());
+    print_json(ctx, name, removed.record, removed.secret, revoked);
+    if !ctx.json {
         let team = matches!(ctx.store, Store::Vault(_));
         let what = match (removed.record, removed.secret) {
             (true, _) if team => "removed from the team store with all its versions".to_owned(),
@@ -134,10 +130,7 @@ async fn remove(ctx: &Context, args: &RevokeArgs, name: &AccountName) -> CliResu
     if let Some(c) = connector
         && let Some(note) = &c.revoke_note
     {
-        let note = note
-            .replace("<connector>", &c.id)
-            .replace("<name>", name.as_str());
-        ui::note(&crate::text::clean(&note));
+        ui::note(&crate::text::clean(&fill(note, Some(c), name.as_str())));
     }
     Ok(Class::Ok)
 }
@@ -185,14 +178,8 @@ fn report_failed_revocation(
         .failure
         .as_ref()
         .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
-    if ctx.json {
-        ui::out_json(&json!({
-            "name": name.as_str(),
-            "removed_record": false,
-            "removed_secret": false,
-            "provider_revocation": format!("failed: {}", outcome.cause()),
-        }));
-    }
+    let failed = format!("failed: {}", outcome.cause());
+    print_json(ctx, name, false, false, Some(failed));
     ui::err(&format!(
         "error: the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
     ));
@@ -200,7 +187,27 @@ fn report_failed_revocation(
         ui::err(&format!("  {line}"));
     }
     ui::err(&format!(
-        "  next: run `credlink revoke {name}` again to retry once the provider answers, or `credlink revoke {name} --local` to remove it here and leave the token to expire"
+        "  next: run `{}` again to retry once the provider answers, or `{}` to remove it here and leave the token to expire",
+        crate::cli::again(&[]),
+        crate::cli::again(&["--local"])
     ));
     outcome.class()
+}
+
+/// What `revoke --json` prints: what was removed, and what the provider's revocation did.
+fn print_json(
+    ctx: &Context,
+    name: &AccountName,
+    removed_record: bool,
+    removed_secret: bool,
+    provider_revocation: Option<String>,
+) {
+    if ctx.json {
+        ui::out_json(&json!({
+            "name": name.as_str(),
+            "removed_record": removed_record,
+            "removed_secret": removed_secret,
+            "provider_revocation": provider_revocation,
+        }));
+    }
 }

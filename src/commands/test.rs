@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::diagnose;
 use crate::error::{CliError, CliResult};
 use crate::input::Given;
+use crate::interrupt::Reporting;
 use crate::outcome::{Class, Outcome, Status};
 use crate::provider;
 use crate::store::{Account, AccountName, Tested};
@@ -40,7 +41,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
         let prepared =
-            prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, f))?;
+            prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, "", f))?;
         show_notes(&prepared.notes, None);
         let outcome =
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
@@ -63,23 +64,34 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     };
     if accounts.is_empty() {
         if ctx.json {
-            ui::out("[]");
+            ui::out_json(&serde_json::json!([]));
         } else {
             ui::out("No linked accounts to test.");
         }
         return Ok(Class::Ok);
     }
+    // A Ctrl-C while a refresh token is spent waits for it to be stored (see
+    // `crate::interrupt`): then no more accounts are checked, and what was found is printed
+    // before the run ends.
+    let reporting = Reporting::start();
     let progress = Progress::start(accounts.len(), !ctx.json);
-    let reports: Vec<Report> = futures_util::stream::iter(accounts)
-        .map(|account| async {
-            let report = test_stored(ctx, account).await;
-            progress.advance();
-            report
-        })
-        .buffered(usize::from(args.concurrency))
-        .collect()
-        .await;
+    let mut reports: Vec<(usize, Report)> =
+        futures_util::stream::iter(accounts.into_iter().enumerate())
+            .map(|(at, account)| {
+                let progress = &progress;
+                async move {
+                    let report = test_stored(ctx, account).await;
+                    progress.advance();
+                    (at, report)
+                }
+            })
+            .buffer_unordered(usize::from(args.concurrency))
+            .take_until(reporting.stopped())
+            .collect()
+            .await;
     progress.finish();
+    reports.sort_by_key(|(at, _)| *at);
+    let reports: Vec<Report> = reports.into_iter().map(|(_, report)| report).collect();
     // A run that gave up waiting for another's turn tested nothing: the other run records.
     let tested: Vec<Tested> = reports
         .iter()
@@ -100,6 +112,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             e.message
         ));
     }
+    drop(reporting);
     Ok(class)
 }
 
@@ -242,7 +255,7 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
                 // A failure after a rotation (a permission check): the new token is kept.
                 if o.failure
                     .as_ref()
-                    .is_some_and(|f| f.kind != crate::outcome::FailureKind::Keychain)
+                    .is_some_and(|f| !matches!(f.kind, crate::outcome::FailureKind::Store(_)))
                     && let Some(note) = rotation_note(o, r.tested.is_some())
                 {
                     text.push_str(&format!("    note: {note}\n"));

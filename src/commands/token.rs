@@ -126,15 +126,19 @@ fn refused(
         .failure
         .as_ref()
         .is_none_or(|f| f.stage != Stage::Local);
-    if asked {
-        ui::err(&format!(
-            "error: the provider did not issue a token for `{name}`"
-        ));
+    let what = if asked {
+        format!("the provider did not issue a token for `{name}`")
     } else {
-        ui::err(&format!("error: no token for `{name}`"));
-    }
+        format!("no token for `{name}`")
+    };
+    ui::err(&format!("error: {what}"));
     for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
         ui::err(&format!("  {line}"));
+    }
+    if ctx.json {
+        let mut err = CliError::new(outcome.class(), format!("{what}: {}", outcome.cause()));
+        err.hint = hint;
+        ui::out_json(&err.json());
     }
     outcome.class()
 }

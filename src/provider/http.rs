@@ -220,42 +220,6 @@ pub(crate) struct Http {
     timeout: Duration,
     trace: Option<TraceSink>,
     resolver: RecordingResolver,
-    /// Credentials in the proxy settings: never shown, whatever error text carries them.
-    proxy_secrets: Vec<Secret>,
-}
-
-/// The user info of the proxy variables reqwest reads, with or without a scheme.
-fn proxy_secrets() -> Vec<Secret> {
-    let names = [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ];
-    let mut found = Vec::new();
-    for value in names.iter().filter_map(|n| std::env::var(n).ok()) {
-        let parsed = Url::parse(&value).or_else(|_| Url::parse(&format!("http://{value}")));
-        let Ok(url) = parsed else { continue };
-        for part in [Some(url.username()), url.password()].into_iter().flatten() {
-            if part.is_empty() {
-                continue;
-            }
-            found.push(Secret::new(part));
-            let decoded = percent_decode(part);
-            if decoded != part {
-                found.push(Secret::new(decoded));
-            }
-        }
-    }
-    found
-}
-
-fn percent_decode(text: &str) -> String {
-    form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map_or_else(|| text.to_owned(), |(_, v)| v.into_owned())
 }
 
 impl Http {
@@ -270,7 +234,6 @@ impl Http {
             timeout,
             trace,
             resolver: RecordingResolver::default(),
-            proxy_secrets: proxy_secrets(),
         }
     }
 
@@ -355,11 +318,6 @@ impl Http {
         req: &Request,
         redactor: &Redactor,
     ) -> Result<Response, NetError> {
-        let mut redactor = redactor.clone();
-        for secret in &self.proxy_secrets {
-            redactor.add(secret);
-        }
-        let redactor = &redactor;
         self.trace_request(req, redactor);
         let started = Instant::now();
         let mut attempt = 1;

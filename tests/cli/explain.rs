@@ -224,13 +224,26 @@ fn keys(v: &Value) -> Vec<&str> {
     keys
 }
 
-/// A generic hint, from the `[hints]` table of the built-in catalog.
 /// A hint as shown for an account: its placeholders filled in.
 fn filled(hint: &str, connector: &str, name: &str) -> String {
     hint.replace("<connector>", connector)
         .replace("<name>", name)
 }
 
+/// A hint as shown for credentials given ad hoc: the connector filled in, and NAME left to
+/// type, with what it is.
+fn ad_hoc(hint: &str, connector: &str) -> String {
+    let shown = filled(hint, connector, "NAME");
+    if hint.contains("<name>") {
+        format!(
+            "{shown} Replace NAME with the name to link the account under (`credlink list` shows the linked ones)."
+        )
+    } else {
+        shown
+    }
+}
+
+/// A generic hint, from the `[hints]` table of the built-in catalog.
 fn generic_hint(key: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors.toml");
     let catalog: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -400,7 +413,10 @@ async fn a_secret_with_a_space_is_a_warning_not_a_failure() {
         .unwrap_or_else(|| panic!("a warning:\n{}", describe(&d.out)));
     assert_eq!(warning["step"], "input");
     assert_has(text(&warning["detail"]), "contains a space");
-    assert_eq!(warning["hint"], generic_hint("invisible_characters"));
+    assert_eq!(
+        warning["hint"],
+        ad_hoc(&generic_hint("invisible_characters"), "mock")
+    );
     assert_eq!(d.status("oauth"), "ok");
     assert_hidden(&d.out, "two words");
     assert_hidden(&d.out, "tok-space-1b7");
@@ -507,7 +523,7 @@ fn a_stored_secret_with_a_trailing_line_break_is_trimmed_with_a_warning_as_test_
 fn ad_hoc_values_with_invisible_characters_or_the_wrong_shape_fail_at_the_input_step() {
     // Nothing reaches the network: the token URL has nothing listening.
     let sb = mock_sandbox(&format!("http://127.0.0.1:{}/token", closed_port()), "");
-    let invisible = generic_hint("invisible_characters");
+    let invisible = ad_hoc(&generic_hint("invisible_characters"), "mock");
     for (client_id, problem) in [
         (
             "basic\u{a0}client",

@@ -207,7 +207,7 @@ fn traffit_follows_its_guide() {
             // credentials
             "Client ID",
             "the name you gave the client",
-            "<instance>_<name>",
+            "with your instance name and an underscore in front",
             "Client Secret",
             "only once",
             // what `revoke` leaves behind

@@ -1029,6 +1029,63 @@ fn a_fifo_as_a_lock_file_is_refused_not_waited_on() {
     }
 }
 
+/// Everyday use: an unsafe refresh lock file (a symlink, a FIFO) is one cause with one exit code in
+/// every command that takes the account's turn with its refresh token (`test`, `test
+/// --explain`, `token`, `revoke`; text and `--json`): 2, as for an unsafe config dir or index.
+/// Each names the file, and nothing changes: the account, its secret, the lock file.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[test]
+fn an_unsafe_refresh_lock_file_has_one_exit_code_in_every_command() {
+    let Some(()) = keyring() else { return };
+    let secret = json!({"client_secret": "lock-client-secret", "refresh_token": "lock-refresh"});
+    let mut failures = Vec::new();
+    for unsafe_file in ["a symlink", "a FIFO"] {
+        let sb = Sandbox::new();
+        sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+        sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
+        sb.store_secret("wd", &secret.to_string());
+        let lock = sb.config_dir().join("refresh-wd.lock");
+        let planted = sb.dir.path().join("elsewhere-created-by-credlink");
+        match unsafe_file {
+            "a symlink" => symlink(&planted, &lock).unwrap(),
+            _ => mkfifo(&lock),
+        }
+        for args in [
+            &["test", "wd"][..],
+            &["test", "wd", "--json"],
+            &["test", "--explain", "wd"],
+            &["test", "--explain", "wd", "--json"],
+            &["token", "wd"],
+            &["token", "wd", "--json"],
+            &["revoke", "wd", "--yes"],
+            &["revoke", "wd", "--yes", "--json"],
+        ] {
+            let case = format!("{unsafe_file}, {}", args.join(" "));
+            let Some(out) = wait_within(spawn(sb.std_cmd().args(args), ""), PROCESS_TIMEOUT) else {
+                failures.push(format!("{case}: still running after {PROCESS_TIMEOUT:?}"));
+                continue;
+            };
+            let shown = format!("{}{}", stdout(&out), stderr(&out));
+            if out.status.code() != Some(2) || !shown.contains("refresh-wd.lock") {
+                failures.push(format!("{case}: {}", brief(&out)));
+            }
+        }
+        // `test` records its result (`store_error`), as for a locked keychain.
+        let unchanged = sb.account_names() == ["wd"]
+            && sb.keychain_secret("wd") == Some(secret.to_string())
+            && !planted.exists()
+            && std::fs::symlink_metadata(&lock).is_ok_and(|m| !m.is_file());
+        if !unchanged {
+            failures.push(format!("{unsafe_file}: something was changed"));
+        }
+        sb.clear_secret("wd");
+    }
+    assert_no_failures(&failures);
+}
+
 /// Class 6: an index or connectors file that is a FIFO (nobody writing) is refused with exit 2
 /// within seconds, instead of hanging.
 #[test]
@@ -1604,4 +1661,593 @@ async fn a_failed_provider_revocation_keeps_the_account_for_a_retry() {
         revocations.iter().any(|r| form_has(r, "token", GOOD_TOKEN)),
         "the second revoke revoked the token at the provider"
     );
+}
+
+// ---- 13. everyday use ----
+
+/// Every hint key, each given a hint with both placeholders in the `mock` connector.
+const HINT_KEYS: [&str; 28] = [
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_grant",
+    "invalid_scope",
+    "access_denied",
+    "invalid_request",
+    "unsupported_grant_type",
+    "http_400",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_429",
+    "http_5xx",
+    "redirect",
+    "timeout",
+    "connect",
+    "dns",
+    "offline",
+    "tls",
+    "malformed_answer",
+    "non_json",
+    "no_access_token",
+    "unusable_token",
+    "success_false",
+    "secret_missing",
+    "invisible_characters",
+    "wrong_shape",
+    "permission_denied",
+];
+
+/// What is wrong with the placeholders in a run's output for credentials given ad hoc: one
+/// left raw, or NAME not explained.
+fn unfilled(case: String, out: &Output) -> Option<String> {
+    let shown = format!("{}{}", stdout(out), stderr(out));
+    if shown.contains("<connector>") || shown.contains("<name>") {
+        Some(format!("{case}: a raw placeholder: {}", brief(out)))
+    } else if !shown.contains("Replace NAME with the name to link the account under") {
+        Some(format!("{case}: NAME is not explained: {}", brief(out)))
+    } else {
+        None
+    }
+}
+
+/// Everyday use: a hint never shows a raw `<connector>` or `<name>`. For credentials given ad
+/// hoc (`test --connector`, plain, `--json` and `--explain`), failures of every kind a provider
+/// or the input can cause get the connector's id filled in, and NAME left to type with a
+/// sentence saying what it is; so does a built-in hint (Personio, a pasted secret with a
+/// non-breaking space in it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hints_for_ad_hoc_credentials_leave_no_placeholder() {
+    const FILLED: &str =
+        "`credlink link mock --name NAME --force` (see `credlink connectors mock`)";
+    let server = MockServer::start().await;
+    let hints: Vec<String> = HINT_KEYS
+        .iter()
+        .map(|key| {
+            format!("{key} = \"{key}: run `credlink link <connector> --name <name> --force` (see `credlink connectors <connector>`).\"")
+        })
+        .collect();
+    let sb = mock_sandbox(&server, &format!("hints = {{ {} }}", hints.join(", ")), "");
+    let oauth_error = |code: &str| ResponseTemplate::new(400).set_body_json(json!({"error": code}));
+    let answers = [
+        ("invalid_client", oauth_error("invalid_client")),
+        ("invalid_grant", oauth_error("invalid_grant")),
+        ("invalid_request", oauth_error("invalid_request")),
+        ("http_400", ResponseTemplate::new(400)),
+        ("http_401", ResponseTemplate::new(401)),
+        ("http_403", ResponseTemplate::new(403)),
+        ("http_404", ResponseTemplate::new(404)),
+        ("http_5xx", ResponseTemplate::new(500)),
+        (
+            "redirect",
+            ResponseTemplate::new(302).insert_header("location", "https://example.com/"),
+        ),
+        (
+            "non_json",
+            ResponseTemplate::new(200).set_body_raw("<html></html>", "text/html"),
+        ),
+        (
+            "no_access_token",
+            token_answer(json!({"access_token": null})),
+        ),
+        ("unusable_token", token_answer(json!({"token_type": "mac"}))),
+    ];
+    let mut failures = Vec::new();
+    for (key, answer) in answers {
+        answer_with(&server, answer).await;
+        for mode in [&[][..], &["--json"], &["--explain"]] {
+            let out = check(&sb, "mock", mode);
+            if !stdout(&out).contains(&format!("{key}: run {FILLED}")) {
+                failures.push(format!("{key} {mode:?}: not its hint: {}", brief(&out)));
+            }
+            failures.extend(unfilled(format!("{key} {mode:?}"), &out));
+        }
+    }
+    // Input: a zero-width space inside the secret, caught before anything is sent.
+    let args = [
+        "test",
+        "--connector",
+        "mock",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+    ];
+    for mode in [&[][..], &["--json"], &["--explain"]] {
+        let out = run_env(
+            &sb,
+            &[("CREDLINK_CLIENT_SECRET", "abc\u{200b}defgh")],
+            &[&args[..], mode].concat(),
+        );
+        failures.extend(unfilled(format!("invisible_characters {mode:?}"), &out));
+    }
+    // The same through a built-in hint: no request leaves the machine.
+    let builtin = Sandbox::new();
+    let personio = [
+        "test",
+        "--connector",
+        "personio",
+        "--no-input",
+        "--client-id",
+        "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
+    ];
+    for mode in [&[][..], &["--json"], &["--explain"]] {
+        let out = run_env(
+            &builtin,
+            &[("CREDLINK_CLIENT_SECRET", "abcd\u{a0}efgh")],
+            &[&personio[..], mode].concat(),
+        );
+        assert_exit(&out, 2);
+        failures.extend(unfilled(format!("personio {mode:?}"), &out));
+        if !format!("{}{}", stdout(&out), stderr(&out))
+            .contains("`credlink link personio --name NAME --force`")
+        {
+            failures.push(format!("personio {mode:?}: {}", brief(&out)));
+        }
+    }
+    assert_no_failures(&failures);
+}
+
+/// After a Ctrl-C that waited for a rotated refresh token to be stored, `test` prints what it
+/// found before it exits 130, as `link` and `token` do: one account or `--all`, in text and
+/// `--json` (one document), and `--explain`. The rotated token is stored.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn a_test_that_waited_for_a_rotation_prints_its_result_before_it_ends() {
+    const REFRESH_SECRET: &str = "refresh-secret";
+    let Some(()) = crate::guarantees::faults_built_in() else {
+        return;
+    };
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&format!(
+        "{}\n{}",
+        refresh_connectors(&peer),
+        peer.connectors()
+    ));
+    let minted = peer.call("POST", "/test/refresh-token");
+    let out = sb
+        .cmd()
+        .args(link_refresh_args("wd"))
+        .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
+        .write_stdin(format!("{}\n", text(&minted["refresh_token"])))
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let basic = [
+        "link",
+        "local-basic",
+        "--name",
+        "basic",
+        "--client-id",
+        "basic-client",
+        "--client-secret-stdin",
+    ];
+    let out = sb
+        .cmd()
+        .args(basic)
+        .write_stdin("basic-secret\n")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+
+    let mut failures = Vec::new();
+    for (i, args) in [
+        &["test", "wd"][..],
+        &["test", "wd", "--json"],
+        &["test", "--all"],
+        &["test", "--all", "--json"],
+        &["test", "--explain", "wd"],
+        &["test", "--explain", "wd", "--json"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let case = args.join(" ");
+        let stored_before = sb.keychain_secret("wd");
+        let flag = sb.dir.path().join(format!("resume-{i}"));
+        let mut cmd = sb.std_cmd();
+        cmd.args(args).env("CREDLINK_FAULT_RESUME", &flag);
+        let mut paused = crate::guarantees::Paused::start(cmd, "rotate:before_store", "");
+        paused.interrupt();
+        paused.expect_line("stopping once the refresh token in use is stored");
+        let out = paused.resume(&flag);
+        if out.status.code() != Some(130) {
+            failures.push(format!("{case}: {}", brief(&out)));
+        }
+        if sb.keychain_secret("wd") == stored_before {
+            failures.push(format!("{case}: the rotated refresh token was not stored"));
+        }
+        let printed =
+            if args.contains(&"--json") {
+                match one_json_document(&out) {
+                    Ok(doc) if args.contains(&"--explain") => doc["ok"] == true,
+                    Ok(doc) => doc.as_array().into_iter().flatten().any(|r| {
+                        r["name"] == "wd" && r["status"] == "valid" && r["rotated"] == true
+                    }),
+                    Err(why) => {
+                        failures.push(format!("{case}: {why}"));
+                        true
+                    }
+                }
+            } else if args.contains(&"--explain") {
+                stdout(&out).contains("Result: every step passed")
+            } else {
+                stdout(&out).contains("wd (Local (refresh token)): valid")
+            };
+        if !printed {
+            failures.push(format!(
+                "{case}: the result is not printed: {}",
+                brief(&out)
+            ));
+        }
+        assert_hidden(&out, REFRESH_SECRET);
+    }
+    assert_exit(&sb.cmd().args(["test", "--all"]).output().unwrap(), 0);
+    assert_no_failures(&failures);
+}
+
+/// A proxy that answers every request with a 400 whose `error_description` quotes the
+/// request it received (its `Proxy-Authorization` header among it) and the proxy's own
+/// address with `user_info`, as a misconfigured proxy or a server behind it may.
+fn echoing_proxy(user_info: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let description = format!("{request} (via http://{user_info}@{address})");
+            let body = json!({"error": "invalid_request", "error_description": description});
+            let body = body.to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.shutdown(Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = std::io::copy(&mut stream, &mut std::io::sink());
+        }
+    });
+    address.to_string()
+}
+
+/// Everyday use: a proxy password of 1 to 3 characters (shorter than any secret redacted as a
+/// value, which would take words out of messages) is never printed: not in the `user:password`
+/// pair a proxy is sent (Base64 in `Proxy-Authorization`) or raw, nor in a URL's user info,
+/// whichever proxy variable sets it (with a scheme or without), with `-v`, `--json` or
+/// `--explain`.
+#[test]
+fn a_short_proxy_password_is_never_printed() {
+    const USER_INFO: &str = "usr:pw1";
+    let proxy = echoing_proxy(USER_INFO);
+    let sb = Sandbox::new();
+    sb.write_connectors(&oauth_connector(
+        "http://127.0.0.1:9/token",
+        "basic",
+        "",
+        "",
+    ));
+    let basic = STANDARD.encode(USER_INFO);
+    let mut failures = Vec::new();
+    for (var, value) in [
+        ("HTTP_PROXY", format!("http://{USER_INFO}@{proxy}")),
+        ("http_proxy", format!("{USER_INFO}@{proxy}")),
+        ("ALL_PROXY", format!("http://{USER_INFO}@{proxy}")),
+    ] {
+        for mode in [
+            &[][..],
+            &["-v"],
+            &["--json"],
+            &["--explain"],
+            &["--explain", "--json"],
+        ] {
+            let mut cmd = sb.std_cmd();
+            for unset in PROXY_VARS {
+                cmd.env_remove(unset);
+            }
+            cmd.args(["test", "--connector", "mock", "--no-input"])
+                .args(["--client-id", CLIENT_ID])
+                .args(mode)
+                .env(var, &value)
+                .env("CREDLINK_CLIENT_SECRET", SECRET);
+            let out = finish(spawn(&mut cmd, ""));
+            let shown = format!("{}{}", stdout(&out), stderr(&out));
+            let case = format!("{var}={value}, test {}", mode.join(" "));
+            if shown.contains("pw1") || shown.contains(&basic) {
+                failures.push(format!("{case}: the proxy password: {}", brief(&out)));
+            }
+            if out.status.code() != Some(3)
+                || !shown.contains("proxy-authorization: Basic (redacted)")
+            {
+                failures.push(format!("{case}: not the proxy's answer: {}", brief(&out)));
+            }
+        }
+    }
+    assert_no_failures(&failures);
+}
+
+// ---- 14. one JSON document under --json ----
+
+/// The one JSON value stdout holds, or why it does not hold exactly one; an error object's
+/// `code` must be the exit code.
+fn one_json_document(out: &Output) -> Result<Value, String> {
+    let mut values = serde_json::Deserializer::from_slice(&out.stdout).into_iter::<Value>();
+    let first = match values.next() {
+        None => return Err("nothing on stdout".into()),
+        Some(Err(e)) => return Err(format!("stdout is not JSON ({e})")),
+        Some(Ok(first)) => first,
+    };
+    if let Some(more) = values.next() {
+        return Err(format!("more than one JSON value on stdout: then {more:?}"));
+    }
+    let code = first["error"]["code"].as_i64();
+    if code.is_some() && code != out.status.code().map(i64::from) {
+        return Err(format!(
+            "the error object's code is not the exit code: {first}"
+        ));
+    }
+    Ok(first)
+}
+
+/// [`one_json_document`] with exit `code`, or what is wrong in `failures`.
+fn expect(failures: &mut Vec<String>, case: &str, out: Output, code: i32) -> Value {
+    let doc = one_json_document(&out).unwrap_or_else(|why| {
+        failures.push(format!("{case}: {why}: {}", brief(&out)));
+        Value::Null
+    });
+    if out.status.code() != Some(code) {
+        failures.push(format!("{case}: expected exit {code}: {}", brief(&out)));
+    }
+    doc
+}
+
+/// A loopback server that accepts connections and never answers; the receiver hears of each
+/// connection.
+fn silent_server() -> (String, mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            held.push(stream);
+            let _ = tx.send(());
+        }
+    });
+    (url, rx)
+}
+
+/// `--json`: every command prints exactly one JSON document on stdout and nothing else,
+/// whether it succeeds or fails (`link` of a secret or by device sign-in, `list`, `test`, `test
+/// --explain`, `token`, `revoke`, `connectors`, `history`, `completions`), and whatever
+/// fails: a usage error clap finds, `--help` and
+/// `--version`, a config file or store that cannot be used, a name taken (whose hint names
+/// the command that was run, with `--force`), a provider that refuses (`link`, `test`,
+/// `token`), a run interrupted by Ctrl-C (an error object with code 130).
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_under_json_prints_one_json_document() {
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    answer_with(&server, token_answer(json!({}))).await;
+    let sb = mock_sandbox(&server, "", "");
+    let link_acct = [
+        "--json",
+        "link",
+        "mock",
+        "--name",
+        "acct",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret-stdin",
+    ];
+    let secret = format!("{SECRET}\n");
+    let link_other: Vec<&str> = link_acct
+        .iter()
+        .map(|a| if *a == "acct" { "other" } else { a })
+        .collect();
+    let adhoc = [
+        "--json",
+        "test",
+        "--connector",
+        "mock",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+    ];
+    let bad_config = Sandbox::new();
+    std::fs::create_dir_all(bad_config.config_dir()).unwrap();
+    std::fs::write(bad_config.config_dir().join("config.toml"), "store = 5").unwrap();
+
+    let mut failures = Vec::new();
+    let f = &mut failures;
+    let with_stdin = |args: &[&str], input: &str| finish(spawn(sb.std_cmd().args(args), input));
+    expect(f, "link", with_stdin(&link_acct, &secret), 0);
+    let taken = expect(
+        f,
+        "link, the name taken",
+        with_stdin(&link_acct, &secret),
+        2,
+    );
+    let retry = format!("`credlink {} --force`", link_acct.join(" "));
+    if !taken["error"]["hint"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(&retry)
+    {
+        f.push(format!(
+            "link, the name taken: the hint does not say {retry}: {taken}"
+        ));
+    }
+    for (args, code) in [
+        (&["--json", "list"][..], 0),
+        (&["--json", "test", "acct"], 0),
+        (&["--json", "test", "--all"], 0),
+        (&["--json", "test", "--explain", "acct"], 0),
+        (&["--json", "token", "acct"], 0),
+        (&["--json", "connectors"], 0),
+        (&["--json", "connectors", "mock"], 0),
+        (&["--json", "connectors", "no-such-connector"], 6),
+        (&["--json", "completions", "bash"], 0),
+        (&["--json", "--version"], 0),
+        (&["--json", "--help"], 0),
+        (&["--json", "test", "--help"], 0),
+        (&["--json"], 2),
+        (&["--json", "test", "--bogus"], 2),
+        (&["--json", "history", "acct"], 2),
+        (&["--json", "test"], 2),
+        (&["--json", "test", "nobody"], 6),
+        (&["--json", "token", "nobody"], 6),
+        (&["--json", "revoke", "acct"], 2),
+        (&["--json", "--store", "vault:", "list"], 2),
+        (&["--json", "--store", "vault:secret/credlink", "list"], 2),
+    ] {
+        expect(f, &args.join(" "), run(&sb, args), code);
+    }
+    let out = run_env(
+        &sb,
+        &[("CREDLINK_REFRESH_WAIT", "soon")],
+        &["--json", "test", "acct"],
+    );
+    expect(f, "a bad CREDLINK_REFRESH_WAIT", out, 2);
+    expect(
+        f,
+        "a bad config.toml",
+        run(&bad_config, &["--json", "list"]),
+        2,
+    );
+    let out = run_env(&sb, &[("CREDLINK_CLIENT_SECRET", SECRET)], &adhoc);
+    expect(f, "test --connector", out, 0);
+
+    // The provider refuses.
+    answer_with(&server, ResponseTemplate::new(401)).await;
+    expect(f, "test, refused", run(&sb, &["--json", "test", "acct"]), 3);
+    let out = run(&sb, &["--json", "token", "acct", "--fresh"]);
+    expect(f, "token, refused", out, 3);
+    expect(f, "link, refused", with_stdin(&link_other, &secret), 3);
+    let out = run_env(&sb, &[("CREDLINK_CLIENT_SECRET", SECRET)], &adhoc);
+    expect(f, "test --connector, refused", out, 3);
+    expect(
+        f,
+        "revoke",
+        run(&sb, &["--json", "revoke", "acct", "--yes"]),
+        0,
+    );
+
+    // A device sign-in (the stub approves it after a few polls).
+    let Some(stub) = Peer::start_stub(&["device"]) else {
+        return;
+    };
+    let device = Sandbox::new();
+    device.write_connectors(&stub_device_connectors(&stub.url));
+    let args = [
+        "--json",
+        "link",
+        "stub-device",
+        "--name",
+        "dev",
+        "--client-id",
+        "c",
+    ];
+    let out = run_env(
+        &device,
+        &[("CREDLINK_CLIENT_SECRET", SECRET)],
+        &[&args[..], &["--no-browser"]].concat(),
+    );
+    let linked = expect(f, "link, device sign-in", out, 0);
+    if linked["linked"] != true {
+        f.push(format!("link, device sign-in: {linked}"));
+    }
+
+    // Ctrl-C while the provider does not answer.
+    let (url, connected) = silent_server();
+    let silent = Sandbox::new();
+    silent.write_connectors(&oauth_connector(&format!("{url}/token"), "basic", "", ""));
+    let child = spawn(
+        silent
+            .std_cmd()
+            .args(adhoc)
+            .env("CREDLINK_CLIENT_SECRET", SECRET),
+        "",
+    );
+    connected
+        .recv_timeout(PROCESS_TIMEOUT)
+        .expect("credlink connects to the provider");
+    // SAFETY: kill(2) with a child's pid and a valid signal number touches no memory.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let interrupted = expect(f, "test --connector, interrupted", finish(child), 130);
+    if interrupted["error"]["kind"] != "interrupted" {
+        f.push(format!("interrupted: {interrupted}"));
+    }
+    assert_no_failures(&failures);
+}
+
+/// A hint that says to run the command again names the command that was run, as it was
+/// typed: here another run holds the account's refresh token (exit 7) for `test`, `token`
+/// and `revoke`, in text and `--json`.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[test]
+fn a_busy_account_is_retried_with_the_command_that_was_run() {
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+    sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
+    let secret = json!({"client_secret": "busy-client-secret", "refresh_token": "busy-refresh"});
+    sb.store_secret("wd", &secret.to_string());
+    // Another run's turn: the lock of the account's lock file, held by this test.
+    let held = std::fs::File::create(sb.config_dir().join("refresh-wd.lock")).unwrap();
+    held.lock().unwrap();
+    let mut failures = Vec::new();
+    for args in [
+        &["test", "wd"][..],
+        &["token", "wd", "--fresh"],
+        &["revoke", "wd", "--yes"],
+        &["--json", "token", "wd", "--fresh"],
+    ] {
+        let out = run_env(&sb, &[("CREDLINK_REFRESH_WAIT", "0")], args);
+        let again = format!("`credlink {}`", args.join(" "));
+        let shown = format!("{}{}", stdout(&out), stderr(&out));
+        if out.status.code() != Some(7) || !shown.contains(&again) {
+            failures.push(format!(
+                "{}: {again} is not named: {}",
+                args.join(" "),
+                brief(&out)
+            ));
+        }
+    }
+    assert_eq!(sb.account_names(), ["wd"]);
+    sb.clear_secret("wd");
+    assert_no_failures(&failures);
 }
