@@ -131,6 +131,12 @@ pub(crate) fn open_store(cli: &Cli, spec: &StoreSpec, dir: PathBuf) -> CliResult
                 None
             };
             let client = vault::Client::new(config, trace)?;
+            for var in client.plain_http() {
+                ui::err(&format!(
+                    "warning: {var} is plain http to another machine ({} is set): the token credlink sends, and every secret it sends or receives, cross the network unencrypted",
+                    vault::ENV_ALLOW_HTTP
+                ));
+            }
             if client.skip_verify() {
                 ui::err(
                     "warning: BAO_SKIP_VERIFY (or VAULT_SKIP_VERIFY) is set: the team store's TLS certificate is NOT verified, so anyone on the network path can read every secret credlink sends or receives",
@@ -147,11 +153,7 @@ pub(crate) fn open_store(cli: &Cli, spec: &StoreSpec, dir: PathBuf) -> CliResult
 
 /// The AppRole secret id from stdin, without its line break.
 fn read_secret_id() -> CliResult<crate::secret::Secret> {
-    use std::io::Read;
-    let mut text = String::new();
-    std::io::stdin()
-        .take(16 * 1024)
-        .read_to_string(&mut text)
+    let text = crate::input::read_stdin(16 * 1024)
         .map_err(|e| CliError::usage(format!("--secret-id-stdin: cannot read stdin: {e}")))?;
     let text = text.trim();
     if text.is_empty() {

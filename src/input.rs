@@ -4,7 +4,7 @@
 //! checked against the catalog, and a problem named precisely.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 use crate::cli::CredentialArgs;
 use crate::connectors::{Connector, Field, FieldRole};
@@ -605,14 +605,11 @@ fn read_secret(
     } as u64
         * 4;
     if from_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(limit + 2)
-            .read_to_string(&mut text)
-            .map_err(|e| InputError::Stdin {
-                label: field.label.to_lowercase(),
-                why: e.to_string(),
-            })?;
+        // Two more bytes for the line break that ends what `echo` writes.
+        let mut text = read_stdin(limit as usize + 2).map_err(|e| InputError::Stdin {
+            label: field.label.to_lowercase(),
+            why: e.to_string(),
+        })?;
         // One trailing line break is how `echo` and here-strings end; it is not part of the secret.
         let end = text
             .strip_suffix('\n')
@@ -641,10 +638,77 @@ fn read_secret(
     }
 }
 
+/// All of stdin, if it holds at most `max` bytes of UTF-8 text; more is refused, not cut, and
+/// not read on (a pipe that never ends, or the wrong file).
+pub(crate) fn read_stdin(max: usize) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it holds more than {} KiB", max / 1024),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// One line of a stream, read by [`read_line`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Line {
+    /// Without its line break (`\n` or `\r\n`); bytes that are not UTF-8 replaced.
+    Text(String),
+    /// Longer than the limit: nothing after the limit was read.
+    TooLong,
+    End,
+}
+
+/// The next line of `reader`, holding at most `max` bytes in memory whatever the stream holds.
+pub(crate) fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Line> {
+    let mut line = Vec::new();
+    if reader.take(max as u64 + 1).read_until(b'\n', &mut line)? == 0 {
+        return Ok(Line::End);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > max {
+        return Ok(Line::TooLong);
+    }
+    Ok(Line::Text(String::from_utf8_lossy(&line).into_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::connectors::Catalog;
+
+    #[test]
+    fn lines_are_read_up_to_a_limit() {
+        let mut reader = std::io::Cursor::new(b"short\r\nline\n0123456789\nlast".to_vec());
+        let mut next = || read_line(&mut reader, 8).unwrap();
+        assert_eq!(next(), Line::Text("short".into()));
+        assert_eq!(next(), Line::Text("line".into()));
+        assert_eq!(next(), Line::TooLong);
+        let mut endless = std::io::repeat(b'x');
+        let mut endless = std::io::BufReader::new(&mut endless);
+        assert_eq!(read_line(&mut endless, 8).unwrap(), Line::TooLong);
+        let mut reader = std::io::Cursor::new(b"12345678\nlast".to_vec());
+        assert_eq!(
+            read_line(&mut reader, 8).unwrap(),
+            Line::Text("12345678".into())
+        );
+        assert_eq!(
+            read_line(&mut reader, 8).unwrap(),
+            Line::Text("last".into())
+        );
+        assert_eq!(read_line(&mut reader, 8).unwrap(), Line::End);
+    }
 
     #[test]
     fn client_ids_are_masked() {

@@ -18,6 +18,7 @@ mod fault;
 mod files;
 mod input;
 mod interrupt;
+mod net;
 mod oauth;
 mod outcome;
 mod provider;

@@ -5,7 +5,7 @@
 //! `link` then validates and stores the result like any other check's: nothing is saved on
 //! failure.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::browser;
@@ -13,12 +13,16 @@ use crate::cli::LinkArgs;
 use crate::connectors::{AuthorizeSpec, Connector};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::input::{Line, read_line};
 use crate::oauth::loopback::{Callback, CallbackError, Listener};
 use crate::oauth::pkce::{self, Pkce};
 use crate::outcome::{Class, Outcome};
 use crate::provider::{self, Credentials};
 use crate::secret::Secret;
 use crate::ui::{self, Spinner};
+
+/// A pasted redirect address is a few hundred characters; a longer line is something else.
+const MAX_PASTED_LINE: usize = 16 * 1024;
 
 /// The redirect URI to register at the provider for this run.
 pub(crate) fn redirect_uri(args: &LinkArgs, spec: &AuthorizeSpec) -> String {
@@ -134,12 +138,14 @@ pub(crate) async fn sign_in(
 /// stdin, until `limit`. Requests and pastes that are not it are refused, and the wait goes
 /// on. A countdown shows at a terminal.
 async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResult<Callback> {
-    let (tx, mut pasted) = tokio::sync::mpsc::unbounded_channel::<String>();
+    // Bounded too: a pipe of endless short lines waits for each to be read.
+    let (tx, mut pasted) = tokio::sync::mpsc::channel::<Line>(4);
     if paste {
         std::thread::spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+            let mut stdin = std::io::stdin().lock();
+            while let Ok(line) = read_line(&mut stdin, MAX_PASTED_LINE) {
+                let more = matches!(line, Line::Text(_));
+                if tx.blocking_send(line).is_err() || !more {
                     break;
                 }
             }
@@ -167,9 +173,14 @@ async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResul
                 }
             },
             line = pasted.recv(), if paste_open => match line {
-                None => paste_open = false,
-                Some(line) if line.trim().is_empty() => {}
-                Some(line) => match listener.read_pasted(&line) {
+                None | Some(Line::End) => paste_open = false,
+                Some(Line::TooLong) => {
+                    paste_open = false;
+                    clear_line(countdown);
+                    ui::err(&format!("error: a line on stdin is longer than {} KiB, so it is no address; stdin is no longer read: finish the sign-in in the browser", MAX_PASTED_LINE / 1024));
+                }
+                Some(Line::Text(line)) if line.trim().is_empty() => {}
+                Some(Line::Text(line)) => match listener.read_pasted(&line) {
                     Ok(callback) => break Ok(callback),
                     Err(e) => {
                         clear_line(countdown);

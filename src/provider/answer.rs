@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::connectors::{ExchangeSpec, Lifetime, VerifySpec};
 use crate::outcome::{Answer, Failure, FailureKind, OAuthCode, Outcome, Stage, Token};
-use crate::provider::http::Response;
+use crate::provider::http::{MAX_BODY, Response};
 use crate::secret::{Redactor, Secret};
 
 /// The longest lifetime credlink believes (ten years): larger values are clamped so that no
@@ -153,8 +153,9 @@ pub(crate) fn exchange_outcome(
     outcome
 }
 
-/// A number of seconds, as a number or a numeric string, clamped to [`MAX_EXPIRES_IN`].
-fn seconds(value: &Value) -> Option<u64> {
+/// A number of seconds, as a number or a numeric string, clamped to [`MAX_EXPIRES_IN`]: every
+/// duration a provider gives is read here, so that no arithmetic on one can overflow.
+pub(crate) fn seconds(value: &Value) -> Option<u64> {
     match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -253,6 +254,9 @@ pub(crate) fn parse_error_json(json: &Value) -> ProviderError {
 
 /// A short description of a body that is not the JSON we expected.
 fn describe_body(response: &Response, redactor: &Redactor) -> String {
+    if response.cut {
+        return format!("a body larger than {} MiB (not shown)", MAX_BODY >> 20);
+    }
     let body = String::from_utf8_lossy(&response.body);
     let trimmed = body.trim_start();
     if trimmed.is_empty() {
@@ -278,7 +282,7 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
 /// A 2xx token answer that is not JSON may still carry a token (truncated JSON): name what it
 /// looks like, never quote it.
 fn describe_unparsed_token_answer(response: &Response, redactor: &Redactor) -> String {
-    if String::from_utf8_lossy(&response.body).contains("access_token") {
+    if !response.cut && String::from_utf8_lossy(&response.body).contains("access_token") {
         return format!(
             "{} bytes that mention access_token but do not parse (truncated?)",
             response.body.len()

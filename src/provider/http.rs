@@ -11,6 +11,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use crate::net;
 use crate::outcome::NetFault;
 use crate::secret::{REDACTED, Redactor, Secret};
 use crate::text;
@@ -58,6 +59,9 @@ pub(crate) struct Request {
     /// JSON pointers of credentials in the answer beyond the usual token keys (an exchanged
     /// token's own place), redacted in the trace.
     pub(crate) answer_secrets: Vec<String>,
+    /// Credentials made for this request alone (a signed client assertion), which a server
+    /// may echo like any other: see [`Request::redacting`].
+    pub(crate) made: Vec<Secret>,
 }
 
 impl Request {
@@ -69,7 +73,16 @@ impl Request {
             body: None,
             identity: None,
             answer_secrets: Vec::new(),
+            made: Vec::new(),
         }
+    }
+
+    /// `redactor`, also removing the credentials made for this request.
+    pub(crate) fn redacting(&self, mut redactor: Redactor) -> Redactor {
+        for secret in &self.made {
+            redactor.add(secret);
+        }
+        redactor
     }
 
     /// Adds a header, replacing one of the same name.
@@ -137,7 +150,11 @@ impl Body {
 pub(crate) struct Response {
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
+    /// The first [`MAX_BODY`] bytes of the body.
     pub(crate) body: Vec<u8>,
+    /// The body went on past [`MAX_BODY`]: its text is never shown, since a secret may
+    /// straddle the cut, where no redaction can recognise it.
+    pub(crate) cut: bool,
     pub(crate) latency: Duration,
 }
 
@@ -322,12 +339,13 @@ impl Http {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let response = self.send_once(req, redactor).await?;
+            // --timeout bounds the whole request, attempts and waits included.
+            let left = self.timeout.saturating_sub(started.elapsed());
+            let response = self.send_once(req, redactor, left).await?;
             if !matches!(response.status, 429 | 503) || attempt == MAX_ATTEMPTS {
                 return Ok(response);
             }
             let wait = retry_delay(&response, attempt);
-            // --timeout bounds the whole check, waits included.
             if started.elapsed() + wait >= self.timeout {
                 return Ok(response);
             }
@@ -406,21 +424,20 @@ impl Http {
         Ok(builder)
     }
 
-    async fn send_once(&self, req: &Request, redactor: &Redactor) -> Result<Response, NetError> {
-        let builder = self.build(req)?;
+    /// One attempt, given `timeout` (what is left of the request's).
+    async fn send_once(
+        &self,
+        req: &Request,
+        redactor: &Redactor,
+        timeout: Duration,
+    ) -> Result<Response, NetError> {
+        let builder = self.build(req)?.timeout(timeout);
         let started = Instant::now();
         let result = async {
             let mut response = builder.send().await?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
-                let room = MAX_BODY - body.len();
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() >= MAX_BODY {
-                    break;
-                }
-            }
+            let body = net::read_capped(&mut response, MAX_BODY).await?;
             Ok::<_, reqwest::Error>((status, headers, body))
         }
         .await;
@@ -430,7 +447,8 @@ impl Http {
                 let response = Response {
                     status,
                     headers,
-                    body,
+                    body: body.bytes,
+                    cut: !body.complete,
                     latency,
                 };
                 self.trace_response(&response, redactor, &req.answer_secrets);
@@ -466,6 +484,7 @@ impl Http {
             self.trace(&format!("< location: {}", redactor.display(&location, 500)));
         }
         let shown = match serde_json::from_slice::<serde_json::Value>(&r.body) {
+            _ if r.cut => format!("(a body larger than {} MiB: not shown)", MAX_BODY >> 20),
             Ok(mut json) => {
                 redact_tokens(&mut json);
                 for pointer in secrets {
@@ -493,15 +512,10 @@ impl Http {
     }
 }
 
-/// Retry-After in seconds (capped), else 250 ms doubled per attempt.
+/// Retry-After (capped), else 250 ms doubled per attempt.
 fn retry_delay(response: &Response, attempt: u32) -> Duration {
     let backoff = Duration::from_millis(250 * 2u64.pow(attempt - 1));
-    response
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(backoff, |secs| {
-            Duration::from_secs(secs).min(MAX_RETRY_AFTER)
-        })
+    net::retry_after(&response.headers, MAX_RETRY_AFTER).unwrap_or(backoff)
 }
 
 /// Keys whose values are credentials wherever they stand in a JSON answer.
@@ -649,6 +663,7 @@ mod tests {
                 status: 429,
                 headers,
                 body: Vec::new(),
+                cut: false,
                 latency: Duration::ZERO,
             }
         };

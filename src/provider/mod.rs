@@ -235,6 +235,7 @@ async fn send_and_read(
     redactor: Redactor,
     permissions: bool,
 ) -> Outcome {
+    let redactor = request.redacting(redactor);
     match send(http, connector, &request, &redactor).await {
         Ok(response) => read(http, connector, creds, &response, redactor, permissions).await,
         Err(outcome) => outcome,
@@ -280,6 +281,9 @@ async fn read(
     }
     if let Some(token) = &outcome.token {
         redactor.add(&token.access_token);
+        if let Some(refresh) = &token.refresh_token {
+            redactor.add(refresh);
+        }
         if let Check::OAuth(OAuthSpec {
             grant: Grant::RefreshToken,
             ..
@@ -491,6 +495,7 @@ fn oauth_request(
             pairs.push(("client_id", client_id, false));
             pairs.push(("client_assertion_type", JWT_BEARER, false));
             pairs.push(("client_assertion", assertion.expose(), true));
+            request.made.push(assertion.clone());
             Body::form(&pairs)
         }
         ClientAuth::TlsClientAuth | ClientAuth::None => {
@@ -714,6 +719,7 @@ pub(crate) async fn revoke(
     };
     let mut redactor = creds.redactor(connector);
     redactor.add(token);
+    let redactor = request.redacting(redactor);
     Some(match http.send(&request, &redactor).await {
         Err(e) => network(e, Stage::Main),
         Ok(r) if r.is_success() => Outcome::valid(r.status, r.latency.as_millis() as u64),
@@ -755,7 +761,7 @@ pub(crate) async fn device_authorization(
         params.push(("scope".to_owned(), scope.clone()));
     }
     let request = oauth_request(connector, spec, url, creds, &params, &[]).map_err(unsendable)?;
-    let redactor = creds.redactor(connector);
+    let redactor = request.redacting(creds.redactor(connector));
     let response = send(http, connector, &request, &redactor).await?;
     if !response.is_success() {
         return Err(answer::token_outcome(&response, &redactor));
@@ -779,7 +785,7 @@ pub(crate) async fn device_authorization(
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let number = |key: &str| json.get(key).and_then(serde_json::Value::as_u64);
+    let number = |key: &str| json.get(key).and_then(answer::seconds);
     let Some(device_code) = text("device_code") else {
         return Err(malformed("has no device_code"));
     };
@@ -856,6 +862,7 @@ pub(crate) async fn poll_device(
         Ok(r) => r,
         Err(e) => return DevicePoll::Done(Box::new(unsendable(e)), None),
     };
+    let redactor = request.redacting(redactor);
     let response = match send(http, connector, &request, &redactor).await {
         Ok(r) => r,
         Err(outcome) => return DevicePoll::Unreachable(Box::new(outcome)),

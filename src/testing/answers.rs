@@ -421,6 +421,7 @@ impl Answer {
             status: self.status,
             headers,
             body: self.body_bytes(),
+            cut: false,
             latency: Duration::from_millis(12),
         }
     }
@@ -843,6 +844,7 @@ fn response(status: u16, body: &Value) -> Response {
         status,
         headers: HeaderMap::new(),
         body: body.to_string().into_bytes(),
+        cut: false,
         latency: Duration::ZERO,
     }
 }

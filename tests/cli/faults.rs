@@ -673,6 +673,56 @@ async fn retries_of_a_429_stay_within_the_timeout() {
     );
 }
 
+/// Third round of hardening, class 2: `--timeout` bounds the whole request, the attempts'
+/// own time included: a 503 that takes 8 s to come, with `--timeout 10`, is not asked for a
+/// second time with a fresh 10 s to wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_of_a_slow_503_stay_within_the_timeout() {
+    let server = MockServer::start().await;
+    token_mock()
+        .respond_with(ResponseTemplate::new(503).set_delay(Duration::from_secs(8)))
+        .mount(&server)
+        .await;
+    let sb = oauth_sandbox(&server);
+
+    let started = Instant::now();
+    let out = check_oauth(&sb, &["--timeout", "10"]);
+    let elapsed = started.elapsed();
+    assert_exit(&out, 4);
+    assert!(
+        elapsed < Duration::from_secs(14),
+        "took {elapsed:?} with --timeout 10"
+    );
+}
+
+/// Third round of hardening, class 2: a `Retry-After` given as an HTTP date (RFC 9110
+/// 10.2.3) is waited for, as one given in seconds is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_given_as_a_date_is_waited_for() {
+    let server = MockServer::start().await;
+    let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
+    token_mock()
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", at.as_str()))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    token_mock()
+        .respond_with(token_ok())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sb = oauth_sandbox(&server);
+
+    let started = Instant::now();
+    let out = check_oauth(&sb, &[]);
+    assert_exit(&out, 0);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "waited for the date in Retry-After ({at}), not the 250 ms backoff"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn url_unsafe_values_never_reach_the_network_even_when_the_pattern_allows_them() {
     let server = MockServer::start().await;

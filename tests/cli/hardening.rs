@@ -68,32 +68,6 @@ fn run(sb: &Sandbox, args: &[&str]) -> Output {
     run_env(sb, &[], args)
 }
 
-/// `credlink ARGS...` started as `LAUNCHER... -c 'SETUP && exec credlink ARGS...'` (LAUNCHER
-/// ends with a shell) with the sandbox's environment, so it inherits the limits (`ulimit`),
-/// ignored signals and mounts SETUP sets.
-fn launched(sb: &Sandbox, launcher: &[&str], setup: &str, args: &[&str]) -> StdCommand {
-    let inner = sb.std_cmd();
-    let mut cmd = StdCommand::new(launcher[0]);
-    cmd.args(&launcher[1..])
-        .arg("-c")
-        .arg(format!("{setup} && exec \"$@\""))
-        .arg("sh")
-        .arg(inner.get_program())
-        .args(args);
-    for (key, value) in inner.get_envs() {
-        match value {
-            Some(value) => cmd.env(key, value),
-            None => cmd.env_remove(key),
-        };
-    }
-    cmd
-}
-
-/// [`launched`] by `sh`.
-fn under_sh(sb: &Sandbox, setup: &str, args: &[&str]) -> StdCommand {
-    launched(sb, &["sh"], setup, args)
-}
-
 /// `credlink ARGS...` with the sandbox's config dir read-only, or why this machine offers no
 /// way to: a read-only bind mount in a mount namespace of its own (needs CAP_SYS_ADMIN, as
 /// root has in a container), else mode 0500 (which root ignores).
@@ -1116,40 +1090,6 @@ fn a_fifo_as_index_or_connectors_file_is_refused_not_waited_on() {
         }
     }
     assert_no_failures(&failures);
-}
-
-/// Runs `cmd` (stdin closed) for at most `limit`, sampling its resident memory every 5 ms:
-/// its output (`None` when it had to be killed) and the largest sample, in MiB.
-fn run_watching_memory(cmd: &mut StdCommand, limit: Duration) -> (Option<Output>, u64) {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("credlink starts");
-    let status_file = format!("/proc/{}/status", child.id());
-    let deadline = Instant::now() + limit;
-    let mut peak_kib = 0;
-    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        let rss_kib = std::fs::read_to_string(&status_file)
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
-                line.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            });
-        peak_kib = peak_kib.max(rss_kib.unwrap_or(0));
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let running = child.try_wait().unwrap().is_none();
-    if running {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().unwrap();
-    ((!running).then_some(out), peak_kib / 1024)
 }
 
 /// Class 6: an index or connectors file that is a symlink to /dev/zero is refused with exit 2
@@ -2250,4 +2190,247 @@ fn a_busy_account_is_retried_with_the_command_that_was_run() {
     assert_eq!(sb.account_names(), ["wd"]);
     sb.clear_secret("wd");
     assert_no_failures(&failures);
+}
+
+// ---- hardening, third round: bounded peers, redaction before cutting ----
+
+/// Third round, class 3: an answer larger than the body cap, padded with characters that
+/// cleaning removes so that a secret straddling the cap would stand within the text shown,
+/// shows no prefix of the secret, whatever the status and the output mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_straddling_the_cap_of_a_huge_answer_shows_no_prefix() {
+    let server = MockServer::start().await;
+    let sb = mock_sandbox(&server, "", "");
+    let mut failures = Vec::new();
+    for straddle in [4, 12] {
+        let mut body = "\u{1}".repeat(1024 * 1024 - straddle);
+        body.push_str(SECRET);
+        body.push_str(&" and more".repeat(100));
+        for status in [401, 200] {
+            let answer = ResponseTemplate::new(status).set_body_raw(body.clone(), "text/plain");
+            answer_with(&server, answer).await;
+            for args in [&[][..], &["--json"], &["-v"], &["--explain"]] {
+                let out = check(&sb, "mock", args);
+                let shown = format!("{}{}", stdout(&out), stderr(&out));
+                if crashed(&out) || shown.contains(&SECRET[..4]) {
+                    failures.push(format!(
+                        "HTTP {status}, cut {straddle} into the secret, {args:?}: {}",
+                        brief(&out)
+                    ));
+                }
+            }
+        }
+    }
+    assert_no_failures(&failures);
+}
+
+/// Answers a token request 401, echoing its `client_assertion` plain and in Base64, and keeps
+/// every assertion it was sent.
+struct EchoAssertion(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl wiremock::Respond for EchoAssertion {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let assertion = form_urlencoded::parse(&req.body)
+            .find(|(key, _)| key == "client_assertion")
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        self.0.lock().unwrap().push(assertion.clone());
+        ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client",
+            "error_description": format!(
+                "the assertion {assertion} is not signed by a registered key ({})",
+                STANDARD.encode(&assertion)
+            ),
+        }))
+    }
+}
+
+/// Third round, class 3: the private_key_jwt client assertion is a bearer credential while it
+/// lives: a provider echoing it (RS256, ES256, ES384) gets no part of it printed, in the
+/// human output, `-v`, `--json` or `--explain`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_echoing_the_client_assertion_never_gets_it_printed() {
+    let server = MockServer::start().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(EchoAssertion(seen.clone()))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new();
+    sb.write_connectors(&format!(
+        r#"
+[connectors.jwt]
+name = "JWT"
+auth = "oauth2_client_credentials"
+token_url = "{}/token"
+client_auth = "private_key_jwt"
+
+[[connectors.jwt.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.jwt.fields]]
+id = "private_key"
+label = "Private key"
+secret = true
+"#,
+        server.uri()
+    ));
+    let mut failures = Vec::new();
+    for (kind, options) in [
+        ("RSA", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048"),
+        ("P-256", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256"),
+        ("P-384", "-algorithm EC -pkeyopt ec_paramgen_curve:P-384"),
+    ] {
+        let key = sb.dir.path().join(format!("{kind}.pem"));
+        let made = StdCommand::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "openssl genpkey {options} -out '{}'",
+                key.display()
+            ))
+            .output()
+            .expect("openssl runs");
+        assert!(made.status.success(), "{kind}: {}", stderr(&made));
+        let file = format!("private_key={}", key.display());
+        for mode in [&[][..], &["-v"], &["--json"], &["--explain"]] {
+            let mut args = vec!["test", "--connector", "jwt", "--no-input"];
+            args.extend(["--client-id", CLIENT_ID, "--field-file", &file]);
+            args.extend_from_slice(mode);
+            let out = run(&sb, &args);
+            let assertion = seen.lock().unwrap().last().cloned().unwrap_or_default();
+            let shown = format!("{}{}", stdout(&out), stderr(&out));
+            let parts: Vec<&str> = assertion.split('.').collect();
+            if out.status.code() != Some(3) || parts.len() != 3 {
+                failures.push(format!("{kind} {mode:?}: {}", brief(&out)));
+            }
+            if let Some(part) = parts.iter().find(|p| shown.contains(*p)) {
+                failures.push(format!("{kind} {mode:?}: printed {part}: {}", brief(&out)));
+            }
+        }
+    }
+    assert_no_failures(&failures);
+}
+
+/// Third round, class 2: lifetimes and intervals in a device authorization answer that do not
+/// fit a duration (u64::MAX, 1e30, as numbers or strings), or are negative, are clamped: the
+/// sign-in polls on and ends at `--wait` (exit 4), never with a panic.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_or_negative_durations_in_a_device_answer_do_not_crash_the_sign_in() {
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    let sb = Sandbox::new();
+    sb.write_connectors(&stub_device_connectors(&server.uri()));
+    let mut failures = Vec::new();
+    for (expires_in, interval) in [
+        (json!(u64::MAX), json!(1)),
+        (json!("18446744073709551615"), json!(1)),
+        (json!(1e30), json!(1)),
+        (json!(-1), json!(1)),
+        (json!(60), json!(u64::MAX)),
+        (json!(60), json!(-5)),
+        (json!(u64::MAX), json!(1e30)),
+    ] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/device/auth"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "device_code": "dc-0123456789",
+                "user_code": "WDJB-MJHT",
+                "verification_uri": format!("{}/device", server.uri()),
+                "expires_in": expires_in,
+                "interval": interval,
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(
+                ResponseTemplate::new(400).set_body_json(json!({"error": "authorization_pending"})),
+            )
+            .mount(&server)
+            .await;
+        let mut args = vec![
+            "link",
+            "stub-device",
+            "--name",
+            "acct",
+            "--client-id",
+            CLIENT_ID,
+        ];
+        args.extend(["--no-browser", "--wait", "2"]);
+        let out = run_env(&sb, &[("CREDLINK_CLIENT_SECRET", SECRET)], &args);
+        if crashed(&out)
+            || out.status.code() != Some(4)
+            || !stderr(&out).contains("did not finish within 2 s")
+        {
+            failures.push(format!(
+                "expires_in {expires_in}, interval {interval}: {}",
+                brief(&out)
+            ));
+        }
+    }
+    assert_no_failures(&failures);
+}
+
+/// Third round, class 2: the paste fallback of a browser sign-in reads a line of stdin up to
+/// 16 KiB: an endless line (here /dev/zero, no newline in it) is refused with a clear error
+/// and not read on, while the sign-in waits for the browser until `--wait` (exit 4), in
+/// bounded memory. `ulimit -v` stops an unbounded read at 1 GiB.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring): run scripts/test"
+)]
+#[test]
+fn an_endless_line_on_stdin_is_not_buffered_by_the_paste_fallback() {
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::new();
+    sb.write_connectors(
+        r#"
+[connectors.code]
+name = "Code"
+auth = "oauth2_authorization_code"
+authorize_url = "http://127.0.0.1:9/auth"
+token_url = "http://127.0.0.1:9/token"
+client_auth = "none"
+
+[[connectors.code.fields]]
+id = "client_id"
+label = "Client ID"
+"#,
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let args = [
+        "link",
+        "code",
+        "--name",
+        "acct",
+        "--client-id",
+        CLIENT_ID,
+        "--no-browser",
+        "--wait",
+        "3",
+        "--redirect-port",
+        &port,
+    ];
+    let mut cmd = under_sh(&sb, "ulimit -v 1048576 && exec 0</dev/zero", &args);
+    let (out, peak_mib) = run_watching_memory(&mut cmd, Duration::from_secs(30));
+    let out = out.unwrap_or_else(|| panic!("still running after 30 s, {peak_mib} MiB"));
+    assert_exit(&out, 4);
+    assert_has(&stderr(&out), "a line on stdin is longer than 16 KiB");
+    assert!(
+        peak_mib < 256,
+        "up to {peak_mib} MiB resident: {}",
+        brief(&out)
+    );
 }

@@ -2,6 +2,10 @@
 //! it: echo a secret in an error, answer 5xx and then recover, answer with something that is
 //! not JSON, or claim to be sealed. The real OpenBao suite is `vault.rs`; these need no peer.
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -292,6 +296,294 @@ fn store_settings_that_cannot_work_are_usage_errors_naming_the_setting() {
     std::fs::write(&config, format!("store = \"{}\"\n", "a".repeat(100_000))).unwrap();
     let out = sb.when(&["list"]).then().exits(2).out;
     assert_has(&stderr(&out), "larger than 64 KiB");
+}
+
+/// A loopback server answering every request with `head` and then spaces, without end, until
+/// the client hangs up.
+fn endless_answer_server(head: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let filler = [b' '; 64 * 1024];
+                if stream.write_all(head.as_bytes()).is_ok() {
+                    while stream.write_all(&filler).is_ok() {}
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+/// Issue "hardening, third round", class 2: an endless 200 from the team store, or from the
+/// GitHub token service of a JWT login, is read up to its cap and no further: the run ends at
+/// once with exit 5, "too large" or "without a token", with bounded memory. `ulimit -v` stops
+/// an unbounded read at 1 GiB.
+#[test]
+fn an_endless_answer_from_the_store_or_the_token_service_is_not_read_to_the_end() {
+    let base = endless_answer_server(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n",
+    );
+    let store = [("BAO_ADDR", base.as_str()), ("BAO_TOKEN", TOKEN)];
+    let github_url = format!("{base}/idtoken");
+    let github = [
+        ("BAO_ADDR", base.as_str()),
+        ("BAO_JWT_ROLE", "ci"),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", github_url.as_str()),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", MARKER),
+    ];
+    let sb = Sandbox::new();
+    for (what, env, said) in [
+        ("the store", &store[..], "too large"),
+        ("GitHub's token service", &github[..], "without a token"),
+    ] {
+        let mut cmd = under_sh(&sb, "ulimit -v 1048576", &["list"]);
+        cmd.env("CREDLINK_STORE", "vault:secret/credlink")
+            .envs(env.iter().copied());
+        for var in PROXY_VARS {
+            cmd.env_remove(var);
+        }
+        let (out, peak_mib) = run_watching_memory(&mut cmd, Duration::from_secs(30));
+        let out = out.unwrap_or_else(|| panic!("{what}: still reading after 30 s, {peak_mib} MiB"));
+        assert_exit(&out, 5);
+        assert_has(&stderr(&out), said);
+        assert_hidden(&out, MARKER);
+        assert!(peak_mib < 256, "{what}: up to {peak_mib} MiB resident");
+    }
+}
+
+/// Issue "hardening, third round", class 2: a store that answers every request with a 500
+/// after 2 s is given up on after about 10 s of retrying (README), the attempts' own time
+/// included, and the second listing `list` would try is not retried again: a few requests,
+/// not 16 (8 attempts of each).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_that_fails_slowly_is_given_up_on_within_the_retry_window() {
+    let store = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_delay(Duration::from_secs(2))
+                .set_body_json(json!({"errors": ["busy"]})),
+        )
+        .mount(&store)
+        .await;
+    let sb = Sandbox::new();
+    let started = Instant::now();
+    let out = team(&sb, &store, &["list"]).then().exits(5).out;
+    let elapsed = started.elapsed();
+    let requests = store.received_requests().await.unwrap().len();
+    assert_has(
+        &stderr(&out),
+        "the team store answered HTTP 500: busy (gave up after",
+    );
+    assert!(requests <= 6, "{requests} requests in {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(25), "took {elapsed:?}");
+}
+
+/// Issue "hardening, third round", class 3: a store error that is not JSON is redacted whole
+/// before it is cut, so a Vault token or AppRole secret id placed to straddle the cut (behind
+/// padding that cleaning removes) shows no prefix.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_straddling_the_cut_of_an_error_that_is_not_json_shows_no_prefix() {
+    const SECRET_ID: &str = "MARKER-approle-secret-id-0f3a9c2d71";
+    let sb = Sandbox::new();
+    for straddle in [4, 11, 19] {
+        for (padding, width) in [("\u{1}", 1), ("\u{200b}", 3), ("\u{1b}[0m", 4)] {
+            let store = MockServer::start().await;
+            let body = |secret: &str| {
+                let mut body = padding.repeat((300 - straddle) / width);
+                body.push_str(&" ".repeat((300 - straddle) % width));
+                body.push_str(secret);
+                body.push_str(" and more");
+                body
+            };
+            Mock::given(method("POST"))
+                .and(path("/v1/auth/approle/login"))
+                .respond_with(ResponseTemplate::new(400).set_body_string(body(SECRET_ID)))
+                .mount(&store)
+                .await;
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(400).set_body_string(body(TOKEN)))
+                .mount(&store)
+                .await;
+            let out = team(&sb, &store, &["list"]).then().exits(5).out;
+            assert_has(&stderr(&out), "HTTP 400");
+            assert_hidden(&out, &TOKEN[..4]);
+            let out = sb
+                .when(&["list"])
+                .env("CREDLINK_STORE", "vault:secret/credlink")
+                .env("BAO_ADDR", &store.uri())
+                .env("BAO_ROLE_ID", "role")
+                .env("BAO_SECRET_ID", SECRET_ID)
+                .then()
+                .exits(5)
+                .out;
+            assert_has(&stderr(&out), "AppRole login failed");
+            assert_hidden(&out, &SECRET_ID[..4]);
+        }
+    }
+}
+
+/// Issue "hardening, third round", class 3: the token's display name, which `link` records as
+/// who linked (and a lease as who holds it), is redacted like any text from the server: a
+/// server echoing the token there gets it neither printed nor written into the record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_display_name_echoing_the_token_is_not_written_into_the_record() {
+    let (store, provider) = (MockServer::start().await, token_endpoint().await);
+    Mock::given(method("GET"))
+        .and(path("/v1/auth/token/lookup-self"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"display_name": format!("ci {TOKEN}")}})),
+        )
+        .with_priority(1)
+        .mount(&store)
+        .await;
+    kv2_mount(&store).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/secret/data/credlink/acme"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"errors": ["no"]})))
+        .mount(&store)
+        .await;
+    let sb = team_sandbox(&provider);
+    let args = [
+        "link",
+        "mock",
+        "--name",
+        "acme",
+        "--client-id",
+        "mock-client",
+    ];
+    let out = team(&sb, &store, &args)
+        .env("CREDLINK_CLIENT_SECRET", MARKER)
+        .then()
+        .exits(5)
+        .hides(TOKEN)
+        .out;
+    assert_has(&stderr(&out), "the team store answered HTTP 400");
+    let writes: Vec<String> = store
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert!(
+        writes.iter().any(|w| w.contains("ci (redacted)")),
+        "{writes:?}"
+    );
+    assert!(!writes.iter().any(|w| w.contains(TOKEN)), "{writes:?}");
+}
+
+/// Issue "hardening, third round", class 6: a store address (or GitHub's token service) that
+/// is plain http to another machine is refused, exit 2, naming the variable and the way to
+/// allow it, before anything is sent; allowed with CREDLINK_STORE_ALLOW_HTTP=1, every run
+/// warns. Loopback addresses stay allowed without a word.
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_another_machine_is_refused_unless_allowed_and_then_warned() {
+    let sb = Sandbox::new();
+    // `list` with these settings, and the token in BAO_TOKEN unless a JWT login is set.
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = sb.cmd();
+        cmd.args(["list"])
+            .env("CREDLINK_STORE", "vault:secret/credlink");
+        if !env.iter().any(|(k, _)| *k == "BAO_JWT_ROLE") {
+            cmd.env("BAO_TOKEN", TOKEN);
+        }
+        for var in PROXY_VARS {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    for (var, addr) in [
+        ("BAO_ADDR", "http://vault.example.com:8200"),
+        ("BAO_ADDR", "http://203.0.113.7:8200"),
+        ("BAO_ADDR", "http://[2001:db8::7]:8200"),
+        ("BAO_ADDR", "http://0.0.0.0:8200"),
+        ("BAO_ADDR", "http://localhost.example.com:8200"),
+        ("VAULT_ADDR", "HTTP://VAULT.EXAMPLE.COM"),
+    ] {
+        let out = run(&[(var, addr)]);
+        assert_exit(&out, 2);
+        assert_has(
+            &stderr(&out),
+            &format!("{var} is plain http to another machine"),
+        );
+        assert_has(&stderr(&out), "CREDLINK_STORE_ALLOW_HTTP=1");
+        assert_hidden(&out, TOKEN);
+    }
+    let out = run(&[
+        ("BAO_ADDR", "https://vault.example.com:8200"),
+        ("BAO_JWT_ROLE", "ci"),
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "http://token.actions.example.com/idtoken",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", MARKER),
+    ]);
+    assert_exit(&out, 2);
+    assert_has(
+        &stderr(&out),
+        "ACTIONS_ID_TOKEN_REQUEST_URL is plain http to another machine",
+    );
+    let out = run(&[
+        ("BAO_ADDR", "http://vault.example.com:8200"),
+        ("CREDLINK_STORE_ALLOW_HTTP", "maybe"),
+    ]);
+    assert_exit(&out, 2);
+    assert_has(
+        &stderr(&out),
+        "CREDLINK_STORE_ALLOW_HTTP must be true or false",
+    );
+
+    // A store on this machine's own network address, which is not loopback: refused (nothing
+    // reaches it), then allowed with a warning.
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store = MockServer::builder().listener(listener).start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/secret/detailed-metadata/credlink"))
+        .and(header("X-Vault-Token", TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"key_info": {}}})))
+        .mount(&store)
+        .await;
+    let remote = format!("http://{}:{port}", own_address());
+    let out = run(&[("BAO_ADDR", &remote)]);
+    assert_exit(&out, 2);
+    assert_has(&stderr(&out), "BAO_ADDR is plain http to another machine");
+    assert!(store.received_requests().await.unwrap().is_empty());
+    let warning =
+        "warning: BAO_ADDR is plain http to another machine (CREDLINK_STORE_ALLOW_HTTP is set)";
+    for _ in 0..2 {
+        let out = run(&[("BAO_ADDR", &remote), ("CREDLINK_STORE_ALLOW_HTTP", "1")]);
+        assert_exit(&out, 0);
+        assert_has(&stderr(&out), warning);
+    }
+    // Loopback: no refusal, no warning.
+    let loopback = format!("http://127.0.0.1:{port}");
+    for addr in [loopback.clone(), loopback.replace("127.0.0.1", "localhost")] {
+        let out = run(&[("BAO_ADDR", &addr)]);
+        assert_exit(&out, 0);
+        assert_lacks(&stderr(&out), "warning", "stderr");
+    }
+}
+
+/// This machine's address on the network it would reach the internet by (no packet is sent).
+fn own_address() -> std::net::IpAddr {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    socket
+        .connect("203.0.113.1:9")
+        .expect("the tests need a network interface besides loopback");
+    let ip = socket.local_addr().unwrap().ip();
+    assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
+    ip
 }
 
 fn base64_of(text: &str) -> String {

@@ -3,10 +3,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, Stdio};
+use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -76,7 +76,8 @@ impl Sandbox {
             .env_remove("CREDLINK_CLIENT_SECRET")
             .env_remove("CREDLINK_API_KEY")
             .env_remove("CREDLINK_CONNECTORS")
-            .env_remove("CREDLINK_STORE");
+            .env_remove("CREDLINK_STORE")
+            .env_remove("CREDLINK_STORE_ALLOW_HTTP");
         // The team store's settings of the caller's shell must not reach the binary.
         for var in [
             "ADDR",
@@ -744,4 +745,64 @@ label = "Client secret"
 secret = true
 "#
     )
+}
+
+/// `credlink ARGS...` started as `LAUNCHER... -c 'SETUP && exec credlink ARGS...'` (LAUNCHER
+/// ends with a shell) with the sandbox's environment, so it inherits the limits (`ulimit`),
+/// ignored signals and mounts SETUP sets.
+pub fn launched(sb: &Sandbox, launcher: &[&str], setup: &str, args: &[&str]) -> StdCommand {
+    let inner = sb.std_cmd();
+    let mut cmd = StdCommand::new(launcher[0]);
+    cmd.args(&launcher[1..])
+        .arg("-c")
+        .arg(format!("{setup} && exec \"$@\""))
+        .arg("sh")
+        .arg(inner.get_program())
+        .args(args);
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd
+}
+
+/// [`launched`] by `sh`.
+pub fn under_sh(sb: &Sandbox, setup: &str, args: &[&str]) -> StdCommand {
+    launched(sb, &["sh"], setup, args)
+}
+
+/// Runs `cmd` (stdin closed) for at most `limit`, sampling its resident memory every 5 ms:
+/// its output (`None` when it had to be killed) and the largest sample, in MiB.
+pub fn run_watching_memory(cmd: &mut StdCommand, limit: Duration) -> (Option<Output>, u64) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("credlink starts");
+    let status_file = format!("/proc/{}/status", child.id());
+    let deadline = Instant::now() + limit;
+    let mut peak_kib = 0;
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        let rss_kib = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+                line.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            });
+        peak_kib = peak_kib.max(rss_kib.unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let running = child.try_wait().unwrap().is_none();
+    if running {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().unwrap();
+    ((!running).then_some(out), peak_kib / 1024)
 }

@@ -14,10 +14,10 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::VaultError;
-use super::jwt::{self, JwtLogin};
+use super::jwt::{self, JwtLogin, JwtSource};
 use crate::provider::http::TraceSink;
 use crate::secret::{Redactor, Secret};
-use crate::{files, text};
+use crate::{files, net, text};
 
 /// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes) when
 /// the server answers "not now" (5xx, 412): enough to ride out a raft leader election.
@@ -26,10 +26,19 @@ const BUSY_ATTEMPTS: u32 = 8;
 const UNREACHABLE_ATTEMPTS: u32 = 3;
 /// The longest pause between two attempts.
 const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// How long requests go on being retried, counted from the first attempt that failed (its own
+/// time included): a leader election takes a few seconds, while a server that answers every
+/// request with a slow 500 must not hold a run for minutes. A request is not retried past it,
+/// nor while the server has been failing for longer than it (a streak that any other answer
+/// ends), so the requests after one that gave up do not each wait again.
+const RETRY_WINDOW: Duration = Duration::from_secs(10);
 /// Certificates, keys and token files are small.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Vault answers are small; a listing of 10,000 accounts with metadata is a few MiB.
 const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Allows plain http to a team store (or GitHub's token service) on another machine.
+pub(crate) const ENV_ALLOW_HTTP: &str = "CREDLINK_STORE_ALLOW_HTTP";
 
 /// How credlink logs in.
 pub(crate) enum Auth {
@@ -51,6 +60,9 @@ pub(crate) struct Config {
     /// `BAO_TLS_SERVER_NAME`: the name to ask for (SNI) and to verify the certificate
     /// against, instead of the address's host (a server reached by IP or through a tunnel).
     pub(crate) server_name: Option<String>,
+    /// The settings that send a credential over plain http to another machine, as
+    /// [`ENV_ALLOW_HTTP`] allowed.
+    pub(crate) plain_http: Vec<String>,
 }
 
 /// Reads `BAO_<NAME>`, else `VAULT_<NAME>`, as OpenBao does: a `BAO_` variable that is present
@@ -127,6 +139,7 @@ impl Config {
             None => None,
         };
         let auth = Self::auth(env, secret_id, home)?;
+        let plain_http = plain_http(env, &var, &addr, &auth)?;
         let mut roots = Vec::new();
         if let Some((var, file)) = nonempty(env, "CACERT") {
             roots = certificates(&var, &read_file(&var, Path::new(&file))?)?;
@@ -187,6 +200,7 @@ impl Config {
             skip_verify,
             timeout,
             server_name,
+            plain_http,
         })
     }
 
@@ -277,6 +291,38 @@ impl Config {
     }
 }
 
+/// The settings among `BAO_ADDR` (named `addr_var`) and GitHub's token service that are plain
+/// http to another machine, where the Vault token or the job's token would cross the network
+/// unencrypted: refused, unless [`ENV_ALLOW_HTTP`] allows them.
+fn plain_http(
+    env: &dyn Fn(&str) -> Option<String>,
+    addr_var: &str,
+    addr: &Url,
+    auth: &Auth,
+) -> Result<Vec<String>, VaultError> {
+    let allowed = match env(ENV_ALLOW_HTTP) {
+        Some(value) => go_bool(ENV_ALLOW_HTTP, value.trim())?,
+        None => false,
+    };
+    let clear = |url: &Url| url.scheme() == "http" && !crate::template::is_loopback(url);
+    let mut found = Vec::new();
+    if clear(addr) {
+        found.push(addr_var.to_owned());
+    }
+    if let Auth::Jwt(login) = auth
+        && let JwtSource::GitHub { url, .. } = &login.source
+        && clear(url)
+    {
+        found.push("ACTIONS_ID_TOKEN_REQUEST_URL".to_owned());
+    }
+    match found.first() {
+        Some(var) if !allowed => Err(config_error(format!(
+            "{var} is plain http to another machine, so the token credlink sends would cross the network unencrypted: use https, or set {ENV_ALLOW_HTTP}=1 to allow it"
+        ))),
+        _ => Ok(found),
+    }
+}
+
 /// The socket addresses of an address's host, for a request that names the server otherwise.
 fn socket_addrs(addr: &Url) -> Result<Vec<std::net::SocketAddr>, VaultError> {
     use std::net::ToSocketAddrs;
@@ -342,10 +388,12 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Value,
     errors: String,
-    /// The server's `Retry-After`, in seconds.
-    retry_after: Option<u64>,
+    /// The server's `Retry-After`, capped.
+    retry_after: Option<Duration>,
     /// The server's clock (`Date`), for times that machines with different clocks compare.
     pub(crate) date: Option<std::time::SystemTime>,
+    /// How a request that was retried in vain gave up ("3 attempts in 10.2 s").
+    gave_up: Option<String>,
 }
 
 impl Reply {
@@ -353,6 +401,18 @@ impl Reply {
     /// carried (a server, or something posing as one, may echo them), controls stripped.
     pub(crate) fn errors(&self) -> String {
         self.errors.clone()
+    }
+
+    /// What went wrong, for a message: the error texts, and how the retries ended.
+    pub(crate) fn message(&self) -> String {
+        let said = match self.errors() {
+            e if e.is_empty() => "no error text".to_owned(),
+            e => e,
+        };
+        match &self.gave_up {
+            Some(how) => format!("{said} (gave up after {how})"),
+            None => said,
+        }
     }
 }
 
@@ -417,6 +477,9 @@ pub(crate) struct Client {
     /// later request, so a standby that has not caught up answers 412 (retried) instead of
     /// an old state.
     index: std::sync::Mutex<Option<HeaderValue>>,
+    /// When the current streak of "not now" answers and network failures began (see
+    /// [`RETRY_WINDOW`]).
+    failing_since: std::sync::Mutex<Option<Instant>>,
     trace: Option<Arc<TraceSink>>,
 }
 
@@ -453,6 +516,7 @@ impl Client {
             token: OnceCell::new(),
             who: OnceCell::new(),
             index: std::sync::Mutex::new(None),
+            failing_since: std::sync::Mutex::new(None),
             trace: trace.map(Arc::new),
         })
     }
@@ -467,6 +531,11 @@ impl Client {
 
     pub(crate) fn skip_verify(&self) -> bool {
         self.config.skip_verify
+    }
+
+    /// The settings that send a credential over plain http to another machine (allowed).
+    pub(crate) fn plain_http(&self) -> &[String] {
+        &self.config.plain_http
     }
 
     /// The API address of `path`, which may end in a query (`?list=true`).
@@ -560,10 +629,20 @@ impl Client {
                     .await
                     .ok()?;
                 let name = reply.body["data"]["display_name"].as_str()?;
-                Some(text::clean_truncated(name, 120)).filter(|n| !n.is_empty())
+                Some(self.redactor().display(name, 120)).filter(|n| !n.is_empty())
             })
             .await
             .clone()
+    }
+
+    /// Removes this run's credentials from a text the server gave: the token (once there is
+    /// one) and the AppRole secret id.
+    pub(crate) fn redactor(&self) -> Redactor {
+        let mut redactor = Redactor::new(self.token.get());
+        if let Auth::AppRole { secret_id, .. } = &self.config.auth {
+            redactor.add(secret_id);
+        }
+        redactor
     }
 
     pub(crate) async fn call(
@@ -718,7 +797,7 @@ impl Client {
     }
 
     /// Sends one request, repeating what is safe to repeat after a network failure or an
-    /// answer that says "try again" (412, 5xx but 501).
+    /// answer that says "try again" (412, 5xx but 501), within [`RETRY_WINDOW`].
     async fn send(
         &self,
         method: &Method,
@@ -731,8 +810,17 @@ impl Client {
         let url = self.url(path);
         let mut wait = Duration::from_millis(250);
         let mut attempt = 1;
+        let first = Instant::now();
         loop {
+            let started = Instant::now();
             let result = self.send_once(method, &url, token, body, redactor).await;
+            // 412: a standby that has not yet caught up with this run's last write (OpenBao
+            // answers 429 with Retry-After instead).
+            let failing = match &result {
+                Ok(r) => matches!(r.status, 412 | 429) || (r.status >= 500 && r.status != 501),
+                Err(e) => matches!(e, VaultError::Unreachable { .. }),
+            };
+            let failing_since = self.note_streak(failing, started);
             let sealed =
                 matches!(&result, Ok(r) if r.status == 503 && r.errors().contains("sealed"));
             let attempts = match &result {
@@ -741,32 +829,71 @@ impl Client {
                 Ok(r) if r.status == 429 => BUSY_ATTEMPTS,
                 _ if !need.repeatable => 1,
                 Err(VaultError::Unreachable { .. }) => UNREACHABLE_ATTEMPTS,
-                // 412: a standby that has not yet caught up with this run's last write (OpenBao
-                // answers 429 with Retry-After instead, above).
-                Ok(r) if r.status == 412 || (r.status >= 500 && r.status != 501) => BUSY_ATTEMPTS,
+                _ if failing => BUSY_ATTEMPTS,
                 _ => 1,
             };
-            if attempt >= attempts {
-                return match result {
-                    Ok(r) if r.status == 503 && r.errors().contains("sealed") => {
-                        Err(VaultError::Sealed {
-                            addr: self.config.addr.to_string(),
-                        })
-                    }
-                    other => other,
-                };
-            }
             let pause = match &result {
                 Ok(Reply {
-                    retry_after: Some(s),
+                    retry_after: Some(after),
                     ..
-                }) => Duration::from_secs(*s).min(MAX_PAUSE),
+                }) => *after,
                 _ => wait,
             };
+            let in_window = failing_since
+                .is_some_and(|since| since.min(first).elapsed() + pause <= RETRY_WINDOW);
+            if attempt >= attempts || !in_window {
+                let gave_up = (attempts > 1).then(|| {
+                    let s = if attempt == 1 { "" } else { "s" };
+                    format!(
+                        "{attempt} attempt{s} in {:.1} s",
+                        first.elapsed().as_secs_f32()
+                    )
+                });
+                return self.last(result, sealed, gave_up);
+            }
             self.trace(&format!("store: trying again in {} ms", pause.as_millis()));
             tokio::time::sleep(pause).await;
             wait = (wait * 2).min(MAX_PAUSE);
             attempt += 1;
+        }
+    }
+
+    /// The last attempt's result as the caller gets it: a sealed store named, and how a request
+    /// retried in vain gave up said in its message.
+    fn last(
+        &self,
+        result: Result<Reply, VaultError>,
+        sealed: bool,
+        gave_up: Option<String>,
+    ) -> Result<Reply, VaultError> {
+        match result {
+            Ok(_) if sealed => Err(VaultError::Sealed {
+                addr: self.config.addr.to_string(),
+            }),
+            Ok(reply) => Ok(Reply { gave_up, ..reply }),
+            Err(VaultError::Unreachable { addr, why }) => Err(VaultError::Unreachable {
+                addr,
+                why: match gave_up {
+                    Some(how) => format!("{why} (gave up after {how})"),
+                    None => why,
+                },
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records whether the attempt that began at `started` found the server failing; the start
+    /// of the streak of failures it belongs to, if it failed.
+    fn note_streak(&self, failing: bool, started: Instant) -> Option<Instant> {
+        let mut since = self
+            .failing_since
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failing {
+            Some(*since.get_or_insert(started))
+        } else {
+            *since = None;
+            None
         }
     }
 
@@ -802,16 +929,12 @@ impl Client {
         }
         self.trace(&shown);
         let started = Instant::now();
-        let response = match req.send().await {
+        let mut response = match req.send().await {
             Ok(r) => r,
             Err(e) => return Err(self.network_error(&e, started, redactor)),
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
+        let retry_after = net::retry_after(response.headers(), MAX_PAUSE);
         let date = response
             .headers()
             .get(reqwest::header::DATE)
@@ -823,20 +946,23 @@ impl Client {
         {
             *last = Some(index.clone());
         }
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
+        let bytes = match net::read_capped(&mut response, MAX_ANSWER_BYTES).await {
+            Ok(capped) if capped.complete => capped.bytes,
+            Ok(_) => {
+                return Err(VaultError::Server {
+                    status,
+                    message: format!(
+                        "the answer is too large (more than {} MiB); the rest was not read",
+                        MAX_ANSWER_BYTES >> 20
+                    ),
+                });
+            }
             Err(e) => return Err(self.network_error(&e, started, redactor)),
         };
         self.trace(&format!(
             "store: ← {status} in {} ms",
             started.elapsed().as_millis()
         ));
-        if bytes.len() > MAX_ANSWER_BYTES {
-            return Err(VaultError::Server {
-                status,
-                message: "the answer is too large".into(),
-            });
-        }
         let body = match serde_json::from_slice(&bytes) {
             _ if bytes.is_empty() => Value::Null,
             Ok(json) => json,
@@ -849,9 +975,8 @@ impl Client {
                             .into(),
                 });
             }
-            Err(_) => {
-                serde_json::json!({"errors": [String::from_utf8_lossy(&bytes[..bytes.len().min(300)])]})
-            }
+            // Whole, so that the redactor sees every secret whole before the text is cut.
+            Err(_) => serde_json::json!({"errors": [String::from_utf8_lossy(&bytes)]}),
         };
         let texts: Vec<String> = body["errors"]
             .as_array()
@@ -867,6 +992,7 @@ impl Client {
             errors: texts.join("; "),
             retry_after,
             date,
+            gave_up: None,
         })
     }
 

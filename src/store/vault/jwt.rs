@@ -13,11 +13,11 @@ use std::path::PathBuf;
 use reqwest::Url;
 
 use super::VaultError;
-use crate::files;
 use crate::secret::Secret;
+use crate::{files, net};
 
-/// The largest JWT or token file read.
-const MAX_JWT_BYTES: u64 = 64 * 1024;
+/// The largest JWT, token file or answer of GitHub's token service read.
+const MAX_JWT_BYTES: usize = 64 * 1024;
 
 /// Where the JWT comes from.
 pub(crate) enum JwtSource {
@@ -119,7 +119,7 @@ pub(crate) async fn fetch(
 ) -> Result<Secret, VaultError> {
     let jwt = match source {
         JwtSource::Given(jwt) => jwt.clone(),
-        JwtSource::File(path) => files::read_regular(path, MAX_JWT_BYTES)
+        JwtSource::File(path) => files::read_regular(path, MAX_JWT_BYTES as u64)
             .map(|t| Secret::new(t.trim()))
             .map_err(|e| {
                 VaultError::Config(format!("BAO_JWT_PATH: cannot read {}: {e}", path.display()))
@@ -137,7 +137,7 @@ pub(crate) async fn fetch(
                 "store: GET {} (GitHub Actions identity token; Authorization: [redacted])",
                 url.host_str().unwrap_or_default()
             ));
-            let answer = http
+            let mut answer = http
                 .get(url)
                 .bearer_auth(bearer.expose())
                 .send()
@@ -150,11 +150,11 @@ pub(crate) async fn fetch(
                     ))
                 })?;
             let status = answer.status();
-            let bytes = answer.bytes().await.unwrap_or_default();
-            let body: serde_json::Value = if bytes.len() as u64 > MAX_JWT_BYTES {
-                serde_json::Value::Null
-            } else {
-                serde_json::from_slice(&bytes).unwrap_or_default()
+            let body = match net::read_capped(&mut answer, MAX_JWT_BYTES).await {
+                Ok(capped) if capped.complete => {
+                    serde_json::from_slice(&capped.bytes).unwrap_or_default()
+                }
+                _ => serde_json::Value::Null,
             };
             match body["value"].as_str().filter(|v| !v.is_empty()) {
                 Some(jwt) if status.is_success() => Secret::new(jwt),

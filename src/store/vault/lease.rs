@@ -120,7 +120,7 @@ impl VaultStore {
                 Ok(Current {
                     version: meta["version"].as_u64().unwrap_or(0),
                     holder: text(&data["holder"]),
-                    by: text(&data["by"]).map(|b| crate::text::clean_truncated(&b, 120)),
+                    by: text(&data["by"]).map(|b| self.client.redactor().display(&b, 120)),
                     // An unreadable lease has ended.
                     ends: if created == 0 {
                         0

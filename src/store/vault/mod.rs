@@ -30,7 +30,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub(crate) use client::{Client, Config};
+pub(crate) use client::{Client, Config, ENV_ALLOW_HTTP};
 use client::{Need, Reply};
 pub(crate) use lease::VaultLease;
 use record::Mirror;
@@ -250,10 +250,7 @@ pub(crate) struct VaultStore {
 fn unexpected(reply: &Reply) -> VaultError {
     VaultError::Server {
         status: reply.status,
-        message: match reply.errors() {
-            e if e.is_empty() => "no error text".into(),
-            e => e,
-        },
+        message: reply.message(),
     }
 }
 
@@ -479,6 +476,10 @@ impl VaultStore {
             .client
             .call(&Method::GET, &detailed, Need::probe("list"))
             .await?;
+        // A server that fails this request fails the plain listing too: no second wait.
+        if reply.status >= 500 && reply.status != 501 {
+            return Err(unexpected(&reply).into());
+        }
         if reply.status == 200 && reply.body["data"]["key_info"].is_object() {
             let mut accounts = Vec::new();
             for (key, meta) in reply.body["data"]["key_info"]

@@ -1,0 +1,82 @@
+//! What the provider client and the team store client both need from an HTTP answer, bounded
+//! against a server that does not play fair: its body read up to a limit, and the wait its
+//! `Retry-After` asks for, up to a limit.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// A body read up to a limit.
+pub(crate) struct Capped {
+    /// At most the limit's worth of bytes.
+    pub(crate) bytes: Vec<u8>,
+    /// False when the answer went on past the limit: it was not read further.
+    pub(crate) complete: bool,
+}
+
+/// Reads the body chunk by chunk and stops as soon as it exceeds `max` bytes, so an endless or
+/// huge answer costs at most `max` bytes of memory.
+pub(crate) async fn read_capped(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<Capped, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = max - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Capped {
+                bytes,
+                complete: false,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Capped {
+        bytes,
+        complete: true,
+    })
+}
+
+/// The wait a `Retry-After` header asks for (RFC 9110 10.2.3: seconds, or an HTTP date, which
+/// is read against this machine's clock), at most `max`; a date in the past is no wait.
+pub(crate) fn retry_after(headers: &HeaderMap, max: Duration) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_a_date_and_capped() {
+        let max = Duration::from_secs(10);
+        let after = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, value.parse().unwrap());
+            retry_after(&headers, max)
+        };
+        assert_eq!(after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(after("18446744073709551615"), Some(max));
+        assert_eq!(after("99999999999999999999999"), None);
+        assert_eq!(after("soon"), None);
+        assert_eq!(after("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(after("Fri, 31 Dec 9999 23:59:59 GMT"), Some(max));
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(5));
+        let wait = after(&soon).unwrap();
+        assert!(
+            wait > Duration::from_secs(3) && wait <= Duration::from_secs(5),
+            "{wait:?}"
+        );
+        assert_eq!(retry_after(&HeaderMap::new(), max), None);
+    }
+}
