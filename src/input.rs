@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use crate::catalog::{Connector, Field, FieldRole};
 use crate::cli::CredentialArgs;
-use crate::connectors::{Connector, Field, FieldRole};
 use crate::outcome::{HintKey, InputFault};
 use crate::provider::Credentials;
 use crate::secret::Secret;
@@ -644,7 +644,7 @@ fn read_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connectors::Catalog;
+    use crate::catalog::Catalog;
 
     #[test]
     fn client_ids_are_masked() {

@@ -6,10 +6,10 @@
 //! `outcome` is the one model of what can go wrong, and `error` turns lower-layer errors into
 //! what the user sees. See ARCHITECTURE.md.
 
+mod catalog;
 mod cli;
 mod commands;
 mod complete;
-mod connectors;
 mod context;
 mod diagnose;
 mod error;

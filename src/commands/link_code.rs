@@ -7,8 +7,8 @@
 use std::io::{BufRead, IsTerminal};
 use std::time::{Duration, Instant};
 
+use crate::catalog::{AuthorizeSpec, Connector};
 use crate::cli::LinkArgs;
-use crate::connectors::{AuthorizeSpec, Connector};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::oauth::loopback::{Callback, Listener, parse_pasted};

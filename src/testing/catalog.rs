@@ -8,9 +8,7 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use super::property;
-use crate::connectors::{
-    AuthKind, Catalog, CatalogError, Check, Connector, FieldRole, Grant, Origin,
-};
+use crate::catalog::{AuthKind, Catalog, CatalogError, Check, Connector, FieldRole, Grant, Origin};
 use crate::error::CliError;
 use crate::outcome::{Class, HintKey};
 use crate::template::{Template, check_url_scheme, is_loopback};
@@ -88,7 +86,7 @@ fn check_connector(c: &Connector) -> Result<(), TestCaseError> {
                 .chain((o.grant == Grant::RefreshToken).then_some("refresh_token"))
                 .chain(
                     (c.uses_client_certificate()
-                        && o.client_auth != crate::connectors::ClientAuth::TlsClientAuth)
+                        && o.client_auth != crate::catalog::ClientAuth::TlsClientAuth)
                         .then_some("client_key"),
                 )
                 .collect();
