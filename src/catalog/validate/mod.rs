@@ -166,7 +166,9 @@ fn check_notes(raw: &RawConnector) -> Result<(), String> {
 /// Each source is a public https page (no user info) that says what it supports, in text safe
 /// to show. A built-in connector cites at least one; a user's own file may cite none.
 fn check_sources(sources: &[RawSource], built_in: bool) -> Result<(), String> {
-    let _ = built_in;
+    if built_in && sources.is_empty() {
+        return Err("a built-in connector cites at least one entry in `sources`".into());
+    }
     for (i, source) in sources.iter().enumerate() {
         let key = format!("sources ({})", i + 1);
         check_shown_text(&key, &source.url)?;
