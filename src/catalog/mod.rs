@@ -21,6 +21,8 @@ mod fields;
 mod load;
 mod raw;
 #[cfg(test)]
+mod schema;
+#[cfg(test)]
 mod tests;
 mod validate;
 
