@@ -462,3 +462,117 @@ fn a_device_code_entry_loads_and_its_rules_hold() {
         assert!(err.contains(expected), "expected `{expected}` in: {err}");
     }
 }
+
+#[test]
+fn sources_are_public_https_pages_that_say_what_they_support() {
+    let with = |source: &str| {
+        LOCAL.replace(
+            "[[connectors.local.fields]]\nid = \"tenant\"",
+            &format!("[[connectors.local.sources]]\n{source}\n\n[[connectors.local.fields]]\nid = \"tenant\""),
+        )
+    };
+    let good = "url = \"https://docs.example.com/token\"\nsupports = \"the token endpoint\"\nconfidence = \"public\"";
+    let catalog = load_user(&with(good)).unwrap();
+    let sources = &catalog.get("local").unwrap().sources;
+    assert_eq!(sources.len(), 1);
+    assert_eq!(
+        (
+            sources[0].url.as_str(),
+            sources[0].supports.as_str(),
+            sources[0].confidence
+        ),
+        (
+            "https://docs.example.com/token",
+            "the token endpoint",
+            Confidence::Public
+        )
+    );
+    for (source, why) in [
+        (
+            good.replace("https://docs", "http://docs"),
+            "`sources (1)`: `url` must be an https URL without user info",
+        ),
+        (
+            good.replace("https://docs", "https://me:pw@docs"),
+            "`sources (1)`: `url` must be an https URL without user info",
+        ),
+        (
+            good.replace("https://docs.example.com/token", "docs.example.com"),
+            "`sources (1)`: `url` is not a URL",
+        ),
+        (
+            good.replace("the token endpoint", " "),
+            "`sources (1)`: `supports` is empty",
+        ),
+        (
+            good.replace("the token endpoint", "the token\\u001b[2J endpoint"),
+            "`sources (1)` holds a control or invisible character",
+        ),
+        (
+            good.replace("\"public\"", "\"sure\""),
+            "unknown variant `sure`",
+        ),
+        (
+            good.replace(
+                "confidence = \"public\"",
+                "confidence = \"public\"\nseen = 1",
+            ),
+            "unknown field `seen`",
+        ),
+        (
+            good.replace("supports = \"the token endpoint\"\n", ""),
+            "missing field `supports`",
+        ),
+    ] {
+        let err = load_user(&with(&source)).unwrap_err().to_string();
+        assert!(err.contains(why), "{source}: {err}");
+    }
+}
+
+/// A user's own entry may cite no source; a built-in one must cite one.
+#[test]
+fn a_built_in_entry_must_cite_a_source() {
+    assert!(load_user(LOCAL).is_ok());
+    for (built_in, expected) in [
+        (false, None),
+        (
+            true,
+            Some("a built-in connector cites at least one entry in `sources`"),
+        ),
+    ] {
+        let mut raw: raw::RawCatalog = toml::from_str(LOCAL).unwrap();
+        let connector = raw.connectors.remove("local").unwrap();
+        let result = validate::connector("local", connector, built_in);
+        assert_eq!(result.err().as_deref(), expected, "built in: {built_in}");
+    }
+}
+
+/// `connectors.toml` is data: entries sorted by id, no research notes or paths on anyone's
+/// machine, and a comment only as a note of one or two lines beside a value.
+#[test]
+fn the_built_in_file_is_sorted_data() {
+    let text = include_str!("../../connectors.toml");
+    let header = Regex::new(r"^\[connectors\.([a-z0-9-]+)\]$").unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| header.captures(l).map(|c| c.get(1).unwrap().as_str()))
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted, "entries sorted by id");
+    for (number, line) in text.lines().enumerate() {
+        for word in ["/work/", "/home/", "/tmp/", "copy in ", "[C]", "[P]", "[I]"] {
+            assert!(
+                !line.contains(word),
+                "line {}: `{word}` in {line}",
+                number + 1
+            );
+        }
+    }
+    let after_header = text.lines().skip_while(|l| l.starts_with('#'));
+    let mut run = 0;
+    for line in after_header {
+        run = if line.starts_with('#') { run + 1 } else { 0 };
+        assert!(run <= 2, "a comment of more than two lines: {line}");
+    }
+}
