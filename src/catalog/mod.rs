@@ -3,7 +3,8 @@
 //!
 //! `raw.rs` is the file as written (serde), `load.rs` reads and merges the files, `validate/`
 //! holds the rules of an entry (one function each), `fields.rs` the roles and rules of fields,
-//! `docs.rs` the documents generated from the catalog. This file is the validated model every
+//! `docs.rs` the documents generated from the catalog (tests), `schema.rs` the tests that
+//! `docs/connectors.schema.json` agrees with the loader. This file is the validated model every
 //! other module uses.
 
 use std::collections::BTreeMap;
