@@ -121,11 +121,11 @@ pub(crate) struct ConnectorsArgs {
 
     /// Only connectors of this kind of product
     #[arg(long, value_enum, value_name = "CATEGORY")]
-    pub(crate) category: Option<crate::connectors::Category>,
+    pub(crate) category: Option<crate::catalog::Category>,
 
     /// Only connectors of this auth kind
     #[arg(long, value_enum, value_name = "KIND")]
-    pub(crate) auth: Option<crate::connectors::AuthKind>,
+    pub(crate) auth: Option<crate::catalog::AuthKind>,
 }
 
 /// Where each credential comes from when not prompted for. Secrets never come from a flag

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, Parser};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
+use crate::catalog::Catalog;
 use crate::cli::Cli;
-use crate::connectors::Catalog;
 use crate::{context, text};
 
 /// The environment variable that asks for completions, as clap_complete's `CompleteEnv` reads it.

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::catalog::Catalog;
 use crate::cli::{Cli, Command};
-use crate::connectors::Catalog;
 use crate::error::{CliError, CliResult};
 use crate::provider::http::Http;
 use crate::store::keychain::Keychain;

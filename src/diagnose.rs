@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::TestArgs;
 use crate::commands::test::refuse_credential_flags;
 use crate::commands::{fill, hint, keep_rotated, next_step, prepare, rotation_note, stored};
-use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};

@@ -1,8 +1,8 @@
 //! The command boundary: the one place a typed error from a lower layer becomes what the user
 //! sees (a message, a hint with the next step, and the class its exit code derives from).
 
+use crate::catalog::{CatalogError, Origin, UnknownConnector};
 use crate::cli::again;
-use crate::connectors::{CatalogError, Origin, UnknownConnector};
 use crate::input::InputError;
 use crate::outcome::Class;
 use crate::store::vault::VaultError;

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 
+use crate::catalog::{Connector, Field, FieldRole};
 use crate::cli::CredentialArgs;
-use crate::connectors::{Connector, Field, FieldRole};
 use crate::outcome::{HintKey, InputFault};
 use crate::provider::Credentials;
 use crate::secret::Secret;
@@ -686,7 +686,7 @@ pub(crate) fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connectors::Catalog;
+    use crate::catalog::Catalog;
 
     #[test]
     fn lines_are_read_up_to_a_limit() {

@@ -7,10 +7,10 @@
 //! what the user sees. See ARCHITECTURE.md.
 
 mod browser;
+mod catalog;
 mod cli;
 mod commands;
 mod complete;
-mod connectors;
 mod context;
 mod diagnose;
 mod error;

@@ -1,13 +1,13 @@
 //! `credlink connectors [ID|WORD] [--category C] [--auth KIND]`: the catalog, filtered, or one
-//! connector with the steps to get credentials. Also renders `docs/connectors.md`.
+//! connector with the steps to get credentials, and the sources of its facts.
 
 use serde_json::json;
 
 use std::fmt::Write;
 
+use crate::catalog::{Check, ClientAuth, Connector, Grant};
 use crate::cli::ConnectorsArgs;
 use crate::commands::fill;
-use crate::connectors::{Check, ClientAuth, Connector, Grant};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::flag_for;
@@ -144,12 +144,18 @@ fn to_json(c: &Connector) -> serde_json::Value {
             })
         })
         .collect();
+    let sources: Vec<_> = c
+        .sources
+        .iter()
+        .map(|s| json!({"url": s.url, "supports": s.supports, "confidence": s.confidence.as_str()}))
+        .collect();
     json!({
-        "id": c.id, "name": c.name, "category": c.category.map(|cat| cat.as_str()),
+        "id": c.id, "name": c.name, "product": c.product(),
+        "category": c.category.map(|cat| cat.as_str()),
         "auth": c.auth().as_str(), "url": url, "method": how,
         "docs": c.docs, "steps": c.steps, "notes": c.notes,
         "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
-        "fields": fields,
+        "fields": fields, "sources": sources,
     })
 }
 
@@ -221,96 +227,16 @@ fn show(ctx: &Context, c: &Connector) {
         let _ = writeln!(s);
         let _ = writeln!(s, "After `credlink revoke`: {}", fill(note, Some(c), ""));
     }
-    ui::out(s.trim_end());
-}
-
-/// `docs/connectors.md`: every connector of the built-in catalog by category, with its auth
-/// kind, what to create in the provider's UI (its steps) and its source. A test keeps the
-/// checked-in page in step with `connectors.toml`, and writes it.
-#[cfg(test)]
-fn catalog_page(catalog: &crate::connectors::Catalog) -> String {
-    let mut page = String::from(
-        "# Connectors\n\nGenerated from `connectors.toml` (run `scripts/update-completions`); \
-         each entry there cites its sources in a comment, with how sure each fact is.\n",
-    );
-    let products: std::collections::BTreeSet<&str> = catalog
-        .connectors
-        .values()
-        .map(|c| c.name.split(" (").next().unwrap_or(&c.name))
-        .collect();
-    let _ = writeln!(
-        page,
-        "\n{} connectors, {} products.\n",
-        catalog.connectors.len(),
-        products.len()
-    );
-    let mut by_category: std::collections::BTreeMap<&str, Vec<&Connector>> = Default::default();
-    for c in catalog.connectors.values() {
-        by_category
-            .entry(c.category.map_or("other", |cat| cat.as_str()))
-            .or_default()
-            .push(c);
-    }
-    for (category, connectors) in by_category {
-        let _ = writeln!(page, "## {}\n", category.to_uppercase());
+    if !c.sources.is_empty() {
+        let _ = writeln!(s);
         let _ = writeln!(
-            page,
-            "| connector | id | auth | source |\n|---|---|---|---|"
+            s,
+            "Sources (confirmed: the provider's own docs; public: other public material; inferred: untested):"
         );
-        for c in &connectors {
-            let _ = writeln!(
-                page,
-                "| [{}](#{}) | `{}` | {} | {} |",
-                c.name,
-                c.id,
-                c.id,
-                c.auth().as_str(),
-                c.docs.as_deref().unwrap_or("-")
-            );
+        for source in &c.sources {
+            let _ = writeln!(s, "  - {} ({})", source.url, source.confidence.as_str());
+            let _ = writeln!(s, "    {}", source.supports);
         }
-        for c in connectors {
-            let _ = writeln!(
-                page,
-                "\n### <a id=\"{}\"></a>{} (`{}`)\n",
-                c.id, c.name, c.id
-            );
-            let fields: Vec<&str> = c
-                .fields
-                .iter()
-                .filter(|f| !f.obtained)
-                .map(|f| f.label.as_str())
-                .collect();
-            let _ = writeln!(page, "Asks for: {}.\n", fields.join(", "));
-            for (i, step) in c.steps.iter().enumerate() {
-                let _ = writeln!(page, "{}. {step}", i + 1);
-            }
-            for note in &c.notes {
-                let _ = writeln!(page, "\n- {note}");
-            }
-        }
-        page.push('\n');
     }
-    page.trim_end().to_owned() + "\n"
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `docs/connectors.md` is generated from the catalog; `scripts/update-completions`
-    /// rewrites it (this test writes it with `CREDLINK_UPDATE_DOCS` set).
-    #[test]
-    fn the_connectors_page_matches_the_catalog() {
-        let page = catalog_page(&crate::connectors::Catalog::load(None).unwrap());
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/connectors.md");
-        if std::env::var_os("CREDLINK_UPDATE_DOCS").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &page).unwrap();
-        }
-        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            checked_in == page,
-            "docs/connectors.md is out of date with connectors.toml: run scripts/update-completions"
-        );
-    }
+    ui::out(s.trim_end());
 }

@@ -1,12 +1,12 @@
 //! `credlink link CONNECTOR`: ask for the credentials, check them with a live request, and only
 //! then save them in the store.
 
+use crate::catalog::{AuthKind, Check, Connector, FieldRole};
 use crate::cli::LinkArgs;
 use crate::commands::{
     failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
     show_notes, token_summary,
 };
-use crate::connectors::{AuthKind, Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::interrupt::Refreshing;

@@ -9,8 +9,8 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::browser;
+use crate::catalog::{AuthorizeSpec, Connector};
 use crate::cli::LinkArgs;
-use crate::connectors::{AuthorizeSpec, Connector};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::{Line, read_line};

@@ -8,8 +8,8 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use crate::browser::PeerAddress;
+use crate::catalog::Connector;
 use crate::cli::LinkArgs;
-use crate::connectors::Connector;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::{Class, Outcome};

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::connectors::FieldRole;
+use crate::catalog::FieldRole;
 use crate::error::CliResult;
 use crate::outcome::Class;
 use crate::store::{Account, Store};

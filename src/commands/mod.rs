@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::connectors::{Catalog, Connector};
+use crate::catalog::{Catalog, Connector};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};

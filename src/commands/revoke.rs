@@ -6,9 +6,9 @@
 
 use serde_json::json;
 
+use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::RevokeArgs;
 use crate::commands::{failure_lines, fill, hint};
-use crate::connectors::{Check, Connector, FieldRole};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::input::Given;

@@ -11,8 +11,8 @@ use clap::ValueEnum;
 
 use serde_json::json;
 
+use crate::catalog::{AuthKind, Catalog};
 use crate::cli::{Cli, StoreCopyArgs};
-use crate::connectors::{AuthKind, Catalog};
 use crate::context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::Class;

@@ -4,12 +4,12 @@
 
 use futures_util::StreamExt;
 
+use crate::catalog::Connector;
 use crate::cli::{CredentialArgs, TestArgs};
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
     rotation_note, show_notes, stored, token_summary,
 };
-use crate::connectors::Connector;
 use crate::context::Context;
 use crate::diagnose;
 use crate::error::{CliError, CliResult};

@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
+use crate::catalog::Connector;
 use crate::cli::TokenArgs;
 use crate::commands::test::check_stored;
 use crate::commands::{failure_lines, hint, next_step, stored};
-use crate::connectors::Connector;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::input::Given;

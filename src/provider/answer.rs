@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::connectors::{ExchangeSpec, Lifetime, VerifySpec};
+use crate::catalog::{ExchangeSpec, Lifetime, VerifySpec};
 use crate::outcome::{Answer, Failure, FailureKind, OAuthCode, Outcome, Stage, Token};
 use crate::provider::http::{MAX_BODY, Response};
 use crate::secret::{Redactor, Secret};

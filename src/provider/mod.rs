@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use url::Url;
 
-use crate::connectors::{
+use crate::catalog::{
     Check, ClientAuth, Connector, ExchangeSpec, FieldRole, Grant, OAuthSpec, VerifySpec,
     visit_strings,
 };

@@ -13,7 +13,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::{form_encode, property, untrusted_text};
-use crate::connectors::VerifySpec;
+use crate::catalog::VerifySpec;
 use crate::outcome::{Class, FailureKind, HintKey, OAuthCode, Outcome, Stage};
 use crate::provider::answer::{
     MAX_EXPIRES_IN, parse_error_json, shape, token_outcome, verify_outcome,

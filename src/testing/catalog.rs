@@ -1,6 +1,7 @@
 //! Property tests of the connectors loader, `Catalog::from_toml`, on arbitrary text and on
 //! structured mutations of valid connectors: it never panics, refuses with a usage error, and
-//! whatever it accepts keeps the promises the rest of credlink relies on.
+//! whatever it accepts keeps the promises the rest of credlink relies on, and passes the JSON
+//! Schema editors check connectors files with.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +9,7 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use super::property;
-use crate::connectors::{
-    AuthKind, Catalog, CatalogError, Check, Connector, FieldRole, Grant, Origin,
-};
+use crate::catalog::{AuthKind, Catalog, CatalogError, Check, Connector, FieldRole, Grant, Origin};
 use crate::error::CliError;
 use crate::outcome::{Class, HintKey};
 use crate::template::{Template, check_url_scheme, is_loopback};
@@ -19,7 +18,34 @@ use crate::template::{Template, check_url_scheme, is_loopback};
 const ORIGIN: &str = "property test";
 
 fn load(text: &str) -> Result<bool, TestCaseError> {
-    check_catalog(Catalog::from_toml(text, ORIGIN))
+    let accepted = check_catalog(Catalog::from_toml(text, ORIGIN))?;
+    if accepted {
+        check_schema_accepts(text)?;
+    }
+    Ok(accepted)
+}
+
+/// `docs/connectors.schema.json`, which editors check connectors files with.
+static SCHEMA: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
+    let schema = serde_json::from_str(include_str!("../../docs/connectors.schema.json")).unwrap();
+    jsonschema::draft7::new(&schema).unwrap()
+});
+
+/// The schema accepts every file the loader accepts: an editor never flags a good file.
+fn check_schema_accepts(text: &str) -> Result<(), TestCaseError> {
+    let value: toml::Value = toml::from_str(text).unwrap();
+    let json = serde_json::to_value(value).unwrap();
+    let errors: Vec<String> = SCHEMA
+        .iter_errors(&json)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    prop_assert!(
+        errors.is_empty(),
+        "the schema refuses {:?} in:\n{}",
+        errors,
+        text
+    );
+    Ok(())
 }
 
 /// What every load must satisfy: a refusal is a usage error that names the text it came from;
@@ -88,7 +114,7 @@ fn check_connector(c: &Connector) -> Result<(), TestCaseError> {
                 .chain((o.grant == Grant::RefreshToken).then_some("refresh_token"))
                 .chain(
                     (c.uses_client_certificate()
-                        && o.client_auth != crate::connectors::ClientAuth::TlsClientAuth)
+                        && o.client_auth != crate::catalog::ClientAuth::TlsClientAuth)
                         .then_some("client_key"),
                 )
                 .collect();

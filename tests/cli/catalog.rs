@@ -284,3 +284,96 @@ fn connectors_are_filtered_by_category_auth_kind_and_a_word() {
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["category"], "ats");
 }
+
+/// `connectors ID` ends with the sources of the entry's facts, each with how sure it is; the
+/// JSON has them too.
+#[test]
+fn one_connector_shows_the_sources_of_its_facts() {
+    let out = Sandbox::new()
+        .when(&["connectors", "personio"])
+        .then()
+        .exits(0)
+        .out;
+    let text = stdout(&out);
+    let revoke = text.find("After `credlink revoke`").unwrap();
+    let sources = text.find("\nSources (confirmed: the provider's own docs; public: other public material; inferred: untested):\n  - https://developer.personio.de/reference/post_v2-auth-token (confirmed)\n    token endpoint POST /v2/auth/token").unwrap_or_else(|| panic!("{text}"));
+    assert!(revoke < sources, "{text}");
+    assert_has(
+        &text,
+        "  - https://docs.stackone.com/connectors/personio/guides/link-account/oauth-2-0 (public)",
+    );
+    let json = Sandbox::new()
+        .when(&["--json", "connectors", "personio"])
+        .then()
+        .exits(0)
+        .out;
+    let c: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        c["sources"][0]["url"],
+        "https://developer.personio.de/reference/post_v2-auth-token"
+    );
+    assert_eq!(c["sources"][0]["confidence"], "confirmed");
+    assert!(
+        c["sources"][0]["supports"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("token endpoint POST /v2/auth/token")),
+        "{c}"
+    );
+    assert_eq!(c["product"], "Personio");
+}
+
+/// Every connector of `connectors --json` cites a public https source; its count of connectors
+/// and products is the one the README and docs/connectors.md show.
+#[test]
+fn connectors_json_counts_what_the_readme_says() {
+    let out = Sandbox::new()
+        .when(&["connectors", "--json"])
+        .then()
+        .exits(0)
+        .out;
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    for c in all {
+        let sources = c["sources"].as_array().unwrap();
+        assert!(!sources.is_empty(), "{}", c["id"]);
+        for s in sources {
+            assert!(s["url"].as_str().unwrap().starts_with("https://"), "{s}");
+            assert!(
+                ["confirmed", "public", "inferred"].contains(&s["confidence"].as_str().unwrap()),
+                "{s}"
+            );
+        }
+    }
+    let products: std::collections::BTreeSet<&str> =
+        all.iter().map(|c| c["product"].as_str().unwrap()).collect();
+    let readme = include_str!("../../README.md").replace('\n', " ");
+    assert_has(
+        &readme,
+        &format!("{} products in {} connectors", products.len(), all.len()),
+    );
+    assert_has(
+        include_str!("../../docs/connectors.md"),
+        &format!("{} connectors, {} products.", all.len(), products.len()),
+    );
+}
+
+/// A source in a user's file is a public https page that says what it supports; a bad one is
+/// refused naming the file and the source (exit 2). Leaving sources out is fine.
+#[test]
+fn a_user_files_source_must_be_a_public_https_page() {
+    let sb = Sandbox::new();
+    let entry = "[connectors.mine]\nname = \"Mine\"\nauth = \"api_key\"\n\
+         [connectors.mine.verify]\nurl = \"https://api.example.com/me\"\nbearer = \"{api_key}\"\n\
+         [[connectors.mine.fields]]\nid = \"api_key\"\nlabel = \"API key\"\nsecret = true\n";
+    sb.write_connectors(entry);
+    sb.when(&["connectors", "mine"]).then().exits(0);
+    sb.write_connectors(&format!(
+        "{entry}[[connectors.mine.sources]]\nurl = \"http://docs.example.com\"\nsupports = \"the key\"\nconfidence = \"public\"\n"
+    ));
+    let out = sb.when(&["connectors"]).then().exits(2).out;
+    assert_has(&stderr(&out), "connectors.toml");
+    assert_has(
+        &stderr(&out),
+        "connector `mine` is invalid: `sources (1)`: `url` must be an https URL without user info",
+    );
+}

@@ -55,7 +55,7 @@ fn record(name: &str, connector: &str, fields: Value) -> Value {
 /// Personio: the guide's warning, path, access rights, credentials and notes in its order;
 /// a client ID cut short is refused before anything is sent (exit 2), naming the field, by
 /// `test` and `test --explain` alike. (That whole IDs still match is a unit test in
-/// src/connectors.rs: a whole ID here would go on to the network.)
+/// src/catalog/tests.rs: a whole ID here would go on to the network.)
 #[test]
 fn personio_follows_its_guide_and_refuses_a_truncated_client_id() {
     let text = shown("personio");

@@ -700,11 +700,12 @@ pub fn entry_on(id: &str, base: &str) -> String {
 }
 
 /// Rewrites the host of every request URL (`token_url`, `revoke_url`, a `url` of a call), not
-/// the documentation links shown to people or the sign-in address a pasted URL is read by.
+/// the documentation links shown to people (`docs`, `sources`) or the sign-in address a pasted
+/// URL is read by.
 fn rewrite_hosts(value: &mut toml::Value, base: &str) {
     match value {
         toml::Value::Table(t) => {
-            for (key, v) in t.iter_mut() {
+            for (key, v) in t.iter_mut().filter(|(key, _)| *key != "sources") {
                 match v {
                     toml::Value::String(s)
                         if key == "url" || (key.ends_with("_url") && key != "sign_in_url") =>
