@@ -10,7 +10,7 @@ use crate::error::{CliError, CliResult};
 use crate::provider::http::Http;
 use crate::store::keychain::Keychain;
 use crate::store::vault::{self, VaultStore};
-use crate::store::{Index, Store, StoreSpec};
+use crate::store::{Index, Store, StoreSpec, Turn};
 use crate::{files, ui};
 
 /// The keychain service name; another value keeps a separate set of secrets (as tests do).
@@ -46,7 +46,7 @@ pub(crate) struct Context {
 impl Context {
     pub(crate) fn new(cli: &Cli) -> CliResult<Self> {
         let catalog = Catalog::load(connectors_file(cli).as_deref())?;
-        let trace: Option<crate::provider::http::TraceSink> = if cli.verbose {
+        let trace: Option<crate::net::TraceSink> = if cli.verbose {
             Some(Box::new(ui::trace))
         } else {
             None
@@ -70,6 +70,18 @@ impl Context {
 
 /// How long to wait for another run's turn with an account's refresh token:
 /// `CREDLINK_REFRESH_WAIT`, else as long as that turn may last.
+impl Context {
+    /// This run's turn with an account's refresh token: how long it may be held and waited
+    /// for, and the note a wait prints.
+    pub(crate) fn turn(&self) -> Turn<'static> {
+        Turn {
+            hold: self.refresh_hold,
+            wait: self.refresh_wait,
+            waiting: &crate::commands::say_waiting,
+        }
+    }
+}
+
 pub(crate) fn refresh_wait(cli: &Cli) -> CliResult<Duration> {
     let Some(value) = std::env::var_os(ENV_REFRESH_WAIT) else {
         return Ok(refresh_hold(cli.timeout));
@@ -125,7 +137,7 @@ pub(crate) fn open_store(cli: &Cli, spec: &StoreSpec, dir: PathBuf) -> CliResult
             let secret_id = cli.secret_id_stdin.then(read_secret_id).transpose()?;
             let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
             let config = vault::Config::from_env(&|var| std::env::var(var).ok(), secret_id, home)?;
-            let trace: Option<crate::provider::http::TraceSink> = if cli.verbose {
+            let trace: Option<crate::net::TraceSink> = if cli.verbose {
                 Some(Box::new(ui::trace))
             } else {
                 None

@@ -6,6 +6,11 @@ use serde::Serialize;
 
 use crate::secret::Secret;
 
+/// The longest lifetime of a token or credential credlink believes (ten years): a peer's larger
+/// values are clamped to it, by the provider client and the store alike, so that no arithmetic
+/// on them can overflow.
+pub(crate) const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+
 /// What a command's result means to a shell. [`Class::exit_code`] is the only place an exit
 /// code is decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

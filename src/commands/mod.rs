@@ -24,7 +24,9 @@ use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::outcome::{Class, Failure, FailureKind, Outcome};
 use crate::provider::Credentials;
-use crate::store::{Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError};
+use crate::store::{
+    Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError, Waiting,
+};
 use crate::{text, ui};
 
 pub(crate) fn now() -> String {
@@ -150,11 +152,7 @@ async fn take_turn(
         Ok(name) => name,
         Err(e) => return Err((account, e.into())),
     };
-    let lease = match ctx
-        .store
-        .refresh_lease(&name, ctx.refresh_hold, ctx.refresh_wait)
-        .await
-    {
+    let lease = match ctx.store.refresh_lease(&name, &ctx.turn()).await {
         Ok(lease) => lease,
         Err(e) => return Err((account, e)),
     };
@@ -169,6 +167,14 @@ async fn take_turn(
             Err((account, e))
         }
     }
+}
+
+/// Said once, on stderr, when a run has to wait for another's turn with a refresh token.
+pub(crate) fn say_waiting(waiting: &Waiting) {
+    ui::note(&format!(
+        "waiting for another credlink run that is refreshing `{}`{}",
+        waiting.name, waiting.holder
+    ));
 }
 
 /// A refresh token the provider rotated replaces the stored one before the result is

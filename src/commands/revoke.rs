@@ -76,11 +76,7 @@ async fn refresh_turn(ctx: &Context, name: &AccountName) -> CliResult<Option<Ref
     if !spends {
         return Ok(None);
     }
-    Ok(Some(
-        ctx.store
-            .refresh_lease(name, ctx.refresh_hold, ctx.refresh_wait)
-            .await?,
-    ))
+    Ok(Some(ctx.store.refresh_lease(name, &ctx.turn()).await?))
 }
 
 /// Removes the account everywhere, after revoking its token at the provider where it can.

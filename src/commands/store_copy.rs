@@ -16,7 +16,7 @@ use crate::cli::{Cli, StoreCopyArgs};
 use crate::context;
 use crate::error::{CliError, CliResult};
 use crate::outcome::Class;
-use crate::store::{Account, AccountName, Replace, Store, StoreError, StoreSpec};
+use crate::store::{Account, AccountName, Replace, Store, StoreError, StoreSpec, Turn};
 use crate::{text, ui};
 
 /// The two stores and how long a refresh turn may be held or waited for.
@@ -122,7 +122,12 @@ impl Copy<'_> {
         if !self.spends_refresh_token(&account) {
             return self.copy(&name, account).await;
         }
-        let lease = self.from.refresh_lease(&name, self.hold, self.wait).await?;
+        let turn = Turn {
+            hold: self.hold,
+            wait: self.wait,
+            waiting: &super::say_waiting,
+        };
+        let lease = self.from.refresh_lease(&name, &turn).await?;
         // The run before may have rotated the token, or the account was linked anew.
         let result = match self.from.linked(&name).await {
             Ok(now) => self.copy(&name, now).await,

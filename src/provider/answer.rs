@@ -5,13 +5,10 @@
 use serde_json::Value;
 
 use crate::catalog::{ExchangeSpec, Lifetime, VerifySpec};
+use crate::outcome::MAX_EXPIRES_IN;
 use crate::outcome::{Answer, Failure, FailureKind, OAuthCode, Outcome, Stage, Token};
 use crate::provider::http::{MAX_BODY, Response};
 use crate::secret::{Redactor, Secret};
-
-/// The longest lifetime credlink believes (ten years): larger values are clamped so that no
-/// arithmetic on them can overflow.
-pub(crate) const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
 
 fn latency_ms(response: &Response) -> u64 {
     response.latency.as_millis() as u64

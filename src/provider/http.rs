@@ -2,16 +2,16 @@
 //! network failures, and a trace (for `-v`) in which credentials never appear. It never prints:
 //! the trace goes to the sink the command gives it.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use crate::net;
+use crate::net::{
+    self, Lookup, NetError, RecordingResolver, TraceSink, classify, without_user_info,
+};
 use crate::outcome::NetFault;
 use crate::secret::{REDACTED, Redactor, Secret};
 use crate::text;
@@ -22,9 +22,6 @@ pub(crate) const MAX_BODY: usize = 1024 * 1024;
 pub(crate) const MAX_ATTEMPTS: u32 = 3;
 /// The longest wait credlink honours from a Retry-After header.
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
-
-/// Where trace lines go (`-v`); the command decides, this layer never prints.
-pub(crate) type TraceSink = Box<dyn Fn(&str) + Send + Sync>;
 
 /// A header value: plain, or a secret that stays one until reqwest builds the header, where
 /// it is marked sensitive.
@@ -173,59 +170,6 @@ impl Response {
 
     pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
-    }
-}
-
-/// A request that got no HTTP answer.
-#[derive(Debug, Clone)]
-pub(crate) struct NetError {
-    pub(crate) fault: NetFault,
-    pub(crate) message: String,
-    pub(crate) latency: Duration,
-}
-
-/// One DNS lookup the client made, as `--explain` shows it.
-#[derive(Debug, Clone)]
-pub(crate) struct Lookup {
-    pub(crate) host: String,
-    pub(crate) result: Result<Vec<SocketAddr>, String>,
-    pub(crate) duration: Duration,
-}
-
-/// The resolver reqwest uses: the system's (getaddrinfo, as reqwest's own), recording each
-/// lookup so a diagnosis shows the lookups of the very request it diagnoses.
-#[derive(Clone, Default)]
-struct RecordingResolver {
-    lookups: Arc<Mutex<Vec<Lookup>>>,
-}
-
-/// A failed lookup, recognisable in reqwest's error chain.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct DnsFailure(String);
-
-impl Resolve for RecordingResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let lookups = self.lookups.clone();
-        Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let started = Instant::now();
-            let found = tokio::net::lookup_host((host.as_str(), 0)).await;
-            let result = found
-                .map(|addrs| addrs.collect::<Vec<_>>())
-                .map_err(|e| text::clean(&e.to_string()));
-            if let Ok(mut log) = lookups.lock() {
-                log.push(Lookup {
-                    host,
-                    result: result.clone(),
-                    duration: started.elapsed(),
-                });
-            }
-            match result {
-                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as Addrs),
-                Err(e) => Err(Box::new(DnsFailure(e)) as Box<dyn std::error::Error + Send + Sync>),
-            }
-        })
     }
 }
 
@@ -559,73 +503,6 @@ fn redact_strings(json: &mut serde_json::Value, redactor: &Redactor) {
     }
 }
 
-/// A URL as it may be shown: never its user info.
-pub(crate) fn without_user_info(url: &Url) -> String {
-    let mut shown = url.clone();
-    if !url.username().is_empty() || url.password().is_some() {
-        let _ = shown.set_username("");
-        let _ = shown.set_password(None);
-    }
-    shown.to_string()
-}
-
-/// Classifies by the error types in reqwest's chain, never by their wording.
-pub(crate) fn classify(
-    e: &reqwest::Error,
-    latency: Duration,
-    timeout: Duration,
-    redactor: &Redactor,
-) -> NetError {
-    // `io::Error::source` skips the error it wraps, so look inside each one too.
-    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push(s);
-        let mut wrapped = s;
-        while let Some(inner) = wrapped
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            chain.push(inner);
-            wrapped = inner;
-        }
-        source = s.source();
-    }
-    let has = |f: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool| chain.iter().any(|s| f(*s));
-    let fault = if e.is_timeout() || has(&|s| s.is::<tokio::time::error::Elapsed>()) {
-        NetFault::Timeout
-    } else if has(&|s| s.is::<DnsFailure>()) {
-        NetFault::Dns
-    } else if has(&|s| s.is::<rustls::Error>()) {
-        NetFault::Tls
-    } else if has(&|s| {
-        s.downcast_ref::<hyper::Error>()
-            .is_some_and(|h| h.is_parse() || h.is_parse_status())
-    }) {
-        NetFault::MalformedAnswer
-    } else if e.is_connect() {
-        NetFault::Connect
-    } else {
-        NetFault::MalformedAnswer
-    };
-    let detail = chain
-        .last()
-        .map_or_else(|| e.to_string(), |s| s.to_string());
-    let message = match fault {
-        NetFault::Timeout => format!("no answer within {} s", timeout.as_secs()),
-        NetFault::MalformedAnswer => format!(
-            "the server's answer is not HTTP credlink can read (oversized or malformed headers): {}",
-            redactor.display(&detail, 300)
-        ),
-        _ => redactor.display(&detail, 300),
-    };
-    NetError {
-        fault,
-        message,
-        latency,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,11 +562,5 @@ mod tests {
             v.to_string(),
             r#"{"access_token":"(redacted)","data":{"Token":"(redacted)","items":[{"refresh_token":"(redacted)"}]},"expires_in":5}"#
         );
-    }
-
-    #[test]
-    fn user_info_is_never_shown() {
-        let url = Url::parse("http://user:pass@127.0.0.1:9/token").unwrap();
-        assert_eq!(without_user_info(&url), "http://127.0.0.1:9/token");
     }
 }

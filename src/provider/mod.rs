@@ -17,6 +17,7 @@ use crate::catalog::{
     Check, ClientAuth, Connector, ExchangeSpec, FieldRole, Grant, OAuthSpec, VerifySpec,
     visit_strings,
 };
+use crate::net;
 use crate::outcome::{Failure, FailureKind, InputFault, NetFault, Outcome, PermissionCall, Stage};
 use crate::provider::http::{Body, Http, Request, Value};
 use crate::secret::{REDACTED, Redactor, Secret};
@@ -348,8 +349,8 @@ async fn tell_dns_apart(
     http: &Http,
     connector: &Connector,
     url: &Url,
-    mut e: http::NetError,
-) -> http::NetError {
+    mut e: net::NetError,
+) -> net::NetError {
     let host = url.host_str().unwrap_or_default();
     let base = connector.check.main_url().base_domain();
     let base_resolves = match &base {
@@ -390,7 +391,7 @@ fn dns_verdict(host: &str, base: Option<&str>, base_resolves: bool) -> (NetFault
     }
 }
 
-fn network(e: http::NetError, stage: Stage) -> Outcome {
+fn network(e: net::NetError, stage: Stage) -> Outcome {
     let mut f = Failure::new(FailureKind::Net(e.fault), stage);
     f.description = Some(e.message);
     Outcome::failed(f, None, e.latency.as_millis() as u64)
@@ -664,7 +665,7 @@ async fn permission_check(
             return;
         }
     };
-    let shown = format!("{method} {}", http::without_user_info(&url));
+    let shown = format!("{method} {}", net::without_user_info(&url));
     let request = Request::new(method.clone(), url).with(http::Header::secret(
         "authorization",
         Secret::new(format!("Bearer {}", token.expose())),

@@ -1,7 +1,7 @@
 //! The last access token obtained for an account, cached beside its secret (never in the
 //! index), reused by `token` until shortly before it expires and revoked by `revoke`.
 
-use crate::provider::answer::MAX_EXPIRES_IN;
+use crate::outcome::MAX_EXPIRES_IN;
 use crate::secret::Secret;
 
 /// An access token and when it expires (Unix seconds), stored as a small JSON object.

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use super::index::{Index, IndexError};
 use super::{AccountName, StoreError};
-use crate::ui;
 
 /// How often a waiting run looks again.
 pub(super) const POLL: Duration = Duration::from_millis(200);
@@ -49,19 +48,37 @@ pub(crate) struct Busy {
     pub(crate) waited: u64,
 }
 
-/// Said once, on stderr, when a run has to wait.
-pub(super) fn say_waiting(name: &AccountName, holder: &str) {
-    ui::note(&format!(
-        "waiting for another credlink run that is refreshing `{name}`{holder}"
-    ));
+/// How long a run may hold an account's refresh lease and wait for another run's, and whom
+/// to tell, once, that it has to wait: the command decides how that is shown.
+pub(crate) struct Turn<'a> {
+    pub(crate) hold: Duration,
+    pub(crate) wait: Duration,
+    pub(crate) waiting: &'a (dyn Fn(&Waiting) + Sync),
+}
+
+/// A run waits for another's turn with an account's refresh token.
+pub(crate) struct Waiting {
+    pub(crate) name: AccountName,
+    /// ", held by ci-runner-3 until 12:00:05Z", where the store says.
+    pub(crate) holder: String,
+}
+
+impl Turn<'_> {
+    pub(super) fn tell_waiting(&self, name: &AccountName, holder: String) {
+        (self.waiting)(&Waiting {
+            name: name.clone(),
+            holder,
+        });
+    }
 }
 
 /// Takes the local lease: the advisory lock of the account's lock file.
 pub(super) async fn take_local(
     index: &Index,
     name: &AccountName,
-    wait: Duration,
+    turn: &Turn<'_>,
 ) -> Result<Held, StoreError> {
+    let wait = turn.wait;
     let mut file = index.refresh_lock_file(name)?;
     let started = Instant::now();
     let mut told = false;
@@ -91,7 +108,7 @@ pub(super) async fn take_local(
             }));
         }
         if !told {
-            say_waiting(name, "");
+            turn.tell_waiting(name, String::new());
             told = true;
         }
         tokio::time::sleep(POLL).await;

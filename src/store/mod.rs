@@ -21,7 +21,7 @@ use std::time::Duration;
 pub(crate) use backend::{BackendError, SecretBackend};
 pub(crate) use cache::CachedToken;
 pub(crate) use index::{Account, Index, IndexError};
-pub(crate) use lease::{Busy, RefreshLease};
+pub(crate) use lease::{Busy, RefreshLease, Turn, Waiting};
 pub(crate) use local::alternate_key;
 use local::{LocalRemoval, LocalStore};
 pub(crate) use name::{AccountName, NameError};
@@ -284,18 +284,18 @@ impl Store {
         }
     }
 
-    /// Waits (up to `wait`) until no other credlink run, here or on a teammate's machine, is
-    /// spending the refresh token of `name`, and holds that turn until [`Store::release`]. The
-    /// team store's lease ends by itself after `hold`, should its holder die.
+    /// Waits (up to `turn.wait`, telling `turn.waiting` once) until no other credlink run,
+    /// here or on a teammate's machine, is spending the refresh token of `name`, and holds that
+    /// turn until [`Store::release`]. The team store's lease ends by itself after `turn.hold`,
+    /// should its holder die.
     pub(crate) async fn refresh_lease(
         &self,
         name: &AccountName,
-        hold: Duration,
-        wait: Duration,
+        turn: &Turn<'_>,
     ) -> Result<RefreshLease, StoreError> {
         let held = match self {
-            Store::Local(s) => lease::take_local(s.index(), name, wait).await?,
-            Store::Vault(s) => s.take_lease(name, hold, wait).await?,
+            Store::Local(s) => lease::take_local(s.index(), name, turn).await?,
+            Store::Vault(s) => s.take_lease(name, turn).await?,
         };
         let lease = RefreshLease {
             held,

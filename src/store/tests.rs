@@ -271,25 +271,20 @@ async fn a_lock_on_a_removed_lock_file_is_no_lease() {
         unreachable!()
     };
     let name = AccountName::parse("acme").unwrap();
-    let hold = Duration::from_secs(60);
-    let revoking = given
-        .store
-        .refresh_lease(&name, hold, Duration::ZERO)
-        .await
-        .unwrap();
-    let waiting = given
-        .store
-        .refresh_lease(&name, hold, Duration::from_secs(2));
+    let turn = |secs| Turn {
+        hold: Duration::from_secs(60),
+        wait: Duration::from_secs(secs),
+        waiting: &|_: &Waiting| {},
+    };
+    let (at_once, two_seconds) = (turn(0), turn(2));
+    let revoking = given.store.refresh_lease(&name, &at_once).await.unwrap();
+    let waiting = given.store.refresh_lease(&name, &two_seconds);
     // The revocation removes the lock file, a new link's run locks a new one, and the revoke
     // ends: the waiting run now gets the old file's lock, which guards nothing.
     let interleaved = async {
         tokio::time::sleep(lease::POLL).await;
         local.index().remove_refresh_lock_file(&name);
-        let relinked = given
-            .store
-            .refresh_lease(&name, hold, Duration::ZERO)
-            .await
-            .unwrap();
+        let relinked = given.store.refresh_lease(&name, &at_once).await.unwrap();
         given.store.release(Some(revoking)).await;
         relinked
     };
@@ -300,7 +295,7 @@ async fn a_lock_on_a_removed_lock_file_is_no_lease() {
         waited.as_ref().err()
     );
     given.store.release(Some(relinked)).await;
-    let again = given.store.refresh_lease(&name, hold, Duration::ZERO).await;
+    let again = given.store.refresh_lease(&name, &at_once).await;
     assert!(again.is_ok(), "free again once the holder lets go");
     given.store.release(again.ok()).await;
 }

@@ -14,10 +14,8 @@ use serde_json::Value;
 
 use super::{form_encode, property, untrusted_text};
 use crate::catalog::VerifySpec;
-use crate::outcome::{Class, FailureKind, HintKey, OAuthCode, Outcome, Stage};
-use crate::provider::answer::{
-    MAX_EXPIRES_IN, parse_error_json, shape, token_outcome, verify_outcome,
-};
+use crate::outcome::{Class, FailureKind, HintKey, MAX_EXPIRES_IN, OAuthCode, Outcome, Stage};
+use crate::provider::answer::{parse_error_json, shape, token_outcome, verify_outcome};
 use crate::provider::http::Response;
 use crate::secret::{Redactor, Secret};
 use crate::template::Template;

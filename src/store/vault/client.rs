@@ -15,7 +15,7 @@ use url::Url;
 
 use super::VaultError;
 use super::jwt::{self, JwtLogin, JwtSource};
-use crate::provider::http::TraceSink;
+use crate::net::TraceSink;
 use crate::secret::{Redactor, Secret};
 use crate::{files, net, text};
 
@@ -1002,8 +1002,7 @@ impl Client {
         started: Instant,
         redactor: &Redactor,
     ) -> VaultError {
-        let net =
-            crate::provider::http::classify(e, started.elapsed(), self.config.timeout, redactor);
+        let net = crate::net::classify(e, started.elapsed(), self.config.timeout, redactor);
         let addr = self.config.addr.to_string();
         match net.fault {
             crate::outcome::NetFault::Tls => VaultError::Tls {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::client::Need;
 use super::{VaultError, VaultStore, cas_mismatch, nonce, unexpected};
 use crate::store::cache::unix_now;
-use crate::store::lease::{Busy, Held, POLL, say_waiting};
+use crate::store::lease::{Busy, Held, POLL, Turn};
 use crate::store::{AccountName, StoreError};
 
 fn unix_secs(at: std::time::SystemTime) -> u64 {
@@ -179,9 +179,9 @@ impl VaultStore {
     pub(crate) async fn take_lease(
         &self,
         name: &AccountName,
-        hold: Duration,
-        wait: Duration,
+        turn: &Turn<'_>,
     ) -> Result<Held, StoreError> {
+        let (hold, wait) = (turn.hold, turn.wait);
         // Before anything is spent: a rotated token must be storable, and the lease writable.
         let (data, lease) = (self.data_path(name), self.lease_path(name));
         self.client
@@ -217,7 +217,7 @@ impl VaultStore {
                 }));
             }
             if !told {
-                say_waiting(name, &current.shown());
+                turn.tell_waiting(name, current.shown());
                 told = true;
             }
             tokio::time::sleep(POLL).await;
