@@ -1,5 +1,6 @@
 //! The command-line surface (clap derive). Help text lives on the flags.
 
+use crate::input::Flags;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -116,7 +117,7 @@ pub(crate) enum Command {
 pub(crate) struct ConnectorsArgs {
     /// Show this connector in full; any other word lists the connectors whose id or name
     /// contains it
-    #[arg(value_name = "CONNECTOR|WORD", add = crate::complete::connectors())]
+    #[arg(value_name = "CONNECTOR|WORD")]
     pub(crate) id: Option<String>,
 
     /// Only connectors of this kind of product
@@ -168,10 +169,26 @@ pub(crate) struct CredentialArgs {
     pub(crate) scope: Option<String>,
 }
 
+impl CredentialArgs {
+    /// The values as `input` takes them: plain values, nothing of clap.
+    pub(crate) fn flags(&self) -> Flags {
+        Flags {
+            subdomain: self.subdomain.clone(),
+            client_id: self.client_id.clone(),
+            client_secret_stdin: self.client_secret_stdin,
+            api_key_stdin: self.api_key_stdin,
+            secret_stdin: self.secret_stdin.clone(),
+            fields: self.fields.clone(),
+            field_files: self.field_files.clone(),
+            scope: self.scope.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct LinkArgs {
     /// Connector id, as listed by `credlink connectors`
-    #[arg(value_name = "CONNECTOR", add = crate::complete::connectors())]
+    #[arg(value_name = "CONNECTOR")]
     pub(crate) connector: String,
 
     /// Name for this account [default: the connector id, or CONNECTOR-SUBDOMAIN]
@@ -208,7 +225,7 @@ pub(crate) struct LinkArgs {
 )]
 pub(crate) struct TestArgs {
     /// Accounts to test
-    #[arg(value_name = "NAME", conflicts_with_all = ["all", "connector"], add = crate::complete::accounts())]
+    #[arg(value_name = "NAME", conflicts_with_all = ["all", "connector"])]
     pub(crate) names: Vec<String>,
 
     /// Test every linked account
@@ -216,7 +233,7 @@ pub(crate) struct TestArgs {
     pub(crate) all: bool,
 
     /// Check credentials given by flags, environment or stdin for this connector, storing nothing
-    #[arg(long, value_name = "CONNECTOR", add = crate::complete::connectors())]
+    #[arg(long, value_name = "CONNECTOR")]
     pub(crate) connector: Option<String>,
 
     /// Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and
@@ -242,7 +259,7 @@ pub(crate) struct TestArgs {
 )]
 pub(crate) struct TokenArgs {
     /// Linked account
-    #[arg(value_name = "NAME", add = crate::complete::accounts())]
+    #[arg(value_name = "NAME")]
     pub(crate) name: String,
 
     /// Reuse a cached token only while it stays valid this many more seconds
@@ -257,7 +274,7 @@ pub(crate) struct TokenArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {
     /// Account to remove
-    #[arg(value_name = "NAME", add = crate::complete::accounts())]
+    #[arg(value_name = "NAME")]
     pub(crate) name: String,
 
     /// Do not ask for confirmation
@@ -273,7 +290,7 @@ pub(crate) struct RevokeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
     /// Linked account
-    #[arg(value_name = "NAME", add = crate::complete::accounts())]
+    #[arg(value_name = "NAME")]
     pub(crate) name: String,
 }
 

@@ -19,14 +19,22 @@ const ENV_COMPLETE: &str = "COMPLETE";
 /// The command the scripts complete.
 pub(crate) const BIN: &str = "credlink";
 
-/// Completes a connector id (`link`, `connectors`, `test --connector`).
-pub(crate) fn connectors() -> ArgValueCompleter {
-    ArgValueCompleter::new(connector_ids)
-}
-
-/// Completes a linked account's name (`test`, `token`, `revoke`).
-pub(crate) fn accounts() -> ArgValueCompleter {
-    ArgValueCompleter::new(account_names)
+/// The command line with its completers: connector ids after `link`, `connectors` and
+/// `test --connector`, account names after `test`, `token`, `revoke` and `history`. Attached
+/// here, not in `cli`, so that the command line's definition needs nothing of the store.
+pub(crate) fn command() -> clap::Command {
+    let connectors = || ArgValueCompleter::new(connector_ids);
+    let accounts = || ArgValueCompleter::new(account_names);
+    Cli::command()
+        .mut_subcommand("connectors", |c| c.mut_arg("id", |a| a.add(connectors())))
+        .mut_subcommand("link", |c| c.mut_arg("connector", |a| a.add(connectors())))
+        .mut_subcommand("test", |c| {
+            c.mut_arg("names", |a| a.add(accounts()))
+                .mut_arg("connector", |a| a.add(connectors()))
+        })
+        .mut_subcommand("token", |c| c.mut_arg("name", |a| a.add(accounts())))
+        .mut_subcommand("revoke", |c| c.mut_arg("name", |a| a.add(accounts())))
+        .mut_subcommand("history", |c| c.mut_arg("name", |a| a.add(accounts())))
 }
 
 /// The script that registers dynamic completion for `shell`: what `COMPLETE=SHELL credlink`

@@ -10,7 +10,7 @@ use crate::error::{CliError, CliResult};
 use crate::provider::http::Http;
 use crate::store::keychain::Keychain;
 use crate::store::vault::{self, VaultStore};
-use crate::store::{Index, Store, StoreSpec, Turn};
+use crate::store::{Index, Store, StoreSpec, Turn, Waiting};
 use crate::{files, ui};
 
 /// The keychain service name; another value keeps a separate set of secrets (as tests do).
@@ -77,9 +77,17 @@ impl Context {
         Turn {
             hold: self.refresh_hold,
             wait: self.refresh_wait,
-            waiting: &crate::commands::say_waiting,
+            waiting: &say_waiting,
         }
     }
+}
+
+/// Said once, on stderr, when a run has to wait for another's turn with a refresh token.
+pub(crate) fn say_waiting(waiting: &Waiting) {
+    ui::note(&format!(
+        "waiting for another credlink run that is refreshing `{}`{}",
+        waiting.name, waiting.holder
+    ));
 }
 
 pub(crate) fn refresh_wait(cli: &Cli) -> CliResult<Duration> {

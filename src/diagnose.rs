@@ -197,7 +197,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             next: None,
         };
         let started = Instant::now();
-        match input::gather(connector, &args.credentials, ctx.interactive) {
+        match input::gather(connector, &args.credentials.flags(), ctx.interactive) {
             Err(e) => {
                 let failure = Failure::local(FailureKind::Input(e.fault()), e.to_string());
                 let detail = e.to_string();
@@ -215,7 +215,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             "--explain diagnoses one account: name it, or use --connector ID",
         ));
     };
-    refuse_credential_flags(&args.credentials)?;
+    refuse_credential_flags(&args.credentials.flags())?;
     let started = Instant::now();
     let account = match ctx.store.linked(&AccountName::parse(name)?).await {
         Ok(account) => account,

@@ -7,12 +7,29 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 
 use crate::catalog::{Connector, Field, FieldRole};
-use crate::cli::CredentialArgs;
 use crate::outcome::{HintKey, InputFault};
 use crate::provider::Credentials;
 use crate::secret::Secret;
 use crate::text;
 use crate::ui;
+
+/// The values given on the command line for a check: where each credential comes from when
+/// it is not prompted for (a secret never comes from a flag's value, only from stdin, the
+/// environment or a file).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Flags {
+    pub(crate) subdomain: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret_stdin: bool,
+    pub(crate) api_key_stdin: bool,
+    /// The secret field read from stdin (`--secret-stdin FIELD`).
+    pub(crate) secret_stdin: Option<String>,
+    /// `KEY=VALUE` pairs (`--field`).
+    pub(crate) fields: Vec<String>,
+    /// `KEY=PATH` pairs (`--field-file`).
+    pub(crate) field_files: Vec<String>,
+    pub(crate) scope: Option<String>,
+}
 
 /// No credential or field value is longer than this; longer input is a mistake or an attack.
 pub(crate) const MAX_VALUE_LEN: usize = 4096;
@@ -369,7 +386,7 @@ pub(crate) fn mask(value: &str, keep_up_to: usize) -> String {
 /// Prompts check each value with the same rules before accepting it.
 pub(crate) fn gather(
     connector: &Connector,
-    args: &CredentialArgs,
+    args: &Flags,
     interactive: bool,
 ) -> Result<Given, InputError> {
     let mut given = explicit_values(connector, args)?;
@@ -416,7 +433,7 @@ pub(crate) fn gather(
 }
 
 /// The file of `--field-file ID=PATH` for this field, if given.
-fn file_for<'a>(args: &'a CredentialArgs, id: &str) -> Option<&'a str> {
+fn file_for<'a>(args: &'a Flags, id: &str) -> Option<&'a str> {
     args.field_files.iter().find_map(|pair| {
         let (key, path) = pair.split_once('=')?;
         (key.trim() == id).then_some(path)
@@ -459,7 +476,7 @@ fn prompt_pem_file(field: &Field) -> Result<String, InputError> {
 /// Values from --subdomain, --client-id (or its env var) and --field, checked for fit.
 fn explicit_values<'a>(
     connector: &'a Connector,
-    args: &CredentialArgs,
+    args: &Flags,
 ) -> Result<BTreeMap<&'a str, String>, InputError> {
     let mut given = BTreeMap::new();
     let flag_error = |message: String, hint: Option<String>| InputError::Flag { message, hint };
@@ -547,7 +564,7 @@ fn field_ids(connector: &Connector) -> String {
         .join(", ")
 }
 
-fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<(), InputError> {
+fn check_secret_flags(connector: &Connector, args: &Flags) -> Result<(), InputError> {
     let wanted = connector.secret_field();
     let has = |role: FieldRole| connector.field_by_role(role).is_some_and(|f| f.secret);
     if let Some(id) = &args.secret_stdin
@@ -587,11 +604,7 @@ fn check_secret_flags(connector: &Connector, args: &CredentialArgs) -> Result<()
     }
 }
 
-fn read_secret(
-    field: &Field,
-    args: &CredentialArgs,
-    interactive: bool,
-) -> Result<String, InputError> {
+fn read_secret(field: &Field, args: &Flags, interactive: bool) -> Result<String, InputError> {
     let (from_stdin, env) = match field.role {
         FieldRole::ApiKey => (args.api_key_stdin, ENV_API_KEY.to_owned()),
         FieldRole::ClientSecret => (args.client_secret_stdin, ENV_CLIENT_SECRET.to_owned()),

@@ -46,7 +46,7 @@ use crate::outcome::Class;
 /// of the result's class.
 pub fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash credlink -- ...`) is answered, then exits.
-    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
+    clap_complete::CompleteEnv::with_factory(complete::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(parse_failed(&e).exit_code()),

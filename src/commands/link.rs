@@ -53,7 +53,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     if ctx.interactive && !ctx.json {
         introduce(connector);
     }
-    let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
+    let given = crate::input::gather(connector, &args.credentials.flags(), ctx.interactive)?;
     let named = given_name.as_ref().map_or("", AccountName::as_str);
     let prepared =
         prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, named, f))?;

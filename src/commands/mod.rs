@@ -24,9 +24,7 @@ use crate::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::outcome::{Class, Failure, FailureKind, Outcome};
 use crate::provider::Credentials;
-use crate::store::{
-    Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError, Waiting,
-};
+use crate::store::{Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError};
 use crate::{text, ui};
 
 pub(crate) fn now() -> String {
@@ -167,14 +165,6 @@ async fn take_turn(
             Err((account, e))
         }
     }
-}
-
-/// Said once, on stderr, when a run has to wait for another's turn with a refresh token.
-pub(crate) fn say_waiting(waiting: &Waiting) {
-    ui::note(&format!(
-        "waiting for another credlink run that is refreshing `{}`{}",
-        waiting.name, waiting.holder
-    ));
 }
 
 /// A refresh token the provider rotated replaces the stored one before the result is

@@ -125,7 +125,7 @@ impl Copy<'_> {
         let turn = Turn {
             hold: self.hold,
             wait: self.wait,
-            waiting: &super::say_waiting,
+            waiting: &context::say_waiting,
         };
         let lease = self.from.refresh_lease(&name, &turn).await?;
         // The run before may have rotated the token, or the account was linked anew.

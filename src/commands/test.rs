@@ -5,7 +5,7 @@
 use futures_util::StreamExt;
 
 use crate::catalog::Connector;
-use crate::cli::{CredentialArgs, TestArgs};
+use crate::cli::TestArgs;
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
     rotation_note, show_notes, stored, token_summary,
@@ -39,7 +39,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     }
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
-        let given = crate::input::gather(connector, &args.credentials, ctx.interactive)?;
+        let given = crate::input::gather(connector, &args.credentials.flags(), ctx.interactive)?;
         let prepared =
             prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, "", f))?;
         show_notes(&prepared.notes, None);
@@ -48,7 +48,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
         return Ok(print(ctx, &[report]));
     }
-    refuse_credential_flags(&args.credentials)?;
+    refuse_credential_flags(&args.credentials.flags())?;
     let accounts = if args.all {
         ctx.store.records().await?
     } else if args.names.is_empty() {
@@ -203,7 +203,7 @@ fn report(
     }
 }
 
-pub(crate) fn refuse_credential_flags(c: &CredentialArgs) -> CliResult<()> {
+pub(crate) fn refuse_credential_flags(c: &crate::input::Flags) -> CliResult<()> {
     let given = c.subdomain.is_some()
         || c.client_id.is_some()
         || c.client_secret_stdin
