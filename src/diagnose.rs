@@ -11,18 +11,18 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::base::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::TestArgs;
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::commands::test::refuse_credential_flags;
 use crate::commands::{fill, hint, keep_rotated, next_step, prepare, rotation_note, stored};
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
 use crate::input::{self, Prepared, mask};
-use crate::interrupt::Reporting;
-use crate::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::provider::{self, Credentials, keys};
 use crate::store::{Account, AccountName, Store, StoreError};
-use crate::ui;
+use crate::terminal::interrupt::Reporting;
+use crate::terminal::ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -306,7 +306,7 @@ async fn from_input(
         Ok(url) => url,
         Err(e) => {
             let f = Failure::local(
-                FailureKind::Input(crate::outcome::InputFault::Unusable),
+                FailureKind::Input(crate::base::outcome::InputFault::Unusable),
                 e.to_string(),
             );
             return d.fail(Step::Input, None, e.to_string(), &f);
@@ -411,7 +411,7 @@ fn describe_input(connector: &Connector, creds: &Credentials) -> String {
         }
         let value = match field.role {
             FieldRole::ClientId => mask(value, 8),
-            _ => crate::text::clean_truncated(value, 80),
+            _ => crate::base::text::clean_truncated(value, 80),
         };
         shown.push(format!("{} {value}", field.label));
     }

@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 
+use crate::base::outcome::{HintKey, InputFault};
+use crate::base::secret::Secret;
+use crate::base::text;
 use crate::catalog::{Connector, Field, FieldRole};
-use crate::outcome::{HintKey, InputFault};
 use crate::provider::Credentials;
-use crate::secret::Secret;
-use crate::text;
-use crate::ui;
+use crate::terminal::ui;
 
 /// The values given on the command line for a check: where each credential comes from when
 /// it is not prompted for (a secret never comes from a flag's value, only from stdin, the
@@ -448,13 +448,15 @@ fn read_field_file(field: &Field, path: &str) -> Result<String, InputError> {
         MAX_VALUE_LEN
     } as u64
         * 4;
-    crate::files::read_regular(std::path::Path::new(path), limit).map_err(|e| InputError::Flag {
-        message: format!(
-            "--field-file {}: cannot read {}: {e}",
-            field.id,
-            text::clean_truncated(path, 200)
-        ),
-        hint: None,
+    crate::base::files::read_regular(std::path::Path::new(path), limit).map_err(|e| {
+        InputError::Flag {
+            message: format!(
+                "--field-file {}: cannot read {}: {e}",
+                field.id,
+                text::clean_truncated(path, 200)
+            ),
+            hint: None,
+        }
     })
 }
 
@@ -462,9 +464,11 @@ fn read_field_file(field: &Field, path: &str) -> Result<String, InputError> {
 fn prompt_pem_file(field: &Field) -> Result<String, InputError> {
     let label = format!("{} (path of the PEM file)", field.label);
     let path = ui::prompt_text(&label, None, false, |v| {
-        let text =
-            crate::files::read_regular(std::path::Path::new(v.trim()), MAX_PEM_LEN as u64 * 4)
-                .map_err(|e| format!("cannot read {}: {e}", v.trim()))?;
+        let text = crate::base::files::read_regular(
+            std::path::Path::new(v.trim()),
+            MAX_PEM_LEN as u64 * 4,
+        )
+        .map_err(|e| format!("cannot read {}: {e}", v.trim()))?;
         prepare_value(field, &text)
             .map(drop)
             .map_err(|e| e.to_string())

@@ -6,41 +6,33 @@
 //! `outcome` is the one model of what can go wrong, and `error` turns lower-layer errors into
 //! what the user sees. See ARCHITECTURE.md.
 
-mod browser;
+mod base;
 mod catalog;
 mod cli;
 mod commands;
-mod complete;
-mod context;
 mod diagnose;
-mod error;
-mod fault;
-mod files;
 mod input;
-mod interrupt;
 mod net;
 mod oauth;
-mod outcome;
 mod provider;
-mod secret;
 mod store;
-mod table;
-mod template;
+mod terminal;
 #[cfg(test)]
 mod testing;
-mod text;
-mod ui;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use serde_json::json;
 
+use crate::base::outcome::Class;
+use crate::base::text;
 use crate::cli::{Cli, Command, StoreCommand};
 use crate::commands as cmd;
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
-use crate::outcome::Class;
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
+use crate::commands::{complete, context};
+use crate::terminal::{interrupt, ui};
 
 /// Parses the command line, runs the command, reports an error once, and exits with the code
 /// of the result's class.

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::Catalog;
 use super::raw::RawCatalog;
 use super::validate::{self, check_hint_keys};
-use crate::files;
+use crate::base::files;
 
 const BUILT_IN: &str = include_str!("../../connectors.toml");
 /// A connectors file larger than this is refused (the built-in one is a small fraction of it).

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use regex_lite::Regex;
 use serde::Deserialize;
 
-use crate::outcome::HintKey;
-use crate::secret::Secret;
-use crate::template::Template;
+use crate::base::outcome::HintKey;
+use crate::base::secret::Secret;
+use crate::base::template::Template;
 
 #[cfg(test)]
 mod docs;
@@ -490,7 +490,7 @@ pub(crate) struct Catalog {
 impl Catalog {
     pub(crate) fn get(&self, id: &str) -> Result<&Connector, UnknownConnector> {
         self.connectors.get(id).ok_or_else(|| UnknownConnector {
-            id: crate::text::clean_truncated(id, 64),
+            id: crate::base::text::clean_truncated(id, 64),
             known: self.connectors.keys().cloned().collect(),
         })
     }

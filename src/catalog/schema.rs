@@ -6,7 +6,7 @@ use regex_lite::Regex;
 
 use super::Catalog;
 use super::raw::RawCatalog;
-use crate::outcome::HintKey;
+use crate::base::outcome::HintKey;
 
 fn schema_json() -> serde_json::Value {
     serde_json::from_str(include_str!("../../docs/connectors.schema.json")).unwrap()

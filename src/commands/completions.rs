@@ -6,8 +6,8 @@
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::complete;
-use crate::ui;
+use crate::commands::complete;
+use crate::terminal::ui;
 
 /// The script, or with `--json` the object `{"shell", "script"}`.
 pub(crate) fn run(args: &CompletionsArgs, json: bool) {

@@ -5,14 +5,15 @@ use serde_json::json;
 
 use std::fmt::Write;
 
+use crate::base::outcome::Class;
 use crate::catalog::{Check, ClientAuth, Connector, Grant};
 use crate::cli::ConnectorsArgs;
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::commands::fill;
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
 use crate::input::flag_for;
-use crate::outcome::Class;
-use crate::{table, ui};
+use crate::terminal::table;
+use crate::terminal::ui;
 
 pub(crate) fn run(ctx: &Context, args: &ConnectorsArgs) -> CliResult<Class> {
     let filtered = args.category.is_some() || args.auth.is_some();

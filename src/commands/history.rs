@@ -3,11 +3,12 @@
 //! word only where the data cannot be read). The store cleans its texts, for the table and
 //! `--json` alike.
 
+use crate::base::outcome::Class;
 use crate::cli::HistoryArgs;
-use crate::error::CliResult;
-use crate::outcome::Class;
+use crate::commands::error::CliResult;
 use crate::store::{AccountName, Store};
-use crate::{table, ui};
+use crate::terminal::table;
+use crate::terminal::ui;
 
 pub(crate) async fn run(store: &Store, args: &HistoryArgs, json: bool) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;

@@ -1,19 +1,19 @@
 //! `credlink link CONNECTOR`: ask for the credentials, check them with a live request, and only
 //! then save them in the store.
 
+use crate::base::outcome::{Class, Outcome, Status};
 use crate::catalog::{AuthKind, Check, Connector, FieldRole};
 use crate::cli::LinkArgs;
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::commands::{
     failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
     show_notes, token_summary,
 };
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
-use crate::interrupt::Refreshing;
-use crate::outcome::{Class, Outcome, Status};
 use crate::provider::{self, Credentials};
 use crate::store::{Account, AccountName, CachedToken, Replace, StoreError};
-use crate::ui::{self, Spinner};
+use crate::terminal::interrupt::Refreshing;
+use crate::terminal::ui::{self, Spinner};
 
 use super::{link_code, link_device};
 
@@ -65,7 +65,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     };
 
     // A given refresh token is spent by the check: a Ctrl-C from here waits until the rotated
-    // one is saved (see `crate::interrupt`).
+    // one is saved (see `crate::terminal::interrupt`).
     let refreshing = (connector.auth() == AuthKind::Oauth2RefreshToken).then(Refreshing::start);
     // A browser sign-in gives the refresh token; other kinds check what was given.
     let (outcome, obtained) = match authorize {

@@ -8,18 +8,18 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use crate::browser;
+use crate::base::outcome::{Class, Outcome};
+use crate::base::secret::Secret;
 use crate::catalog::{AuthorizeSpec, Connector};
 use crate::cli::LinkArgs;
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::input::{Line, read_line};
 use crate::oauth::loopback::{Callback, CallbackError, Listener};
 use crate::oauth::pkce::{self, Pkce};
-use crate::outcome::{Class, Outcome};
 use crate::provider::{self, Credentials};
-use crate::secret::Secret;
-use crate::ui::{self, Spinner};
+use crate::terminal::browser;
+use crate::terminal::ui::{self, Spinner};
 
 /// A pasted redirect address is a few hundred characters; a longer line is something else.
 const MAX_PASTED_LINE: usize = 16 * 1024;

@@ -7,15 +7,15 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use crate::browser::PeerAddress;
+use crate::base::outcome::{Class, Outcome};
+use crate::base::secret::Secret;
 use crate::catalog::Connector;
 use crate::cli::LinkArgs;
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
-use crate::outcome::{Class, Outcome};
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::provider::{self, Credentials, DevicePoll};
-use crate::secret::Secret;
-use crate::ui;
+use crate::terminal::browser::PeerAddress;
+use crate::terminal::ui;
 
 /// Polls in a row that may fail to reach the token endpoint before the sign-in gives up.
 const MAX_UNREACHABLE_POLLS: u32 = 3;

@@ -8,11 +8,13 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::base::outcome::Class;
+use crate::base::text;
 use crate::catalog::FieldRole;
-use crate::error::CliResult;
-use crate::outcome::Class;
+use crate::commands::error::CliResult;
 use crate::store::{Account, Store};
-use crate::{table, text, ui};
+use crate::terminal::table;
+use crate::terminal::ui;
 
 /// One account in `list --json`: these keys are stable.
 #[derive(Serialize)]

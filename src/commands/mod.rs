@@ -2,8 +2,11 @@
 //! here: the path from a stored account to a check (used by `test`, `token` and `--explain`
 //! alike), and how an outcome is shown.
 
+pub(crate) mod complete;
 pub(crate) mod completions;
 pub(crate) mod connectors;
+pub(crate) mod context;
+pub(crate) mod error;
 pub(crate) mod history;
 pub(crate) mod link;
 pub(crate) mod link_code;
@@ -18,14 +21,15 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
+use crate::base::outcome::{Class, Failure, FailureKind, Outcome};
+use crate::base::text;
 use crate::catalog::{Catalog, Connector};
-use crate::context::Context;
-use crate::error::CliError;
+use crate::commands::context::Context;
+use crate::commands::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
-use crate::outcome::{Class, Failure, FailureKind, Outcome};
 use crate::provider::Credentials;
 use crate::store::{Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError};
-use crate::{text, ui};
+use crate::terminal::ui;
 
 pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
@@ -183,7 +187,7 @@ pub(crate) async fn keep_rotated(
     let Some(new) = &outcome.rotated else {
         return Ok(None);
     };
-    crate::fault::point("rotate:before_store");
+    crate::base::fault::point("rotate:before_store");
     let secret = creds.with_refresh_token(new).stored_secret(connector);
     let token = outcome
         .token
@@ -194,7 +198,7 @@ pub(crate) async fn keep_rotated(
         .store
         .link(account.clone(), &secret, Replace::Only(account), token)
         .await;
-    crate::fault::point("rotate:after_store");
+    crate::base::fault::point("rotate:after_store");
     let failed = |e: StoreError| {
         let mut f = store_failure(e);
         let why = f.description.take().unwrap_or_default();
@@ -330,7 +334,7 @@ pub(crate) fn next_step(
     connector: Option<&Connector>,
     name: &str,
 ) -> Option<String> {
-    use crate::outcome::Class;
+    use crate::base::outcome::Class;
     let connector = connector?;
     let stored = !name.is_empty();
     match failure.kind {

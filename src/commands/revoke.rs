@@ -6,22 +6,22 @@
 
 use serde_json::json;
 
+use crate::base::outcome::{Class, Outcome};
 use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::RevokeArgs;
+use crate::commands::context::Context;
+use crate::commands::error::CliResult;
 use crate::commands::{failure_lines, fill, hint};
-use crate::context::Context;
-use crate::error::CliResult;
 use crate::input::Given;
-use crate::outcome::{Class, Outcome};
 use crate::provider;
 use crate::store::{AccountName, RefreshLease, Removal, Store};
-use crate::ui;
+use crate::terminal::ui;
 
 pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;
     if !args.yes {
         if !ctx.interactive {
-            return Err(crate::error::CliError::usage(format!(
+            return Err(crate::commands::error::CliError::usage(format!(
                 "revoking `{name}` needs confirmation: pass --yes"
             )));
         }
@@ -34,7 +34,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             (_, Some(c)) => format!("{name} ({})", c.name),
             (Some(r), None) => format!(
                 "{name} ({})",
-                crate::text::clean_truncated(&r.connector, 64)
+                crate::base::text::clean_truncated(&r.connector, 64)
             ),
             (None, None) => name.to_string(),
         };
@@ -50,7 +50,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
             format!("Remove {what} from {}?", ctx.store.kept_in())
         };
         let confirmed = ui::confirm(&question)
-            .map_err(|e| crate::error::CliError::new(Class::Unexpected, e.to_string()))?;
+            .map_err(|e| crate::commands::error::CliError::new(Class::Unexpected, e.to_string()))?;
         if !confirmed {
             ui::err("Nothing was changed.");
             print_json(ctx, &name, false, false, None);
@@ -126,7 +126,11 @@ async fn remove(ctx: &Context, args: &RevokeArgs, name: &AccountName) -> CliResu
     if let Some(c) = connector
         && let Some(note) = &c.revoke_note
     {
-        ui::note(&crate::text::clean(&fill(note, Some(c), name.as_str())));
+        ui::note(&crate::base::text::clean(&fill(
+            note,
+            Some(c),
+            name.as_str(),
+        )));
     }
     Ok(Class::Ok)
 }

@@ -11,13 +11,14 @@ use clap::ValueEnum;
 
 use serde_json::json;
 
+use crate::base::outcome::Class;
+use crate::base::text;
 use crate::catalog::{AuthKind, Catalog};
 use crate::cli::{Cli, StoreCopyArgs};
-use crate::context;
-use crate::error::{CliError, CliResult};
-use crate::outcome::Class;
+use crate::commands::context;
+use crate::commands::error::{CliError, CliResult};
 use crate::store::{Account, AccountName, Replace, Store, StoreError, StoreSpec, Turn};
-use crate::{text, ui};
+use crate::terminal::ui;
 
 /// The two stores and how long a refresh turn may be held or waited for.
 struct Copy<'a> {

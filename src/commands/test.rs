@@ -4,21 +4,21 @@
 
 use futures_util::StreamExt;
 
+use crate::base::outcome::{Class, Outcome, Status};
 use crate::catalog::Connector;
 use crate::cli::TestArgs;
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
     rotation_note, show_notes, stored, token_summary,
 };
-use crate::context::Context;
 use crate::diagnose;
-use crate::error::{CliError, CliResult};
 use crate::input::Given;
-use crate::interrupt::Reporting;
-use crate::outcome::{Class, Outcome, Status};
 use crate::provider;
 use crate::store::{Account, AccountName, Tested};
-use crate::ui::{self, Progress};
+use crate::terminal::interrupt::Reporting;
+use crate::terminal::ui::{self, Progress};
 
 /// One account's result, as shown.
 struct Report {
@@ -71,7 +71,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         return Ok(Class::Ok);
     }
     // A Ctrl-C while a refresh token is spent waits for it to be stored (see
-    // `crate::interrupt`): then no more accounts are checked, and what was found is printed
+    // `crate::terminal::interrupt`): then no more accounts are checked, and what was found is printed
     // before the run ends.
     let reporting = Reporting::start();
     let progress = Progress::start(accounts.len(), !ctx.json);
@@ -236,7 +236,7 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
         let mut text = String::new();
         for r in reports {
             let o = &r.outcome;
-            let connector = crate::text::clean_truncated(&r.connector_name, 64);
+            let connector = crate::base::text::clean_truncated(&r.connector_name, 64);
             if o.is_valid() {
                 text.push_str(&format!(
                     "{} ({connector}): valid, {}\n",
@@ -255,7 +255,7 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
                 // A failure after a rotation (a permission check): the new token is kept.
                 if o.failure
                     .as_ref()
-                    .is_some_and(|f| !matches!(f.kind, crate::outcome::FailureKind::Store(_)))
+                    .is_some_and(|f| !matches!(f.kind, crate::base::outcome::FailureKind::Store(_)))
                     && let Some(note) = rotation_note(o, r.tested.is_some())
                 {
                     text.push_str(&format!("    note: {note}\n"));

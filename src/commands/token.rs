@@ -3,16 +3,16 @@
 
 use serde_json::json;
 
+use crate::base::outcome::{Class, Failure, Outcome, Stage};
 use crate::catalog::Connector;
 use crate::cli::TokenArgs;
+use crate::commands::context::Context;
+use crate::commands::error::{CliError, CliResult};
 use crate::commands::test::check_stored;
 use crate::commands::{failure_lines, hint, next_step, stored};
-use crate::context::Context;
-use crate::error::{CliError, CliResult};
 use crate::input::Given;
-use crate::outcome::{Class, Failure, Outcome, Stage};
 use crate::store::{Account, AccountName, CachedToken};
-use crate::ui;
+use crate::terminal::ui;
 
 pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
     let name = AccountName::parse(&args.name)?;

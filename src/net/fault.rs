@@ -6,8 +6,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::resolve::DnsFailure;
-use crate::outcome::NetFault;
-use crate::secret::Redactor;
+use crate::base::outcome::NetFault;
+use crate::base::secret::Redactor;
 
 /// A request that got no HTTP answer.
 #[derive(Debug, Clone)]

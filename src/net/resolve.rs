@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::text;
+use crate::base::text;
 
 /// One DNS lookup the client made, as `--explain` shows it.
 #[derive(Debug, Clone)]

@@ -14,8 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
-use crate::secret::Secret;
-use crate::text;
+use crate::base::secret::Secret;
+use crate::base::text;
 
 /// A request head larger than this is not a browser's redirect.
 const MAX_HEAD: usize = 16 * 1024;

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// A code verifier and its S256 challenge.
 pub(crate) struct Pkce {

@@ -4,11 +4,11 @@
 
 use serde_json::Value;
 
+use crate::base::outcome::MAX_EXPIRES_IN;
+use crate::base::outcome::{Answer, Failure, FailureKind, OAuthCode, Outcome, Stage, Token};
+use crate::base::secret::{Redactor, Secret};
 use crate::catalog::{ExchangeSpec, Lifetime, VerifySpec};
-use crate::outcome::MAX_EXPIRES_IN;
-use crate::outcome::{Answer, Failure, FailureKind, OAuthCode, Outcome, Stage, Token};
 use crate::provider::http::{MAX_BODY, Response};
-use crate::secret::{Redactor, Secret};
 
 fn latency_ms(response: &Response) -> u64 {
     response.latency.as_millis() as u64
@@ -318,7 +318,7 @@ pub(crate) fn failure(
     };
     let by_status = FailureKind::of_status(status);
     let mut kind = match code.as_deref().and_then(OAuthCode::parse) {
-        Some(oauth) if matches!(by_status.class(), crate::outcome::Class::Rejected) => {
+        Some(oauth) if matches!(by_status.class(), crate::base::outcome::Class::Rejected) => {
             FailureKind::OAuth(oauth)
         }
         _ => by_status,

@@ -9,12 +9,12 @@ use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use crate::base::outcome::NetFault;
+use crate::base::secret::{REDACTED, Redactor, Secret};
+use crate::base::text;
 use crate::net::{
     self, Lookup, NetError, RecordingResolver, TraceSink, classify, without_user_info,
 };
-use crate::outcome::NetFault;
-use crate::secret::{REDACTED, Redactor, Secret};
-use crate::text;
 
 /// Larger answers are cut here: a token or error response is a few hundred bytes.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;

@@ -10,7 +10,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Serialize;
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// How long a client assertion is valid: long enough for the request and its retries.
 const ASSERTION_LIFETIME_SECS: u64 = 120;
@@ -122,8 +122,8 @@ impl CertificateInfo {
         };
         format!(
             "{}, issued by {}, {when}",
-            crate::text::clean_truncated(&self.subject, 120),
-            crate::text::clean_truncated(&self.issuer, 120)
+            crate::base::text::clean_truncated(&self.subject, 120),
+            crate::base::text::clean_truncated(&self.issuer, 120)
         )
     }
 

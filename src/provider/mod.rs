@@ -13,15 +13,17 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use url::Url;
 
+use crate::base::outcome::{
+    Failure, FailureKind, InputFault, NetFault, Outcome, PermissionCall, Stage,
+};
+use crate::base::secret::{REDACTED, Redactor, Secret};
+use crate::base::template::{Template, TemplateError};
 use crate::catalog::{
     Check, ClientAuth, Connector, ExchangeSpec, FieldRole, Grant, OAuthSpec, VerifySpec,
     visit_strings,
 };
 use crate::net;
-use crate::outcome::{Failure, FailureKind, InputFault, NetFault, Outcome, PermissionCall, Stage};
 use crate::provider::http::{Body, Http, Request, Value};
-use crate::secret::{REDACTED, Redactor, Secret};
-use crate::template::{Template, TemplateError};
 
 /// RFC 7523 2.2: the `client_assertion_type` of a JWT client assertion.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -217,7 +219,7 @@ fn first_refresh_token(connector: &Connector, mut outcome: Outcome) -> (Outcome,
     outcome.rotated = None;
     let refresh = outcome.token.as_ref().and_then(|t| t.refresh_token.clone());
     if outcome.is_valid() && refresh.is_none() {
-        use crate::outcome::OAuthCode;
+        use crate::base::outcome::OAuthCode;
         let mut f = Failure::new(FailureKind::OAuth(OAuthCode::InvalidScope), Stage::Main)
             .with_description("the provider issued an access token but no refresh token, so the account could not be tested or used later");
         f.hint = Some(connector.hints.get("invalid_scope").cloned().unwrap_or_else(|| {
@@ -309,7 +311,7 @@ async fn read(
 /// What a rejection means for the newer kinds of credential, where the catalog's generic
 /// hint (about a client ID and secret pair) would mislead; a connector's own hint wins.
 fn kind_hint(connector: &Connector, f: &Failure) -> Option<String> {
-    use crate::outcome::OAuthCode;
+    use crate::base::outcome::OAuthCode;
     let Check::OAuth(spec) = &connector.check else {
         return None;
     };
@@ -803,7 +805,7 @@ pub(crate) async fn device_authorization(
         return Err(malformed("holds a value longer than 2048 bytes"));
     }
     // The user types the code as shown: one that cleaning would change cannot be shown as sent.
-    if crate::text::clean(&user_code) != user_code {
+    if crate::base::text::clean(&user_code) != user_code {
         return Err(malformed(
             "has a `user_code` with control, invisible or surrounding space characters, which cannot be shown as sent",
         ));

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// The two namespaces of entries: credentials, and the access tokens cached beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

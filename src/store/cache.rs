@@ -1,8 +1,8 @@
 //! The last access token obtained for an account, cached beside its secret (never in the
 //! index), reused by `token` until shortly before it expires and revoked by `revoke`.
 
-use crate::outcome::MAX_EXPIRES_IN;
-use crate::secret::Secret;
+use crate::base::outcome::MAX_EXPIRES_IN;
+use crate::base::secret::Secret;
 
 /// An access token and when it expires (Unix seconds), stored as a small JSON object.
 pub(crate) struct CachedToken {

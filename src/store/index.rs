@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::files;
+use crate::base::files;
 use crate::store::name::AccountName;
 
 pub(crate) const VERSION: u32 = 1;
@@ -335,7 +335,7 @@ impl Index {
             .and_then(|()| tmp.write_all(b"\n"))
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| write_error(e.to_string()))?;
-        crate::fault::point("index:before_rename");
+        crate::base::fault::point("index:before_rename");
         tmp.persist(&target)
             .map_err(|e| write_error(format!("cannot replace {}: {e}", target.display())))?;
         // The rename itself is durable only once the directory is synced.

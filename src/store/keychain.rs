@@ -2,7 +2,7 @@
 //! Linux, the native stores on macOS and Windows). There is no plaintext fallback: when the
 //! keychain cannot be used, the command fails and says why.
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 use crate::store::backend::{BackendError, Entry, Namespace, SecretBackend};
 
 pub(crate) struct Keychain {

@@ -25,7 +25,7 @@ pub(crate) struct RefreshLease {
     pub(super) held: Held,
     /// Dropped after `held` (fields drop in order): a Ctrl-C while the refresh token is spent
     /// ends the run only once the turn is given back.
-    pub(super) refreshing: crate::interrupt::Refreshing,
+    pub(super) refreshing: crate::terminal::interrupt::Refreshing,
 }
 
 pub(crate) enum Held {

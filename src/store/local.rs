@@ -18,7 +18,7 @@ use super::cache::CachedToken;
 use super::index::{Account, Index, IndexData, Locked};
 use super::name::AccountName;
 use super::{Loaded, Removed, StoreError, Tested};
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// The key of an account's second secret entry.
 pub(crate) fn alternate_key(name: &AccountName) -> String {
@@ -122,7 +122,7 @@ impl LocalStore {
         }
         let backend = self.backend.clone();
         let task = tokio::task::spawn_blocking(move || {
-            crate::fault::point("keychain:call");
+            crate::base::fault::point("keychain:call");
             f(&*backend)
         });
         match tokio::time::timeout(self.timeout, task).await {
@@ -226,14 +226,14 @@ impl LocalStore {
             primary
         };
         self.set(entry.clone(), secret).await?;
-        crate::fault::point("link:after_keychain_write");
+        crate::base::fault::point("link:after_keychain_write");
         account.keychain_entry = (entry.key != account.name).then(|| entry.key.clone());
         data.upsert(account);
         if let Err(e) = locked.write(&data) {
             let _ = self.delete(entry).await;
             return Err(e.into());
         }
-        crate::fault::point("link:after_index_write");
+        crate::base::fault::point("link:after_index_write");
         if let Some(old) = old.filter(|old| *old != entry) {
             let _ = self.delete(old).await;
         }
@@ -342,7 +342,7 @@ impl LocalRemoval<'_> {
         if removed_record {
             self.locked.write(&self.data)?;
         }
-        crate::fault::point("revoke:after_index_write");
+        crate::base::fault::point("revoke:after_index_write");
         let mut removed_secret = false;
         if self.orphans || removed_record {
             for entry in secret_entries(&self.name) {

@@ -29,8 +29,8 @@ pub(crate) use spec::{SpecError, StoreSpec};
 pub(crate) use vault::History;
 use vault::{VaultError, VaultRemoval, VaultStore};
 
-use crate::interrupt::Refreshing;
-use crate::secret::Secret;
+use crate::base::secret::Secret;
+use crate::terminal::interrupt::Refreshing;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]

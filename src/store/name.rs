@@ -1,6 +1,6 @@
 //! Account names: the one validation every name goes through, given or derived.
 
-use crate::text;
+use crate::base::text;
 
 /// A valid account name: 1-64 ASCII letters, digits, `.`, `_` or `-`, starting with a letter
 /// or digit. Names become keychain entry names and table cells, so they stay plain; no name

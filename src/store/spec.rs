@@ -27,7 +27,7 @@ pub(crate) struct SpecError {
 
 fn error(value: &str, why: &str) -> SpecError {
     SpecError {
-        shown: crate::text::clean_truncated(value, 80),
+        shown: crate::base::text::clean_truncated(value, 80),
         why: if why.is_empty() {
             String::new()
         } else {

@@ -13,13 +13,15 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::{form_encode, property, untrusted_text};
+use crate::base::outcome::{
+    Class, FailureKind, HintKey, MAX_EXPIRES_IN, OAuthCode, Outcome, Stage,
+};
+use crate::base::secret::{Redactor, Secret};
+use crate::base::template::Template;
+use crate::base::text::is_invisible;
 use crate::catalog::VerifySpec;
-use crate::outcome::{Class, FailureKind, HintKey, MAX_EXPIRES_IN, OAuthCode, Outcome, Stage};
 use crate::provider::answer::{parse_error_json, shape, token_outcome, verify_outcome};
 use crate::provider::http::Response;
-use crate::secret::{Redactor, Secret};
-use crate::template::Template;
-use crate::text::is_invisible;
 
 /// Replaced by the secret as written (JSON-escaped inside a JSON body).
 const SECRET_PLAIN: char = '\u{F0000}';

@@ -9,10 +9,10 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use super::property;
+use crate::base::outcome::{Class, HintKey};
+use crate::base::template::{Template, check_url_scheme, is_loopback};
 use crate::catalog::{AuthKind, Catalog, CatalogError, Check, Connector, FieldRole, Grant, Origin};
-use crate::error::CliError;
-use crate::outcome::{Class, HintKey};
-use crate::template::{Template, check_url_scheme, is_loopback};
+use crate::commands::error::CliError;
 
 /// The origin the generated catalogs are loaded as.
 const ORIGIN: &str = "property test";

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::property;
-use crate::template::{Template, TemplateError, check_url_scheme};
+use crate::base::template::{Template, TemplateError, check_url_scheme};
 
 fn label(field: &str) -> String {
     field.to_owned()

@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
 use super::{PIECES, form_encode, property, untrusted_text};
-use crate::secret::{REDACTED, Redactor, Secret};
-use crate::text::{clean, clean_truncated, is_invisible, truncate};
+use crate::base::secret::{REDACTED, Redactor, Secret};
+use crate::base::text::{clean, clean_truncated, is_invisible, truncate};
 
 /// The bidi controls of Trojan Source (CVE-2021-42574), and U+061C ARABIC LETTER MARK.
 const BIDI: &[char] = &[

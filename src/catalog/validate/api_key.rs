@@ -2,9 +2,9 @@
 
 use super::templates::{Templates, method};
 use super::{oauth_only, refuse, refuse_exchange};
+use crate::base::template::Template;
 use crate::catalog::raw::RawConnector;
 use crate::catalog::{Check, VerifySpec};
-use crate::template::Template;
 
 pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> {
     refuse(&oauth_only(raw), "OAuth")?;

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::templates::{Templates, method};
 use super::{oauth_only, refuse, refuse_verify};
+use crate::base::template::Template;
 use crate::catalog::raw::{RawConnector, RawExchange, RawLifetime};
 use crate::catalog::{Check, ExchangeSpec, Lifetime, visit_strings};
-use crate::template::Template;
 
 pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> {
     refuse(&oauth_only(raw), "OAuth")?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::raw::{RawConnector, RawSource};
 use super::{AuthKind, Connector, Source, fields};
-use crate::outcome::HintKey;
+use crate::base::outcome::HintKey;
 
 mod api_key;
 mod exchange;
@@ -117,7 +117,7 @@ pub(super) fn check_hint_keys(hints: &BTreeMap<String, String>) -> Result<(), St
 fn check_shown_text(key: &str, text: &str) -> Result<(), String> {
     match text
         .chars()
-        .position(|c| c.is_control() || crate::text::is_invisible(c))
+        .position(|c| c.is_control() || crate::base::text::is_invisible(c))
     {
         Some(at) => Err(format!(
             "`{key}` holds a control or invisible character at character {}",

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use super::templates::Templates;
 use super::{oauth_only, refuse, refuse_exchange, refuse_verify};
+use crate::base::template::Template;
 use crate::catalog::raw::RawConnector;
 use crate::catalog::{
     AuthKind, AuthorizeSpec, Check, ClientAuth, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT,
     Grant, OAuthSpec,
 };
-use crate::template::Template;
 
 /// Parameters of the token request that credlink sets itself.
 const OWN_TOKEN_PARAMS: [&str; 11] = [

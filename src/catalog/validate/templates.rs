@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::base::template::{Template, check_url_scheme};
 use crate::catalog::Field;
 use crate::catalog::raw::{RawBasic, RawPermissionCheck};
-use crate::template::{Template, check_url_scheme};
 
 /// The templates of a connector with these fields.
 pub(super) struct Templates<'a> {

@@ -15,9 +15,11 @@ use url::Url;
 
 use super::VaultError;
 use super::jwt::{self, JwtLogin, JwtSource};
+use crate::base::files;
+use crate::base::secret::{Redactor, Secret};
+use crate::base::text;
+use crate::net;
 use crate::net::TraceSink;
-use crate::secret::{Redactor, Secret};
-use crate::{files, net, text};
 
 /// Attempts for a request that is safe to repeat (reads, deletes, check-and-set writes) when
 /// the server answers "not now" (5xx, 412): enough to ride out a raft leader election.
@@ -304,7 +306,7 @@ fn plain_http(
         Some(value) => go_bool(ENV_ALLOW_HTTP, value.trim())?,
         None => false,
     };
-    let clear = |url: &Url| url.scheme() == "http" && !crate::template::is_loopback(url);
+    let clear = |url: &Url| url.scheme() == "http" && !crate::base::template::is_loopback(url);
     let mut found = Vec::new();
     if clear(addr) {
         found.push(addr_var.to_owned());
@@ -1005,7 +1007,7 @@ impl Client {
         let net = crate::net::classify(e, started.elapsed(), self.config.timeout, redactor);
         let addr = self.config.addr.to_string();
         match net.fault {
-            crate::outcome::NetFault::Tls => VaultError::Tls {
+            crate::base::outcome::NetFault::Tls => VaultError::Tls {
                 addr,
                 why: net.message,
             },

@@ -13,8 +13,9 @@ use std::path::PathBuf;
 use reqwest::Url;
 
 use super::VaultError;
-use crate::secret::Secret;
-use crate::{files, net};
+use crate::base::files;
+use crate::base::secret::Secret;
+use crate::net;
 
 /// The largest JWT, token file or answer of GitHub's token service read.
 const MAX_JWT_BYTES: usize = 64 * 1024;

@@ -36,7 +36,7 @@ pub(crate) use lease::VaultLease;
 use record::Mirror;
 
 use super::{Account, AccountName, CachedToken, Loaded, Removed, Replace, StoreError, Tested};
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// Metadata requests in flight at once for `list` and for recording results.
 const PARALLEL: usize = 16;
@@ -629,7 +629,7 @@ impl VaultStore {
                 }
             },
         };
-        crate::fault::point("link:after_keychain_write");
+        crate::base::fault::point("link:after_keychain_write");
         if let Err(e) = self.write_mirror(&name, version, &account).await {
             // Nothing existed before this link: take it back out, so that a failed link
             // leaves nothing behind. A replacement cannot be taken back (KV v2 keeps the
@@ -888,10 +888,10 @@ impl VaultStore {
                 let version: u64 = v.parse().ok()?;
                 Some(Version {
                     version,
-                    created_time: crate::text::clean(&m.created_time),
+                    created_time: crate::base::text::clean(&m.created_time),
                     connector: None,
                     linked_by: record::linked_by(&meta.custom_metadata, version)
-                        .map(|by| crate::text::clean(&by)),
+                        .map(|by| crate::base::text::clean(&by)),
                     current: version == meta.current_version,
                     deleted: !m.deletion_time.is_empty(),
                     destroyed: m.destroyed,
@@ -930,8 +930,11 @@ impl VaultStore {
             if v.current {
                 warning = read.warning();
             }
-            v.connector = Some(crate::text::clean(&read.account.connector));
-            v.linked_by = read.account.linked_by.map(|by| crate::text::clean(&by));
+            v.connector = Some(crate::base::text::clean(&read.account.connector));
+            v.linked_by = read
+                .account
+                .linked_by
+                .map(|by| crate::base::text::clean(&by));
             v.from_listing = false;
         }
         Ok(History { versions, warning })
@@ -955,7 +958,7 @@ impl VaultRemoval<'_> {
             }
             store.delete_all(&store.metadata_path(&self.name)).await?;
         }
-        crate::fault::point("revoke:after_index_write");
+        crate::base::fault::point("revoke:after_index_write");
         store
             .delete_all(&store.token_metadata_path(&self.name))
             .await?;

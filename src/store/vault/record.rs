@@ -87,7 +87,7 @@ pub(crate) fn check_fits(account: &Account) -> Result<(), TooLarge> {
         if key.len() > 128 {
             return Err(TooLarge(format!(
                 "the field id `{}` is longer than the team store allows (128 bytes)",
-                crate::text::clean_truncated(shown, 40)
+                crate::base::text::clean_truncated(shown, 40)
             )));
         }
         if value.chars().any(|c| c.is_control()) {
@@ -130,7 +130,7 @@ pub(crate) fn from_mirror(name: &str, m: &Mirror) -> Option<(Account, u64)> {
 /// so they are not compared. The mirror's values are shown cleaned: anyone who may write
 /// metadata wrote them.
 pub(crate) fn disagreement(m: &Mirror, account: &Account, version: u64) -> Option<String> {
-    let shown = |v: &str| crate::text::clean_truncated(v, 60);
+    let shown = |v: &str| crate::base::text::clean_truncated(v, 60);
     let Some((listed, v)) = from_mirror(&account.name, m) else {
         return Some("it holds no credlink record".to_owned());
     };

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// The longest lifetime of a token or credential credlink believes (ten years): a peer's larger
 /// values are clamped to it, by the provider client and the store alike, so that no arithmetic
@@ -24,7 +24,7 @@ pub(crate) enum Class {
     NotFound,
     /// The team store's account changed meanwhile (check-and-set); nothing was written.
     Conflict,
-    /// Ctrl-C, SIGTERM or SIGHUP ended the run (see `crate::interrupt`): 130, as a shell
+    /// Ctrl-C, SIGTERM or SIGHUP ended the run (see `crate::terminal::interrupt`): 130, as a shell
     /// reports an interrupted command. Not a result a command returns, so not in
     /// [`EXIT_CODES`].
     Interrupted,

@@ -1,13 +1,13 @@
 //! The command boundary: the one place a typed error from a lower layer becomes what the user
 //! sees (a message, a hint with the next step, and the class its exit code derives from).
 
+use crate::base::outcome::Class;
+use crate::base::template::TemplateError;
 use crate::catalog::{CatalogError, Origin, UnknownConnector};
 use crate::cli::again;
 use crate::input::InputError;
-use crate::outcome::Class;
 use crate::store::vault::VaultError;
 use crate::store::{BackendError, IndexError, NameError, SpecError, StoreError};
-use crate::template::TemplateError;
 
 /// An error the user can act on. Messages never contain a secret: they are built from field
 /// labels and non-secret values.

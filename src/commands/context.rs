@@ -4,14 +4,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::base::files;
 use crate::catalog::Catalog;
 use crate::cli::{Cli, Command};
-use crate::error::{CliError, CliResult};
+use crate::commands::error::{CliError, CliResult};
 use crate::provider::http::Http;
 use crate::store::keychain::Keychain;
 use crate::store::vault::{self, VaultStore};
 use crate::store::{Index, Store, StoreSpec, Turn, Waiting};
-use crate::{files, ui};
+use crate::terminal::ui;
 
 /// The keychain service name; another value keeps a separate set of secrets (as tests do).
 pub(crate) const ENV_KEYCHAIN_SERVICE: &str = "CREDLINK_KEYCHAIN_SERVICE";
@@ -98,7 +99,7 @@ pub(crate) fn refresh_wait(cli: &Cli) -> CliResult<Duration> {
         Some(secs) if secs <= 3600 => Ok(Duration::from_secs(secs)),
         _ => Err(CliError::usage(format!(
             "{ENV_REFRESH_WAIT} must be a whole number of seconds from 0 to 3600, not `{}`",
-            crate::text::clean_truncated(&value.to_string_lossy(), 40)
+            crate::base::text::clean_truncated(&value.to_string_lossy(), 40)
         ))),
     }
 }
@@ -172,7 +173,7 @@ pub(crate) fn open_store(cli: &Cli, spec: &StoreSpec, dir: PathBuf) -> CliResult
 }
 
 /// The AppRole secret id from stdin, without its line break.
-fn read_secret_id() -> CliResult<crate::secret::Secret> {
+fn read_secret_id() -> CliResult<crate::base::secret::Secret> {
     let text = crate::input::read_stdin(16 * 1024)
         .map_err(|e| CliError::usage(format!("--secret-id-stdin: cannot read stdin: {e}")))?;
     let text = text.trim();
@@ -181,7 +182,7 @@ fn read_secret_id() -> CliResult<crate::secret::Secret> {
             "--secret-id-stdin: stdin held no AppRole secret id",
         ));
     }
-    Ok(crate::secret::Secret::new(text))
+    Ok(crate::base::secret::Secret::new(text))
 }
 
 #[derive(serde::Deserialize)]

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use dialoguer::console::Term;
 use tokio::sync::Notify;
 
-use crate::error::CliError;
-use crate::outcome::Class;
+use crate::base::outcome::Class;
+use crate::commands::error::CliError;
 
 /// How many refreshes are under way, whether a Ctrl-C is waiting for them, and how many runs
 /// print their results before that Ctrl-C ends the run.
@@ -69,7 +69,7 @@ fn on_interrupt() {
         exit_interrupted();
     }
     state.requested = true;
-    crate::ui::err(
+    crate::terminal::ui::err(
         "\nstopping once the refresh token in use is stored, so the link survives; press Ctrl-C again to stop at once",
     );
 }
@@ -170,12 +170,12 @@ fn exit_interrupted() -> ! {
         let _ = term.show_cursor();
         let _ = term.write_line("");
     }
-    if crate::ui::json_promised() {
+    if crate::terminal::ui::json_promised() {
         let err = CliError::new(
             Class::Interrupted,
             "the run was interrupted (Ctrl-C, SIGTERM or SIGHUP)",
         );
-        crate::ui::out_json(&err.json());
+        crate::terminal::ui::out_json(&err.json());
     }
     std::process::exit(Class::Interrupted.exit_code().into())
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::outcome::exit_codes_help;
+use crate::base::outcome::exit_codes_help;
 
 #[derive(Debug, Parser)]
 #[command(

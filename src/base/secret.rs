@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::text;
+use crate::base::text;
 
 /// A client secret, API key or access token. `Debug` and `Display` print `(redacted)`, and the
 /// buffer is zeroized when dropped (secrecy). Call [`Secret::expose`] only where the value is

@@ -8,7 +8,9 @@ use std::io::Write;
 
 use url::Url;
 
-use crate::{template, text, ui};
+use crate::base::template;
+use crate::base::text;
+use crate::terminal::ui;
 
 /// An address a provider sent, cleaned to be shown; the address opened is the one shown.
 pub(crate) struct PeerAddress {

@@ -10,7 +10,7 @@ use dialoguer::console::Term;
 use dialoguer::{Confirm, Input};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::interrupt;
+use crate::terminal::interrupt;
 
 /// Set once stdout is a closed pipe: nothing more is written there.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -84,7 +84,7 @@ pub(crate) fn note(message: &str) {
 
 /// `warning: ...` on stderr, for text that may quote what a store or peer holds: cleaned.
 pub(crate) fn warn(message: &str) {
-    err(&format!("warning: {}", crate::text::clean(message)));
+    err(&format!("warning: {}", crate::base::text::clean(message)));
 }
 
 /// Prompts are shown only when both stdin and stderr are terminals and `--no-input` is off.
@@ -92,7 +92,7 @@ pub(crate) fn can_prompt(no_input: bool) -> bool {
     !no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// The prompts below end the run on Ctrl-C (exit 130, see [`crate::interrupt`]).
+/// The prompts below end the run on Ctrl-C (exit 130, see [`crate::terminal::interrupt`]).
 pub(crate) fn prompt_text(
     label: &str,
     default: Option<&str>,

@@ -3,7 +3,7 @@
 
 use comfy_table::{ContentArrangement, Table};
 
-use crate::text;
+use crate::base::text;
 
 /// A table of `rows` under `columns` (header, priority: lower stays longer), at most `width`
 /// terminal columns wide (counted in display cells: a CJK character or emoji takes two) (no limit when stdout is not a terminal): columns of low priority are left

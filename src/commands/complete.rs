@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, Parser};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
+use crate::base::text;
 use crate::catalog::Catalog;
 use crate::cli::Cli;
-use crate::{context, text};
+use crate::commands::context;
 
 /// The environment variable that asks for completions, as clap_complete's `CompleteEnv` reads it.
 const ENV_COMPLETE: &str = "COMPLETE";
@@ -65,7 +66,8 @@ fn connector_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     let (Some(prefix), Some(cli)) = (current.to_str(), line()) else {
         return Vec::new();
     };
-    let Ok(catalog) = Catalog::load(crate::context::connectors_file(&cli).as_deref()) else {
+    let Ok(catalog) = Catalog::load(crate::commands::context::connectors_file(&cli).as_deref())
+    else {
         return Vec::new();
     };
     catalog
