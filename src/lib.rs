@@ -10,7 +10,6 @@ mod base;
 mod catalog;
 mod cli;
 mod commands;
-mod diagnose;
 mod input;
 mod net;
 mod oauth;

@@ -6,7 +6,9 @@ pub(crate) mod complete;
 pub(crate) mod completions;
 pub(crate) mod connectors;
 pub(crate) mod context;
+pub(crate) mod diagnose;
 pub(crate) mod error;
+pub(crate) mod explain;
 pub(crate) mod history;
 pub(crate) mod link;
 pub(crate) mod link_code;
@@ -169,6 +171,26 @@ async fn take_turn(
             Err((account, e))
         }
     }
+}
+
+/// Credential flags given with a stored account's name: refused, as the stored credentials
+/// are what is tested.
+pub(crate) fn refuse_credential_flags(c: &input::Flags) -> error::CliResult<()> {
+    let given = c.subdomain.is_some()
+        || c.client_id.is_some()
+        || c.client_secret_stdin
+        || c.api_key_stdin
+        || c.secret_stdin.is_some()
+        || !c.field_files.is_empty()
+        || !c.fields.is_empty()
+        || c.scope.is_some();
+    if given {
+        return Err(CliError::usage(
+            "credential flags (--client-id, --subdomain, --field, ...) go with --connector",
+        )
+        .with_hint("stored accounts are tested with their stored credentials"));
+    }
+    Ok(())
 }
 
 /// A refresh token the provider rotated replaces the stored one before the result is

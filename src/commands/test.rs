@@ -1,6 +1,6 @@
 //! `credlink test`: live re-validation of stored accounts (concurrently, bounded), or of
 //! credentials given by flags, environment or stdin for a CI job, storing nothing. `--explain`
-//! runs the same path step by step (see `diagnose`).
+//! runs the same path step by step (see `diagnose` and `explain`).
 
 use futures_util::StreamExt;
 
@@ -13,7 +13,6 @@ use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
     rotation_note, show_notes, stored, token_summary,
 };
-use crate::diagnose;
 use crate::input::Given;
 use crate::provider;
 use crate::store::{Account, AccountName, Tested};
@@ -35,7 +34,7 @@ struct Report {
 
 pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if args.explain {
-        return diagnose::run(ctx, args).await;
+        return super::explain::run(ctx, args).await;
     }
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
@@ -48,7 +47,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
         return Ok(print(ctx, &[report]));
     }
-    refuse_credential_flags(&args.credentials.flags())?;
+    super::refuse_credential_flags(&args.credentials.flags())?;
     let accounts = if args.all {
         ctx.store.records().await?
     } else if args.names.is_empty() {
@@ -201,24 +200,6 @@ fn report(
         hint,
         tested,
     }
-}
-
-pub(crate) fn refuse_credential_flags(c: &crate::input::Flags) -> CliResult<()> {
-    let given = c.subdomain.is_some()
-        || c.client_id.is_some()
-        || c.client_secret_stdin
-        || c.api_key_stdin
-        || c.secret_stdin.is_some()
-        || !c.field_files.is_empty()
-        || !c.fields.is_empty()
-        || c.scope.is_some();
-    if given {
-        return Err(CliError::usage(
-            "credential flags (--client-id, --subdomain, --field, ...) go with --connector",
-        )
-        .with_hint("stored accounts are tested with their stored credentials"));
-    }
-    Ok(())
 }
 
 fn print(ctx: &Context, reports: &[Report]) -> Class {

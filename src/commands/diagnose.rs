@@ -1,45 +1,56 @@
-//! `test --explain`: the path of `test`, shown one step at a time. It loads, prepares and checks
-//! exactly as `test` does (the same functions), then lays the typed outcome out as steps:
+//! `test --explain` as data: the path of `test`, one step at a time. It loads, prepares and
+//! checks exactly as `test` does (the same functions), then lays the typed outcome out as steps:
 //! keychain, input, proxy, DNS (the request's own lookups), connect, TLS, HTTP, OAuth or
 //! verification, permissions. The failing step and the exit code come from the outcome, so
 //! `test` and `--explain` always agree. Nothing secret is shown: the client ID is partly
-//! masked, secrets are described only by their length.
+//! masked, secrets are described only by their length. It never prints: `explain` renders
+//! the [`Report`].
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::base::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
 use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::TestArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
-use crate::commands::test::refuse_credential_flags;
-use crate::commands::{fill, hint, keep_rotated, next_step, prepare, rotation_note, stored};
+use crate::commands::{
+    fill, hint, keep_rotated, next_step, prepare, refuse_credential_flags, rotation_note, stored,
+};
 use crate::input::{self, Prepared, mask};
 use crate::provider::{self, Credentials, keys};
 use crate::store::{Account, AccountName, Store, StoreError};
-use crate::terminal::interrupt::Reporting;
-use crate::terminal::ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-enum StepStatus {
+pub(crate) enum StepStatus {
     Ok,
     Warning,
     Failed,
     Skipped,
 }
 
+/// One step of a diagnosis.
 #[derive(Debug, Serialize)]
-struct Line {
-    step: &'static str,
-    status: StepStatus,
-    duration_ms: Option<u64>,
-    detail: String,
-    hint: Option<String>,
+pub(crate) struct Line {
+    pub(crate) step: &'static str,
+    pub(crate) status: StepStatus,
+    pub(crate) duration_ms: Option<u64>,
+    pub(crate) detail: String,
+    pub(crate) hint: Option<String>,
+}
+
+/// A diagnosis: the steps, the class `test` would exit with, and the command to run next.
+pub(crate) struct Report {
+    /// The account's name, or the connector's id for ad hoc credentials.
+    pub(crate) name: String,
+    /// The connector's id and name; `None` when the record could not be read.
+    pub(crate) connector: Option<(String, String)>,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) class: Class,
+    pub(crate) next: Option<String>,
 }
 
 struct Diagnosis<'a> {
@@ -106,15 +117,14 @@ impl<'a> Diagnosis<'a> {
             .filter(|next| !next.starts_with("credlink test --explain"));
     }
 
-    fn print(&self) {
-        render(
-            self.ctx,
-            &self.name,
-            Some(self.connector),
-            &self.lines,
-            self.class,
-            self.next.as_deref(),
-        );
+    fn report(self) -> Report {
+        Report {
+            name: self.name,
+            connector: Some((self.connector.id.clone(), self.connector.name.clone())),
+            lines: self.lines,
+            class: self.class,
+            next: self.next,
+        }
     }
 }
 
@@ -130,61 +140,8 @@ fn ms_since(started: Instant) -> Option<u64> {
     Some(started.elapsed().as_millis() as u64)
 }
 
-fn render(
-    ctx: &Context,
-    name: &str,
-    connector: Option<&Connector>,
-    lines: &[Line],
-    class: Class,
-    next: Option<&str>,
-) {
-    if ctx.json {
-        ui::out_json(&json!({
-            "name": name,
-            "connector": connector.map(|c| &c.id),
-            "ok": class == Class::Ok,
-            "exit_code": class.exit_code(),
-            "steps": lines,
-            "next": next,
-        }));
-        return;
-    }
-    let shown = connector.map_or("record not read", |c| c.name.as_str());
-    let mut text = format!("Diagnosing {name} ({shown})\n");
-    for l in lines {
-        let mark = match l.status {
-            StepStatus::Ok => "[ ok ]",
-            StepStatus::Warning => "[warn]",
-            StepStatus::Failed => "[FAIL]",
-            StepStatus::Skipped => "[skip]",
-        };
-        let time = l
-            .duration_ms
-            .map_or_else(String::new, |ms| format!("{ms} ms"));
-        text.push_str(&format!(
-            "  {mark} {:<11} {time:>7}  {}\n",
-            l.step, l.detail
-        ));
-        if let Some(hint) = &l.hint {
-            text.push_str(&format!("  {:<28}hint: {hint}\n", ""));
-        }
-    }
-    match lines.iter().find(|l| l.status == StepStatus::Failed) {
-        Some(failed) => text.push_str(&format!(
-            "Result: failed at step `{}` (exit {})",
-            failed.step,
-            class.exit_code()
-        )),
-        None => text.push_str("Result: every step passed"),
-    }
-    if let Some(next) = next {
-        text.push_str(&format!("\nNext: {next}"));
-    }
-    ui::out(&text);
-}
-
 /// `test --explain`: one account, stored or given ad hoc.
-pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
+pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let mut d = Diagnosis {
@@ -207,8 +164,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             }
             Ok(given) => from_input(&mut d, prepare(connector, given), started, None).await,
         }
-        d.print();
-        return Ok(d.class);
+        return Ok(d.report());
     }
     let [name] = args.names.as_slice() else {
         return Err(CliError::usage(
@@ -230,8 +186,13 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
                 detail: err.message,
                 hint: err.hint,
             };
-            render(ctx, name, None, &[line], err.class, None);
-            return Ok(err.class);
+            return Ok(Report {
+                name: name.clone(),
+                connector: None,
+                lines: vec![line],
+                class: err.class,
+                next: None,
+            });
         }
         Err(e) => return Err(e.into()),
     };
@@ -245,8 +206,6 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         class: Class::Ok,
         next: None,
     };
-    // A Ctrl-C while the refresh token is spent ends the run after the diagnosis is shown.
-    let reporting = Reporting::start();
     let started = Instant::now();
     match stored(ctx, account, true).await {
         Err((_, failure)) => {
@@ -267,9 +226,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             ctx.store.release(s.lease).await;
         }
     }
-    d.print();
-    drop(reporting);
-    Ok(d.class)
+    Ok(d.report())
 }
 
 /// The input step, then the check and the network steps. A refresh token the provider
