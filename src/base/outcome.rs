@@ -31,6 +31,16 @@ pub(crate) enum Class {
 }
 
 impl Class {
+    /// The error object of every `--json` output: `{"code", "kind", "message", "hint"}`.
+    pub(crate) fn error_json(self, message: &str, hint: Option<&str>) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.exit_code(),
+            "kind": self.as_str(),
+            "message": message,
+            "hint": hint,
+        })
+    }
+
     pub(crate) fn exit_code(self) -> u8 {
         match self {
             Class::Ok => 0,

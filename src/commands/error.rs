@@ -40,12 +40,7 @@ impl CliError {
 
     /// `{"code", "kind", "message", "hint"}`, the error object of every `--json` output.
     pub(crate) fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "code": self.class.exit_code(),
-            "kind": self.class.as_str(),
-            "message": self.message,
-            "hint": self.hint,
-        })
+        self.class.error_json(&self.message, self.hint.as_deref())
     }
 
     /// The error as `--json` prints it: `{"error": {"code", "kind", "message", "hint"}}`.

@@ -168,7 +168,7 @@ async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResul
                 Err(CallbackError::Forged) if told_forged => {}
                 Err(e) => {
                     told_forged |= matches!(e, CallbackError::Forged);
-                    clear_line(countdown);
+                    ui::clear_countdown(countdown);
                     ui::err(&format!("warning: ignored a request to the redirect address: {e}; still waiting"));
                 }
             },
@@ -176,21 +176,20 @@ async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResul
                 None | Some(Line::End) => paste_open = false,
                 Some(Line::TooLong) => {
                     paste_open = false;
-                    clear_line(countdown);
+                    ui::clear_countdown(countdown);
                     ui::err(&format!("error: a line on stdin is longer than {} KiB, so it is no address; stdin is no longer read: finish the sign-in in the browser", MAX_PASTED_LINE / 1024));
                 }
                 Some(Line::Text(line)) if line.trim().is_empty() => {}
                 Some(Line::Text(line)) => match listener.read_pasted(&line) {
                     Ok(callback) => break Ok(callback),
                     Err(e) => {
-                        clear_line(countdown);
+                        ui::clear_countdown(countdown);
                         ui::err(&format!("error: {e}; still waiting: finish the sign-in in the browser, or paste the address it ends up at"));
                     }
                 },
             },
             _ = tick.tick(), if countdown => {
-                let left = limit.saturating_sub(started.elapsed()).as_secs();
-                eprint!("\r\x1b[2KWaiting for the sign-in… {}:{:02} left (Ctrl-C to stop)", left / 60, left % 60);
+                ui::countdown(limit.saturating_sub(started.elapsed()));
             }
             () = &mut deadline => {
                 break Err(CliError::new(
@@ -201,12 +200,6 @@ async fn wait(listener: &mut Listener, paste: bool, limit: Duration) -> CliResul
             }
         }
     };
-    clear_line(countdown);
+    ui::clear_countdown(countdown);
     result
-}
-
-fn clear_line(countdown: bool) {
-    if countdown {
-        eprint!("\r\x1b[2K");
-    }
 }

@@ -110,7 +110,7 @@ pub(crate) async fn sign_in(
                 }
             }
             DevicePoll::Ended { error, description } => {
-                clear_line(countdown);
+                ui::clear_countdown(countdown);
                 let words = match description {
                     Some(d) => format!("{error}: {d}"),
                     None => error.clone(),
@@ -149,7 +149,7 @@ pub(crate) async fn sign_in(
             .with_hint("run the command again and enter the new code it shows sooner"));
         }
     };
-    clear_line(countdown);
+    ui::clear_countdown(countdown);
     result
 }
 
@@ -161,23 +161,12 @@ async fn wait(for_: Duration, limit: Duration, started: Instant, countdown: bool
     }
     let until = Instant::now() + for_;
     loop {
-        let left = limit.saturating_sub(started.elapsed()).as_secs();
-        eprint!(
-            "\r\x1b[2KWaiting for the sign-in… {}:{:02} left (Ctrl-C to stop)",
-            left / 60,
-            left % 60
-        );
+        ui::countdown(limit.saturating_sub(started.elapsed()));
         let now = Instant::now();
         if now >= until {
             return;
         }
         tokio::time::sleep((until - now).min(Duration::from_secs(1))).await;
-    }
-}
-
-fn clear_line(countdown: bool) {
-    if countdown {
-        eprint!("\r\x1b[2K");
     }
 }
 

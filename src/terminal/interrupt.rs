@@ -14,7 +14,6 @@ use dialoguer::console::Term;
 use tokio::sync::Notify;
 
 use crate::base::outcome::Class;
-use crate::commands::error::CliError;
 
 /// How many refreshes are under way, whether a Ctrl-C is waiting for them, and how many runs
 /// print their results before that Ctrl-C ends the run.
@@ -171,11 +170,9 @@ fn exit_interrupted() -> ! {
         let _ = term.write_line("");
     }
     if crate::terminal::ui::json_promised() {
-        let err = CliError::new(
-            Class::Interrupted,
-            "the run was interrupted (Ctrl-C, SIGTERM or SIGHUP)",
-        );
-        crate::terminal::ui::out_json(&err.json());
+        let error = Class::Interrupted
+            .error_json("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP)", None);
+        crate::terminal::ui::out_json(&serde_json::json!({ "error": error }));
     }
     std::process::exit(Class::Interrupted.exit_code().into())
 }

@@ -78,6 +78,23 @@ pub(crate) fn trace(line: &str) {
     err(&format!("* {line}"));
 }
 
+/// The sign-in's countdown, rewritten in place on stderr (a terminal only).
+pub(crate) fn countdown(left: std::time::Duration) {
+    let secs = left.as_secs();
+    eprint!(
+        "\r\x1b[2KWaiting for the sign-in… {}:{:02} left (Ctrl-C to stop)",
+        secs / 60,
+        secs % 60
+    );
+}
+
+/// Clears the countdown's line, when there is one.
+pub(crate) fn clear_countdown(shown: bool) {
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+}
+
 pub(crate) fn note(message: &str) {
     err(&format!("note: {message}"));
 }

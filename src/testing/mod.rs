@@ -13,6 +13,7 @@
 //! are kept as plain `#[test]`s at the end of each file.
 
 mod answers;
+mod architecture;
 mod catalog;
 mod templates;
 mod text;

@@ -19,9 +19,12 @@
 //! the mirror of a newer version.
 
 mod client;
+mod config;
+mod history;
 mod jwt;
 mod lease;
 pub(crate) mod record;
+mod removal;
 
 use std::collections::BTreeMap;
 
@@ -30,12 +33,15 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub(crate) use client::{Client, Config, ENV_ALLOW_HTTP};
+pub(crate) use client::Client;
 use client::{Need, Reply};
+pub(crate) use config::{Config, ENV_ALLOW_HTTP};
+pub(crate) use history::History;
 pub(crate) use lease::VaultLease;
 use record::Mirror;
+pub(crate) use removal::VaultRemoval;
 
-use super::{Account, AccountName, CachedToken, Loaded, Removed, Replace, StoreError, Tested};
+use super::{Account, AccountName, CachedToken, Loaded, Replace, StoreError, Tested};
 use crate::base::secret::Secret;
 
 /// Metadata requests in flight at once for `list` and for recording results.
@@ -105,27 +111,6 @@ pub(crate) enum VaultError {
         version: u64,
         why: Box<VaultError>,
     },
-}
-
-/// One version of an account, for `history`: its texts cleaned to be shown, as JSON too.
-#[derive(Debug, serde::Serialize)]
-pub(crate) struct Version {
-    pub(crate) version: u64,
-    pub(crate) created_time: String,
-    /// The connector its record names; `None` when its data cannot be read.
-    pub(crate) connector: Option<String>,
-    pub(crate) linked_by: Option<String>,
-    pub(crate) current: bool,
-    pub(crate) deleted: bool,
-    pub(crate) destroyed: bool,
-    /// Whether `linked_by` is the listing's word (its data could not be read).
-    pub(crate) from_listing: bool,
-}
-
-/// The versions of an account, and what is wrong with its listing.
-pub(crate) struct History {
-    pub(crate) versions: Vec<Version>,
-    pub(crate) warning: Option<String>,
 }
 
 /// KV v2 metadata, as much of it as credlink reads.
@@ -222,23 +207,6 @@ fn nonce() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random generator works");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What [`VaultStore::begin_removal`] read.
-pub(crate) struct Begun<'a> {
-    pub(crate) removal: VaultRemoval<'a>,
-    pub(crate) record: Option<Account>,
-    pub(crate) secret: Option<Secret>,
-    pub(crate) token: Option<CachedToken>,
-    /// How the listing misdescribes the record read with the secret.
-    pub(crate) warning: Option<String>,
-}
-
-/// A removal in progress: the version read, to refuse removing a newer link.
-pub(crate) struct VaultRemoval<'a> {
-    store: &'a VaultStore,
-    name: AccountName,
-    version: Option<u64>,
 }
 
 pub(crate) struct VaultStore {
@@ -828,144 +796,5 @@ impl VaultStore {
         }
         self.put_token(&name, version, token).await?;
         Ok(true)
-    }
-
-    /// Reads what a removal removes: record and secret (from the data: the listing never
-    /// decides where the secret is revoked), cached token, and the version.
-    pub(crate) async fn begin_removal(&self, name: &AccountName) -> Result<Begun<'_>, StoreError> {
-        let meta = self.metadata(name).await?;
-        let read = match &meta {
-            Some(m) if m.live() => self.read_data(name).await?,
-            _ => None,
-        };
-        let warning = read.as_ref().and_then(Read::warning);
-        let (record, secret) = match read {
-            Some(read) => (Some(read.account), read.secret),
-            None => (None, None),
-        };
-        let token_reply = self
-            .client
-            .call(&Method::GET, &self.token_data_path(name), Need::READ)
-            .await?;
-        let token = (token_reply.status == 200)
-            .then(|| token_reply.body["data"]["data"]["token"].as_str())
-            .flatten()
-            .map(|t| CachedToken::from_stored(&Secret::new(t)));
-        if meta.is_none() && token.is_none() {
-            return Err(StoreError::NotLinked(name.clone()));
-        }
-        // Before the provider-side revocation, which cannot be taken back: can it be removed?
-        self.client
-            .require("delete", &self.metadata_path(name))
-            .await?;
-        let removal = VaultRemoval {
-            store: self,
-            name: name.clone(),
-            version: meta.map(|m| m.current_version),
-        };
-        Ok(Begun {
-            removal,
-            record,
-            secret,
-            token,
-            warning,
-        })
-    }
-
-    /// Every version of an account with its connector and who linked it, oldest first, from
-    /// each version's own record where it can be read (the listing's word only for deleted
-    /// versions, or for a token that may not read the data), and what is wrong with the
-    /// listing.
-    pub(crate) async fn history(&self, name: &AccountName) -> Result<History, StoreError> {
-        let meta = self
-            .metadata(name)
-            .await?
-            .ok_or_else(|| StoreError::NotLinked(name.clone()))?;
-        let mut versions: Vec<Version> = meta
-            .versions
-            .iter()
-            .filter_map(|(v, m)| {
-                let version: u64 = v.parse().ok()?;
-                Some(Version {
-                    version,
-                    created_time: crate::base::text::clean(&m.created_time),
-                    connector: None,
-                    linked_by: record::linked_by(&meta.custom_metadata, version)
-                        .map(|by| crate::base::text::clean(&by)),
-                    current: version == meta.current_version,
-                    deleted: !m.deletion_time.is_empty(),
-                    destroyed: m.destroyed,
-                    from_listing: true,
-                })
-            })
-            .collect();
-        versions.sort_by_key(|v| v.version);
-        let readable: Vec<u64> = versions
-            .iter()
-            .filter(|v| !v.deleted && !v.destroyed)
-            .map(|v| v.version)
-            .collect();
-        let reads: Vec<Result<Option<Read>, VaultError>> = futures_util::stream::iter(readable)
-            .map(|v| self.read_version(name, Some(v)))
-            .buffered(PARALLEL)
-            .collect()
-            .await;
-        let mut warning = None;
-        for read in reads {
-            let read = match read {
-                Ok(Some(read)) => read,
-                Ok(None) => continue,
-                // A token that may only list: the listing is all there is.
-                Err(VaultError::Denied { .. } | VaultError::DeniedWith { .. }) => break,
-                // A version written by hand keeps the listing's word.
-                Err(VaultError::BadRecord { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let Some(v) = versions
-                .iter_mut()
-                .find(|v| Some(v.version) == read.account.revision)
-            else {
-                continue;
-            };
-            if v.current {
-                warning = read.warning();
-            }
-            v.connector = Some(crate::base::text::clean(&read.account.connector));
-            v.linked_by = read
-                .account
-                .linked_by
-                .map(|by| crate::base::text::clean(&by));
-            v.from_listing = false;
-        }
-        Ok(History { versions, warning })
-    }
-}
-
-impl VaultRemoval<'_> {
-    /// Deletes the account with all its versions, and its cached token, unless it was linked
-    /// anew since it was read.
-    pub(crate) async fn finish(self) -> Result<Removed, StoreError> {
-        let store = self.store;
-        if let Some(version) = self.version {
-            let now = store.metadata(&self.name).await?;
-            if let Some(meta) = now.filter(|m| m.current_version != version) {
-                return Err(VaultError::Conflict {
-                    name: self.name.to_string(),
-                    expected: version,
-                    found: meta.current_version.to_string(),
-                }
-                .into());
-            }
-            store.delete_all(&store.metadata_path(&self.name)).await?;
-        }
-        crate::base::fault::point("revoke:after_index_write");
-        store
-            .delete_all(&store.token_metadata_path(&self.name))
-            .await?;
-        store.forget_lease(&self.name).await;
-        Ok(Removed {
-            record: self.version.is_some(),
-            secret: self.version.is_some(),
-        })
     }
 }
