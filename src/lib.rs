@@ -25,7 +25,6 @@ use clap::Parser;
 use serde_json::json;
 
 use crate::base::outcome::Class;
-use crate::base::text;
 use crate::cli::{Cli, Command, StoreCommand};
 use crate::commands as cmd;
 use crate::commands::context::Context;
@@ -149,10 +148,7 @@ impl Drop for Background {
 
 /// An error on stderr, and with `--json` also as the error object on stdout.
 fn report(err: &CliError) {
-    ui::err(&format!("error: {}", text::clean(&err.message)));
-    if let Some(hint) = &err.hint {
-        ui::err(&format!("  hint: {}", text::clean(hint)));
-    }
+    err.print();
     if ui::json_promised() {
         ui::out_json(&err.json());
     }

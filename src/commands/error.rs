@@ -3,11 +3,13 @@
 
 use crate::base::outcome::Class;
 use crate::base::template::TemplateError;
+use crate::base::text;
 use crate::catalog::{CatalogError, Origin, UnknownConnector};
 use crate::cli::again;
 use crate::input::InputError;
 use crate::store::vault::VaultError;
 use crate::store::{BackendError, IndexError, NameError, SpecError, StoreError};
+use crate::terminal::ui;
 
 /// An error the user can act on. Messages never contain a secret: they are built from field
 /// labels and non-secret values.
@@ -46,6 +48,26 @@ impl CliError {
     /// The error as `--json` prints it: `{"error": {"code", "kind", "message", "hint"}}`.
     pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::json!({ "error": self.to_json() })
+    }
+}
+
+impl CliError {
+    /// The error on stderr: `error: MESSAGE`, then its hint.
+    pub(crate) fn print(&self) {
+        let hint = self
+            .hint
+            .iter()
+            .map(|h| format!("hint: {}", text::clean(h)));
+        print_error(&self.message, &hint.collect::<Vec<_>>());
+    }
+}
+
+/// The one way an error reaches stderr: `error: WHAT` (cleaned: it may quote a peer or a
+/// hand-edited file), then its `cause:`, `hint:`, `next:` or `note:` lines, indented.
+pub(crate) fn print_error(what: &str, lines: &[String]) {
+    ui::err(&format!("error: {}", text::clean(what)));
+    for line in lines {
+        ui::err(&format!("  {line}"));
     }
 }
 

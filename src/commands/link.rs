@@ -5,6 +5,7 @@ use crate::base::outcome::{Class, Outcome, Status};
 use crate::catalog::{AuthKind, Check, Connector, FieldRole};
 use crate::cli::LinkArgs;
 use crate::commands::context::Context;
+use crate::commands::error::print_error;
 use crate::commands::error::{CliError, CliResult};
 use crate::commands::{
     failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
@@ -87,17 +88,16 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         if ctx.json {
             ui::out_json(&outcome_json(name.as_str(), &connector.id, &outcome, hint));
         } else {
-            ui::err(&format!(
-                "error: {} rejected or could not check the credentials; nothing was saved",
-                connector.name
-            ));
             let next = next_step(failure, Some(connector), "");
-            for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
-                ui::err(&format!("  {line}"));
-            }
-            if let Some(note) = rotation_note(&outcome, false) {
-                ui::err(&format!("  note: {note}"));
-            }
+            let mut lines = failure_lines(&outcome, hint.as_deref(), next.as_deref());
+            lines.extend(rotation_note(&outcome, false).map(|note| format!("note: {note}")));
+            print_error(
+                &format!(
+                    "{} rejected or could not check the credentials; nothing was saved",
+                    connector.name
+                ),
+                &lines,
+            );
         }
         return Ok(outcome.class());
     }

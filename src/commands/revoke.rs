@@ -11,6 +11,7 @@ use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::RevokeArgs;
 use crate::commands::context::Context;
 use crate::commands::error::CliResult;
+use crate::commands::error::print_error;
 use crate::commands::{failure_lines, fill, hint};
 use crate::input::Given;
 use crate::provider;
@@ -180,17 +181,18 @@ fn report_failed_revocation(
         .and_then(|f| hint(&ctx.catalog, connector, name.as_str(), f));
     let failed = format!("failed: {}", outcome.cause());
     print_json(ctx, name, false, false, Some(failed));
-    ui::err(&format!(
-        "error: the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
-    ));
-    for line in failure_lines(outcome, hint.as_deref(), None) {
-        ui::err(&format!("  {line}"));
-    }
-    ui::err(&format!(
-        "  next: run `{}` again to retry once the provider answers, or `{}` to remove it here and leave the token to expire",
+    let mut lines = failure_lines(outcome, hint.as_deref(), None);
+    lines.push(format!(
+        "next: run `{}` again to retry once the provider answers, or `{}` to remove it here and leave the token to expire",
         crate::cli::again(&[]),
         crate::cli::again(&["--local"])
     ));
+    print_error(
+        &format!(
+            "the provider did not revoke the token of `{name}`; nothing was removed, so the token can still be revoked"
+        ),
+        &lines,
+    );
     outcome.class()
 }
 

@@ -16,6 +16,7 @@ use crate::base::text;
 use crate::catalog::{AuthKind, Catalog};
 use crate::cli::{Cli, StoreCopyArgs};
 use crate::commands::context;
+use crate::commands::error::print_error;
 use crate::commands::error::{CliError, CliResult};
 use crate::store::{Account, AccountName, Replace, Store, StoreError, StoreSpec, Turn};
 use crate::terminal::ui;
@@ -92,10 +93,8 @@ impl Copy<'_> {
         match result {
             Ok(()) => ui::out(&format!("{} {name} to {}", self.verb(), self.to_spec)),
             Err(e) => {
-                ui::err(&format!("error: {name}: {}", text::clean(&e.message)));
-                if let Some(hint) = &e.hint {
-                    ui::err(&format!("  hint: {}", text::clean(hint)));
-                }
+                let hint = e.hint.iter().map(|h| format!("hint: {}", text::clean(h)));
+                print_error(&format!("{name}: {}", e.message), &hint.collect::<Vec<_>>());
             }
         }
     }

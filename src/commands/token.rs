@@ -7,6 +7,7 @@ use crate::base::outcome::{Class, Failure, Outcome, Stage};
 use crate::catalog::Connector;
 use crate::cli::TokenArgs;
 use crate::commands::context::Context;
+use crate::commands::error::print_error;
 use crate::commands::error::{CliError, CliResult};
 use crate::commands::test::check_stored;
 use crate::commands::{failure_lines, hint, next_step, stored};
@@ -131,10 +132,10 @@ fn refused(
     } else {
         format!("no token for `{name}`")
     };
-    ui::err(&format!("error: {what}"));
-    for line in failure_lines(&outcome, hint.as_deref(), next.as_deref()) {
-        ui::err(&format!("  {line}"));
-    }
+    print_error(
+        &what,
+        &failure_lines(&outcome, hint.as_deref(), next.as_deref()),
+    );
     if ctx.json {
         let mut err = CliError::new(outcome.class(), format!("{what}: {}", outcome.cause()));
         err.hint = hint;
