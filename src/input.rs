@@ -116,26 +116,6 @@ pub(crate) struct Given {
     pub(crate) scope: Option<String>,
 }
 
-impl Given {
-    /// A stored account's values, to go through the same preparation as typed ones; the
-    /// stored secret holds every secret field's value (see `Connector::pack_secrets`).
-    pub(crate) fn stored(
-        connector: &Connector,
-        values: BTreeMap<String, String>,
-        secret: &Secret,
-        scope: Option<String>,
-    ) -> Self {
-        let (secrets, kept) = connector.unpack_secrets(secret);
-        let mut values = values;
-        values.extend(kept);
-        Self {
-            values,
-            secrets,
-            scope,
-        }
-    }
-}
-
 /// Something [`prepare`] changed and says so: `link` and `test` print it as a note, `--explain`
 /// as a warning step.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,6 @@ use regex_lite::Regex;
 use serde::Deserialize;
 
 use crate::base::outcome::HintKey;
-use crate::base::secret::Secret;
 use crate::base::template::Template;
 
 #[cfg(test)]
@@ -418,61 +417,6 @@ impl Connector {
     /// secret ones, and PEM documents (a certificate does not fit a team store's metadata).
     pub(crate) fn kept_with_secret(&self) -> impl Iterator<Item = &Field> {
         self.fields.iter().filter(|f| f.secret || f.role.is_pem())
-    }
-
-    /// The values kept with the secret, as the store keeps them: one [`Secret`]. For a
-    /// connector with one such field (every account linked before there were several), the
-    /// value itself; else a JSON object of the values by field id.
-    pub(crate) fn pack_secrets(
-        &self,
-        values: &BTreeMap<String, String>,
-        secrets: &BTreeMap<String, Secret>,
-    ) -> Secret {
-        let fields: Vec<&Field> = self.kept_with_secret().collect();
-        let value_of = |f: &Field| match f.secret {
-            true => secrets.get(&f.id).map_or("", Secret::expose),
-            false => values.get(&f.id).map_or("", String::as_str),
-        };
-        if let [only] = fields.as_slice() {
-            return Secret::new(value_of(only));
-        }
-        let object: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .map(|f| (f.id.clone(), serde_json::Value::from(value_of(f))))
-            .collect();
-        Secret::new(serde_json::Value::Object(object).to_string())
-    }
-
-    /// The secret values and the other values kept with them, from the stored [`Secret`] (see
-    /// [`Connector::pack_secrets`]). A value that cannot be read is left out, so that preparing
-    /// it fails naming the field.
-    pub(crate) fn unpack_secrets(
-        &self,
-        stored: &Secret,
-    ) -> (BTreeMap<String, Secret>, BTreeMap<String, String>) {
-        let fields: Vec<&Field> = self.kept_with_secret().collect();
-        let mut secrets = BTreeMap::new();
-        let mut values = BTreeMap::new();
-        if let [only] = fields.as_slice() {
-            secrets.insert(only.id.clone(), stored.clone());
-            return (secrets, values);
-        }
-        let Ok(serde_json::Value::Object(object)) =
-            serde_json::from_str::<serde_json::Value>(stored.expose())
-        else {
-            return (secrets, values);
-        };
-        for f in fields {
-            let Some(value) = object.get(&f.id).and_then(serde_json::Value::as_str) else {
-                continue;
-            };
-            if f.secret {
-                secrets.insert(f.id.clone(), Secret::new(value));
-            } else {
-                values.insert(f.id.clone(), value.to_owned());
-            }
-        }
-        (secrets, values)
     }
 
     pub(crate) fn label(&self, field_id: &str) -> String {

@@ -116,7 +116,7 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
     ctx.store
         .link(
             account,
-            &creds.stored_secret(connector),
+            &super::stored_secret(connector, &creds),
             Replace::forced(args.force),
             token,
         )
@@ -162,28 +162,21 @@ fn record(
         Check::OAuth(spec) => creds.scope.clone().or_else(|| spec.scope.clone()),
         Check::ApiKey(_) | Check::Exchange(_) => None,
     };
-    Account {
-        name: name.as_str().to_owned(),
-        connector: connector.id.clone(),
-        auth: connector.auth().as_str().to_owned(),
-        // PEM documents (a client certificate) are kept with the secret.
-        fields: creds
-            .values
-            .iter()
-            .filter(|(k, v)| !v.is_empty() && connector.field(k).is_none_or(|f| !f.role.is_pem()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        // RFC 6749 5.1: an answer without `scope` granted what was asked for.
-        scope: token.and_then(|t| t.scope.clone()).or(requested),
-        requested_scope: creds.scope.clone(),
-        expires_in: token.and_then(|t| t.expires_in),
-        linked_at: now(),
-        last_tested_at: Some(now()),
-        last_status: Some(Status::Valid.as_str().to_owned()),
-        linked_by: None,
-        keychain_entry: None,
-        revision: None,
-    }
+    let mut account = Account::new(name, &connector.id, connector.auth().as_str(), now());
+    // PEM documents (a client certificate) are kept with the secret.
+    account.fields = creds
+        .values
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && connector.field(k).is_none_or(|f| !f.role.is_pem()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // RFC 6749 5.1: an answer without `scope` granted what was asked for.
+    account.scope = token.and_then(|t| t.scope.clone()).or(requested);
+    account.requested_scope = creds.scope.clone();
+    account.expires_in = token.and_then(|t| t.expires_in);
+    account.last_tested_at = Some(now());
+    account.last_status = Some(Status::Valid.as_str().to_owned());
+    account
 }
 
 fn introduce(connector: &Connector) {

@@ -30,11 +30,48 @@ use crate::commands::context::Context;
 use crate::commands::error::CliError;
 use crate::input::{self, Given, Note, Prepared};
 use crate::provider::Credentials;
+use std::collections::BTreeMap;
+
+use crate::base::secret::Secret;
+use crate::store::packing;
 use crate::store::{Account, AccountName, CachedToken, Loaded, RefreshLease, Replace, StoreError};
 use crate::terminal::ui;
 
 pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// What the connector keeps with the secret, as the store's packing takes it.
+fn kept(connector: &Connector) -> Vec<packing::Kept<'_>> {
+    connector
+        .kept_with_secret()
+        .map(|f| packing::Kept {
+            id: &f.id,
+            secret: f.secret,
+        })
+        .collect()
+}
+
+/// The one secret the store keeps for these credentials.
+pub(crate) fn stored_secret(connector: &Connector, creds: &Credentials) -> Secret {
+    packing::pack(&kept(connector), &creds.values, &creds.secrets)
+}
+
+/// A stored account's values, to go through the same preparation as typed ones: its record's
+/// fields with what was kept with the secret.
+pub(crate) fn given_stored(
+    connector: &Connector,
+    mut values: BTreeMap<String, String>,
+    secret: &Secret,
+    scope: Option<String>,
+) -> Given {
+    let (secrets, kept) = packing::unpack(&kept(connector), secret);
+    values.extend(kept);
+    Given {
+        values,
+        secrets,
+        scope,
+    }
 }
 
 /// A stored account, read as its check needs it.
@@ -117,7 +154,7 @@ async fn ready(
         return Err((loaded.account, f));
     };
     let account = loaded.account;
-    let given = Given::stored(
+    let given = given_stored(
         connector,
         account.fields.clone(),
         &secret,
@@ -210,7 +247,7 @@ pub(crate) async fn keep_rotated(
         return Ok(None);
     };
     crate::base::fault::point("rotate:before_store");
-    let secret = creds.with_refresh_token(new).stored_secret(connector);
+    let secret = stored_secret(connector, &creds.with_refresh_token(new));
     let token = outcome
         .token
         .as_ref()

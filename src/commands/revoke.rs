@@ -13,7 +13,6 @@ use crate::commands::context::Context;
 use crate::commands::error::CliResult;
 use crate::commands::error::print_error;
 use crate::commands::{failure_lines, fill, hint};
-use crate::input::Given;
 use crate::provider;
 use crate::store::{AccountName, RefreshLease, Removal, Store};
 use crate::terminal::ui;
@@ -147,7 +146,7 @@ async fn revoke_at_provider(
     let (Some(record), Some(secret)) = (&removal.record, &removal.secret) else {
         return None;
     };
-    let given = Given::stored(connector, record.fields.clone(), secret, None);
+    let given = super::given_stored(connector, record.fields.clone(), secret, None);
     let creds = match crate::commands::prepare(connector, given) {
         Ok(prepared) => prepared.creds,
         Err(f) => return Some(Outcome::local(f)),

@@ -164,11 +164,7 @@ impl Copy<'_> {
                 format!("{} has no secret for this account", self.from.describe()),
             ));
         };
-        let record = Account {
-            keychain_entry: None,
-            revision: None,
-            ..loaded.account
-        };
+        let record = loaded.account.unplaced();
         let linked = self
             .to
             .link(

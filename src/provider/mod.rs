@@ -75,11 +75,6 @@ impl Credentials {
         r
     }
 
-    /// The secrets as the store keeps them (see `Connector::pack_secrets`).
-    pub(crate) fn stored_secret(&self, connector: &Connector) -> Secret {
-        connector.pack_secrets(&self.values, &self.secrets)
-    }
-
     /// These credentials with a rotated refresh token in place of the one sent.
     pub(crate) fn with_refresh_token(&self, token: &Secret) -> Credentials {
         let mut creds = self.clone();

@@ -115,6 +115,35 @@ pub(crate) struct Account {
 }
 
 impl Account {
+    /// A new link's record, linked now: where a store keeps it (its keychain entry, its
+    /// version) is the store's to fill in, never the caller's.
+    pub(crate) fn new(name: &AccountName, connector: &str, auth: &str, linked_at: String) -> Self {
+        Self {
+            name: name.as_str().to_owned(),
+            connector: connector.to_owned(),
+            auth: auth.to_owned(),
+            fields: BTreeMap::new(),
+            scope: None,
+            requested_scope: None,
+            expires_in: None,
+            linked_at,
+            linked_by: None,
+            last_tested_at: None,
+            last_status: None,
+            keychain_entry: None,
+            revision: None,
+        }
+    }
+
+    /// The record as another store takes it: without where this one keeps it.
+    pub(crate) fn unplaced(self) -> Self {
+        Self {
+            keychain_entry: None,
+            revision: None,
+            ..self
+        }
+    }
+
     /// Checks what a hand edit could break: the name, where the secret is, value sizes.
     fn validate(&self) -> Result<(), String> {
         let name = AccountName::parse(&self.name).map_err(|e| e.to_string())?;

@@ -12,6 +12,7 @@ pub(crate) mod keychain;
 mod lease;
 mod local;
 pub(crate) mod name;
+pub(crate) mod packing;
 mod spec;
 pub(crate) mod vault;
 
