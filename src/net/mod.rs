@@ -10,7 +10,7 @@ mod retry;
 pub(crate) use body::read_capped;
 pub(crate) use fault::{NetError, classify, without_user_info};
 pub(crate) use resolve::{Lookup, RecordingResolver};
-pub(crate) use retry::retry_after;
+pub(crate) use retry::{backoff, retry_after};
 
 /// Where trace lines go (`-v`); the command decides, this layer never prints.
 pub(crate) type TraceSink = Box<dyn Fn(&str) + Send + Sync>;

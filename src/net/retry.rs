@@ -4,6 +4,13 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+/// The pause after failed attempt `attempt` (counted from 1) when the server names none:
+/// 250 ms, doubled per attempt, at most `max`. The one back-off of the provider and the store.
+pub(crate) fn backoff(attempt: u32, max: Duration) -> Duration {
+    let doublings = attempt.saturating_sub(1).min(16);
+    Duration::from_millis(250 * 2u64.pow(doublings)).min(max)
+}
+
 /// The wait a `Retry-After` header asks for (RFC 9110 10.2.3: seconds, or an HTTP date, which
 /// is read against this machine's clock), at most `max`; a date in the past is no wait.
 pub(crate) fn retry_after(headers: &HeaderMap, max: Duration) -> Option<Duration> {
@@ -44,5 +51,13 @@ mod tests {
             "{wait:?}"
         );
         assert_eq!(retry_after(&HeaderMap::new(), max), None);
+    }
+
+    #[test]
+    fn the_backoff_doubles_from_250_ms_up_to_its_cap() {
+        let max = Duration::from_secs(2);
+        let pauses: Vec<u128> = (1..=6).map(|a| backoff(a, max).as_millis()).collect();
+        assert_eq!(pauses, [250, 500, 1000, 2000, 2000, 2000]);
+        assert_eq!(backoff(u32::MAX, max), max);
     }
 }

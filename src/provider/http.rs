@@ -458,8 +458,8 @@ impl Http {
 
 /// Retry-After (capped), else 250 ms doubled per attempt.
 fn retry_delay(response: &Response, attempt: u32) -> Duration {
-    let backoff = Duration::from_millis(250 * 2u64.pow(attempt - 1));
-    net::retry_after(&response.headers, MAX_RETRY_AFTER).unwrap_or(backoff)
+    net::retry_after(&response.headers, MAX_RETRY_AFTER)
+        .unwrap_or_else(|| net::backoff(attempt, MAX_RETRY_AFTER))
 }
 
 /// Keys whose values are credentials wherever they stand in a JSON answer.

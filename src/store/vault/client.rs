@@ -460,7 +460,6 @@ impl Client {
         need: Need,
     ) -> Result<Reply, VaultError> {
         let url = self.url(path);
-        let mut wait = Duration::from_millis(250);
         let mut attempt = 1;
         let first = Instant::now();
         loop {
@@ -489,7 +488,7 @@ impl Client {
                     retry_after: Some(after),
                     ..
                 }) => *after,
-                _ => wait,
+                _ => net::backoff(attempt, MAX_PAUSE),
             };
             let in_window = failing_since
                 .is_some_and(|since| since.min(first).elapsed() + pause <= RETRY_WINDOW);
@@ -505,7 +504,6 @@ impl Client {
             }
             self.trace(&format!("store: trying again in {} ms", pause.as_millis()));
             tokio::time::sleep(pause).await;
-            wait = (wait * 2).min(MAX_PAUSE);
             attempt += 1;
         }
     }
