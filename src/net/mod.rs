@@ -3,11 +3,13 @@
 //! to a limit, and `Retry-After`. It never prints and knows neither providers nor the store.
 
 mod body;
+mod client;
 mod fault;
 mod resolve;
 mod retry;
 
 pub(crate) use body::read_capped;
+pub(crate) use client::builder;
 pub(crate) use fault::{NetError, classify, without_user_info};
 pub(crate) use resolve::{Lookup, RecordingResolver};
 pub(crate) use retry::{backoff, retry_after};

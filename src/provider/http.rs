@@ -218,14 +218,7 @@ impl Http {
     }
 
     fn builder(&self) -> reqwest::ClientBuilder {
-        reqwest::Client::builder()
-            .tls_certs_merge(self.extra_roots.clone())
-            .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            .dns_resolver(Arc::new(self.resolver.clone()))
-            // A redirect could carry credentials to another origin: report it instead.
-            .redirect(reqwest::redirect::Policy::none())
+        net::builder(self.timeout, &self.extra_roots).dns_resolver(Arc::new(self.resolver.clone()))
     }
 
     fn client(&self) -> Result<&reqwest::Client, NetError> {

@@ -137,13 +137,7 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(config: Config, trace: Option<TraceSink>) -> Result<Self, VaultError> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("credlink/", env!("CARGO_PKG_VERSION")))
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            // A redirect could carry the token to another origin.
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_certs_merge(config.roots.clone())
+        let mut builder = net::builder(config.timeout, &config.roots)
             .danger_accept_invalid_certs(config.skip_verify);
         if let Some(identity) = config.identity.clone() {
             builder = builder.identity(identity);
