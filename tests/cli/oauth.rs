@@ -15,13 +15,6 @@ const POST_SECRET: &str = "post-secret";
 const SPECIAL_SECRET: &str = "s3cr+t%20:/x";
 const CLIENT_ID_PATTERN: &str = "^[a-z-]+$";
 
-/// A sandbox whose connectors file points at this peer.
-fn sandbox(peer: &Peer) -> Sandbox {
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
-    sb
-}
-
 /// `credlink link CONNECTOR --client-id ID --client-secret-stdin EXTRA...` with `secret` on stdin.
 fn link(sb: &Sandbox, connector: &str, client_id: &str, secret: &str, extra: &[&str]) -> Output {
     sb.cmd()
@@ -49,17 +42,6 @@ fn link_post(sb: &Sandbox) -> Output {
 /// `credlink ARGS...` with nothing on stdin.
 fn run(sb: &Sandbox, args: &[&str]) -> Output {
     sb.cmd().args(args).output().unwrap()
-}
-
-#[track_caller]
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
-}
-
-/// The index file as text, empty when there is none.
-fn index_text(sb: &Sandbox) -> String {
-    std::fs::read_to_string(sb.index_path()).unwrap_or_default()
 }
 
 /// The index record of one account.
@@ -152,7 +134,7 @@ fn leak_forms(client_id: &str, secret: &str) -> Vec<String> {
 fn link_basic_then_list_test_revoke_round_trip() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     let out = link_basic(&sb);
     assert_exit(&out, 0);
@@ -170,7 +152,7 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert_eq!(account["scope"], "api:read");
     assert_eq!(account["expires_in"], 600);
     assert_eq!(account["last_status"], "valid");
-    let text = index_text(&sb);
+    let text = sb.index_text();
     assert_lacks(&text, BASIC_SECRET, "the index file");
     assert_lacks(&text, &token, "the index file");
 
@@ -254,7 +236,7 @@ fn link_basic_then_list_test_revoke_round_trip() {
 fn link_post_method_succeeds() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     // -v shows where the credentials went: the peer accepts either method for any client.
     let out = link(&sb, "local-post", "post-client", POST_SECRET, &["-v"]);
@@ -287,7 +269,7 @@ fn link_post_method_succeeds() {
 fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     let out = sb
         .cmd()
@@ -317,7 +299,7 @@ fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
         Some(SPECIAL_SECRET),
         "the keychain holds the secret as typed, not its encoding"
     );
-    assert_lacks(&index_text(&sb), SPECIAL_SECRET, "the index file");
+    assert_lacks(&sb.index_text(), SPECIAL_SECRET, "the index file");
 
     // Read back from the keychain, it is encoded the same way again: for `test`, and for the
     // client authentication of the RFC 7009 revocation.
@@ -341,7 +323,7 @@ fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
 fn wrong_secret_is_rejected_and_nothing_saved() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     for (client_id, secret) in [
         ("basic-client", "not-the-secret"),
@@ -368,7 +350,7 @@ fn wrong_secret_is_rejected_and_nothing_saved() {
 fn disallowed_scope_is_rejected() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     let out = link(
         &sb,
@@ -405,7 +387,7 @@ fn disallowed_scope_is_rejected() {
 fn a_scope_given_to_link_is_used_by_test() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     // oidc-provider drops scopes it does not know and then answers without `scope`, as a
     // provider does that grants exactly the requested scope (RFC 6749 5.1).
@@ -434,7 +416,7 @@ fn a_scope_given_to_link_is_used_by_test() {
 fn existing_name_refused_without_force_and_replaced_with_force() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     assert_exit(
         &link(
@@ -517,7 +499,7 @@ fn existing_name_refused_without_force_and_replaced_with_force() {
 fn test_all_reports_each_account_and_exit_code() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
     assert_exit(&link_basic(&sb), 0);
     assert_exit(&link_post(&sb), 0);
 
@@ -582,7 +564,7 @@ fn test_all_reports_each_account_and_exit_code() {
 #[test]
 fn ad_hoc_test_stores_nothing() {
     let Some(peer) = Peer::start() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
     let ad_hoc = |secret: &str| {
         sb.cmd()
             .args([
@@ -621,7 +603,7 @@ fn ad_hoc_test_stores_nothing() {
 fn missing_values_without_a_terminal_name_the_flag() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
     let cases: [(&[&str], &str, &[&str]); 6] = [
         (
             &["link", "local-basic"],
@@ -706,7 +688,7 @@ fn missing_values_without_a_terminal_name_the_flag() {
 fn whitespace_is_trimmed_and_reported() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     let out = link(
         &sb,
@@ -737,7 +719,7 @@ fn whitespace_is_trimmed_and_reported() {
 fn revoke_cleans_up_partial_state() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
 
     // (a) A record whose secret is gone from the keychain.
     assert_exit(&link_basic(&sb), 0);
@@ -774,7 +756,7 @@ fn revoke_cleans_up_partial_state() {
 )]
 fn no_keychain_reachable_gives_exit_5_and_a_hint() {
     let Some(peer) = Peer::start() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
     let runtime_dir = tempfile::tempdir().unwrap();
 
     let out = sb
@@ -806,7 +788,7 @@ fn no_keychain_reachable_gives_exit_5_and_a_hint() {
 fn verbose_never_prints_the_secret() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = sandbox(&peer);
+    let sb = peer.sandbox();
     let mut forbidden = leak_forms("basic-client", MARKER);
     forbidden.extend(leak_forms("post-client", MARKER));
     forbidden.extend(leak_forms("basic-client", BASIC_SECRET));
@@ -846,7 +828,7 @@ fn verbose_never_prints_the_secret() {
     let token = cached_token(&sb, "local-basic").expect("a cached token");
     forbidden.push(token);
     for secret in &forbidden {
-        assert_lacks(&index_text(&sb), secret, "the index file");
+        assert_lacks(&sb.index_text(), secret, "the index file");
     }
 
     let out = run(&sb, &["list", "-v"]);
@@ -859,7 +841,7 @@ fn verbose_never_prints_the_secret() {
     assert_has(&stderr(&out), r#""access_token":"(redacted)""#);
     outputs.push(("test --all", out));
     for secret in &forbidden {
-        assert_lacks(&index_text(&sb), secret, "the index file");
+        assert_lacks(&sb.index_text(), secret, "the index file");
     }
     let out = run(&sb, &["revoke", "-v", "--yes", "local-basic"]);
     assert_exit(&out, 0);
