@@ -16,32 +16,29 @@ const SPECIAL_SECRET: &str = "s3cr+t%20:/x";
 const CLIENT_ID_PATTERN: &str = "^[a-z-]+$";
 
 /// `credlink link CONNECTOR --client-id ID --client-secret-stdin EXTRA...` with `secret` on stdin.
-fn link(sb: &Sandbox, connector: &str, client_id: &str, secret: &str, extra: &[&str]) -> Output {
-    sb.cmd()
-        .args([
-            "link",
-            connector,
-            "--client-id",
-            client_id,
-            "--client-secret-stdin",
-        ])
-        .args(extra)
-        .write_stdin(format!("{secret}\n"))
-        .output()
-        .unwrap()
+fn link(sb: &Sandbox, connector: &str, client_id: &str, secret: &str, extra: &[&str]) -> When {
+    let link = [
+        "link",
+        connector,
+        "--client-id",
+        client_id,
+        "--client-secret-stdin",
+    ];
+    sb.when(&[&link[..], extra].concat())
+        .stdin(&format!("{secret}\n"))
 }
 
-fn link_basic(sb: &Sandbox) -> Output {
+fn link_basic(sb: &Sandbox) -> When {
     link(sb, "local-basic", "basic-client", BASIC_SECRET, &[])
 }
 
-fn link_post(sb: &Sandbox) -> Output {
+fn link_post(sb: &Sandbox) -> When {
     link(sb, "local-post", "post-client", POST_SECRET, &[])
 }
 
 /// `credlink ARGS...` with nothing on stdin.
 fn run(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.cmd().args(args).output().unwrap()
+    sb.when(args).then().out
 }
 
 /// The index record of one account.
@@ -136,9 +133,10 @@ fn link_basic_then_list_test_revoke_round_trip() {
     let Some(()) = keyring() else { return };
     let sb = peer.sandbox();
 
-    let out = link_basic(&sb);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "Linked local-basic");
+    link_basic(&sb)
+        .then()
+        .exits(0)
+        .stdout_has("Linked local-basic");
     assert_seen(&peer, "REQ POST /token 200", 1);
     assert_eq!(
         sb.keychain_secret("local-basic").as_deref(),
@@ -156,9 +154,7 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert_lacks(&text, BASIC_SECRET, "the index file");
     assert_lacks(&text, &token, "the index file");
 
-    let out = run(&sb, &["list", "--json"]);
-    assert_exit(&out, 0);
-    let rows = json(&out);
+    let rows = sb.when(&["list", "--json"]).then().exits(0).json();
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let mut keys: Vec<&str> = rows[0]
@@ -192,9 +188,11 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert_has(&stdout(&out), "basic-client");
     assert_lacks(&stdout(&out), BASIC_SECRET, "list");
 
-    let out = run(&sb, &["test", "local-basic", "--json"]);
-    assert_exit(&out, 0);
-    let report = json(&out);
+    let report = sb
+        .when(&["test", "local-basic", "--json"])
+        .then()
+        .exits(0)
+        .json();
     assert_eq!(report.as_array().map(Vec::len), Some(1), "{report}");
     let report = &report[0];
     assert_eq!(report["name"], "local-basic");
@@ -206,13 +204,11 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert_seen(&peer, "REQ POST /token 200", 2); // `test` asked the peer again
 
     assert!(token_is_active(&peer, &token), "the linked token is live");
-    let out = run(&sb, &["revoke", "local-basic", "--yes"]);
-    assert_exit(&out, 0);
-    assert_has(
-        &stdout(&out),
-        "Revoked local-basic: removed from the index and the keychain",
-    );
-    assert_has(&stdout(&out), "token at the provider: revoked");
+    sb.when(&["revoke", "local-basic", "--yes"])
+        .then()
+        .exits(0)
+        .stdout_has("Revoked local-basic: removed from the index and the keychain")
+        .stdout_has("token at the provider: revoked");
     assert_seen(&peer, "REQ POST /token/revocation 200", 1);
     assert!(
         !token_is_active(&peer, &token),
@@ -223,9 +219,10 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert!(sb.index_path().exists());
     assert!(sb.account_names().is_empty(), "{}", sb.index());
 
-    let out = run(&sb, &["revoke", "local-basic", "--yes"]);
-    assert_exit(&out, 6);
-    assert_has(&stderr(&out), "no linked account named `local-basic`");
+    sb.when(&["revoke", "local-basic", "--yes"])
+        .then()
+        .exits(6)
+        .stderr_has("no linked account named `local-basic`");
 }
 
 #[cfg_attr(
@@ -239,7 +236,9 @@ fn link_post_method_succeeds() {
     let sb = peer.sandbox();
 
     // -v shows where the credentials went: the peer accepts either method for any client.
-    let out = link(&sb, "local-post", "post-client", POST_SECRET, &["-v"]);
+    let out = link(&sb, "local-post", "post-client", POST_SECRET, &["-v"])
+        .then()
+        .out;
     assert_exit(&out, 0);
     assert_has(&stdout(&out), "Linked local-post");
     let trace = stderr(&out);
@@ -255,9 +254,10 @@ fn link_post_method_succeeds() {
     assert_eq!(account["fields"]["client_id"], "post-client");
     assert_eq!(account["scope"], "api:read");
 
-    let out = run(&sb, &["test", "local-post"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "local-post (Local (post)): valid");
+    sb.when(&["test", "local-post"])
+        .then()
+        .exits(0)
+        .stdout_has("local-post (Local (post)): valid");
     assert_seen(&peer, "REQ POST /token 200", 2);
 }
 
@@ -303,14 +303,14 @@ fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
 
     // Read back from the keychain, it is encoded the same way again: for `test`, and for the
     // client authentication of the RFC 7009 revocation.
-    let out = run(&sb, &["test", "special"]);
-    assert_exit(&out, 0);
+    sb.when(&["test", "special"]).then().exits(0);
     assert_seen(&peer, "REQ POST /token 200", 2);
     let token = cached_token(&sb, "special").expect("a cached token");
     assert!(token_is_active(&peer, &token));
-    let out = run(&sb, &["revoke", "special", "--yes"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "token at the provider: revoked");
+    sb.when(&["revoke", "special", "--yes"])
+        .then()
+        .exits(0)
+        .stdout_has("token at the provider: revoked");
     assert_seen(&peer, "REQ POST /token/revocation 200", 1);
     assert!(!token_is_active(&peer, &token));
 }
@@ -329,7 +329,7 @@ fn wrong_secret_is_rejected_and_nothing_saved() {
         ("basic-client", "not-the-secret"),
         ("nobody-client", BASIC_SECRET),
     ] {
-        let out = link(&sb, "local-basic", client_id, secret, &[]);
+        let out = link(&sb, "local-basic", client_id, secret, &[]).then().out;
         assert_exit(&out, 3);
         let err = stderr(&out);
         assert_has(&err, "nothing was saved");
@@ -358,7 +358,9 @@ fn disallowed_scope_is_rejected() {
         "post-client",
         POST_SECRET,
         &["--scope", "api:write"],
-    );
+    )
+    .then()
+    .out;
     assert_exit(&out, 3);
     let err = stderr(&out);
     assert_has(&err, "HTTP 400 invalid_scope");
@@ -368,14 +370,15 @@ fn disallowed_scope_is_rejected() {
     assert_nothing_saved(&sb, &["local-post"]);
 
     // The same credentials with a scope the client has are fine, and the scope is kept.
-    let out = link(
+    link(
         &sb,
         "local-post",
         "post-client",
         POST_SECRET,
         &["--scope", "api:read"],
-    );
-    assert_exit(&out, 0);
+    )
+    .then()
+    .exits(0);
     assert_eq!(record(&sb, "local-post")["scope"], "api:read");
 }
 
@@ -397,14 +400,17 @@ fn a_scope_given_to_link_is_used_by_test() {
         "basic-client",
         BASIC_SECRET,
         &["--scope", "reports", "-v"],
-    );
+    )
+    .then()
+    .out;
     assert_exit(&out, 0);
     assert_has(&stderr(&out), "scope=reports");
     assert_lacks(&stderr(&out), "scope=api", "the link request");
 
-    let out = run(&sb, &["test", "local-basic", "-v"]);
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "scope=reports");
+    sb.when(&["test", "local-basic", "-v"])
+        .then()
+        .exits(0)
+        .stderr_has("scope=reports");
     assert_eq!(record(&sb, "local-basic")["scope"], "reports");
 }
 
@@ -418,59 +424,62 @@ fn existing_name_refused_without_force_and_replaced_with_force() {
     let Some(()) = keyring() else { return };
     let sb = peer.sandbox();
 
-    assert_exit(
-        &link(
-            &sb,
-            "local-basic",
-            "basic-client",
-            BASIC_SECRET,
-            &["--name", "acct"],
-        ),
-        0,
-    );
+    link(
+        &sb,
+        "local-basic",
+        "basic-client",
+        BASIC_SECRET,
+        &["--name", "acct"],
+    )
+    .then()
+    .exits(0);
     let first = record(&sb, "acct");
 
     // Refused before anything is sent, whether the name is given or the default.
-    let out = link(
+    link(
         &sb,
         "local-basic",
         "special-client",
         SPECIAL_SECRET,
         &["--name", "acct"],
-    );
-    assert_exit(&out, 2);
-    assert_has(&stderr(&out), "an account named `acct` is already linked");
-    assert_has(&stderr(&out), "--force");
-    assert_exit(&link_basic(&sb), 0);
-    let out = link_basic(&sb);
-    assert_exit(&out, 2);
-    assert_has(&stderr(&out), "`local-basic` is already linked");
-    assert_has(&stderr(&out), "--force");
+    )
+    .then()
+    .exits(2)
+    .stderr_has("an account named `acct` is already linked")
+    .stderr_has("--force");
+    link_basic(&sb).then().exits(0);
+    link_basic(&sb)
+        .then()
+        .exits(2)
+        .stderr_has("`local-basic` is already linked")
+        .stderr_has("--force");
     assert_seen(&peer, "REQ POST /token 200", 2); // none for the refused names
     assert_eq!(record(&sb, "acct"), first);
     assert_eq!(sb.keychain_secret("acct").as_deref(), Some(BASIC_SECRET));
 
     // --force with rejected credentials changes nothing.
-    let out = link(
+    link(
         &sb,
         "local-basic",
         "special-client",
         "wrong-secret",
         &["--name", "acct", "--force"],
-    );
-    assert_exit(&out, 3);
+    )
+    .then()
+    .exits(3);
     assert_eq!(record(&sb, "acct"), first);
     assert_eq!(sb.keychain_secret("acct").as_deref(), Some(BASIC_SECRET));
 
-    let out = link(
+    link(
         &sb,
         "local-basic",
         "special-client",
         SPECIAL_SECRET,
         &["--name", "acct", "--force"],
-    );
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "Linked acct");
+    )
+    .then()
+    .exits(0)
+    .stdout_has("Linked acct");
     assert_eq!(sb.account_names(), ["acct", "local-basic"]);
     assert_eq!(record(&sb, "acct")["fields"]["client_id"], "special-client");
     // The replacement went to the account's other keychain entry, which the record names;
@@ -487,8 +496,7 @@ fn existing_name_refused_without_force_and_replaced_with_force() {
         Some(BASIC_SECRET),
         "the other account is untouched"
     );
-    let out = run(&sb, &["test", "acct"]);
-    assert_exit(&out, 0);
+    sb.when(&["test", "acct"]).then().exits(0);
 }
 
 #[cfg_attr(
@@ -500,13 +508,11 @@ fn test_all_reports_each_account_and_exit_code() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
     let sb = peer.sandbox();
-    assert_exit(&link_basic(&sb), 0);
-    assert_exit(&link_post(&sb), 0);
+    link_basic(&sb).then().exits(0);
+    link_post(&sb).then().exits(0);
 
     sb.store_secret("local-post", "wrong");
-    let out = run(&sb, &["test", "--all", "--json"]);
-    assert_exit(&out, 3);
-    let reports = json(&out);
+    let reports = sb.when(&["test", "--all", "--json"]).then().exits(3).json();
     let reports = reports.as_array().unwrap();
     assert_eq!(reports.len(), 2, "{reports:?}");
     let by_name = |name: &str| {
@@ -530,17 +536,20 @@ fn test_all_reports_each_account_and_exit_code() {
     assert_eq!(record(&sb, "local-post")["last_status"], "rejected");
 
     // The human form says the same, with the same exit code.
-    let out = run(&sb, &["test", "--all"]);
-    assert_exit(&out, 3);
-    assert_has(&stdout(&out), "local-basic (Local (basic)): valid");
-    assert_has(&stdout(&out), "local-post (Local (post)): rejected");
-    assert_has(&stdout(&out), "HTTP 401 invalid_client");
+    sb.when(&["test", "--all"])
+        .then()
+        .exits(3)
+        .stdout_has("local-basic (Local (basic)): valid")
+        .stdout_has("local-post (Local (post)): rejected")
+        .stdout_has("HTTP 401 invalid_client");
 
     sb.clear_secret("local-post");
     let requests = peer.requests().len();
-    let out = run(&sb, &["test", "local-post", "--json"]);
-    assert_exit(&out, 6);
-    let report = json(&out);
+    let report = sb
+        .when(&["test", "local-post", "--json"])
+        .then()
+        .exits(6)
+        .json();
     let report = &report[0];
     assert_eq!(report["ok"], false);
     assert_eq!(report["status"], "secret_missing");
@@ -690,16 +699,17 @@ fn whitespace_is_trimmed_and_reported() {
     let Some(()) = keyring() else { return };
     let sb = peer.sandbox();
 
-    let out = link(
+    link(
         &sb,
         "local-basic",
-        "  basic-client  ",
-        "\t basic-secret  ",
+        " basic-client ",
+        "\t basic-secret ",
         &[],
-    );
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "removed whitespace around the Client ID");
-    assert_has(&stderr(&out), "removed whitespace around the Client secret");
+    )
+    .then()
+    .exits(0)
+    .stderr_has("removed whitespace around the Client ID")
+    .stderr_has("removed whitespace around the Client secret");
     assert_seen(&peer, "REQ POST /token 200", 1);
     assert_eq!(
         record(&sb, "local-basic")["fields"]["client_id"],
@@ -722,27 +732,26 @@ fn revoke_cleans_up_partial_state() {
     let sb = peer.sandbox();
 
     // (a) A record whose secret is gone from the keychain.
-    assert_exit(&link_basic(&sb), 0);
+    link_basic(&sb).then().exits(0);
     sb.clear_secret("local-basic");
-    let out = run(&sb, &["revoke", "local-basic", "--yes"]);
-    assert_exit(&out, 0);
-    assert_has(
-        &stdout(&out),
-        "removed from the index (the keychain had no secret for it)",
-    );
+    sb.when(&["revoke", "local-basic", "--yes"])
+        .then()
+        .exits(0)
+        .stdout_has("removed from the index (the keychain had no secret for it)");
     assert!(sb.account_names().is_empty(), "{}", sb.index());
     assert_eq!(cached_token(&sb, "local-basic"), None);
-    assert_exit(&run(&sb, &["revoke", "local-basic", "--yes"]), 6);
+    sb.when(&["revoke", "local-basic", "--yes"]).then().exits(6);
 
     // (b) A secret without a record, as a crash between the two writes of `link` leaves it.
     sb.store_secret("orphan", "x");
     assert_eq!(sb.keychain_secret("orphan").as_deref(), Some("x"));
-    let out = run(&sb, &["revoke", "orphan", "--yes"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "orphaned secret");
+    sb.when(&["revoke", "orphan", "--yes"])
+        .then()
+        .exits(0)
+        .stdout_has("orphaned secret");
     assert_eq!(sb.keychain_secret("orphan"), None);
     assert!(sb.account_names().is_empty(), "{}", sb.index());
-    assert_exit(&run(&sb, &["revoke", "orphan", "--yes"]), 6);
+    sb.when(&["revoke", "orphan", "--yes"]).then().exits(6);
 }
 
 #[cfg_attr(
@@ -795,7 +804,9 @@ fn verbose_never_prints_the_secret() {
     let mut outputs = Vec::new();
 
     // The marker is really sent: in the Authorization header, then in a form body.
-    let out = link(&sb, "local-basic", "basic-client", MARKER, &["-v"]);
+    let out = link(&sb, "local-basic", "basic-client", MARKER, &["-v"])
+        .then()
+        .out;
     assert_exit(&out, 3);
     assert_has(&stderr(&out), "> POST");
     assert_has(&stderr(&out), "> authorization: (redacted)");
@@ -820,7 +831,9 @@ fn verbose_never_prints_the_secret() {
     outputs.push(("ad hoc test rejected", out));
     assert_seen(&peer, "REQ POST /token 401", 2);
 
-    let out = link(&sb, "local-basic", "basic-client", BASIC_SECRET, &["-v"]);
+    let out = link(&sb, "local-basic", "basic-client", BASIC_SECRET, &["-v"])
+        .then()
+        .out;
     assert_exit(&out, 0);
     assert_has(&stderr(&out), "> authorization: (redacted)");
     assert_has(&stderr(&out), r#""access_token":"(redacted)""#);

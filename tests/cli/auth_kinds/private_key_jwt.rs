@@ -70,10 +70,8 @@ fn private_key_jwt_signs_with_rsa_and_ec_keys_and_a_wrong_key_is_rejected() {
         assert_has(&stderr(&out), "client_assertion=(redacted)");
         assert_kept_secret(&sb, &[&out], &[&pem_line(pem)]);
         assert_eq!(sb.keychain_secret(name).as_deref(), Some(pem.trim()));
-        let out = sb.cmd().args(["test", name]).output().unwrap();
-        assert_exit(&out, 0);
-        let out = sb.cmd().args(["token", name]).output().unwrap();
-        assert_exit(&out, 0);
+        sb.when(&["test", name]).then().exits(0);
+        sb.when(&["token", name]).then().exits(0);
     }
     let (_, path, pem) = &keys[2];
     let out = link("other", path);

@@ -298,13 +298,11 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
         assert_eq!(text(&object["refresh_token"]), linked, "{point}");
         // The old token was consumed by the killed run: the account is reported rejected
         // (exit 3), with the command that links it again, never as valid or missing.
-        let out = sb.cmd().args(["test", "wd"]).output().unwrap();
-        assert_exit(&out, 3);
-        assert_has(
-            &stdout(&out),
-            "next: credlink link local-refresh --name wd --force",
-        );
-        assert_hidden(&out, &linked);
+        sb.when(&["test", "wd"])
+            .then()
+            .exits(3)
+            .stdout_has("next: credlink link local-refresh --name wd --force")
+            .hides(&linked);
     }
     // A panic at that point prints no secret.
     let sb = Sandbox::new();
@@ -364,7 +362,7 @@ fn a_relink_during_a_rotation_keeps_the_new_link() {
         record,
         "the new link's record is untouched: no result of the replaced link recorded on it"
     );
-    assert_exit(&sb.cmd().args(["test", "wd"]).output().unwrap(), 0);
+    sb.when(&["test", "wd"]).then().exits(0);
 }
 
 /// Ctrl-C while a refresh token is spent waits until the rotated one is stored: ending there
@@ -430,7 +428,7 @@ fn ctrl_c_while_a_refresh_token_is_spent_waits_until_the_rotated_one_is_stored()
         kept,
         "stored before the run ended"
     );
-    assert_exit(&sb.cmd().args(["test", "wd"]).output().unwrap(), 0);
+    sb.when(&["test", "wd"]).then().exits(0);
 
     // A second Ctrl-C ends the run before the store: the rotated token is lost, and the
     // provider refuses the stored one it replaced.
@@ -442,7 +440,8 @@ fn ctrl_c_while_a_refresh_token_is_spent_waits_until_the_rotated_one_is_stored()
     paused.interrupt();
     let out = paused.finish();
     assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
-    let out = sb.cmd().args(["test", "wd"]).output().unwrap();
-    assert_exit(&out, 3);
-    assert_has(&stdout(&out), "invalid_grant");
+    sb.when(&["test", "wd"])
+        .then()
+        .exits(3)
+        .stdout_has("invalid_grant");
 }

@@ -40,15 +40,7 @@ const STEP_ORDER: [&str; 10] = [
 
 /// `credlink ARGS` with `env` set, proxies unset, nothing on stdin.
 fn run(sb: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = sb.cmd();
-    for var in PROXY_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    sb.when(args).without_proxies().envs(env).then().out
 }
 
 /// `credlink test --explain --no-input ARGS`.

@@ -46,13 +46,8 @@ fn token_mock() -> MockBuilder {
 
 /// `credlink test --connector mock --no-input ARGS` with `env` set.
 fn credlink_test(sb: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = sb.cmd();
-    cmd.args(["test", "--connector", "mock", "--no-input"])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    let test = ["test", "--connector", "mock", "--no-input"];
+    sb.when(&[&test[..], args].concat()).envs(env).then().out
 }
 
 /// The OAuth check of [`oauth_sandbox`], in JSON, with [`MARKER`] as the client secret.

@@ -334,6 +334,6 @@ fn bad_input_of_every_kind_exits_2_and_changes_nothing() {
         requests,
         "bad input is refused before anything is sent"
     );
-    assert_exit(&run(&sb, &["test", "keep"]), 0);
+    sb.when(&["test", "keep"]).then().exits(0);
     println!("{} bad inputs: each exit 2, nothing changed", cases.len());
 }

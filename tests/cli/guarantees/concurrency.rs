@@ -114,7 +114,7 @@ fn link_and_revoke_of_the_same_name_race_to_a_consistent_state() {
         );
         // The survivor is a working account; `test` proves it.
         if record {
-            assert_exit(&run(&sb, &["test", &name]), 0);
+            sb.when(&["test", &name]).then().exits(0);
         }
     }
     println!(

@@ -68,9 +68,10 @@ fn crash_points_leave_a_detectable_consistent_state() {
         assert_listed(&sb, &["acct"]);
         assert_config_dir_lacks(&sb, BASIC_SECRET);
         assert_eq!(sb.keychain_secret("acct").as_deref(), Some(BASIC_SECRET));
-        let out = run(&sb, &["test", "acct"]);
-        assert_exit(&out, 0);
-        assert_has(&stdout(&out), "acct (Local (basic)): valid");
+        sb.when(&["test", "acct"])
+            .then()
+            .exits(0)
+            .stdout_has("acct (Local (basic)): valid");
         tried.push(format!("link@{point}"));
     }
 
@@ -93,7 +94,7 @@ fn crash_points_leave_a_detectable_consistent_state() {
         assert_listed(&sb, &["first"]);
         leftovers += assert_config_dir_lacks(&sb, BASIC_SECRET).len();
         assert_eq!(sb.keychain_secret("first").as_deref(), Some(BASIC_SECRET));
-        assert_exit(&run(&sb, &["test", "first"]), 0);
+        sb.when(&["test", "first"]).then().exits(0);
         assert_orphan_is_cleaned_up(&sb, "second");
         assert_listed(&sb, &["first"]);
         assert_eq!(sb.keychain_secret("first").as_deref(), Some(BASIC_SECRET));
@@ -106,7 +107,7 @@ fn crash_points_leave_a_detectable_consistent_state() {
         let sb = revoke_killed_at(&peer, point);
         assert_listed(&sb, &[]);
         assert_config_dir_lacks(&sb, BASIC_SECRET);
-        assert_exit(&run(&sb, &["test", "acct"]), 6);
+        sb.when(&["test", "acct"]).then().exits(6);
         assert_orphan_is_cleaned_up(&sb, "acct");
         tried.push(format!("revoke@{point}"));
     }
@@ -119,13 +120,11 @@ fn crash_points_leave_a_detectable_consistent_state() {
         assert_listed(&sb, &["acct"]);
         leftovers += assert_config_dir_lacks(&sb, BASIC_SECRET).len();
         assert_eq!(sb.keychain_secret("acct").as_deref(), Some(BASIC_SECRET));
-        assert_exit(&run(&sb, &["test", "acct"]), 0);
-        let out = run(&sb, &["revoke", "acct", "--yes"]);
-        assert_exit(&out, 0);
-        assert_has(
-            &stdout(&out),
-            "Revoked acct: removed from the index and the keychain",
-        );
+        sb.when(&["test", "acct"]).then().exits(0);
+        sb.when(&["revoke", "acct", "--yes"])
+            .then()
+            .exits(0)
+            .stdout_has("Revoked acct: removed from the index and the keychain");
         assert_listed(&sb, &[]);
         assert_eq!(sb.keychain_secret("acct"), None);
         assert!(!sb.has_cached_token("acct"));
@@ -183,6 +182,6 @@ fn a_crash_while_replacing_an_account_keeps_one_whole_pair_of_credentials() {
             "killed at {point}: the record's client id and the stored secret do not belong \
              together: {pair:?}"
         );
-        assert_exit(&run(&sb, &["test", "acct"]), 0);
+        sb.when(&["test", "acct"]).then().exits(0);
     }
 }

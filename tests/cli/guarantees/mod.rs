@@ -31,7 +31,7 @@ fn link(sb: &Sandbox, client_id: &str, secret: &str, extra: &[&str]) -> Output {
 
 /// `credlink ARGS...` with nothing on stdin.
 fn run(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.cmd().args(args).output().unwrap()
+    sb.when(args).then().out
 }
 
 /// The index file parses (or does not exist), and both it and `credlink list --json` (exit 0)
@@ -89,14 +89,7 @@ fn assert_orphan_is_cleaned_up(sb: &Sandbox, name: &str) {
         sb.keychain_secret(name).is_some(),
         "{name}: the orphan secret is there"
     );
-    let out = run(sb, &["revoke", name, "--yes"]);
-    assert_exit(&out, 0);
-    assert_has(
-        &stdout(&out),
-        &format!(
-            "Revoked {name}: removed its orphaned secret from the keychain (the index had no record)"
-        ),
-    );
+    sb.when(&["revoke", name, "--yes"]).then().exits(0).stdout_has(&format!("Revoked {name}: removed its orphaned secret from the keychain (the index had no record)"));
     assert_eq!(
         sb.keychain_secret(name),
         None,
@@ -106,7 +99,7 @@ fn assert_orphan_is_cleaned_up(sb: &Sandbox, name: &str) {
         !sb.has_cached_token(name),
         "{name}: cached token after revoke"
     );
-    assert_exit(&run(sb, &["revoke", name, "--yes"]), 6);
+    sb.when(&["revoke", name, "--yes"]).then().exits(6);
 }
 
 /// `credlink link local-basic --client-id ID --client-secret-stdin EXTRA...`, `secret` on stdin.

@@ -282,7 +282,7 @@ async fn a_failed_provider_revocation_keeps_the_account_for_a_retry() {
         ["acct"],
         "the account is kept for a retry"
     );
-    assert_exit(&run(&sb, &["test", "acct"]), 0);
+    sb.when(&["test", "acct"]).then().exits(0);
 
     // `mount` also forgets the requests received so far: only the retry's count below.
     mount(200).await;

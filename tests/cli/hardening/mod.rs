@@ -40,7 +40,7 @@ const GOOD_TOKEN: &str = "tok-hardening-0c1d2e";
 
 /// `credlink ARGS...` in the sandbox, with `env` set and nothing on stdin.
 fn run_env(sb: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Output {
-    finish(spawn(sb.std_cmd().args(args).envs(env.iter().copied()), ""))
+    sb.when(args).envs(env).then().out
 }
 
 fn run(sb: &Sandbox, args: &[&str]) -> Output {

@@ -202,7 +202,7 @@ fn a_test_that_waited_for_a_rotation_prints_its_result_before_it_ends() {
         }
         assert_hidden(&out, REFRESH_SECRET);
     }
-    assert_exit(&sb.cmd().args(["test", "--all"]).output().unwrap(), 0);
+    sb.when(&["test", "--all"]).then().exits(0);
     assert_no_failures(&failures);
 }
 

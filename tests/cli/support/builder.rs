@@ -13,7 +13,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{
-    Sandbox, assert_exit, assert_has, assert_hidden, assert_lacks, describe, json, stderr, stdout,
+    PROXY_VARS, Sandbox, assert_exit, assert_has, assert_hidden, assert_lacks, describe, json,
+    stderr, stdout,
 };
 
 /// A run about to happen: the real binary as a sandbox or a machine sets it up, these
@@ -49,8 +50,11 @@ impl When {
         self
     }
 
-    pub fn env_remove(mut self, key: &str) -> Self {
-        self.cmd.env_remove(key);
+    /// Without this machine's proxy settings.
+    pub fn without_proxies(mut self) -> Self {
+        for var in PROXY_VARS {
+            self.cmd.env_remove(var);
+        }
         self
     }
 

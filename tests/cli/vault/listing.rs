@@ -111,7 +111,7 @@ fn vault_the_record_read_with_the_secret_decides_where_it_goes_never_the_listing
     assert_eq!(json(&out)[0]["from_listing"], false, "{}", stdout(&out));
     // A result recorded by an admin rewrote the listing from the data.
     forge_listing(&bao, "mix", "elsewhere");
-    assert_exit(&m.run(&["test", "mix"]), 0);
+    m.when(&["test", "mix"]).then().exits(0);
     let meta = bao.kv_metadata(&kv("mix")).unwrap();
     assert_eq!(
         meta["custom_metadata"]["connector"], "local-basic",
@@ -128,7 +128,7 @@ fn vault_the_record_read_with_the_secret_decides_where_it_goes_never_the_listing
     assert_exit(&out, 0);
     warned(&out);
     assert_eq!(k.sb.index()["accounts"][0]["connector"], "local-basic");
-    assert_exit(&k.run(&["test", "mix"]), 0);
+    k.when(&["test", "mix"]).then().exits(0);
 
     // revoke revokes at the data's connector's host.
     forge_listing(&bao, "mix", "elsewhere");
@@ -160,8 +160,8 @@ path "secret/metadata/credlink/*" { capabilities = ["read", "list"] }
     );
     let limited = Machine::new(&peer, &bao, &bao.token(&["credlink-data-only"], "carol"));
     limited.sb.write_connectors(&connectors);
-    let out = limited.run_in(
-        &[
+    limited
+        .when(&[
             "link",
             "elsewhere",
             "--name",
@@ -170,20 +170,22 @@ path "secret/metadata/credlink/*" { capabilities = ["read", "list"] }
             "basic-client",
             "--client-secret-stdin",
             "--force",
-        ],
-        &format!("{BASIC_SECRET}\n"),
-    );
-    assert_exit(&out, 5);
-    assert_has(&stderr(&out), "is now the current one (version 2)");
-    assert_has(&stderr(&out), "never by the listing");
+        ])
+        .stdin(&format!("{BASIC_SECRET}\n"))
+        .then()
+        .exits(5)
+        .stderr_has("is now the current one (version 2)")
+        .stderr_has("never by the listing");
     let sent_elsewhere = token_requests(&other);
     let sent_here = token_requests(&peer);
 
     // The listing still says local-basic (version 1); every check goes by the data.
     assert_eq!(listed(&admin)[0]["connector"], "local-basic");
-    let out = admin.run(&["test", "--all"]);
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "it describes version 1, not 2");
+    admin
+        .when(&["test", "--all"])
+        .then()
+        .exits(0)
+        .stderr_has("it describes version 1, not 2");
     assert_eq!(
         token_requests(&peer),
         sent_here,

@@ -24,7 +24,7 @@ fn vault_approle_login_with_secret_id_from_env_or_stdin() {
         .env("BAO_ROLE_ID", &role_id)
         .env("BAO_SECRET_ID", &secret_id)
         .env("CREDLINK_CLIENT_SECRET", BASIC_SECRET);
-    let out = ci.run(&[
+    ci.when(&[
         "link",
         "local-basic",
         "--name",
@@ -32,16 +32,17 @@ fn vault_approle_login_with_secret_id_from_env_or_stdin() {
         "--client-id",
         "basic-client",
         "-v",
-    ]);
-    assert_exit(&out, 0);
-    assert_hidden(&out, &secret_id);
-    assert_hidden(&out, BASIC_SECRET);
+    ])
+    .then()
+    .exits(0)
+    .hides(&secret_id)
+    .hides(BASIC_SECRET);
     let got = assert_stored(&bao, "acme", "basic-client");
     assert_eq!(
         got["metadata"]["custom_metadata"]["linked_by"], "approle",
         "{got}"
     );
-    assert_exit(&ci.run(&["test", "acme"]), 0);
+    ci.when(&["test", "acme"]).then().exits(0);
 
     // The secret id from stdin.
     let stdin_ci = Machine::new(&peer, &bao, "")
@@ -54,11 +55,11 @@ fn vault_approle_login_with_secret_id_from_env_or_stdin() {
     assert_exit(&out, 0);
     assert_hidden(&out, &secret_id);
     assert_eq!(names(json(&out).as_array().unwrap()), ["acme"]);
-    let out = stdin_ci.run_in(
-        &["test", "acme", "--secret-id-stdin"],
-        &format!("{secret_id}\n"),
-    );
-    assert_exit(&out, 0);
+    stdin_ci
+        .when(&["test", "acme", "--secret-id-stdin"])
+        .stdin(&format!("{secret_id}\n"))
+        .then()
+        .exits(0);
 
     // VAULT_* names work too.
     let vault_ci = Machine::new(&peer, &bao, "")
@@ -69,9 +70,12 @@ fn vault_approle_login_with_secret_id_from_env_or_stdin() {
 
     // A wrong secret id: the store refuses, exit 5.
     let wrong = "00000000-1111-2222-3333-444444444444";
-    let out = stdin_ci.run_in(&["list", "--secret-id-stdin"], &format!("{wrong}\n"));
-    assert_exit(&out, 5);
-    assert_hidden(&out, wrong);
+    stdin_ci
+        .when(&["list", "--secret-id-stdin"])
+        .stdin(&format!("{wrong}\n"))
+        .then()
+        .exits(5)
+        .hides(wrong);
 }
 
 /// A JWT signed with `key` (PEM) for `aud`, as a CI job's identity token would be.
@@ -191,26 +195,27 @@ fn vault_jwt_login_from_env_file_or_github_actions() {
 
     // Given in the environment: link, list, test.
     let given = job(&[("BAO_JWT", &jwt), ("CREDLINK_CLIENT_SECRET", BASIC_SECRET)]);
-    let out = given.run(&[
-        "link",
-        "local-basic",
-        "--name",
-        "acme",
-        "--client-id",
-        "basic-client",
-        "-v",
-    ]);
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "auth/jwt/login");
-    assert_hidden(&out, &jwt);
-    assert_hidden(&out, BASIC_SECRET);
+    given
+        .when(&[
+            "link",
+            "local-basic",
+            "--name",
+            "acme",
+            "--client-id",
+            "basic-client",
+            "-v",
+        ])
+        .then()
+        .exits(0)
+        .stderr_has("auth/jwt/login")
+        .hides(&jwt)
+        .hides(BASIC_SECRET);
     assert_stored(&bao, "acme", "basic-client");
-    assert_exit(
-        &given
-            .without("CREDLINK_CLIENT_SECRET")
-            .run(&["test", "acme"]),
-        0,
-    );
+    given
+        .without("CREDLINK_CLIENT_SECRET")
+        .when(&["test", "acme"])
+        .then()
+        .exits(0);
 
     // From a file, on a mount of another name.
     bao.ok(&["auth", "enable", "-path=ci-jwt", "jwt"]);
@@ -247,15 +252,13 @@ fn vault_jwt_login_from_env_file_or_github_actions() {
     assert_eq!(names(json(&out).as_array().unwrap()), ["acme"]);
     assert_hidden(&out, "gh-request-token");
     assert_hidden(&out, &jwt);
-    let out = github
+    github
         .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-wrong-token")
-        .run(&["list"]);
-    assert_exit(&out, 5);
-    assert_has(
-        &stderr(&out),
-        "JWT login failed: GitHub's token service answered HTTP 401",
-    );
-    assert_hidden(&out, "gh-wrong-token");
+        .when(&["list"])
+        .then()
+        .exits(5)
+        .stderr_has("JWT login failed: GitHub's token service answered HTTP 401")
+        .hides("gh-wrong-token");
 
     // A JWT for another audience: the server refuses it, and says why.
     let other = signed_jwt(&key, "someone-else");
@@ -278,10 +281,12 @@ fn vault_jwt_login_from_env_file_or_github_actions() {
             "BAO_JWT_MOUNT must be the path of a JWT auth mount",
         ),
     ] {
-        let out = job(&extra).run(&["list"]);
-        assert_exit(&out, 2);
-        assert_has(&stderr(&out), says);
-        assert_hidden(&out, "not-a-jwt");
+        job(&extra)
+            .when(&["list"])
+            .then()
+            .exits(2)
+            .stderr_has(says)
+            .hides("not-a-jwt");
     }
 }
 
@@ -298,7 +303,7 @@ fn vault_namespace_from_bao_or_vault_namespace() {
     assert_stored_in(&bao, Some("team-a"), "acme", "basic-client");
     assert_eq!(bao.kv_get(&kv("acme")), None, "not in the root namespace");
     assert_eq!(names(&listed(&m)), ["acme"]);
-    assert_exit(&m.run(&["test", "acme"]), 0);
+    m.when(&["test", "acme"]).then().exits(0);
     let v = Machine::new(&peer, &bao, &bao.root).env("VAULT_NAMESPACE", "team-a");
     assert_eq!(names(&listed(&v)), ["acme"]);
     let root_ns = Machine::new(&peer, &bao, &bao.root);
@@ -318,7 +323,7 @@ fn vault_tls_with_a_ca_file_and_without() {
     assert_exit(&m.link("acme", "basic-client", &[]), 0);
     assert_stored(&bao, "acme", "basic-client");
     assert_eq!(names(&listed(&m)), ["acme"]);
-    assert_exit(&m.run(&["test", "acme"]), 0);
+    m.when(&["test", "acme"]).then().exits(0);
 
     let vault_ca = Machine::new(&peer, &bao, &bao.root)
         .without("BAO_CACERT")
@@ -349,21 +354,24 @@ fn vault_tls_with_a_ca_file_and_without() {
     let named = |name: &str| Machine::new(&peer, &bao, &bao.root).env("BAO_TLS_SERVER_NAME", name);
     assert!(bao.addr.starts_with("https://127.0.0.1:"), "{}", bao.addr);
     assert_eq!(names(&listed(&named("localhost"))), ["acme"]);
-    assert_exit(&named("LOCALHOST.").run(&["test", "acme"]), 0);
+    named("LOCALHOST.").when(&["test", "acme"]).then().exits(0);
     let out = named("vault.example.com").run(&["list"]);
     assert_exit(&out, 5);
     assert_has(&lower(&out), "tls");
     assert_has(&stderr(&out), "vault.example.com");
-    let out = named("not a host!").run(&["list"]);
-    assert_exit(&out, 2);
-    assert_has(&stderr(&out), "BAO_TLS_SERVER_NAME must be a host name");
+    named("not a host!")
+        .when(&["list"])
+        .then()
+        .exits(2)
+        .stderr_has("BAO_TLS_SERVER_NAME must be a host name");
 
     let skip = Machine::new(&peer, &bao, &bao.root)
         .without("BAO_CACERT")
         .env("BAO_SKIP_VERIFY", "true");
-    let out = skip.run(&["list", "--json"]);
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "SKIP_VERIFY");
+    skip.when(&["list", "--json"])
+        .then()
+        .exits(0)
+        .stderr_has("SKIP_VERIFY");
 }
 
 #[cfg_attr(
@@ -419,9 +427,11 @@ fn vault_store_selection_and_connection_variables() {
 
     // Malformed stores.
     for bad in ["vault:", "bogus", "vault:/credlink"] {
-        let out = plain(&[]).run(&["--store", bad, "list"]);
-        assert_exit(&out, 2);
-        assert_has(&stderr(&out), "--store");
+        plain(&[])
+            .when(&["--store", bad, "list"])
+            .then()
+            .exits(2)
+            .stderr_has("--store");
     }
     let out = plain(&[("CREDLINK_STORE", "bogus")]).run(&["list"]);
     assert_exit(&out, 2);
@@ -438,9 +448,7 @@ fn vault_store_selection_and_connection_variables() {
             ("VAULT_ADDR", bao.addr.as_str()),
         ]),
     ] {
-        let out = m.run(&["list"]);
-        assert_exit(&out, 2);
-        assert_has(&stderr(&out), "BAO_ADDR");
+        m.when(&["list"]).then().exits(2).stderr_has("BAO_ADDR");
     }
 
     // Tokens: VAULT_TOKEN; an empty BAO_TOKEN wins over VAULT_TOKEN; BAO_TOKEN_PATH; ~/.vault-token.
@@ -471,6 +479,5 @@ fn vault_store_selection_and_connection_variables() {
     let home = plain(&[("CREDLINK_STORE", STORE)]).without("BAO_TOKEN");
     std::fs::write(home.home().join(".vault-token"), &bao.root).unwrap();
     assert_eq!(names(&listed(&home)), ["from-config"]);
-    let out = home.run(&["list", "-v"]);
-    assert_hidden(&out, &bao.root);
+    home.when(&["list", "-v"]).then().hides(&bao.root);
 }

@@ -19,7 +19,7 @@ fn vault_sealed_server_exits_5_and_loses_nothing() {
     let Some((peer, bao)) = peers() else { return };
     let m = Machine::new(&peer, &bao, &bao.root);
     assert_exit(&m.link("acme", "basic-client", &[]), 0);
-    assert_exit(&m.run(&["test", "acme"]), 0);
+    m.when(&["test", "acme"]).then().exits(0);
     let before = bao.kv_get(&kv("acme")).unwrap();
 
     bao.seal();
@@ -36,9 +36,11 @@ fn vault_sealed_server_exits_5_and_loses_nothing() {
     let out = m.link("beta", "basic-client", &[]);
     assert_exit(&out, 5);
     assert_has(&lower(&out), "sealed");
-    let out = m.run(&["test", "acme", "--explain", "--json"]);
-    assert_exit(&out, 5);
-    let explained = json(&out);
+    let explained = m
+        .when(&["test", "acme", "--explain", "--json"])
+        .then()
+        .exits(5)
+        .json();
     let last = explained["steps"]
         .as_array()
         .and_then(|s| s.last())
@@ -55,7 +57,7 @@ fn vault_sealed_server_exits_5_and_loses_nothing() {
     );
     assert_eq!(bao.kv_metadata(&kv("beta")), None);
     assert_eq!(names(&listed(&m)), ["acme"]);
-    assert_exit(&m.run(&["test", "acme"]), 0);
+    m.when(&["test", "acme"]).then().exits(0);
     assert_exit(&m.link("beta", "basic-client", &[]), 0);
 }
 

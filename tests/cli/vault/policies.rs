@@ -43,10 +43,12 @@ fn vault_support_policy_lists_and_tests_but_cannot_link_or_revoke() {
     assert_has(&stderr(&out), "`update`");
     assert_has(&stderr(&out), "secret/data/credlink/acme");
 
-    let out = support.run(&["revoke", "acme", "-y"]);
-    assert_exit(&out, 5);
-    assert_has(&stderr(&out), "`delete`");
-    assert_has(&stderr(&out), "secret/metadata/credlink/acme");
+    support
+        .when(&["revoke", "acme", "-y"])
+        .then()
+        .exits(5)
+        .stderr_has("`delete`")
+        .stderr_has("secret/metadata/credlink/acme");
     assert_stored(&bao, "acme", "basic-client");
     assert_eq!(bao.kv_get(&kv("acme")).unwrap()["data"], before["data"]);
 }
@@ -69,9 +71,7 @@ fn vault_list_only_policy_lists_but_cannot_test() {
         rows[0]["client_id"], "basic-client",
         "list reads custom_metadata only"
     );
-    let out = lister.run(&["list"]);
-    assert_exit(&out, 0);
-    assert_hidden(&out, BASIC_SECRET);
+    lister.when(&["list"]).then().exits(0).hides(BASIC_SECRET);
 
     let out = lister.run(&["test", "acme"]);
     assert_exit(&out, 5);
@@ -79,8 +79,7 @@ fn vault_list_only_policy_lists_but_cannot_test() {
     let said = format!("{}{}", stdout(&out), stderr(&out));
     assert_has(&said, "`read` secret/data/credlink/acme");
     assert_hidden(&out, BASIC_SECRET);
-    let out = lister.run(&["token", "acme"]);
-    assert_exit(&out, 5);
+    lister.when(&["token", "acme"]).then().exits(5);
 }
 
 #[cfg_attr(

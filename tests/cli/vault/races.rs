@@ -99,17 +99,15 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
             Some(Value::from(0)),
             "an interrupted run ends its lease: {lease:?}"
         );
-        let out = b.run(&["test", "wd"]);
-        assert_exit(&out, 0);
-        assert_lacks(&stderr(&out), "waiting for another credlink run", "stderr");
+        b.when(&["test", "wd"])
+            .then()
+            .exits(0)
+            .stderr_lacks("waiting for another credlink run");
     }
 
     // A runner died holding the lease: the next run waits until it runs out, then goes on.
     hold_lease(&bao, "wd", "crashed-runner", 3);
-    let out = b.run(&["test", "wd"]);
-    assert_exit(&out, 0);
-    assert_has(
-        &stderr(&out),
+    b.when(&["test", "wd"]).then().exits(0).stderr_has(
         "waiting for another credlink run that is refreshing `wd`, held by crashed-runner until",
     );
 
@@ -132,17 +130,20 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
         tested_before,
         "a run that gave up records nothing"
     );
-    let out = impatient.run(&["token", "wd", "--fresh"]);
-    assert_exit(&out, 7);
-    assert!(out.stdout.is_empty(), "{}", describe(&out));
-    assert_has(&stderr(&out), "error: no token for `wd`");
-    let out = impatient.run(&["revoke", "wd", "--yes"]);
-    assert_exit(&out, 7);
-    assert_has(&stderr(&out), "ci-runner-7");
+    impatient
+        .when(&["token", "wd", "--fresh"])
+        .then()
+        .exits(7)
+        .prints_nothing()
+        .stderr_has("error: no token for `wd`");
+    impatient
+        .when(&["revoke", "wd", "--yes"])
+        .then()
+        .exits(7)
+        .stderr_has("ci-runner-7");
     assert!(bao.kv_get(&kv("wd")).is_some(), "revoke changed nothing");
     // A cached token needs no turn.
-    let out = impatient.run(&["token", "wd"]);
-    assert_exit(&out, 0);
+    impatient.when(&["token", "wd"]).then().exits(0);
 
     // Lease records written by hand: a hold that is no number of seconds counts as ended; the
     // largest one is capped (at the end of the year 9999) rather than overflowing; who holds
@@ -155,7 +156,7 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
             "holder=x",
             &format!("hold={hold}"),
         ]);
-        assert_exit(&impatient.run(&["test", "wd"]), 0);
+        impatient.when(&["test", "wd"]).then().exits(0);
     }
     bao.ok(&[
         "kv",
@@ -180,27 +181,19 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
     bao.policy("credlink-support", SUPPORT_POLICY);
     let support = bao.token(&["credlink-support"], "sam");
     let reader = refresh_machine(&peer, &bao).env("BAO_TOKEN", &support);
-    let out = reader.run(&["test", "wd"]);
-    assert_exit(&out, 5);
-    assert_has(
-        &stdout(&out),
-        "checking `wd` spends its refresh token, which needs `update` on secret/data/credlink/wd",
-    );
-    assert_hidden(&out, &support);
-    assert_exit(&a.run(&["test", "wd"]), 0);
+    reader.when(&["test", "wd"]).then().exits(5).stdout_has("checking `wd` spends its refresh token, which needs `update` on secret/data/credlink/wd").hides(&support);
+    a.when(&["test", "wd"]).then().exits(0);
 
     // Nonsense for the wait is a usage error, before anything is read.
-    let out = refresh_machine(&peer, &bao)
+    refresh_machine(&peer, &bao)
         .env("CREDLINK_REFRESH_WAIT", "soon")
-        .run(&["test", "wd"]);
-    assert_exit(&out, 2);
-    assert_has(
-        &stderr(&out),
-        "CREDLINK_REFRESH_WAIT must be a whole number of seconds",
-    );
+        .when(&["test", "wd"])
+        .then()
+        .exits(2)
+        .stderr_has("CREDLINK_REFRESH_WAIT must be a whole number of seconds");
 
     // `revoke` removes the account everywhere: its lease record too.
-    assert_exit(&a.run(&["revoke", "wd", "--yes"]), 0);
+    a.when(&["revoke", "wd", "--yes"]).then().exits(0);
     assert!(bao.kv_get(&kv("wd")).is_none());
     assert!(
         bao.kv_metadata(&kv(".locks/wd")).is_none(),
@@ -275,9 +268,8 @@ fn vault_race_twenty_links_of_one_name_one_wins() {
         "{metadata}"
     );
     assert_stored(&bao, "acme", &winners[0].0);
-    let out = a.run(&["test", "acme"]);
-    assert_exit(&out, 0);
-    assert_exit(&b.run(&["test", "acme"]), 0);
+    a.when(&["test", "acme"]).then().exits(0);
+    b.when(&["test", "acme"]).then().exits(0);
 }
 
 #[track_caller]
@@ -330,6 +322,6 @@ fn vault_race_twenty_force_links_keep_secret_and_record_together() {
         rows[0]["client_id"], got["metadata"]["custom_metadata"]["field.client_id"],
         "list shows the stored record"
     );
-    assert_exit(&a.run(&["test", "acme"]), 0);
-    assert_exit(&b.run(&["test", "acme"]), 0);
+    a.when(&["test", "acme"]).then().exits(0);
+    b.when(&["test", "acme"]).then().exits(0);
 }

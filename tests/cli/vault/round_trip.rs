@@ -70,18 +70,17 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     }
     assert_eq!(rows[0]["connector"], "local-basic");
     assert_eq!(rows[0]["client_id"], "basic-client");
-    let out = a.run(&["list"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "acme");
-    assert_has(&stdout(&out), "basic-client");
-    assert_hidden(&out, BASIC_SECRET);
+    a.when(&["list"])
+        .then()
+        .exits(0)
+        .stdout_has("acme")
+        .stdout_has("basic-client")
+        .hides(BASIC_SECRET);
 
     // test: the result goes to custom_metadata for the whole team (a second later than link).
     std::thread::sleep(Duration::from_millis(1100));
     let before = bao.kv_metadata(&kv("acme")).unwrap();
-    let out = a.run(&["test", "acme", "--json"]);
-    assert_exit(&out, 0);
-    let report = json(&out);
+    let report = a.when(&["test", "acme", "--json"]).then().exits(0).json();
     assert_eq!(report[0]["name"], "acme", "{report}");
     assert_eq!(report[0]["status"], "valid", "{report}");
     let after = bao.kv_metadata(&kv("acme")).unwrap();
@@ -103,9 +102,11 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     assert_eq!(listed(&a)[0]["last_status"], "valid");
 
     // test --explain gains a `store` step.
-    let out = a.run(&["test", "acme", "--explain", "--json"]);
-    assert_exit(&out, 0);
-    let explained = json(&out);
+    let explained = a
+        .when(&["test", "acme", "--explain", "--json"])
+        .then()
+        .exits(0)
+        .json();
     let steps = explained["steps"].as_array().expect("steps");
     let store = steps
         .iter()
@@ -132,9 +133,7 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     // A second account, and test --all.
     assert_exit(&a.link("beta", "post-client", &[]), 0);
     assert_stored(&bao, "beta", "post-client");
-    let out = a.run(&["test", "--all", "--json"]);
-    assert_exit(&out, 0);
-    let all = json(&out);
+    let all = a.when(&["test", "--all", "--json"]).then().exits(0).json();
     assert_eq!(all.as_array().map(Vec::len), Some(2), "{all}");
     assert!(
         all.as_array()
@@ -157,9 +156,11 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     assert_stored(&bao, "acme", "post-client");
     let metadata = bao.kv_metadata(&kv("acme")).unwrap();
     assert_eq!(metadata["current_version"], 2, "{metadata}");
-    let out = a.run(&["history", "acme", "--json"]);
-    assert_exit(&out, 0);
-    let history = json(&out);
+    let history = a
+        .when(&["history", "acme", "--json"])
+        .then()
+        .exits(0)
+        .json();
     let versions = history
         .as_array()
         .unwrap_or_else(|| panic!("an array: {history}"));
@@ -184,27 +185,27 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
             "version {n} created {created} by the server: {v}"
         );
     }
-    let out = a.run(&["history", "acme"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "token-alice");
-    assert_has(&stdout(&out), "token-bob");
+    a.when(&["history", "acme"])
+        .then()
+        .exits(0)
+        .stdout_has("token-alice")
+        .stdout_has("token-bob");
 
     // revoke: the provider's token is revoked, the secret deleted with all its versions.
     let out = a.run(&["token", "acme", "--fresh"]);
     assert_exit(&out, 0);
     let token = stdout(&out).trim().to_owned();
     assert!(token_is_active(&peer, &token));
-    let out = a.run(&["revoke", "acme", "-y"]);
-    assert_exit(&out, 0);
-    assert_hidden(&out, POST_SECRET);
+    a.when(&["revoke", "acme", "-y"])
+        .then()
+        .exits(0)
+        .hides(POST_SECRET);
     assert_absent(&bao, "acme");
     assert!(!token_is_active(&peer, &token), "revoked at the provider");
     assert_stored(&bao, "beta", "post-client");
     assert_eq!(names(&listed(&a)), ["beta"]);
-    let out = a.run(&["revoke", "acme", "-y"]);
-    assert_exit(&out, 6);
-    let out = a.run(&["test", "acme"]);
-    assert_exit(&out, 6);
+    a.when(&["revoke", "acme", "-y"]).then().exits(6);
+    a.when(&["test", "acme"]).then().exits(6);
 }
 
 #[cfg_attr(
@@ -233,9 +234,7 @@ fn vault_store_copy_keychain_to_vault_and_back() {
     // Without --move the source stays.
     let mut args = to_vault.to_vec();
     args.push("k1");
-    let out = m.run(&args);
-    assert_exit(&out, 0);
-    assert_hidden(&out, BASIC_SECRET);
+    m.when(&args).then().exits(0).hides(BASIC_SECRET);
     assert_stored(&bao, "k1", "basic-client");
     assert_eq!(m.sb.keychain_secret("k1").as_deref(), Some(BASIC_SECRET));
     assert!(m.sb.account_names().contains(&"k1".to_owned()));
@@ -248,22 +247,20 @@ fn vault_store_copy_keychain_to_vault_and_back() {
     // With --move the source goes.
     let mut args = to_vault.to_vec();
     args.extend(["k2", "--move"]);
-    let out = m.run(&args);
-    assert_exit(&out, 0);
+    m.when(&args).then().exits(0);
     assert_stored(&bao, "k2", "post-client");
     assert_eq!(m.sb.keychain_secret("k2"), None);
     assert_eq!(m.sb.account_names(), ["k1"]);
 
     // The copies work on the Vault store.
     let v = Machine::new(&peer, &bao, &bao.root);
-    assert_exit(&v.run(&["test", "k1", "k2"]), 0);
+    v.when(&["test", "k1", "k2"]).then().exits(0);
     assert_exit(&v.link("v1", "basic-client", &[]), 0);
 
     // Back: one account without --move, then --all --move into another machine's keychain.
     let mut args = from_vault.to_vec();
     args.push("v1");
-    let out = m.run(&args);
-    assert_exit(&out, 0);
+    m.when(&args).then().exits(0);
     assert_eq!(m.sb.keychain_secret("v1").as_deref(), Some(BASIC_SECRET));
     assert!(m.sb.account_names().contains(&"v1".to_owned()));
     assert_stored(&bao, "v1", "basic-client");
@@ -296,8 +293,7 @@ fn vault_store_copy_keychain_to_vault_and_back() {
             "{name} moved out of the store"
         );
     }
-    let out = other.run(&["test", "--all"]);
-    assert_exit(&out, 0);
+    other.when(&["test", "--all"]).then().exits(0);
 }
 
 #[cfg_attr(
@@ -320,12 +316,14 @@ fn vault_teammate_on_another_machine_lists_and_tests() {
     let hr = rows.iter().find(|r| r["name"] == "acme-hr").unwrap();
     assert_eq!(hr["client_id"], "basic-client");
     assert_eq!(hr["connector"], "local-basic");
-    let out = teammate.run(&["test", "--all"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "acme-hr");
-    assert_has(&stdout(&out), "valid");
-    assert_hidden(&out, BASIC_SECRET);
-    assert_hidden(&out, POST_SECRET);
+    teammate
+        .when(&["test", "--all"])
+        .then()
+        .exits(0)
+        .stdout_has("acme-hr")
+        .stdout_has("valid")
+        .hides(BASIC_SECRET)
+        .hides(POST_SECRET);
     assert!(
         !teammate.sb.index_path().exists(),
         "nothing local on the teammate's machine"
@@ -363,10 +361,10 @@ fn vault_store_copy_takes_its_turn_with_a_refresh_token() {
         .env("CREDLINK_CLIENT_SECRET", "refresh-secret");
     m.sb.write_connectors(&refresh_connectors(&peer));
     let first = text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned();
-    assert_exit(
-        &m.run_in(&link_refresh_args("wd"), &format!("{first}\n")),
-        0,
-    );
+    m.when(&link_refresh_args("wd"))
+        .stdin(&format!("{first}\n"))
+        .then()
+        .exits(0);
 
     let flag = m.sb.dir.path().join("resume");
     let mut cmd = m.std_cmd();
@@ -396,8 +394,7 @@ fn vault_store_copy_takes_its_turn_with_a_refresh_token() {
     );
     let team = Machine::new(&peer, &bao, &bao.root).env("CREDLINK_CLIENT_SECRET", "x");
     team.sb.write_connectors(&refresh_connectors(&peer));
-    let out = team.run(&["test", "wd"]);
-    assert_exit(&out, 0);
+    team.when(&["test", "wd"]).then().exits(0);
 }
 
 /// `--json store copy` prints one JSON document, also when an account fails, and a name taken
@@ -471,11 +468,14 @@ fn vault_history_json_is_cleaned_like_the_table() {
         "-custom-metadata=linked_by.v1=mal\u{3164}lo\u{34f}ry\u{115f}",
         &kv("hist"),
     ]);
-    let out = m.run(&["history", "hist", "--json"]);
-    assert_exit(&out, 0);
-    let versions = json(&out);
+    let versions = m
+        .when(&["history", "hist", "--json"])
+        .then()
+        .exits(0)
+        .json();
     assert_eq!(versions[0]["linked_by"], "mallory", "{versions}");
-    let out = m.run(&["history", "hist"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "mallory");
+    m.when(&["history", "hist"])
+        .then()
+        .exits(0)
+        .stdout_has("mallory");
 }
