@@ -152,8 +152,9 @@ fn help_documents_the_exit_codes_and_usage_errors_exit_2() {
 
 #[test]
 fn a_broken_user_connectors_file_names_the_file_and_line() {
-    let sb = Sandbox::new();
-    sb.write_connectors("[connectors.x]\nname = \"X\"\nauth = \"api_key\"\ncolour = \"red\"\n");
+    let sb = Sandbox::with_connectors(
+        "[connectors.x]\nname = \"X\"\nauth = \"api_key\"\ncolour = \"red\"\n",
+    );
     sb.cmd()
         .arg("connectors")
         .assert()

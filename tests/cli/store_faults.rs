@@ -17,8 +17,7 @@ const TOKEN: &str = "s.vault-TOKEN-9d2e71";
 /// A sandbox on the team store `vault:secret/credlink` at `store`, with a `mock` OAuth
 /// connector whose token endpoint is on `provider`.
 fn team_sandbox(provider: &MockServer) -> Sandbox {
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", provider.uri()),
         "post",
         "",

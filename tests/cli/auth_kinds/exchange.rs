@@ -83,8 +83,7 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
     let Some(stub) = Peer::start_stub(&["exchange"]) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&exchange_connectors(&stub.url));
+    let sb = Sandbox::with_connectors(&exchange_connectors(&stub.url));
 
     // Kenjo-style: an API key for a token, its `Bearer ` prefix removed.
     let out = sb

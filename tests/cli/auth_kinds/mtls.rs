@@ -175,8 +175,7 @@ fn tls_client_auth_presents_the_certificate_and_explain_says_when_it_expires() {
     let Some(stub) = Peer::start_stub(&["mtls", dir]) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&mtls_connector(&stub.url, "tls_client_auth"));
+    let sb = Sandbox::with_connectors(&mtls_connector(&stub.url, "tls_client_auth"));
     let ca = pki.path().join("ca.pem");
     let key_text = std::fs::read_to_string(pki.path().join("client.key")).unwrap();
     let other_key = std::fs::read_to_string(pki.path().join("other.key")).unwrap();

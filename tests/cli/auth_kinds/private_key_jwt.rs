@@ -52,8 +52,7 @@ fn jwt_keys(peer: &Peer, dir: &Path) -> Vec<(String, PathBuf, String)> {
 fn private_key_jwt_signs_with_rsa_and_ec_keys_and_a_wrong_key_is_rejected() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&jwt_connector(&peer));
+    let sb = Sandbox::with_connectors(&jwt_connector(&peer));
     let keys = jwt_keys(&peer, sb.dir.path());
     let link = |name: &str, key: &Path| {
         sb.cmd()

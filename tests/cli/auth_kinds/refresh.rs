@@ -49,8 +49,7 @@ fn stored_refresh_token(sb: &Sandbox, name: &str) -> String {
 fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors(&peer));
+    let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     let first = mint(&peer);
     assert_exit(&link_refresh(&sb, "wd", &first, &[]), 0);
     for round in 0..2 {
@@ -106,8 +105,7 @@ fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
 fn a_rotated_refresh_token_is_stored_before_success_and_the_old_one_is_refused() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors(&peer));
+    let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     let first = mint(&peer);
 
     // link: the rotated token is the one stored.
@@ -200,8 +198,7 @@ fn a_rotated_refresh_token_is_stored_before_success_and_the_old_one_is_refused()
 fn a_refused_refresh_token_saves_nothing_and_bad_input_exits_2() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors(&peer));
+    let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
 
     let bogus = format!("{MARKER}-not-issued");
     let out = link_refresh(&sb, "wd", &bogus, &[]);
@@ -276,8 +273,7 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
         "link:after_keychain_write",
         "index:before_rename",
     ] {
-        let sb = Sandbox::new();
-        sb.write_connectors(&refresh_connectors(&peer));
+        let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
         assert_exit(&link_refresh(&sb, "wd", &mint(&peer), &[]), 0);
         let linked = stored_refresh_token(&sb, "wd");
         let index_before = sb.index_text();
@@ -305,8 +301,7 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
             .hides(&linked);
     }
     // A panic at that point prints no secret.
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors(&peer));
+    let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     let first = mint(&peer);
     assert_exit(&link_refresh(&sb, "wd", &first, &[]), 0);
     let linked = stored_refresh_token(&sb, "wd");
@@ -332,8 +327,7 @@ fn a_relink_during_a_rotation_keeps_the_new_link() {
     let Some(()) = faults_built_in() else { return };
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors(&peer));
+    let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     assert_exit(&link_refresh(&sb, "wd", &mint(&peer), &[]), 0);
     let flag = sb.dir.path().join("resume");
     let mut cmd = sb.std_cmd();
@@ -377,8 +371,7 @@ fn ctrl_c_while_a_refresh_token_is_spent_waits_until_the_rotated_one_is_stored()
     let Some(()) = faults_built_in() else { return };
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors(&peer));
+    let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     let flag = sb.dir.path().join("resume");
 
     // link: the check spent the given token; the rotated one is saved before the run ends.

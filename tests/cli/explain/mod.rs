@@ -248,8 +248,7 @@ fn post_connector(token_url: &str, extra: &str) -> String {
 
 /// A sandbox with the `mock` connector of [`post_connector`].
 fn mock_sandbox(token_url: &str, extra: &str) -> Sandbox {
-    let sb = Sandbox::new();
-    sb.write_connectors(&post_connector(token_url, extra));
+    let sb = Sandbox::with_connectors(&post_connector(token_url, extra));
     sb
 }
 
@@ -329,8 +328,7 @@ async fn api_key_sandbox() -> (MockServer, Sandbox) {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&api_key_connector(&server.uri()));
+    let sb = Sandbox::with_connectors(&api_key_connector(&server.uri()));
     (server, sb)
 }
 

@@ -334,8 +334,7 @@ fn an_unresolvable_host_fails_at_the_dns_step_and_says_whether_the_network_is_to
     assert_human_failure(&page, "dns", 4, "NOWHERE-OFFLINE-HINT");
 
     // A subdomain of a provider domain that does not resolve either: the network again.
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         "https://{subdomain}.nowhere.invalid/token",
         "post",
         "",

@@ -122,8 +122,7 @@ async fn api_key_connectors_run_the_verify_step() {
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "bad key"})))
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&api_key_connector(&server.uri()));
+    let sb = Sandbox::with_connectors(&api_key_connector(&server.uri()));
     let args = ["--connector", "keyed"];
 
     let d = diagnose(&sb, &[("CREDLINK_API_KEY", "good-key-77")], &args);

@@ -29,8 +29,7 @@ const API_KEY: &str = "ashby-KEY-4f9a1c";
 
 /// A sandbox whose `mock` connector posts to `{server}/token` with `client_auth = post`.
 fn oauth_sandbox(server: &MockServer) -> Sandbox {
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "post",
         "",

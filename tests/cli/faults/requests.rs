@@ -34,8 +34,7 @@ async fn basic_client_auth_form_encodes_id_and_secret_per_rfc6749() {
         .expect(1)
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "basic",
         "",
@@ -122,8 +121,7 @@ async fn token_params_of_an_empty_optional_field_are_left_out() {
         .named("without user_id")
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "post",
         "token_params = { sub = \"{user_id}\" }",
@@ -204,8 +202,7 @@ async fn a_pasted_sign_in_url_gives_the_subdomain_and_says_so() {
         .respond_with(token_ok())
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&subdomain_connector(&server.uri()));
+    let sb = Sandbox::with_connectors(&subdomain_connector(&server.uri()));
 
     let out = check_oauth(&sb, &["--subdomain", "https://acme.example.com/login"]);
     assert_exit(&out, 0);

@@ -209,8 +209,7 @@ async fn a_refused_connection_is_unreachable_with_a_connect_hint() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("http://127.0.0.1:{port}/token"),
         "post",
         "",
@@ -241,8 +240,7 @@ async fn a_server_closing_the_connection_without_an_answer_is_unreachable() {
             drop(stream);
         }
     });
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("http://127.0.0.1:{port}/token"),
         "post",
         "",

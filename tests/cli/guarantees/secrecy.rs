@@ -31,8 +31,7 @@ async fn secrets_never_reach_the_process_command_line() {
         })))
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "post",
         "",

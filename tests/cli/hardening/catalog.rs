@@ -91,8 +91,7 @@ secret = true
     ];
     let mut failures = Vec::new();
     for (what, file, key) in &cases {
-        let sb = Sandbox::new();
-        sb.write_connectors(file);
+        let sb = Sandbox::with_connectors(file);
         let out = run(&sb, &["connectors"]);
         let ok = match key {
             Some(key) => out.status.code() == Some(2) && stderr(&out).contains(key),

@@ -110,8 +110,7 @@ fn a_symlinked_lock_file_is_not_followed_to_create_a_file() {
 /// that would spend it refuses, naming the file, and creates nothing elsewhere.
 #[test]
 fn a_symlinked_refresh_lock_file_is_not_followed() {
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+    let sb = Sandbox::with_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
     sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
     let planted = sb.dir.path().join("elsewhere-created-by-credlink");
     symlink(&planted, sb.config_dir().join("refresh-wd.lock")).unwrap();
@@ -136,8 +135,7 @@ fn a_symlinked_refresh_lock_file_is_not_followed() {
 #[test]
 fn a_fifo_as_a_lock_file_is_refused_not_waited_on() {
     for lock in ["refresh-wd.lock", "accounts.lock"] {
-        let sb = Sandbox::new();
-        sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+        let sb = Sandbox::with_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
         sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
         mkfifo(&sb.config_dir().join(lock));
         let args: &[&str] = if lock == "accounts.lock" {
@@ -172,8 +170,7 @@ fn an_unsafe_refresh_lock_file_has_one_exit_code_in_every_command() {
     let secret = json!({"client_secret": "lock-client-secret", "refresh_token": "lock-refresh"});
     let mut failures = Vec::new();
     for unsafe_file in ["a symlink", "a FIFO"] {
-        let sb = Sandbox::new();
-        sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+        let sb = Sandbox::with_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
         sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
         sb.store_secret("wd", &secret.to_string());
         let lock = sb.config_dir().join("refresh-wd.lock");

@@ -319,8 +319,7 @@ fn echoing_proxy(user_info: &'static str) -> String {
 fn a_short_proxy_password_is_never_printed() {
     const USER_INFO: &str = "usr:pw1";
     let proxy = echoing_proxy(USER_INFO);
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         "http://127.0.0.1:9/token",
         "basic",
         "",

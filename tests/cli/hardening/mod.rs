@@ -111,8 +111,7 @@ async fn answer_with(server: &MockServer, answer: ResponseTemplate) {
 /// A sandbox whose `mock` connector (client_secret_basic) gets tokens at `{server}/token`;
 /// `extra` adds top-level keys, `more` more tables (see [`oauth_connector`]).
 fn mock_sandbox(server: &MockServer, extra: &str, more: &str) -> Sandbox {
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "basic",
         extra,

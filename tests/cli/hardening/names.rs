@@ -36,8 +36,7 @@ fn revoke_refuses_names_no_account_can_have() {
 fn revoke_cannot_reach_another_accounts_internal_entry() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
+    let sb = peer.sandbox();
     let link_acme2 = |extra: &[&str]| {
         let mut cmd = sb.std_cmd();
         cmd.args(["link", "local-basic", "--name", "acme2", "--no-input"])

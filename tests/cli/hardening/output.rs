@@ -354,8 +354,7 @@ async fn every_command_under_json_prints_one_json_document() {
     let Some(stub) = Peer::start_stub(&["device"]) else {
         return;
     };
-    let device = Sandbox::new();
-    device.write_connectors(&stub_device_connectors(&stub.url));
+    let device = Sandbox::with_connectors(&stub_device_connectors(&stub.url));
     let args = [
         "--json",
         "link",
@@ -377,8 +376,8 @@ async fn every_command_under_json_prints_one_json_document() {
 
     // Ctrl-C while the provider does not answer.
     let (url, connected) = silent_server();
-    let silent = Sandbox::new();
-    silent.write_connectors(&oauth_connector(&format!("{url}/token"), "basic", "", ""));
+    let silent =
+        Sandbox::with_connectors(&oauth_connector(&format!("{url}/token"), "basic", "", ""));
     let child = spawn(
         silent
             .std_cmd()

@@ -118,8 +118,7 @@ fn a_test_that_waited_for_a_rotation_prints_its_result_before_it_ends() {
     };
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&format!(
+    let sb = Sandbox::with_connectors(&format!(
         "{}\n{}",
         refresh_connectors(&peer),
         peer.connectors()
@@ -216,8 +215,7 @@ fn a_test_that_waited_for_a_rotation_prints_its_result_before_it_ends() {
 #[test]
 fn a_busy_account_is_retried_with_the_command_that_was_run() {
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
+    let sb = Sandbox::with_connectors(&refresh_connectors_at("http://127.0.0.1:9"));
     sb.write_index(&[record("wd", "local-refresh", json!({"client_id": "x"}))]);
     let secret = json!({"client_secret": "busy-client-secret", "refresh_token": "busy-refresh"});
     sb.store_secret("wd", &secret.to_string());

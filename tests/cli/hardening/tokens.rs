@@ -149,8 +149,7 @@ async fn token_prints_only_usable_tokens_and_survives_huge_lifetimes() {
 async fn huge_or_negative_durations_in_a_device_answer_do_not_crash_the_sign_in() {
     let Some(()) = keyring() else { return };
     let server = MockServer::start().await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&stub_device_connectors(&server.uri()));
+    let sb = Sandbox::with_connectors(&stub_device_connectors(&server.uri()));
     let mut failures = Vec::new();
     for (expires_in, interval) in [
         (json!(u64::MAX), json!(1)),

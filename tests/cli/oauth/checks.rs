@@ -229,8 +229,8 @@ fn whitespace_is_trimmed_and_reported() {
     link(
         &sb,
         "local-basic",
-        " basic-client ",
-        "\t basic-secret ",
+        "  basic-client  ",
+        "\t basic-secret  ",
         &[],
     )
     .then()

@@ -249,8 +249,7 @@ fn an_expired_code_is_refused_and_saves_nothing() {
         rt.block_on(browser.close());
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
+    let sb = Sandbox::with_connectors(&connectors(&peer));
     // The peer's codes for this client live 2 s.
     let mut linking = Linking::start(&sb, "local-code", "expiring-code-client", port, &[]);
     let url = linking.authorize_url();
@@ -284,8 +283,7 @@ fn a_code_issued_for_another_pkce_verifier_is_refused() {
         rt.block_on(browser.close());
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
+    let sb = Sandbox::with_connectors(&connectors(&peer));
     // A code issued for one run's code challenge...
     let mut first = Linking::start(&sb, "local-code", "code-client", port, &[]);
     let url = first.authorize_url();
@@ -352,8 +350,7 @@ fn the_jobadder_entry_links_through_a_real_browser() {
     let Some(browser) = rt.block_on(Browser::start()) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&entry_on("jobadder", &peer.url));
+    let sb = Sandbox::with_connectors(&entry_on("jobadder", &peer.url));
     let port = free_port();
     let mut linking = Linking::start(&sb, "jobadder", "jobadder-client", port, &[]);
     let url = linking.authorize_url();

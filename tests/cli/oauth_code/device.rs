@@ -99,8 +99,7 @@ fn an_expired_device_code_or_the_end_of_the_wait_stops_the_sign_in() {
     let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
+    let sb = Sandbox::with_connectors(&connectors(&peer));
     // The peer's device codes for this client live 3 s; the first poll comes after 5 s.
     let mut linking = Linking::device(&sb, "expiring-device-client", &[]);
     let _ = linking.device_code();
@@ -137,8 +136,7 @@ fn device_polling_opens_the_browser_keeps_the_interval_and_slows_down_when_asked
     let (Some(stub), Some(())) = (Peer::start_stub(&["device"]), keyring()) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&stub_device_connectors(&stub.url));
+    let sb = Sandbox::with_connectors(&stub_device_connectors(&stub.url));
     // Without --no-browser: a stand-in `xdg-open` notes what it was asked to open.
     let opener = Opener::new();
     let mut cmd = sb.std_cmd();

@@ -167,8 +167,7 @@ fn a_taken_redirect_port_exits_2() {
     let (Some(peer), Some(())) = (Peer::start(), keyring()) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
+    let sb = Sandbox::with_connectors(&connectors(&peer));
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = taken.local_addr().unwrap().port();
     let out = Linking::start(&sb, "local-code", "code-client", busy, &[]).finish();

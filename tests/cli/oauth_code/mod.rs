@@ -241,8 +241,7 @@ fn browser_sandbox() -> Option<(Peer, tokio::runtime::Runtime, Browser, Sandbox)
     keyring()?;
     let rt = runtime();
     let browser = rt.block_on(Browser::start())?;
-    let sb = Sandbox::new();
-    sb.write_connectors(&connectors(&peer));
+    let sb = Sandbox::with_connectors(&connectors(&peer));
     Some((peer, rt, browser, sb))
 }
 
