@@ -39,10 +39,9 @@ fn checked_in_completions_match_the_cli() {
 #[test]
 fn an_unknown_shell_is_a_usage_error() {
     Sandbox::new()
-        .cmd()
-        .args(["completions", "tcsh"])
-        .assert()
-        .code(2);
+        .when(&["completions", "tcsh"])
+        .then()
+        .exits(2);
 }
 
 #[test]

@@ -112,17 +112,16 @@ fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
     let sb = peer.sandbox();
-    sb.cmd()
-        .args([
-            "link",
-            "local-basic",
-            "--client-id",
-            "basic-client",
-            "--client-secret-stdin",
-        ])
-        .write_stdin("basic-secret\n")
-        .assert()
-        .code(0);
+    sb.when(&[
+        "link",
+        "local-basic",
+        "--client-id",
+        "basic-client",
+        "--client-secret-stdin",
+    ])
+    .stdin("basic-secret\n")
+    .then()
+    .exits(0);
 
     let mut p = spawn(&sb, &["link", "local-basic", "--client-id", "basic-client"]);
     p.exp_string("Client secret (input hidden)").unwrap();

@@ -112,16 +112,10 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
     let token = text(&json(&out)["access_token"]).to_owned();
     assert!(!token.starts_with("Bearer") && token.len() == 48, "{token}");
     assert_lacks(&sb.index_text(), &token, "the index");
-    let out = sb
-        .cmd()
-        .args(["test", "--explain", "kenjo"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    assert_has(
-        &stdout(&out),
-        "[ ok ] exchange             token issued, valid 3600 s",
-    );
+    sb.when(&["test", "--explain", "kenjo"])
+        .then()
+        .exits(0)
+        .stdout_has("[ ok ] exchange             token issued, valid 3600 s");
     let out = sb
         .cmd()
         .args(["link", "local-kenjo", "--name", "wrong", "--api-key-stdin"])
@@ -146,12 +140,7 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
     assert_exit(&out, 0);
     assert_kept_secret(&sb, &[&out], &["breezy-pass"]);
     assert_eq!(sb.keychain_secret("breezy").as_deref(), Some("breezy-pass"));
-    let out = sb
-        .cmd()
-        .args(["test", "breezy", "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+    sb.when(&["test", "breezy", "--json"]).then().exits(0);
     let out = breezy(MARKER, &["--name", "breezy-wrong"]);
     assert_exit(&out, 3);
     assert_kept_secret(&sb, &[&out], &[MARKER]);
@@ -168,28 +157,22 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
         ),
         ("local-empty", "the answer has no token at /token"),
     ] {
-        let out = sb
-            .cmd()
-            .args(["link", connector, "--api-key-stdin"])
-            .write_stdin("kenjo-key\n")
-            .output()
-            .unwrap();
-        assert_exit(&out, 4);
-        assert_has(&stderr(&out), cause);
-        let out = sb
-            .cmd()
-            .args([
-                "test",
-                "--explain",
-                "--connector",
-                connector,
-                "--api-key-stdin",
-            ])
-            .write_stdin("kenjo-key\n")
-            .output()
-            .unwrap();
-        assert_exit(&out, 4);
-        assert_has(&stdout(&out), "[FAIL] exchange");
+        sb.when(&["link", connector, "--api-key-stdin"])
+            .stdin("kenjo-key\n")
+            .then()
+            .exits(4)
+            .stderr_has(cause);
+        sb.when(&[
+            "test",
+            "--explain",
+            "--connector",
+            connector,
+            "--api-key-stdin",
+        ])
+        .stdin("kenjo-key\n")
+        .then()
+        .exits(4)
+        .stdout_has("[FAIL] exchange");
     }
     assert_eq!(sb.account_names(), ["kenjo", "breezy"]);
 }

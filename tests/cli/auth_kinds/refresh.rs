@@ -87,13 +87,9 @@ fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
     // The turns were taken on a lock file beside the index; `revoke` removes it too.
     let lock = sb.config_dir().join("refresh-wd.lock");
     assert!(lock.exists(), "{} while linked", lock.display());
-    assert_exit(
-        &sb.cmd()
-            .args(["revoke", "wd", "--yes", "--local"])
-            .output()
-            .unwrap(),
-        0,
-    );
+    sb.when(&["revoke", "wd", "--yes", "--local"])
+        .then()
+        .exits(0);
     assert!(!lock.exists(), "{} left after revoke", lock.display());
 }
 
@@ -217,20 +213,17 @@ fn a_refused_refresh_token_saves_nothing_and_bad_input_exits_2() {
         "Refresh token contains a zero-width character",
     );
     // Missing without a terminal: exit 2, naming how to give it.
-    let out = sb
-        .cmd()
-        .args([
-            "link",
-            "local-refresh",
-            "--client-id",
-            "refresh-client",
-            "--no-input",
-        ])
-        .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
-        .output()
-        .unwrap();
-    assert_exit(&out, 2);
-    assert_has(&stderr(&out), "--secret-stdin refresh_token");
+    sb.when(&[
+        "link",
+        "local-refresh",
+        "--client-id",
+        "refresh-client",
+        "--no-input",
+    ])
+    .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
+    .then()
+    .exits(2)
+    .stderr_has("--secret-stdin refresh_token");
     // A secret is never a flag value.
     let out = sb
         .cmd()

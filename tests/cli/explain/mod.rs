@@ -266,20 +266,17 @@ fn with<'a>(args: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
 /// Links `local-basic` (basic-client / basic-secret) under its default name.
 #[track_caller]
 fn link_basic(sb: &Sandbox) {
-    let out = sb
-        .cmd()
-        .args([
-            "link",
-            "local-basic",
-            "--client-id",
-            "basic-client",
-            "--client-secret-stdin",
-            "--no-input",
-        ])
-        .write_stdin(format!("{BASIC_SECRET}\n"))
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+    sb.when(&[
+        "link",
+        "local-basic",
+        "--client-id",
+        "basic-client",
+        "--client-secret-stdin",
+        "--no-input",
+    ])
+    .stdin(&format!("{BASIC_SECRET}\n"))
+    .then()
+    .exits(0);
 }
 
 /// How many times the peer logged exactly `line`, waiting up to about two seconds for `at_least`.

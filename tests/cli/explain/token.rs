@@ -159,13 +159,10 @@ fn token_for_an_unknown_account_is_not_found() {
 async fn token_for_an_api_key_account_is_a_usage_error() {
     let Some(()) = keyring() else { return };
     let (_server, sb) = api_key_sandbox().await;
-    let out = sb
-        .cmd()
-        .args(["link", "keyed", "--api-key-stdin", "--no-input"])
-        .write_stdin(format!("{MARKER}\n"))
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+    sb.when(&["link", "keyed", "--api-key-stdin", "--no-input"])
+        .stdin(&format!("{MARKER}\n"))
+        .then()
+        .exits(0);
 
     let out = run(&sb, &[], &["token", "keyed"]);
     assert_exit(&out, 2);

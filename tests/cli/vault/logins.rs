@@ -433,8 +433,10 @@ fn vault_store_selection_and_connection_variables() {
             .exits(2)
             .stderr_has("--store");
     }
-    let out = plain(&[("CREDLINK_STORE", "bogus")]).run(&["list"]);
-    assert_exit(&out, 2);
+    plain(&[("CREDLINK_STORE", "bogus")])
+        .when(&["list"])
+        .then()
+        .exits(2);
 
     // BAO_ADDR, else VAULT_ADDR; neither, or an empty BAO_ADDR: exit 2 naming BAO_ADDR.
     let vault_addr =
