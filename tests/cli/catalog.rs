@@ -235,8 +235,7 @@ fn connectors_are_filtered_by_category_auth_kind_and_a_word() {
     let ids = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["connectors", "--json"];
         all.extend_from_slice(args);
-        let out = sb.cmd().args(&all).output().unwrap();
-        assert_exit(&out, 0);
+        let out = sb.when(&all).then().exits(0).out;
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         json.as_array()
             .unwrap()

@@ -87,8 +87,7 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
 
     // Kenjo-style: an API key for a token, its `Bearer ` prefix removed.
     let out = sb
-        .cmd()
-        .args([
+        .when(&[
             "-v",
             "link",
             "local-kenjo",
@@ -96,19 +95,14 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
             "kenjo",
             "--api-key-stdin",
         ])
-        .write_stdin("kenjo-key\n")
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "token valid for 3600 s");
+        .stdin("kenjo-key\n")
+        .then()
+        .exits(0)
+        .stdout_has("token valid for 3600 s")
+        .out;
     assert_has(&stderr(&out), r#"{"apiKey":"(redacted)"}"#);
     assert_kept_secret(&sb, &[&out], &["kenjo-key"]);
-    let out = sb
-        .cmd()
-        .args(["token", "kenjo", "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+    let out = sb.when(&["token", "kenjo", "--json"]).then().exits(0).out;
     let token = text(&json(&out)["access_token"]).to_owned();
     assert!(!token.starts_with("Bearer") && token.len() == 48, "{token}");
     assert_lacks(&sb.index_text(), &token, "the index");
@@ -117,13 +111,12 @@ fn a_token_exchange_signs_in_and_every_failure_is_classified() {
         .exits(0)
         .stdout_has("[ ok ] exchange             token issued, valid 3600 s");
     let out = sb
-        .cmd()
-        .args(["link", "local-kenjo", "--name", "wrong", "--api-key-stdin"])
-        .write_stdin(format!("{MARKER}\n"))
-        .output()
-        .unwrap();
-    assert_exit(&out, 3);
-    assert_has(&stderr(&out), "HTTP 401: Unauthorized");
+        .when(&["link", "local-kenjo", "--name", "wrong", "--api-key-stdin"])
+        .stdin(&format!("{MARKER}\n"))
+        .then()
+        .exits(3)
+        .stderr_has("HTTP 401: Unauthorized")
+        .out;
     assert_kept_secret(&sb, &[&out], &[MARKER]);
 
     // Breezy-style: email and password; the password from stdin.

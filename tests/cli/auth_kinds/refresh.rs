@@ -80,8 +80,7 @@ fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
         }
     }
     // Eight rotations later the stored token is the newest: the grant was never revoked.
-    let out = sb.cmd().args(["test", "wd", "--json"]).output().unwrap();
-    assert_exit(&out, 0);
+    let out = sb.when(&["test", "wd", "--json"]).then().exits(0).out;
     assert_eq!(json(&out)[0]["rotated"], true, "{}", describe(&out));
 
     // The turns were taken on a lock file beside the index; `revoke` removes it too.
@@ -117,8 +116,7 @@ fn a_rotated_refresh_token_is_stored_before_success_and_the_old_one_is_refused()
     assert_kept_secret(&sb, &[&out], &[&first, &second, REFRESH_SECRET]);
 
     // test: rotates again, stores the new one, and says so.
-    let out = sb.cmd().args(["test", "wd", "--json"]).output().unwrap();
-    assert_exit(&out, 0);
+    let out = sb.when(&["test", "wd", "--json"]).then().exits(0).out;
     let result = &json(&out)[0];
     assert_eq!(result["ok"], true);
     assert_eq!(result["rotated"], true);
@@ -131,35 +129,36 @@ fn a_rotated_refresh_token_is_stored_before_success_and_the_old_one_is_refused()
         "the result is recorded on the record the rotation wrote"
     );
 
-    let out = sb.cmd().args(["-v", "test", "wd"]).output().unwrap();
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "wd (Local (refresh token)): valid");
-    assert_has(
-        &stdout(&out),
-        "note: the provider rotated the refresh token; the new one is stored",
-    );
+    let out = sb
+        .when(&["-v", "test", "wd"])
+        .then()
+        .exits(0)
+        .stdout_has("wd (Local (refresh token)): valid")
+        .stdout_has("note: the provider rotated the refresh token; the new one is stored")
+        .out;
     let fourth = stored_refresh_token(&sb, "wd");
     assert_kept_secret(&sb, &[&out], &[&third, &fourth, REFRESH_SECRET]);
 
     // token: a fresh token on stdout, the rotated refresh token stored first.
-    let out = sb.cmd().args(["token", "wd", "--fresh"]).output().unwrap();
-    assert_exit(&out, 0);
+    let out = sb.when(&["token", "wd", "--fresh"]).then().exits(0).out;
     let access = stdout(&out).trim().to_owned();
     assert!(access.len() > 20, "{access}");
     let fifth = stored_refresh_token(&sb, "wd");
     assert_ne!(fifth, fourth);
     assert_kept_secret(&sb, &[&out], &[&fourth, &fifth, REFRESH_SECRET]);
     // ... and cached with the account, so the next call reuses it.
-    let out = sb.cmd().args(["token", "wd", "--json"]).output().unwrap();
-    assert_exit(&out, 0);
+    let out = sb.when(&["token", "wd", "--json"]).then().exits(0).out;
     assert_eq!(json(&out)["cached"], true);
     assert_eq!(stored_refresh_token(&sb, "wd"), fifth);
 
     // --explain takes the same path: it stores the rotation too.
-    let out = sb.cmd().args(["test", "--explain", "wd"]).output().unwrap();
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "[ ok ] oauth");
-    assert_has(&stdout(&out), "the new one is stored");
+    let out = sb
+        .when(&["test", "--explain", "wd"])
+        .then()
+        .exits(0)
+        .stdout_has("[ ok ] oauth")
+        .stdout_has("the new one is stored")
+        .out;
     let sixth = stored_refresh_token(&sb, "wd");
     assert_ne!(sixth, fifth);
     assert_kept_secret(&sb, &[&out], &[&fifth, &sixth, REFRESH_SECRET]);
@@ -299,11 +298,10 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
     assert_exit(&link_refresh(&sb, "wd", &first, &[]), 0);
     let linked = stored_refresh_token(&sb, "wd");
     let out = sb
-        .cmd()
-        .args(["-v", "test", "wd"])
+        .when(&["-v", "test", "wd"])
         .env("CREDLINK_FAULT", "panic@rotate:before_store")
-        .output()
-        .unwrap();
+        .then()
+        .out;
     assert_ne!(out.status.code(), Some(0));
     assert_kept_secret(&sb, &[&out], &[&first, &linked, REFRESH_SECRET]);
 }

@@ -29,11 +29,6 @@ fn link(sb: &Sandbox, client_id: &str, secret: &str, extra: &[&str]) -> Output {
     finish(spawn_link(sb, client_id, secret, extra))
 }
 
-/// `credlink ARGS...` with nothing on stdin.
-fn run(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.when(args).then().out
-}
-
 /// The index file parses (or does not exist), and both it and `credlink list --json` (exit 0)
 /// hold exactly these accounts.
 #[track_caller]
@@ -44,8 +39,7 @@ fn assert_listed(sb: &Sandbox, names: &[&str]) {
         panic!("the index file does not parse ({e}):\n{text}");
     }
     assert_eq!(sb.account_names(), names, "the index file");
-    let out = run(sb, &["list", "--json"]);
-    assert_exit(&out, 0);
+    let out = sb.when(&["list", "--json"]).then().exits(0).out;
     let rows: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("list --json is not JSON ({e}):\n{}", describe(&out)));
     let listed: Vec<&str> = rows

@@ -185,12 +185,12 @@ async fn hints_for_ad_hoc_credentials_leave_no_placeholder() {
         "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
     ];
     for mode in [&[][..], &["--json"], &["--explain"]] {
-        let out = run_env(
-            &builtin,
-            &[("CREDLINK_CLIENT_SECRET", "abcd\u{a0}efgh")],
-            &[&personio[..], mode].concat(),
-        );
-        assert_exit(&out, 2);
+        let out = builtin
+            .when(&[&personio[..], mode].concat())
+            .envs(&[("CREDLINK_CLIENT_SECRET", "abcd\u{a0}efgh")])
+            .then()
+            .exits(2)
+            .out;
         failures.extend(unfilled(format!("personio {mode:?}"), &out));
         if !format!("{}{}", stdout(&out), stderr(&out))
             .contains("`credlink link personio --name NAME --force`")

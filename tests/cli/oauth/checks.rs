@@ -296,16 +296,15 @@ fn no_keychain_reachable_gives_exit_5_and_a_hint() {
     let runtime_dir = tempfile::tempdir().unwrap();
 
     let out = sb
-        .cmd()
-        .args(["link", "local-basic", "--client-id", "basic-client"])
+        .when(&["link", "local-basic", "--client-id", "basic-client"])
         .env("CREDLINK_CLIENT_SECRET", BASIC_SECRET)
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env("XDG_RUNTIME_DIR", runtime_dir.path())
-        .output()
-        .unwrap();
-    assert_exit(&out, 5);
-    assert_has(&stderr(&out), "no OS keychain reachable");
-    assert_has(&stderr(&out), "dbus-run-session");
+        .env("XDG_RUNTIME_DIR", &runtime_dir.path())
+        .then()
+        .exits(5)
+        .stderr_has("no OS keychain reachable")
+        .stderr_has("dbus-run-session")
+        .out;
     assert_lacks(&stdout(&out), "Linked", "stdout");
     assert!(!sb.index_path().exists(), "no index file");
     assert_nothing_saved(&sb, &["local-basic"]);
@@ -340,8 +339,7 @@ fn verbose_never_prints_the_secret() {
     assert_has(&stderr(&out), "< HTTP 401");
     outputs.push(("link rejected", out));
     let out = sb
-        .cmd()
-        .args([
+        .when(&[
             "test",
             "--connector",
             "local-post",
@@ -350,11 +348,11 @@ fn verbose_never_prints_the_secret() {
             "-v",
         ])
         .env("CREDLINK_CLIENT_SECRET", MARKER)
-        .output()
-        .unwrap();
-    assert_exit(&out, 3);
-    assert_has(&stderr(&out), "> POST");
-    assert_has(&stderr(&out), "client_secret=(redacted)");
+        .then()
+        .exits(3)
+        .stderr_has("> POST")
+        .stderr_has("client_secret=(redacted)")
+        .out;
     outputs.push(("ad hoc test rejected", out));
     assert_seen(&peer, "REQ POST /token 401", 2);
 
@@ -371,22 +369,31 @@ fn verbose_never_prints_the_secret() {
         assert_lacks(&sb.index_text(), secret, "the index file");
     }
 
-    let out = run(&sb, &["list", "-v"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "basic-client");
+    let out = sb
+        .when(&["list", "-v"])
+        .then()
+        .exits(0)
+        .stdout_has("basic-client")
+        .out;
     outputs.push(("list", out));
-    let out = run(&sb, &["test", "--all", "-v"]);
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "> authorization: (redacted)");
+    let out = sb
+        .when(&["test", "--all", "-v"])
+        .then()
+        .exits(0)
+        .stderr_has("> authorization: (redacted)")
+        .out;
     assert_has(&stderr(&out), r#""access_token":"(redacted)""#);
     outputs.push(("test --all", out));
     for secret in &forbidden {
         assert_lacks(&sb.index_text(), secret, "the index file");
     }
-    let out = run(&sb, &["revoke", "-v", "--yes", "local-basic"]);
-    assert_exit(&out, 0);
-    assert_has(&stderr(&out), "/token/revocation");
-    assert_has(&stderr(&out), "token=(redacted)");
+    let out = sb
+        .when(&["revoke", "-v", "--yes", "local-basic"])
+        .then()
+        .exits(0)
+        .stderr_has("/token/revocation")
+        .stderr_has("token=(redacted)")
+        .out;
     outputs.push(("revoke", out));
     assert_seen(&peer, "REQ POST /token/revocation 200", 1);
 

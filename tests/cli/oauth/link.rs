@@ -68,10 +68,13 @@ fn link_basic_then_list_test_revoke_round_trip() {
     assert_eq!(rows[0]["subdomain"], Value::Null);
     assert_eq!(rows[0]["last_status"], "valid");
 
-    let out = run(&sb, &["list"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "local-basic");
-    assert_has(&stdout(&out), "basic-client");
+    let out = sb
+        .when(&["list"])
+        .then()
+        .exits(0)
+        .stdout_has("local-basic")
+        .stdout_has("basic-client")
+        .out;
     assert_lacks(&stdout(&out), BASIC_SECRET, "list");
 
     let report = sb
@@ -158,8 +161,7 @@ fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
     let sb = peer.sandbox();
 
     let out = sb
-        .cmd()
-        .args([
+        .when(&[
             "link",
             "local-basic",
             "--name",
@@ -168,8 +170,8 @@ fn link_secret_with_reserved_characters_uses_rfc6749_encoding() {
             "special-client",
         ])
         .env("CREDLINK_CLIENT_SECRET", SPECIAL_SECRET)
-        .output()
-        .unwrap();
+        .then()
+        .out;
     // The raw secret in Basic decodes to another secret and gets 401 (tests/peer/README.md).
     assert_exit(&out, 0);
     assert_has(&stdout(&out), "Linked special");

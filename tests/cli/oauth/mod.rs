@@ -6,8 +6,6 @@
 mod checks;
 mod link;
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use crate::support::*;
@@ -31,11 +29,6 @@ fn link(sb: &Sandbox, connector: &str, client_id: &str, secret: &str, extra: &[&
 
 fn link_basic(sb: &Sandbox) -> When {
     link(sb, "local-basic", "basic-client", BASIC_SECRET, &[])
-}
-
-/// `credlink ARGS...` with nothing on stdin.
-fn run(sb: &Sandbox, args: &[&str]) -> Output {
-    sb.when(args).then().out
 }
 
 /// The index record of one account.

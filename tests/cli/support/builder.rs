@@ -7,6 +7,7 @@
 //! sb.when(&["test", "acme", "--json"]).env("CREDLINK_CLIENT_SECRET", MARKER).then().exits(4).hides(MARKER).json();
 //! ```
 
+use std::ffi::OsStr;
 use std::process::{Command as StdCommand, Output};
 use std::time::Duration;
 
@@ -40,7 +41,7 @@ impl When {
         }
     }
 
-    pub fn env(mut self, key: &str, value: &str) -> Self {
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.cmd.env(key, value);
         self
     }
@@ -160,13 +161,5 @@ impl Then {
     #[track_caller]
     pub fn json(self) -> Value {
         json(&self.out)
-    }
-
-    pub fn stdout(&self) -> String {
-        stdout(&self.out)
-    }
-
-    pub fn stderr(&self) -> String {
-        stderr(&self.out)
     }
 }

@@ -124,16 +124,18 @@ fn vault_the_record_read_with_the_secret_decides_where_it_goes_never_the_listing
         .without("CREDLINK_STORE")
         .with_keychain();
     k.sb.write_connectors(&connectors);
-    let out = k.run(&["store", "copy", "--from", STORE, "--to", "keychain", "mix"]);
-    assert_exit(&out, 0);
+    let out = k
+        .when(&["store", "copy", "--from", STORE, "--to", "keychain", "mix"])
+        .then()
+        .exits(0)
+        .out;
     warned(&out);
     assert_eq!(k.sb.index()["accounts"][0]["connector"], "local-basic");
     k.when(&["test", "mix"]).then().exits(0);
 
     // revoke revokes at the data's connector's host.
     forge_listing(&bao, "mix", "elsewhere");
-    let out = m.run(&["revoke", "mix", "-y"]);
-    assert_exit(&out, 0);
+    let out = m.when(&["revoke", "mix", "-y"]).then().exits(0).out;
     warned(&out);
     assert_absent(&bao, "mix");
     assert_eq!(token_requests(&other), 0, "nothing was ever sent elsewhere");

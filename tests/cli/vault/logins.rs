@@ -48,12 +48,13 @@ fn vault_approle_login_with_secret_id_from_env_or_stdin() {
     let stdin_ci = Machine::new(&peer, &bao, "")
         .without("BAO_TOKEN")
         .env("BAO_ROLE_ID", &role_id);
-    let out = stdin_ci.run_in(
-        &["list", "--json", "--secret-id-stdin", "-v"],
-        &format!("{secret_id}\n"),
-    );
-    assert_exit(&out, 0);
-    assert_hidden(&out, &secret_id);
+    let out = stdin_ci
+        .when(&["list", "--json", "--secret-id-stdin", "-v"])
+        .stdin(&format!("{secret_id}\n"))
+        .then()
+        .exits(0)
+        .hides(&secret_id)
+        .out;
     assert_eq!(names(json(&out).as_array().unwrap()), ["acme"]);
     stdin_ci
         .when(&["test", "acme", "--secret-id-stdin"])
@@ -247,8 +248,7 @@ fn vault_jwt_login_from_env_file_or_github_actions() {
         ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token"),
         ("BAO_JWT_AUDIENCE", "credlink-test"),
     ]);
-    let out = github.run(&["list", "--json", "-v"]);
-    assert_exit(&out, 0);
+    let out = github.when(&["list", "--json", "-v"]).then().exits(0).out;
     assert_eq!(names(json(&out).as_array().unwrap()), ["acme"]);
     assert_hidden(&out, "gh-request-token");
     assert_hidden(&out, &jwt);
@@ -262,9 +262,12 @@ fn vault_jwt_login_from_env_file_or_github_actions() {
 
     // A JWT for another audience: the server refuses it, and says why.
     let other = signed_jwt(&key, "someone-else");
-    let out = job(&[("BAO_JWT", &other)]).run(&["list"]);
-    assert_exit(&out, 5);
-    assert_has(&stderr(&out), "JWT login failed:");
+    let out = job(&[("BAO_JWT", &other)])
+        .when(&["list"])
+        .then()
+        .exits(5)
+        .stderr_has("JWT login failed:")
+        .out;
     assert_has(&lower(&out), "aud");
     assert_hidden(&out, &other);
 
@@ -339,8 +342,7 @@ fn vault_tls_with_a_ca_file_and_without() {
 
     let no_ca = Machine::new(&peer, &bao, &bao.root).without("BAO_CACERT");
     for args in [&["list"][..], &["test", "acme"]] {
-        let out = no_ca.run(args);
-        assert_exit(&out, 5);
+        let out = no_ca.when(args).then().exits(5).out;
         let said = lower(&out);
         assert!(
             said.contains("tls") || said.contains("certificate"),
@@ -355,8 +357,11 @@ fn vault_tls_with_a_ca_file_and_without() {
     assert!(bao.addr.starts_with("https://127.0.0.1:"), "{}", bao.addr);
     assert_eq!(names(&listed(&named("localhost"))), ["acme"]);
     named("LOCALHOST.").when(&["test", "acme"]).then().exits(0);
-    let out = named("vault.example.com").run(&["list"]);
-    assert_exit(&out, 5);
+    let out = named("vault.example.com")
+        .when(&["list"])
+        .then()
+        .exits(5)
+        .out;
     assert_has(&lower(&out), "tls");
     assert_has(&stderr(&out), "vault.example.com");
     named("not a host!")
@@ -417,8 +422,11 @@ fn vault_store_selection_and_connection_variables() {
         "--store wins over CREDLINK_STORE"
     );
     assert_eq!(bao.kv_metadata("secret/from-env/f"), None);
-    let out = m.run(&["--store", "keychain", "list", "--json"]);
-    assert_exit(&out, 0);
+    let out = m
+        .when(&["--store", "keychain", "list", "--json"])
+        .then()
+        .exits(0)
+        .out;
     assert_eq!(
         json(&out),
         serde_json::json!([]),

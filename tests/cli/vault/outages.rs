@@ -29,8 +29,7 @@ fn vault_sealed_server_exits_5_and_loses_nothing() {
         &["token", "acme"],
         &["history", "acme"],
     ] {
-        let out = m.run(args);
-        assert_exit(&out, 5);
+        let out = m.when(args).then().exits(5).out;
         assert_has(&lower(&out), "sealed");
     }
     let out = m.link("beta", "basic-client", &[]);
@@ -133,8 +132,7 @@ fn vault_server_killed_during_test_all_exits_5_and_keeps_every_record() {
         }
         assert_consistent(&now, n, None);
     }
-    let out = m.run(&["test", "--all", "--json"]);
-    assert_exit(&out, 0);
+    let out = m.when(&["test", "--all", "--json"]).then().exits(0).out;
     assert_eq!(json(&out).as_array().map(Vec::len), Some(30));
     // A store that went away fails the remaining accounts promptly, as a dead keychain does.
     assert!(

@@ -21,9 +21,12 @@ fn vault_support_policy_lists_and_tests_but_cannot_link_or_revoke() {
 
     let support = Machine::new(&peer, &bao, &bao.token(&["credlink-support"], "sam"));
     assert_eq!(names(&listed(&support)), ["acme"]);
-    let out = support.run(&["test", "acme"]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "valid");
+    let out = support
+        .when(&["test", "acme"])
+        .then()
+        .exits(0)
+        .stdout_has("valid")
+        .out;
     let err = stderr(&out).to_lowercase();
     assert!(
         err.contains("warning") && err.contains("record"),
@@ -73,8 +76,7 @@ fn vault_list_only_policy_lists_but_cannot_test() {
     );
     lister.when(&["list"]).then().exits(0).hides(BASIC_SECRET);
 
-    let out = lister.run(&["test", "acme"]);
-    assert_exit(&out, 5);
+    let out = lister.when(&["test", "acme"]).then().exits(5).out;
     // The account's result (stdout) or the error (stderr) names the capability and the path.
     let said = format!("{}{}", stdout(&out), stderr(&out));
     assert_has(&said, "`read` secret/data/credlink/acme");
@@ -100,8 +102,7 @@ fn vault_revoked_or_unknown_token_is_not_valid_not_a_policy_gap() {
         (&m, &["test", "acme"][..]),
         (&unknown, &["list"][..]),
     ] {
-        let out = m.run(args);
-        assert_exit(&out, 5);
+        let out = m.when(args).then().exits(5).out;
         let said = lower(&out);
         assert!(
             said.contains("not valid") || (said.contains("expired") && said.contains("revoked")),
@@ -150,22 +151,19 @@ fn vault_verbose_traces_store_requests_and_never_shows_a_secret() {
         &["history", "acme", "-v"],
         &["history", "acme", "--json", "-v"],
     ] {
-        let out = m.run(args);
-        assert_exit(&out, 0);
+        let out = m.when(args).then().exits(0).out;
         check(&out);
     }
     let out = m.link("acme", "post-client", &["--force", "-v"]);
     assert_exit(&out, 0);
     check(&out);
-    let out = m.run(&["revoke", "acme", "-y", "-v"]);
-    assert_exit(&out, 0);
+    let out = m.when(&["revoke", "acme", "-y", "-v"]).then().exits(0).out;
     check(&out);
     assert_absent(&bao, "acme");
     // Failures too: an unknown account and a dead token.
     let out = Machine::new(&peer, &bao, &token).run(&["test", "nope", "-v"]);
     check(&out);
     bao.ok(&["token", "revoke", &token]);
-    let out = m.run(&["list", "-v"]);
-    assert_exit(&out, 5);
+    let out = m.when(&["list", "-v"]).then().exits(5).out;
     check(&out);
 }

@@ -47,8 +47,11 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
     let (a, b) = (refresh_machine(&peer, &bao), refresh_machine(&peer, &bao));
     let first = text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned();
     let linker = refresh_machine(&peer, &bao).env("CREDLINK_CLIENT_SECRET", "refresh-secret");
-    let out = linker.run_in(&link_refresh_args("wd"), &format!("{first}\n"));
-    assert_exit(&out, 0);
+    linker
+        .when(&link_refresh_args("wd"))
+        .stdin(&format!("{first}\n"))
+        .then()
+        .exits(0);
 
     for round in 0..3 {
         let runs: Vec<Child> = (0..6)
@@ -72,8 +75,7 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
             assert_hidden(&out, "refresh-secret");
         }
     }
-    let out = a.run(&["test", "wd", "--json"]);
-    assert_exit(&out, 0);
+    let out = a.when(&["test", "wd", "--json"]).then().exits(0).out;
     assert_eq!(json(&out)[0]["rotated"], true, "{}", describe(&out));
     let lease = bao.kv_get(&kv(".locks/wd"));
     assert_eq!(
@@ -117,8 +119,11 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
         bao.kv_metadata(&kv("wd")).unwrap()["custom_metadata"]["last_tested_at"].clone();
     hold_lease(&bao, "wd", "ci-runner-7", 600);
     let impatient = refresh_machine(&peer, &bao).env("CREDLINK_REFRESH_WAIT", "1");
-    let out = impatient.run(&["test", "wd", "--json"]);
-    assert_exit(&out, 7);
+    let out = impatient
+        .when(&["test", "wd", "--json"])
+        .then()
+        .exits(7)
+        .out;
     let report = &json(&out)[0];
     assert_eq!(report["status"], "conflict", "{report}");
     assert_has(
@@ -166,9 +171,12 @@ fn vault_runners_take_turns_with_a_rotating_refresh_token() {
         "by=\u{1b}[31mevil\u{7}",
         &format!("hold={}", u64::MAX),
     ]);
-    let out = impatient.run(&["test", "wd"]);
-    assert_exit(&out, 7);
-    assert_has(&stdout(&out), "held by [31mevil until 9999-12-31T23:59:59Z");
+    let out = impatient
+        .when(&["test", "wd"])
+        .then()
+        .exits(7)
+        .stdout_has("held by [31mevil until 9999-12-31T23:59:59Z")
+        .out;
     assert!(
         !format!("{}{}", stdout(&out), stderr(&out)).contains(['\u{1b}', '\u{7}']),
         "control characters are never printed: {}",

@@ -115,8 +115,7 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     assert_eq!(store["status"], "ok", "{explained}");
 
     // token: the cache lives in the store, under .tokens/.
-    let out = a.run(&["token", "acme"]);
-    assert_exit(&out, 0);
+    let out = a.when(&["token", "acme"]).then().exits(0).out;
     let token = stdout(&out).trim().to_owned();
     assert!(!token.is_empty());
     let cached = bao
@@ -192,8 +191,7 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
         .stdout_has("token-bob");
 
     // revoke: the provider's token is revoked, the secret deleted with all its versions.
-    let out = a.run(&["token", "acme", "--fresh"]);
-    assert_exit(&out, 0);
+    let out = a.when(&["token", "acme", "--fresh"]).then().exits(0).out;
     let token = stdout(&out).trim().to_owned();
     assert!(token_is_active(&peer, &token));
     a.when(&["revoke", "acme", "-y"])
@@ -270,10 +268,12 @@ fn vault_store_copy_keychain_to_vault_and_back() {
         .with_keychain();
     let mut args = from_vault.to_vec();
     args.extend(["--all", "--move"]);
-    let out = other.run(&args);
-    assert_exit(&out, 0);
-    assert_hidden(&out, BASIC_SECRET);
-    assert_hidden(&out, POST_SECRET);
+    other
+        .when(&args)
+        .then()
+        .exits(0)
+        .hides(BASIC_SECRET)
+        .hides(POST_SECRET);
     let mut moved = other.sb.account_names();
     moved.sort();
     assert_eq!(moved, ["k1", "k2", "v1"]);
@@ -418,8 +418,7 @@ fn vault_store_copy_json_is_one_document_and_a_conflict_names_its_force() {
     let copy = [
         "--json", "store", "copy", "--from", "keychain", "--to", STORE, "--all",
     ];
-    let out = m.run(&copy);
-    assert_exit(&out, 2);
+    let out = m.when(&copy).then().exits(2).out;
     let doc = json(&out);
     assert_eq!(doc["moved"], false, "{doc}");
     assert_eq!(doc["accounts"][0]["name"], "k1", "{doc}");
@@ -441,8 +440,7 @@ fn vault_store_copy_json_is_one_document_and_a_conflict_names_its_force() {
 
     let mut forced = copy.to_vec();
     forced.push("--force");
-    let out = m.run(&forced);
-    assert_exit(&out, 0);
+    let out = m.when(&forced).then().exits(0).out;
     assert_eq!(json(&out)["accounts"].as_array().map(Vec::len), Some(2));
     assert_stored(&bao, "k1", "basic-client");
 }
