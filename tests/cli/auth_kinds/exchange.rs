@@ -2,8 +2,6 @@
 
 use crate::support::*;
 
-// ---- token_exchange ----
-
 fn exchange_connectors(url: &str) -> String {
     format!(
         r#"

@@ -6,8 +6,6 @@ use std::process::Command as StdCommand;
 use super::*;
 use crate::support::*;
 
-// ---- tls_client_auth ----
-
 fn openssl(dir: &Path, args: &[&str]) {
     let out = StdCommand::new("openssl")
         .args(args)

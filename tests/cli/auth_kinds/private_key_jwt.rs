@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::support::*;
 
-// ---- private_key_jwt ----
-
 fn jwt_connector(peer: &Peer) -> String {
     format!(
         r#"

@@ -9,8 +9,6 @@ use crate::support::*;
 
 const REFRESH_SECRET: &str = "refresh-secret";
 
-// ---- oauth2_refresh_token ----
-
 /// A refresh token for refresh-client, as an admin would generate one.
 fn mint(peer: &Peer) -> String {
     text(&peer.call("POST", "/test/refresh-token")["refresh_token"]).to_owned()

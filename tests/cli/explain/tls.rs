@@ -8,6 +8,30 @@ use std::process::{Child, Command as StdCommand, Stdio};
 use super::*;
 use crate::support::*;
 
+/// A Python HTTPS server on an ephemeral loopback port (printed on stdout) that answers every
+/// POST with a token. argv: certificate chain, key.
+const TLS_SERVER: &str = r#"
+import http.server, ssl, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = b'{"access_token":"tls-token-5c2e","expires_in":60}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.handle_error = lambda request, address: None
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[1], sys.argv[2])
+server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
 struct TlsServer {
     child: Child,
     port: u16,

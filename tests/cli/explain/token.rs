@@ -12,6 +12,28 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
+/// `credlink token ARGS`: checks that stdout is exactly one token and a line break, and
+/// returns the token.
+#[track_caller]
+fn token(sb: &Sandbox, args: &[&str]) -> String {
+    let mut all = vec!["token"];
+    all.extend_from_slice(args);
+    let out = run(sb, &[], &all);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let token = text
+        .strip_suffix('\n')
+        .unwrap_or_else(|| panic!("a line: {text:?}"));
+    assert!(
+        !token.is_empty()
+            && token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "stdout is only the token and a line break: {text:?}"
+    );
+    token.to_owned()
+}
+
 /// `credlink token --json ARGS`, parsed.
 #[track_caller]
 fn token_json(sb: &Sandbox, args: &[&str]) -> Value {

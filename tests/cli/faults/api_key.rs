@@ -9,8 +9,6 @@ use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
-// ---- helpers ----
-
 /// A connectors file with one API-key connector `mock`: `verify` is the body of its
 /// `[connectors.mock.verify]` table, `fields` its field tables (the secret one included).
 fn api_key_connector(verify: &str, fields: &str) -> String {

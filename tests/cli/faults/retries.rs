@@ -9,7 +9,7 @@ use super::*;
 use crate::support::*;
 
 // 429 and 503 are retried (3 attempts in all, after Retry-After or a short backoff); nothing
-// else is: every other fault test above and below expects exactly one request.
+// else is: every other fault test expects exactly one request.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limiting_429_is_retried_after_retry_after_then_unreachable_not_rejected() {

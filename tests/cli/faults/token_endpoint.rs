@@ -10,8 +10,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
-// ---- OAuth token endpoint faults ----
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_endpoint_slower_than_the_timeout_is_unreachable_with_a_timeout_hint() {
     let server = MockServer::start().await;

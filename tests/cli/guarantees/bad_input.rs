@@ -3,8 +3,6 @@
 use super::*;
 use crate::support::*;
 
-// ---- bad input ----
-
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::support::*;
 
-// ---- concurrency ----
-
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"

@@ -6,8 +6,6 @@ use crate::support::*;
 /// special-client's secret at the peer (tests/peer/README.md).
 const SPECIAL_SECRET: &str = "s3cr+t%20:/x";
 
-// ---- crashes ----
-
 /// A sandbox with the account `acct` linked, after a `revoke acct` killed at `point`.
 fn revoke_killed_at(peer: &Peer, point: &'static str) -> Sandbox {
     let sb = peer.sandbox();

@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::support::*;
 
-// ---- a keychain that never answers ----
-
 /// A private D-Bus session bus (`dbus-daemon` in a process group of its own) on which the
 /// Secret Service is activatable but never starts: its service file runs a script that records
 /// its pid and sleeps. Dropping it kills the whole group, the activated script included.

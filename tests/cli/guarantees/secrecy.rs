@@ -6,8 +6,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use super::*;
 use crate::support::*;
 
-// ---- secrets in the process's surroundings ----
-
 #[cfg(target_os = "linux")]
 #[cfg_attr(
     not(feature = "real-peers"),

@@ -3,8 +3,6 @@
 use super::*;
 use crate::support::*;
 
-// ---- 5. catalog files ----
-
 /// Class 5: a catalog entry whose URL lets a value move the host (a placeholder glued to the
 /// host), carries user-info (sent as a second Authorization), or whose header template holds
 /// CR/LF is refused when it loads: `connectors` exits 2 and names the key. A placeholder

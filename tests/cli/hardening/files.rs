@@ -28,8 +28,6 @@ fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
-// ---- 6. files ----
-
 /// Makes the sandbox's accounts.json a symlink to a file elsewhere (as a dotfiles manager
 /// does) holding `accounts`; returns the target.
 fn symlinked_index(sb: &Sandbox, accounts: &[Value]) -> PathBuf {

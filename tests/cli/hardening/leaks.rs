@@ -15,8 +15,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
-// ---- 1. secrets printed in another spelling ----
-
 /// Every spelling of `secret` (of client `id`) a server may plausibly echo, named.
 fn echoed_spellings(id: &str, secret: &str) -> Vec<(String, String)> {
     let form = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();

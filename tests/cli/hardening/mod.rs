@@ -137,14 +137,10 @@ fn orphan(name: &str) -> Value {
     record(name, "gone", json!({"client_id": "x"}))
 }
 
-// ---- 3. default names skip the name rules ----
-
 /// Whether a form-encoded request body has `key=value`.
 fn form_has(req: &Request, key: &str, value: &str) -> bool {
     form_urlencoded::parse(&req.body).any(|(k, v)| k == key && v == value)
 }
-
-// ---- 11. causes named right ----
 
 /// A loopback HTTP server answering every request with these bytes, then closing cleanly.
 fn raw_http_server(answer: Vec<u8>) -> String {
@@ -163,8 +159,6 @@ fn raw_http_server(answer: Vec<u8>) -> String {
     });
     format!("http://{address}")
 }
-
-// ---- 14. one JSON document under --json ----
 
 /// The one JSON value stdout holds, or why it does not hold exactly one; an error object's
 /// `code` must be the exit code.

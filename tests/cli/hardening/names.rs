@@ -8,8 +8,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
-// ---- 2. account names that collide with internal keychain entries ----
-
 /// Class 2: `revoke` of a name no account can have (an alternate keychain entry's name, a
 /// path, an empty string, a space, a bidi override) is invalid input, exit 2, before any
 /// keychain access.

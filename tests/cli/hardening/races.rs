@@ -10,8 +10,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
-// ---- 8. races ----
-
 /// Class 8: `test --all` racing `link --force` of the same account, at 20 different offsets,
 /// never reports it `secret_missing` nor records that on the new record.
 #[cfg_attr(

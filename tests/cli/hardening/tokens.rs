@@ -7,8 +7,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 use crate::support::*;
 
-// ---- 4. tokens ----
-
 /// Access tokens that are not printable ASCII (RFC 6750 b64token, RFC 6749 VSCHAR).
 const UNPRINTABLE_TOKENS: [(&str, &str); 5] = [
     (

@@ -6,10 +6,6 @@ use std::time::{Duration, Instant};
 use crate::support::bao::*;
 use crate::support::*;
 
-// ------------------------------------------------------------------------------------------
-// The harness itself (passes without the feature: it drives only the `bao` CLI)
-// ------------------------------------------------------------------------------------------
-
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs OpenBao's bao: run scripts/test"

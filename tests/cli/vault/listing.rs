@@ -6,10 +6,6 @@ use std::process::Output;
 use crate::support::bao::*;
 use crate::support::*;
 
-// ------------------------------------------------------------------------------------------
-// The record read with the secret decides where the secret goes, never the listing
-// ------------------------------------------------------------------------------------------
-
 /// `local-basic` again, on another peer: the host a forged listing would send the secret to.
 fn elsewhere_connector(other: &Peer) -> String {
     format!(

@@ -9,10 +9,6 @@ use super::*;
 use crate::support::bao::*;
 use crate::support::*;
 
-// ------------------------------------------------------------------------------------------
-// The feature
-// ------------------------------------------------------------------------------------------
-
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
