@@ -254,18 +254,11 @@ fn connectors_are_filtered_by_category_auth_kind_and_a_word() {
         "{keys:?}"
     );
     assert_eq!(ids(&["SPS"]), ["sps-commerce", "sps-commerce-sandbox"]);
-    let none = sb
-        .cmd()
-        .args(["connectors", "--category", "commerce", "--auth", "api_key"])
-        .output()
-        .unwrap();
-    assert_exit(&none, 6);
-    assert_has(&stderr(&none), "no connector matches these filters");
-    let json = sb
-        .cmd()
-        .args(["connectors", "traffit", "--json"])
-        .output()
-        .unwrap();
+    sb.when(&["connectors", "--category", "commerce", "--auth", "api_key"])
+        .then()
+        .exits(6)
+        .stderr_has("no connector matches these filters");
+    let json = sb.when(&["connectors", "traffit", "--json"]).then().out;
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["category"], "ats");
 }

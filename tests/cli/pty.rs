@@ -537,7 +537,7 @@ fn connectors_fit_an_80_column_terminal() {
     let mut p = spawn_command(cmd, Some(20_000)).expect("sh starts in a pty");
     let screen = p.exp_eof().unwrap();
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
-    let json = sb.cmd().args(["connectors", "--json"]).output().unwrap();
+    let json = sb.when(&["connectors", "--json"]).then().out;
     let count = serde_json::from_slice::<serde_json::Value>(&json.stdout)
         .unwrap()
         .as_array()

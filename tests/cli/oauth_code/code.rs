@@ -67,19 +67,17 @@ fn a_browser_sign_in_links_and_the_account_refreshes_rotates_and_revokes() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 
     // test: the refresh grant; the rotated refresh token is stored.
-    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
-    assert_exit(&tested, 0);
-    assert_has(&stdout(&tested), "the new one is stored");
+    let tested = sb
+        .when(&["test", "acct"])
+        .then()
+        .exits(0)
+        .stdout_has("the new one is stored")
+        .out;
     let second = text(&stored(&sb)["refresh_token"]).to_owned();
     assert_ne!(second, first);
 
     // token: a fresh access token on stdout.
-    let token = sb
-        .cmd()
-        .args(["token", "acct", "--fresh"])
-        .output()
-        .unwrap();
-    assert_exit(&token, 0);
+    let token = sb.when(&["token", "acct", "--fresh"]).then().exits(0).out;
     assert!(!stdout(&token).trim().is_empty());
     let third = text(&stored(&sb)["refresh_token"]).to_owned();
     assert_ne!(third, second);
@@ -104,13 +102,13 @@ fn a_browser_sign_in_links_and_the_account_refreshes_rotates_and_revokes() {
     assert_has(&stdout(&reused), "invalid_grant");
     assert_has(&stdout(&reused), "already used");
     // The provider revoked the whole grant: the linked account's current token is dead too.
-    let after = sb.cmd().args(["test", "acct"]).output().unwrap();
-    assert_exit(&after, 3);
-    assert_has(&stdout(&after), "invalid_grant");
-    assert_has(
-        &stdout(&after),
-        "credlink link local-code --name acct --force",
-    );
+    let after = sb
+        .when(&["test", "acct"])
+        .then()
+        .exits(3)
+        .stdout_has("invalid_grant")
+        .stdout_has("credlink link local-code --name acct --force")
+        .out;
     assert_kept_secret(
         &sb,
         &[&tested, &token, &reused, &after],
@@ -118,8 +116,7 @@ fn a_browser_sign_in_links_and_the_account_refreshes_rotates_and_revokes() {
     );
 
     // revoke removes the account (RFC 7009 for the refresh token).
-    let revoked = sb.cmd().args(["revoke", "acct", "--yes"]).output().unwrap();
-    assert_exit(&revoked, 0);
+    sb.when(&["revoke", "acct", "--yes"]).then().exits(0);
     assert!(sb.account_names().is_empty());
     assert!(sb.secrets_in("").is_empty());
 }
@@ -184,8 +181,7 @@ fn the_redirect_pasted_on_stdin_links_a_public_client() {
     let secrets = sb.secrets_in("");
     assert_eq!(secrets.len(), 1);
     assert_kept_secret(&sb, &[&out], &[&code, &secrets[0]]);
-    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
-    assert_exit(&tested, 0);
+    sb.when(&["test", "acct"]).then().exits(0);
 }
 
 #[cfg_attr(
@@ -379,6 +375,5 @@ fn the_jobadder_entry_links_through_a_real_browser() {
     assert_kept_secret(&sb, &[&out], &[&code, &refresh, CLIENT_SECRET]);
     // The refresh grant asks for no scope: `offline_access` is a sign-in scope, not one the
     // refresh token holds.
-    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
-    assert_exit(&tested, 0);
+    sb.when(&["test", "acct"]).then().exits(0);
 }

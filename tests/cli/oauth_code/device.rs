@@ -44,16 +44,10 @@ fn a_device_code_approved_in_the_browser_links_and_the_account_refreshes() {
     assert_kept_secret(&sb, &[&out], &[&first, CLIENT_SECRET]);
 
     // The account is one of the refresh-token kind's: test rotates, token, revoke.
-    let tested = sb.cmd().args(["test", "acct"]).output().unwrap();
-    assert_exit(&tested, 0);
+    let tested = sb.when(&["test", "acct"]).then().exits(0).out;
     let second = text(&stored(&sb)["refresh_token"]).to_owned();
     assert_ne!(second, first);
-    let token = sb
-        .cmd()
-        .args(["token", "acct", "--fresh"])
-        .output()
-        .unwrap();
-    assert_exit(&token, 0);
+    let token = sb.when(&["token", "acct", "--fresh"]).then().exits(0).out;
     let access = stdout(&token).trim().to_owned();
     assert!(!access.is_empty());
     assert_kept_secret(
@@ -61,8 +55,7 @@ fn a_device_code_approved_in_the_browser_links_and_the_account_refreshes() {
         &[&out, &tested],
         &[&first, &second, &access, CLIENT_SECRET],
     );
-    let revoked = sb.cmd().args(["revoke", "acct", "--yes"]).output().unwrap();
-    assert_exit(&revoked, 0);
+    sb.when(&["revoke", "acct", "--yes"]).then().exits(0);
     assert_nothing_saved(&sb);
 }
 
