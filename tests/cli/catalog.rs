@@ -112,7 +112,7 @@ fn an_unknown_connector_is_not_found_with_the_known_ones() {
         &["test", "--connector", "nope"],
     ] {
         Sandbox::new()
-            .when(&args)
+            .when(args)
             .then()
             .exits(6)
             .stderr_has("unknown connector `nope`")

@@ -17,19 +17,18 @@ const TOKEN: &str = "s.vault-TOKEN-9d2e71";
 /// A sandbox on the team store `vault:secret/credlink` at `store`, with a `mock` OAuth
 /// connector whose token endpoint is on `provider`.
 fn team_sandbox(provider: &MockServer) -> Sandbox {
-    let sb = Sandbox::with_connectors(&oauth_connector(
+    Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", provider.uri()),
         "post",
         "",
         "",
-    ));
-    sb
+    ))
 }
 
 fn team(sb: &Sandbox, store: &MockServer, args: &[&str]) -> When {
     sb.when(args)
         .env("CREDLINK_STORE", "vault:secret/credlink")
-        .env("BAO_ADDR", &store.uri())
+        .env("BAO_ADDR", store.uri())
         .env("BAO_TOKEN", TOKEN)
 }
 
@@ -414,7 +413,7 @@ async fn a_secret_straddling_the_cut_of_an_error_that_is_not_json_shows_no_prefi
             let out = sb
                 .when(&["list"])
                 .env("CREDLINK_STORE", "vault:secret/credlink")
-                .env("BAO_ADDR", &store.uri())
+                .env("BAO_ADDR", store.uri())
                 .env("BAO_ROLE_ID", "role")
                 .env("BAO_SECRET_ID", SECRET_ID)
                 .then()

@@ -248,8 +248,7 @@ fn post_connector(token_url: &str, extra: &str) -> String {
 
 /// A sandbox with the `mock` connector of [`post_connector`].
 fn mock_sandbox(token_url: &str, extra: &str) -> Sandbox {
-    let sb = Sandbox::with_connectors(&post_connector(token_url, extra));
-    sb
+    Sandbox::with_connectors(&post_connector(token_url, extra))
 }
 
 /// Ad hoc credentials for `mock`: client `mock-client`, [`MARKER`] as the secret.

@@ -29,13 +29,12 @@ const API_KEY: &str = "ashby-KEY-4f9a1c";
 
 /// A sandbox whose `mock` connector posts to `{server}/token` with `client_auth = post`.
 fn oauth_sandbox(server: &MockServer) -> Sandbox {
-    let sb = Sandbox::with_connectors(&oauth_connector(
+    Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "post",
         "",
         "",
-    ));
-    sb
+    ))
 }
 
 /// `POST /token`, the token request of [`oauth_sandbox`].

@@ -111,13 +111,12 @@ async fn answer_with(server: &MockServer, answer: ResponseTemplate) {
 /// A sandbox whose `mock` connector (client_secret_basic) gets tokens at `{server}/token`;
 /// `extra` adds top-level keys, `more` more tables (see [`oauth_connector`]).
 fn mock_sandbox(server: &MockServer, extra: &str, more: &str) -> Sandbox {
-    let sb = Sandbox::with_connectors(&oauth_connector(
+    Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "basic",
         extra,
         more,
-    ));
-    sb
+    ))
 }
 
 /// An index record as a hand-edited or older index may hold it.

@@ -299,7 +299,7 @@ fn no_keychain_reachable_gives_exit_5_and_a_hint() {
         .when(&["link", "local-basic", "--client-id", "basic-client"])
         .env("CREDLINK_CLIENT_SECRET", BASIC_SECRET)
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env("XDG_RUNTIME_DIR", &runtime_dir.path())
+        .env("XDG_RUNTIME_DIR", runtime_dir.path())
         .then()
         .exits(5)
         .stderr_has("no OS keychain reachable")
