@@ -67,7 +67,7 @@ fn vault_the_record_read_with_the_secret_decides_where_it_goes_never_the_listing
     let connectors = format!("{}{}", peer.connectors(), elsewhere_connector(&other));
     let m = Machine::new(&peer, &bao, &bao.root);
     m.sb.write_connectors(&connectors);
-    assert_exit(&m.link("mix", "basic-client", &[]), 0);
+    m.link("mix", "basic-client", &[]).then().exits(0);
     let warned = |out: &Output| {
         assert_has(&stderr(out), "does not match its data");
         assert_has(
@@ -148,7 +148,7 @@ fn vault_a_replacement_whose_listing_cannot_be_written_says_the_new_secret_is_cu
     let connectors = format!("{}{}", peer.connectors(), elsewhere_connector(&other));
     let admin = Machine::new(&peer, &bao, &bao.root);
     admin.sb.write_connectors(&connectors);
-    assert_exit(&admin.link("mix", "basic-client", &[]), 0);
+    admin.link("mix", "basic-client", &[]).then().exits(0);
     bao.policy(
         "credlink-data-only",
         r#"

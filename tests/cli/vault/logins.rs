@@ -302,7 +302,7 @@ fn vault_namespace_from_bao_or_vault_namespace() {
     let Some((peer, bao)) = peers() else { return };
     bao.namespace("team-a");
     let m = Machine::new(&peer, &bao, &bao.root).env("BAO_NAMESPACE", "team-a");
-    assert_exit(&m.link("acme", "basic-client", &[]), 0);
+    m.link("acme", "basic-client", &[]).then().exits(0);
     assert_stored_in(&bao, Some("team-a"), "acme", "basic-client");
     assert_eq!(bao.kv_get(&kv("acme")), None, "not in the root namespace");
     assert_eq!(names(&listed(&m)), ["acme"]);
@@ -323,7 +323,7 @@ fn vault_tls_with_a_ca_file_and_without() {
     let Some(peer) = Peer::start() else { return };
     let ca = bao.cacert.clone().unwrap();
     let m = Machine::new(&peer, &bao, &bao.root); // BAO_CACERT
-    assert_exit(&m.link("acme", "basic-client", &[]), 0);
+    m.link("acme", "basic-client", &[]).then().exits(0);
     assert_stored(&bao, "acme", "basic-client");
     assert_eq!(names(&listed(&m)), ["acme"]);
     m.when(&["test", "acme"]).then().exits(0);
@@ -404,19 +404,18 @@ fn vault_store_selection_and_connection_variables() {
         "store = \"vault:secret/credlink\"\n",
     )
     .unwrap();
-    assert_exit(&m.link("from-config", "basic-client", &[]), 0);
+    m.link("from-config", "basic-client", &[]).then().exits(0);
     assert_stored(&bao, "from-config", "basic-client");
     // The environment overrides the file, the flag the environment.
     let m = m.env("CREDLINK_STORE", "vault:secret/from-env");
-    assert_exit(&m.link("e", "basic-client", &[]), 0);
+    m.link("e", "basic-client", &[]).then().exits(0);
     assert!(
         bao.kv_get("secret/from-env/e").is_some(),
         "CREDLINK_STORE wins over config.toml"
     );
-    assert_exit(
-        &m.link("f", "basic-client", &["--store", "vault:secret/from-flag"]),
-        0,
-    );
+    m.link("f", "basic-client", &["--store", "vault:secret/from-flag"])
+        .then()
+        .exits(0);
     assert!(
         bao.kv_get("secret/from-flag/f").is_some(),
         "--store wins over CREDLINK_STORE"
@@ -473,7 +472,7 @@ fn vault_store_selection_and_connection_variables() {
         ("BAO_TOKEN", ""),
         ("VAULT_TOKEN", bao.root.as_str()),
     ]);
-    let out = empty.link("empty-token", "basic-client", &[]);
+    let out = empty.link("empty-token", "basic-client", &[]).then().out;
     assert_ne!(
         out.status.code(),
         Some(0),

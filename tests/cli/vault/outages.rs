@@ -18,7 +18,7 @@ use crate::support::*;
 fn vault_sealed_server_exits_5_and_loses_nothing() {
     let Some((peer, bao)) = peers() else { return };
     let m = Machine::new(&peer, &bao, &bao.root);
-    assert_exit(&m.link("acme", "basic-client", &[]), 0);
+    m.link("acme", "basic-client", &[]).then().exits(0);
     m.when(&["test", "acme"]).then().exits(0);
     let before = bao.kv_get(&kv("acme")).unwrap();
 
@@ -32,8 +32,7 @@ fn vault_sealed_server_exits_5_and_loses_nothing() {
         let out = m.when(args).then().exits(5).out;
         assert_has(&lower(&out), "sealed");
     }
-    let out = m.link("beta", "basic-client", &[]);
-    assert_exit(&out, 5);
+    let out = m.link("beta", "basic-client", &[]).then().exits(5).out;
     assert_has(&lower(&out), "sealed");
     let explained = m
         .when(&["test", "acme", "--explain", "--json"])
@@ -57,7 +56,7 @@ fn vault_sealed_server_exits_5_and_loses_nothing() {
     assert_eq!(bao.kv_metadata(&kv("beta")), None);
     assert_eq!(names(&listed(&m)), ["acme"]);
     m.when(&["test", "acme"]).then().exits(0);
-    assert_exit(&m.link("beta", "basic-client", &[]), 0);
+    m.link("beta", "basic-client", &[]).then().exits(0);
 }
 
 #[cfg_attr(
@@ -244,8 +243,7 @@ fn vault_raft_leader_killed_during_links_and_tests_every_link_all_or_nothing() {
             names(&rows)
         ));
     }
-    let out = m.link("after", "basic-client", &[]);
-    assert_exit(&out, 0);
+    m.link("after", "basic-client", &[]).then().exits(0);
     let after = cluster
         .kv_get(new_leader, &kv("after"))
         .expect("`after` in the store");
@@ -255,7 +253,7 @@ fn vault_raft_leader_killed_during_links_and_tests_every_link_all_or_nothing() {
     for (name, _, out) in &linked {
         if out.status.code() != Some(0) && !happened.contains(name) {
             // Nothing half-written blocks a new link.
-            let again = m.link(name, "basic-client", &[]);
+            let again = m.link(name, "basic-client", &[]).then().out;
             if again.status.code() != Some(0) {
                 problems.push(format!("{name}: linking again fails: {}", describe(&again)));
             }

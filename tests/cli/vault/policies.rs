@@ -16,7 +16,7 @@ fn vault_support_policy_lists_and_tests_but_cannot_link_or_revoke() {
     let Some((peer, bao)) = peers() else { return };
     bao.policy("credlink-support", SUPPORT_POLICY);
     let admin = Machine::new(&peer, &bao, &bao.root);
-    assert_exit(&admin.link("acme", "basic-client", &[]), 0);
+    admin.link("acme", "basic-client", &[]).then().exits(0);
     let before = bao.kv_get(&kv("acme")).unwrap();
 
     let support = Machine::new(&peer, &bao, &bao.token(&["credlink-support"], "sam"));
@@ -35,16 +35,20 @@ fn vault_support_policy_lists_and_tests_but_cannot_link_or_revoke() {
     );
     assert_eq!(bao.kv_get(&kv("acme")).unwrap(), before, "nothing written");
 
-    let out = support.link("beta", "basic-client", &[]);
-    assert_exit(&out, 5);
-    assert_has(&stderr(&out), "`create`");
-    assert_has(&stderr(&out), "secret/data/credlink/beta");
+    support
+        .link("beta", "basic-client", &[])
+        .then()
+        .exits(5)
+        .stderr_has("`create`")
+        .stderr_has("secret/data/credlink/beta");
     assert_eq!(bao.kv_metadata(&kv("beta")), None);
 
-    let out = support.link("acme", "post-client", &["--force"]);
-    assert_exit(&out, 5);
-    assert_has(&stderr(&out), "`update`");
-    assert_has(&stderr(&out), "secret/data/credlink/acme");
+    support
+        .link("acme", "post-client", &["--force"])
+        .then()
+        .exits(5)
+        .stderr_has("`update`")
+        .stderr_has("secret/data/credlink/acme");
 
     support
         .when(&["revoke", "acme", "-y"])
@@ -65,7 +69,7 @@ fn vault_list_only_policy_lists_but_cannot_test() {
     let Some((peer, bao)) = peers() else { return };
     bao.policy("credlink-list", LIST_ONLY_POLICY);
     let admin = Machine::new(&peer, &bao, &bao.root);
-    assert_exit(&admin.link("acme", "basic-client", &[]), 0);
+    admin.link("acme", "basic-client", &[]).then().exits(0);
 
     let lister = Machine::new(&peer, &bao, &bao.token(&["credlink-list"], "lee"));
     let rows = listed(&lister);
@@ -94,7 +98,7 @@ fn vault_revoked_or_unknown_token_is_not_valid_not_a_policy_gap() {
     bao.policy("credlink-admin", ADMIN_POLICY);
     let token = bao.token(&["credlink-admin"], "gone");
     let m = Machine::new(&peer, &bao, &token);
-    assert_exit(&m.link("acme", "basic-client", &[]), 0);
+    m.link("acme", "basic-client", &[]).then().exits(0);
     bao.ok(&["token", "revoke", &token]);
     let unknown = Machine::new(&peer, &bao, "s.notatokenatall0000000000");
     for (m, args) in [
@@ -135,8 +139,7 @@ fn vault_verbose_traces_store_requests_and_never_shows_a_secret() {
         assert_hidden(out, BASIC_SECRET);
         assert_hidden(out, POST_SECRET);
     };
-    let out = m.link("acme", "basic-client", &["-v"]);
-    assert_exit(&out, 0);
+    let out = m.link("acme", "basic-client", &["-v"]).then().exits(0).out;
     check(&out);
     let trace = stderr(&out).to_lowercase();
     assert_has(&trace, "x-vault-token");
@@ -154,8 +157,11 @@ fn vault_verbose_traces_store_requests_and_never_shows_a_secret() {
         let out = m.when(args).then().exits(0).out;
         check(&out);
     }
-    let out = m.link("acme", "post-client", &["--force", "-v"]);
-    assert_exit(&out, 0);
+    let out = m
+        .link("acme", "post-client", &["--force", "-v"])
+        .then()
+        .exits(0)
+        .out;
     check(&out);
     let out = m.when(&["revoke", "acme", "-y", "-v"]).then().exits(0).out;
     check(&out);

@@ -302,7 +302,7 @@ fn vault_race_twenty_force_links_keep_secret_and_record_together() {
     let Some((peer, bao)) = peers() else { return };
     let a = Machine::new(&peer, &bao, &bao.root);
     let b = Machine::new(&peer, &bao, &bao.root);
-    assert_exit(&a.link("acme", "basic-client", &[]), 0);
+    a.link("acme", "basic-client", &[]).then().exits(0);
     let outs = race(&a, &b, "acme", &["--force"]);
     let mut wins = 0;
     for (_, out) in &outs {

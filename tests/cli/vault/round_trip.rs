@@ -21,11 +21,12 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     let bob = bao.token(&["credlink-admin"], "bob");
     let a = Machine::new(&peer, &bao, &alice);
 
-    let out = a.link("acme", "basic-client", &[]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "Linked acme");
-    assert_hidden(&out, BASIC_SECRET);
-    assert_hidden(&out, &alice);
+    a.link("acme", "basic-client", &[])
+        .then()
+        .exits(0)
+        .stdout_has("Linked acme")
+        .hides(BASIC_SECRET)
+        .hides(&alice);
     let got = assert_stored(&bao, "acme", "basic-client");
     let meta = &got["metadata"]["custom_metadata"];
     assert_eq!(
@@ -41,9 +42,10 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     );
 
     // An existing name is refused, as with the keychain; nothing is written.
-    let out = a.link("acme", "post-client", &[]);
-    assert_exit(&out, 2);
-    assert_has(&stderr(&out), "already linked");
+    a.link("acme", "post-client", &[])
+        .then()
+        .exits(2)
+        .stderr_has("already linked");
     assert_eq!(bao.kv_metadata(&kv("acme")).unwrap()["current_version"], 1);
     assert_stored(&bao, "acme", "basic-client");
 
@@ -126,7 +128,7 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
     assert!(token_is_active(&peer, &token));
 
     // A second account, and test --all.
-    assert_exit(&a.link("beta", "post-client", &[]), 0);
+    a.link("beta", "post-client", &[]).then().exits(0);
     assert_stored(&bao, "beta", "post-client");
     let all = a.when(&["test", "--all", "--json"]).then().exits(0).json();
     assert_eq!(all.as_array().map(Vec::len), Some(2), "{all}");
@@ -146,8 +148,7 @@ fn vault_round_trip_link_list_test_token_history_revoke() {
 
     // link --force by another teammate: version 2, by bob; history shows both.
     let b = Machine::new(&peer, &bao, &bob);
-    let out = b.link("acme", "post-client", &["--force"]);
-    assert_exit(&out, 0);
+    b.link("acme", "post-client", &["--force"]).then().exits(0);
     assert_stored(&bao, "acme", "post-client");
     let metadata = bao.kv_metadata(&kv("acme")).unwrap();
     assert_eq!(metadata["current_version"], 2, "{metadata}");
@@ -217,7 +218,7 @@ fn vault_store_copy_keychain_to_vault_and_back() {
         .without("CREDLINK_STORE")
         .with_keychain();
     for (name, client) in [("k1", "basic-client"), ("k2", "post-client")] {
-        assert_exit(&m.link(name, client, &[]), 0);
+        m.link(name, client, &[]).then().exits(0);
         assert_eq!(
             m.sb.keychain_secret(name).as_deref(),
             Some(secret_of(client))
@@ -249,7 +250,7 @@ fn vault_store_copy_keychain_to_vault_and_back() {
     // The copies work on the Vault store.
     let v = Machine::new(&peer, &bao, &bao.root);
     v.when(&["test", "k1", "k2"]).then().exits(0);
-    assert_exit(&v.link("v1", "basic-client", &[]), 0);
+    v.link("v1", "basic-client", &[]).then().exits(0);
 
     // Back: one account without --move, then --all --move into another machine's keychain.
     let mut args = from_vault.to_vec();
@@ -301,8 +302,8 @@ fn vault_teammate_on_another_machine_lists_and_tests() {
     let Some((peer, bao)) = peers() else { return };
     bao.policy("credlink-admin", ADMIN_POLICY);
     let first = Machine::new(&peer, &bao, &bao.token(&["credlink-admin"], "alice"));
-    assert_exit(&first.link("acme-hr", "basic-client", &[]), 0);
-    assert_exit(&first.link("acme-ats", "post-client", &[]), 0);
+    first.link("acme-hr", "basic-client", &[]).then().exits(0);
+    first.link("acme-ats", "post-client", &[]).then().exits(0);
 
     // The teammate: a fresh config dir, only BAO_ADDR, BAO_TOKEN and CREDLINK_STORE (and the
     // same connector catalog: the peer's connectors stand in for the built-in ones).
@@ -406,10 +407,10 @@ fn vault_store_copy_json_is_one_document_and_a_conflict_names_its_force() {
     let m = Machine::new(&peer, &bao, &bao.root)
         .without("CREDLINK_STORE")
         .with_keychain();
-    assert_exit(&m.link("k1", "basic-client", &[]), 0);
-    assert_exit(&m.link("k2", "post-client", &[]), 0);
+    m.link("k1", "basic-client", &[]).then().exits(0);
+    m.link("k2", "post-client", &[]).then().exits(0);
     let v = Machine::new(&peer, &bao, &bao.root);
-    assert_exit(&v.link("k1", "post-client", &[]), 0);
+    v.link("k1", "post-client", &[]).then().exits(0);
 
     let copy = [
         "--json", "store", "copy", "--from", "keychain", "--to", STORE, "--all",

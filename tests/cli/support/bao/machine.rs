@@ -174,7 +174,7 @@ impl Machine {
     }
 
     /// `credlink link local-basic --name NAME --client-id ID --client-secret-stdin EXTRA`.
-    pub fn link(&self, name: &str, client_id: &str, extra: &[&str]) -> Output {
+    pub fn link(&self, name: &str, client_id: &str, extra: &[&str]) -> When {
         let mut args = vec![
             "link",
             "local-basic",
@@ -185,7 +185,8 @@ impl Machine {
             "--client-secret-stdin",
         ];
         args.extend_from_slice(extra);
-        self.run_in(&args, &format!("{}\n", secret_of(client_id)))
+        self.when(&args)
+            .stdin(&format!("{}\n", secret_of(client_id)))
     }
 
     /// The same, started in the background.
