@@ -1,8 +1,6 @@
 //! `oauth2_refresh_token`: rotation stored before success, runs taking turns, crashes, relinks
 //! and Ctrl-C during a rotation.
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use crate::support::*;
@@ -15,14 +13,10 @@ fn mint(peer: &Peer) -> String {
 }
 
 /// `link local-refresh --name NAME` with the refresh token on stdin.
-fn link_refresh(sb: &Sandbox, name: &str, refresh_token: &str, extra: &[&str]) -> Output {
-    sb.cmd()
-        .args(link_refresh_args(name))
-        .args(extra)
+fn link_refresh(sb: &Sandbox, name: &str, refresh_token: &str, extra: &[&str]) -> When {
+    sb.when(&[&link_refresh_args(name)[..], extra].concat())
         .env("CREDLINK_CLIENT_SECRET", REFRESH_SECRET)
-        .write_stdin(format!("{refresh_token}\n"))
-        .output()
-        .unwrap()
+        .stdin(&format!("{refresh_token}\n"))
 }
 
 /// The refresh token stored for an account (the stored secret is a JSON object of the
@@ -49,7 +43,7 @@ fn runs_refreshing_one_account_at_once_take_turns_and_the_link_survives() {
     let Some(()) = keyring() else { return };
     let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     let first = mint(&peer);
-    assert_exit(&link_refresh(&sb, "wd", &first, &[]), 0);
+    link_refresh(&sb, "wd", &first, &[]).then().exits(0);
     for round in 0..2 {
         let runs: Vec<std::process::Child> = (0..4)
             .map(|i| {
@@ -102,13 +96,12 @@ fn a_rotated_refresh_token_is_stored_before_success_and_the_old_one_is_refused()
     let first = mint(&peer);
 
     // link: the rotated token is the one stored.
-    let out = link_refresh(&sb, "wd", &first, &[]);
-    assert_exit(&out, 0);
-    assert_has(&stdout(&out), "Linked wd (Local (refresh token)): HTTP 200");
-    assert_has(
-        &stderr(&out),
-        "the provider rotated the refresh token; the new one is stored",
-    );
+    let out = link_refresh(&sb, "wd", &first, &[])
+        .then()
+        .exits(0)
+        .stdout_has("Linked wd (Local (refresh token)): HTTP 200")
+        .stderr_has("the provider rotated the refresh token; the new one is stored")
+        .out;
     let second = stored_refresh_token(&sb, "wd");
     assert_ne!(second, first);
     assert_kept_secret(&sb, &[&out], &[&first, &second, REFRESH_SECRET]);
@@ -194,21 +187,21 @@ fn a_refused_refresh_token_saves_nothing_and_bad_input_exits_2() {
     let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
 
     let bogus = format!("{MARKER}-not-issued");
-    let out = link_refresh(&sb, "wd", &bogus, &[]);
-    assert_exit(&out, 3);
-    assert_has(&stderr(&out), "nothing was saved");
-    assert_has(&stderr(&out), "invalid_grant");
+    let out = link_refresh(&sb, "wd", &bogus, &[])
+        .then()
+        .exits(3)
+        .stderr_has("nothing was saved")
+        .stderr_has("invalid_grant")
+        .out;
     assert_kept_secret(&sb, &[&out], &[&bogus, REFRESH_SECRET]);
     assert!(sb.secrets_in("").is_empty(), "nothing in the keychain");
     assert!(sb.account_names().is_empty());
 
     // A zero-width space inside the refresh token: exit 2, naming the field, nothing sent.
-    let out = link_refresh(&sb, "wd", "abc\u{200b}defghijk", &[]);
-    assert_exit(&out, 2);
-    assert_has(
-        &stderr(&out),
-        "Refresh token contains a zero-width character",
-    );
+    link_refresh(&sb, "wd", "abc\u{200b}defghijk", &[])
+        .then()
+        .exits(2)
+        .stderr_has("Refresh token contains a zero-width character");
     // Missing without a terminal: exit 2, naming how to give it.
     sb.when(&[
         "link",
@@ -264,7 +257,7 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
         "index:before_rename",
     ] {
         let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
-        assert_exit(&link_refresh(&sb, "wd", &mint(&peer), &[]), 0);
+        link_refresh(&sb, "wd", &mint(&peer), &[]).then().exits(0);
         let linked = stored_refresh_token(&sb, "wd");
         let index_before = sb.index_text();
         let mut cmd = sb.std_cmd();
@@ -293,7 +286,7 @@ fn a_crash_between_the_rotation_and_its_store_leaves_one_consistent_account() {
     // A panic at that point prints no secret.
     let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
     let first = mint(&peer);
-    assert_exit(&link_refresh(&sb, "wd", &first, &[]), 0);
+    link_refresh(&sb, "wd", &first, &[]).then().exits(0);
     let linked = stored_refresh_token(&sb, "wd");
     let out = sb
         .when(&["-v", "test", "wd"])
@@ -317,14 +310,16 @@ fn a_relink_during_a_rotation_keeps_the_new_link() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
     let sb = Sandbox::with_connectors(&refresh_connectors(&peer));
-    assert_exit(&link_refresh(&sb, "wd", &mint(&peer), &[]), 0);
+    link_refresh(&sb, "wd", &mint(&peer), &[]).then().exits(0);
     let flag = sb.dir.path().join("resume");
     let mut cmd = sb.std_cmd();
     cmd.args(["test", "wd"]).env("CREDLINK_FAULT_RESUME", &flag);
     let paused = Paused::start(cmd, "rotate:before_store", "");
 
     let relinked = mint(&peer);
-    assert_exit(&link_refresh(&sb, "wd", &relinked, &["--force"]), 0);
+    link_refresh(&sb, "wd", &relinked, &["--force"])
+        .then()
+        .exits(0);
     let kept = stored_refresh_token(&sb, "wd");
     let record = sb.index()["accounts"][0].clone();
 

@@ -12,10 +12,9 @@ fn bad_input_of_every_kind_exits_2_and_changes_nothing() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
     let sb = peer.sandbox();
-    assert_exit(
-        &link(&sb, "basic-client", BASIC_SECRET, &["--name", "keep"]),
-        0,
-    );
+    link(&sb, "basic-client", BASIC_SECRET, &["--name", "keep"])
+        .then()
+        .exits(0);
     let requests = peer.requests().len();
     let index_before = std::fs::read(sb.index_path()).unwrap();
 

@@ -21,7 +21,7 @@ fn twenty_concurrent_links_all_land() {
     let names: Vec<String> = (0..N).map(|i| format!("acct-{i}")).collect();
     let children: Vec<Child> = names
         .iter()
-        .map(|name| spawn_link(&sb, "basic-client", BASIC_SECRET, &["--name", name]))
+        .map(|name| link(&sb, "basic-client", BASIC_SECRET, &["--name", name]).spawn())
         .collect();
     let outputs: Vec<Output> = children.into_iter().map(finish).collect();
     let elapsed = started.elapsed();
@@ -66,18 +66,18 @@ fn link_and_revoke_of_the_same_name_race_to_a_consistent_state() {
 
     for (round, offset) in offsets_ms.into_iter().enumerate() {
         let name = format!("race-{round}");
-        assert_exit(
-            &link(&sb, "basic-client", BASIC_SECRET, &["--name", &name]),
-            0,
-        );
+        link(&sb, "basic-client", BASIC_SECRET, &["--name", &name])
+            .then()
+            .exits(0);
         let pause = || std::thread::sleep(Duration::from_millis(offset.unsigned_abs()));
         let start_relink = || {
-            spawn_link(
+            link(
                 &sb,
                 "basic-client",
                 BASIC_SECRET,
                 &["--name", &name, "--force"],
             )
+            .spawn()
         };
         let start_revoke = || spawn(sb.std_cmd().args(["revoke", &name, "--yes"]), "");
         let (relink, revoke) = if offset < 0 {

@@ -9,10 +9,9 @@ const SPECIAL_SECRET: &str = "s3cr+t%20:/x";
 /// A sandbox with the account `acct` linked, after a `revoke acct` killed at `point`.
 fn revoke_killed_at(peer: &Peer, point: &'static str) -> Sandbox {
     let sb = peer.sandbox();
-    assert_exit(
-        &link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"]),
-        0,
-    );
+    link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"])
+        .then()
+        .exits(0);
     let mut cmd = sb.std_cmd();
     cmd.args(["revoke", "acct", "--yes"]);
     Paused::start(cmd, point, "").kill();
@@ -78,10 +77,9 @@ fn crash_points_leave_a_detectable_consistent_state() {
     {
         let point = "index:before_rename";
         let sb = peer.sandbox();
-        assert_exit(
-            &link(&sb, "basic-client", BASIC_SECRET, &["--name", "first"]),
-            0,
-        );
+        link(&sb, "basic-client", BASIC_SECRET, &["--name", "first"])
+            .then()
+            .exits(0);
         let before = std::fs::read(sb.index_path()).unwrap();
         Paused::start(link_cmd(&sb, "second"), point, &secret_in).kill();
         assert_eq!(
@@ -149,10 +147,9 @@ fn a_crash_while_replacing_an_account_keeps_one_whole_pair_of_credentials() {
     let Some(()) = keyring() else { return };
     for point in ["link:after_keychain_write", "index:before_rename"] {
         let sb = peer.sandbox();
-        assert_exit(
-            &link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"]),
-            0,
-        );
+        link(&sb, "basic-client", BASIC_SECRET, &["--name", "acct"])
+            .then()
+            .exits(0);
         let mut cmd = sb.std_cmd();
         cmd.args([
             "link",

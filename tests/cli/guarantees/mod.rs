@@ -16,8 +16,6 @@ mod crashes;
 mod keychain;
 mod secrecy;
 
-use std::process::{Child, Output};
-
 use serde_json::Value;
 
 use crate::support::*;
@@ -25,8 +23,17 @@ use crate::support::*;
 const BASIC_SECRET: &str = "basic-secret";
 
 /// `credlink link local-basic ...` to the end.
-fn link(sb: &Sandbox, client_id: &str, secret: &str, extra: &[&str]) -> Output {
-    finish(spawn_link(sb, client_id, secret, extra))
+/// `credlink link local-basic --client-id ID --client-secret-stdin EXTRA...`, `secret` on stdin.
+fn link(sb: &Sandbox, client_id: &str, secret: &str, extra: &[&str]) -> When {
+    let link = [
+        "link",
+        "local-basic",
+        "--client-id",
+        client_id,
+        "--client-secret-stdin",
+    ];
+    sb.when(&[&link[..], extra].concat())
+        .stdin(&format!("{secret}\n"))
 }
 
 /// The index file parses (or does not exist), and both it and `credlink list --json` (exit 0)
@@ -94,20 +101,4 @@ fn assert_orphan_is_cleaned_up(sb: &Sandbox, name: &str) {
         "{name}: cached token after revoke"
     );
     sb.when(&["revoke", name, "--yes"]).then().exits(6);
-}
-
-/// `credlink link local-basic --client-id ID --client-secret-stdin EXTRA...`, `secret` on stdin.
-fn spawn_link(sb: &Sandbox, client_id: &str, secret: &str, extra: &[&str]) -> Child {
-    spawn(
-        sb.std_cmd()
-            .args([
-                "link",
-                "local-basic",
-                "--client-id",
-                client_id,
-                "--client-secret-stdin",
-            ])
-            .args(extra),
-        &format!("{secret}\n"),
-    )
 }

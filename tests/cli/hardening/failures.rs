@@ -76,7 +76,7 @@ async fn a_result_that_cannot_be_recorded_is_still_printed() {
     let server = MockServer::start().await;
     answer_with(&server, token_answer(json!({}))).await;
     let sb = mock_sandbox(&server, "", "");
-    assert_exit(&link(&sb, SECRET, &["--name", "acct"]), 0);
+    link(&sb, SECRET, &["--name", "acct"]).then().exits(0);
 
     let full_disk = "trap '' XFSZ && ulimit -f 0";
     let mut runs = vec![
@@ -273,7 +273,7 @@ async fn a_failed_provider_revocation_keeps_the_account_for_a_retry() {
         }
     };
     mount(500).await;
-    assert_exit(&link(&sb, SECRET, &["--name", "acct"]), 0);
+    link(&sb, SECRET, &["--name", "acct"]).then().exits(0);
 
     sb.when(&["revoke", "acct", "--yes"]).then().exits(4);
     assert_eq!(

@@ -81,7 +81,7 @@ async fn a_symlinked_index_stays_a_symlink_when_an_account_is_linked() {
     let sb = mock_sandbox(&server, "", "");
     let target = symlinked_index(&sb, &[orphan("old")]);
 
-    assert_exit(&link(&sb, SECRET, &["--name", "new"]), 0);
+    link(&sb, SECRET, &["--name", "new"]).then().exits(0);
     assert_still_a_symlink(&sb);
     assert_eq!(names_in(&target), ["old", "new"]);
 }

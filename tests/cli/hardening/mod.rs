@@ -20,7 +20,7 @@ mod tokens;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener};
-use std::process::{Child, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -47,8 +47,19 @@ fn run(sb: &Sandbox, args: &[&str]) -> Output {
     run_env(sb, &[], args)
 }
 
-fn link(sb: &Sandbox, secret: &str, extra: &[&str]) -> Output {
-    finish(spawn_link(sb, secret, extra))
+/// `credlink link mock --no-input --client-id CLIENT_ID --client-secret-stdin EXTRA...`, `secret`
+/// on stdin.
+fn link(sb: &Sandbox, secret: &str, extra: &[&str]) -> When {
+    let link = [
+        "link",
+        "mock",
+        "--no-input",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret-stdin",
+    ];
+    sb.when(&[&link[..], extra].concat())
+        .stdin(&format!("{secret}\n"))
 }
 
 /// `credlink test --connector CONNECTOR --no-input --client-id CLIENT_ID EXTRA...`, with
@@ -178,21 +189,4 @@ fn one_json_document(out: &Output) -> Result<Value, String> {
         ));
     }
     Ok(first)
-}
-
-/// `credlink link mock --client-id CLIENT_ID --client-secret-stdin EXTRA...`, `secret` on stdin.
-fn spawn_link(sb: &Sandbox, secret: &str, extra: &[&str]) -> Child {
-    spawn(
-        sb.std_cmd()
-            .args([
-                "link",
-                "mock",
-                "--no-input",
-                "--client-id",
-                CLIENT_ID,
-                "--client-secret-stdin",
-            ])
-            .args(extra),
-        &format!("{secret}\n"),
-    )
 }

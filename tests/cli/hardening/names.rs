@@ -91,14 +91,16 @@ async fn default_names_follow_the_name_rules() {
         r#"token_params = { tenant = "{subdomain}" }"#,
         "[[connectors.mock.fields]]\nid = \"subdomain\"\nlabel = \"Subdomain\"\npattern = \"^[^/ ]+$\"\n",
     ));
-    assert_exit(&link(&sb, OWNER, &["--subdomain", "acme"]), 0);
-    assert_exit(&link(&sb, OWNER, &["--subdomain", "acme", "--force"]), 0);
+    link(&sb, OWNER, &["--subdomain", "acme"]).then().exits(0);
+    link(&sb, OWNER, &["--subdomain", "acme", "--force"])
+        .then()
+        .exits(0);
     assert_eq!(sb.account_names(), ["mock-acme"]);
     let index_before = std::fs::read(sb.index_path()).unwrap();
 
     let mut failures = Vec::new();
     for subdomain in ["acme~2", "acme\u{202e}2"] {
-        let out = link(&sb, ATTACKER, &["--subdomain", subdomain]);
+        let out = link(&sb, ATTACKER, &["--subdomain", subdomain]).then().out;
         if out.status.code() != Some(2) {
             failures.push(format!("subdomain {subdomain:?}: {}", brief(&out)));
         }

@@ -22,11 +22,11 @@ async fn test_all_racing_a_relink_never_reports_the_secret_missing() {
     let server = MockServer::start().await;
     answer_with(&server, token_answer(json!({}))).await;
     let sb = mock_sandbox(&server, "", "");
-    assert_exit(&link(&sb, SECRET, &["--name", "raced"]), 0);
+    link(&sb, SECRET, &["--name", "raced"]).then().exits(0);
 
     let mut failures = Vec::new();
     for round in 0..20_u64 {
-        let relink = spawn_link(&sb, SECRET, &["--name", "raced", "--force"]);
+        let relink = link(&sb, SECRET, &["--name", "raced", "--force"]).spawn();
         // `test --all` starts 0 to 152 ms after the relink: before, during and after its
         // switch from one keychain entry to the other.
         std::thread::sleep(Duration::from_millis(round * 8));
@@ -78,7 +78,7 @@ async fn a_token_fetched_while_revoking_does_not_outlive_the_account() {
             .mount(&server)
             .await;
         let name = format!("raced-{round}");
-        assert_exit(&link(&sb, SECRET, &["--name", &name]), 0);
+        link(&sb, SECRET, &["--name", &name]).then().exits(0);
 
         let token = spawn(sb.std_cmd().args(["token", &name, "--fresh"]), "");
         std::thread::sleep(Duration::from_millis(300));

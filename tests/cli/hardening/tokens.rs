@@ -102,7 +102,7 @@ async fn token_prints_only_usable_tokens_and_survives_huge_lifetimes() {
     // A token that is stale at once: every `token` asks the provider again.
     answer_with(&server, token_answer(json!({"expires_in": 1}))).await;
     let sb = mock_sandbox(&server, "", "");
-    assert_exit(&link(&sb, SECRET, &["--name", "acct"]), 0);
+    link(&sb, SECRET, &["--name", "acct"]).then().exits(0);
 
     let mut failures = Vec::new();
     for (what, changes) in unusable_answers() {
@@ -116,7 +116,7 @@ async fn token_prints_only_usable_tokens_and_survives_huge_lifetimes() {
         answer_with(&server, token_answer(json!({"expires_in": lifetime}))).await;
         let name = format!("huge-{i}");
         let steps = [
-            ("link", link(&sb, SECRET, &["--name", &name])),
+            ("link", link(&sb, SECRET, &["--name", &name]).then().out),
             (
                 "token --fresh --json",
                 run(&sb, &["token", &name, "--fresh", "--json"]),

@@ -8,14 +8,14 @@
 //! ```
 
 use std::ffi::OsStr;
-use std::process::{Command as StdCommand, Output};
+use std::process::{Child, Command as StdCommand, Output};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::{
     PROXY_VARS, Sandbox, assert_exit, assert_has, assert_hidden, assert_lacks, describe, json,
-    stderr, stdout,
+    spawn, stderr, stdout,
 };
 
 /// A run about to happen: the real binary as a sandbox or a machine sets it up, these
@@ -62,6 +62,12 @@ impl When {
     pub fn stdin(mut self, text: &str) -> Self {
         self.stdin = text.to_owned();
         self
+    }
+
+    /// Starts it in the background, stdin written and closed, stdout and stderr piped.
+    pub fn spawn(self) -> Child {
+        let mut cmd = self.cmd;
+        spawn(&mut cmd, &self.stdin)
     }
 
     /// Runs it to the end (at most 60 s).
