@@ -174,20 +174,17 @@ fn tls_client_auth_presents_the_certificate_and_explain_says_when_it_expires() {
         return;
     };
     let sb = Sandbox::with_connectors(&mtls_connector(&stub.url, "tls_client_auth"));
-    let ca = pki.path().join("ca.pem");
+    let ca = format!("{dir}/ca.pem");
     let key_text = std::fs::read_to_string(pki.path().join("client.key")).unwrap();
     let other_key = std::fs::read_to_string(pki.path().join("other.key")).unwrap();
     let with = |args: &[&str], cert: &str, key: &str| {
-        sb.cmd()
-            .arg("--ca-file")
-            .arg(&ca)
-            .args(args)
-            .args(["--client-id", "mtls-client", "--field-file"])
-            .arg(format!("client_certificate={dir}/{cert}"))
-            .arg("--field-file")
-            .arg(format!("client_key={dir}/{key}"))
-            .output()
-            .unwrap()
+        let certificate = format!("client_certificate={dir}/{cert}");
+        let key = format!("client_key={dir}/{key}");
+        let files = ["--field-file", &certificate, "--field-file", &key];
+        let client = ["--client-id", "mtls-client"];
+        sb.when(&[&["--ca-file", &ca][..], args, &client, &files].concat())
+            .then()
+            .out
     };
 
     let out = with(
@@ -203,22 +200,12 @@ fn tls_client_auth_presents_the_certificate_and_explain_says_when_it_expires() {
         record["fields"].get("client_certificate").is_none(),
         "the certificate is kept with the key, not in the record: {record}"
     );
+    sb.when(&["--ca-file", &ca, "token", "adp"]).then().exits(0);
     let out = sb
-        .cmd()
-        .arg("--ca-file")
-        .arg(&ca)
-        .args(["token", "adp"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    let out = sb
-        .cmd()
-        .arg("--ca-file")
-        .arg(&ca)
-        .args(["test", "--explain", "adp"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+        .when(&["--ca-file", &ca, "test", "--explain", "adp"])
+        .then()
+        .exits(0)
+        .out;
     let shown = stdout(&out);
     assert_has(&shown, "[ ok ] client certificate");
     assert_has(
@@ -268,24 +255,18 @@ fn tls_client_auth_presents_the_certificate_and_explain_says_when_it_expires() {
 
     // No certificate at all: the server refuses the client.
     sb.write_connectors(&mtls_connector(&stub.url, "post"));
-    let out = sb
-        .cmd()
-        .arg("--ca-file")
-        .arg(&ca)
-        .args([
-            "test",
-            "--connector",
-            "local-mtls",
-            "--client-id",
-            "mtls-client",
-        ])
-        .env("CREDLINK_CLIENT_SECRET", MARKER)
-        .output()
-        .unwrap();
-    assert_exit(&out, 3);
-    assert_has(
-        &stdout(&out),
-        "a client certificate issued by the trusted CA is required",
-    );
-    assert_hidden(&out, MARKER);
+    sb.when(&[
+        "--ca-file",
+        &ca,
+        "test",
+        "--connector",
+        "local-mtls",
+        "--client-id",
+        "mtls-client",
+    ])
+    .env("CREDLINK_CLIENT_SECRET", MARKER)
+    .then()
+    .exits(3)
+    .stdout_has("a client certificate issued by the trusted CA is required")
+    .hides(MARKER);
 }
