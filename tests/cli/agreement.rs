@@ -78,8 +78,7 @@ fn steps_for(status: &str) -> &'static [&'static str] {
 fn test_and_explain_agree_on_every_input_and_answer() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(MockServer::start());
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    let sb = Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", server.uri()),
         "post",
         "",

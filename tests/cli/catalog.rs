@@ -89,13 +89,10 @@ fn subdomain_connectors_show_the_sign_in_address_a_paste_can_give() {
     ] {
         let url = format!("https://{{subdomain}}.{host}");
         Sandbox::new()
-            .cmd()
-            .args(["connectors", id])
-            .assert()
-            .code(0)
-            .stdout(predicate::str::contains(format!(
-                "or paste your sign-in address, {url}"
-            )));
+            .when(&["connectors", id])
+            .then()
+            .exits(0)
+            .stdout_has(&format!("or paste your sign-in address, {url}"));
         let out = Sandbox::new()
             .cmd()
             .args(["--json", "connectors", id])
@@ -115,61 +112,54 @@ fn an_unknown_connector_is_not_found_with_the_known_ones() {
         &["test", "--connector", "nope"],
     ] {
         Sandbox::new()
-            .cmd()
-            .args(args)
-            .assert()
-            .code(6)
-            .stderr(predicate::str::contains("unknown connector `nope`"))
-            .stderr(predicate::str::contains("personio"));
+            .when(args)
+            .then()
+            .exits(6)
+            .stderr_has("unknown connector `nope`")
+            .stderr_has("personio");
     }
 }
 
 #[test]
 fn help_documents_the_exit_codes_and_usage_errors_exit_2() {
     Sandbox::new()
-        .cmd()
-        .arg("--help")
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("Exit codes:"))
-        .stdout(predicate::str::contains(
-            "5  store unavailable or access denied",
-        ));
-    Sandbox::new().cmd().arg("--bogus").assert().code(2);
+        .when(&["--help"])
+        .then()
+        .exits(0)
+        .stdout_has("Exit codes:")
+        .stdout_has("5  store unavailable or access denied");
+    Sandbox::new().when(&["--bogus"]).then().exits(2);
     Sandbox::new()
-        .cmd()
-        .args(["test"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--all"));
+        .when(&["test"])
+        .then()
+        .exits(2)
+        .stderr_has("--all");
     Sandbox::new()
-        .cmd()
-        .args(["test", "--all", "--client-id", "x"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("go with --connector"));
+        .when(&["test", "--all", "--client-id", "x"])
+        .then()
+        .exits(2)
+        .stderr_has("go with --connector");
 }
 
 #[test]
 fn a_broken_user_connectors_file_names_the_file_and_line() {
-    let sb = Sandbox::new();
-    sb.write_connectors("[connectors.x]\nname = \"X\"\nauth = \"api_key\"\ncolour = \"red\"\n");
-    sb.cmd()
-        .arg("connectors")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("connectors.toml"))
-        .stderr(predicate::str::contains("line 4"))
-        .stderr(predicate::str::contains("unknown field `colour`"));
+    let sb = Sandbox::with_connectors(
+        "[connectors.x]\nname = \"X\"\nauth = \"api_key\"\ncolour = \"red\"\n",
+    );
+    sb.when(&["connectors"])
+        .then()
+        .exits(2)
+        .stderr_has("connectors.toml")
+        .stderr_has("line 4")
+        .stderr_has("unknown field `colour`");
     sb.write_connectors(
         "[connectors.x]\nname = \"X\"\nauth = \"oauth2_client_credentials\"\ntoken_url = \"http://example.com/t\"\nclient_auth = \"post\"\n\
          fields = [{ id = \"client_id\", label = \"ID\" }, { id = \"client_secret\", label = \"S\", secret = true }]\n",
     );
-    sb.cmd()
-        .arg("connectors")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("must use https"));
+    sb.when(&["connectors"])
+        .then()
+        .exits(2)
+        .stderr_has("must use https");
 }
 
 #[test]
@@ -180,22 +170,20 @@ fn a_user_file_overrides_a_built_in_connector() {
          token_url = \"https://proxy.example.com/v2/auth/token\"\nclient_auth = \"post\"\n\
          fields = [{ id = \"client_id\", label = \"ID\" }, { id = \"client_secret\", label = \"S\", secret = true }]\n",
     );
-    sb.cmd()
-        .args(["connectors", "personio"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("Personio EU proxy"))
-        .stdout(predicate::str::contains("proxy.example.com"));
+    sb.when(&["connectors", "personio"])
+        .then()
+        .exits(0)
+        .stdout_has("Personio EU proxy")
+        .stdout_has("proxy.example.com");
 }
 
 #[test]
 fn list_without_accounts_says_how_to_start() {
     let sb = Sandbox::new();
-    sb.cmd()
-        .arg("list")
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("No linked accounts"));
+    sb.when(&["list"])
+        .then()
+        .exits(0)
+        .stdout_has("No linked accounts");
     sb.cmd()
         .args(["list", "--json"])
         .assert()
@@ -210,22 +198,20 @@ fn a_corrupt_index_is_reported_and_never_overwritten() {
     std::fs::create_dir_all(sb.config_dir()).unwrap();
     let corrupt = "{\"version\": 1,\n  \"accounts\": [ {\"name\": \n";
     std::fs::write(sb.index_path(), corrupt).unwrap();
-    sb.cmd()
-        .arg("list")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("accounts.json"))
-        .stderr(predicate::str::contains("line 3"))
-        .stderr(predicate::str::contains("will not overwrite"));
-    sb.cmd().args(["test", "--all"]).assert().code(2);
+    sb.when(&["list"])
+        .then()
+        .exits(2)
+        .stderr_has("accounts.json")
+        .stderr_has("line 3")
+        .stderr_has("will not overwrite");
+    sb.when(&["test", "--all"]).then().exits(2);
     assert_eq!(std::fs::read_to_string(sb.index_path()).unwrap(), corrupt);
 
     std::fs::write(sb.index_path(), r#"{"version": 9, "accounts": []}"#).unwrap();
-    sb.cmd()
-        .arg("list")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("newer credlink"));
+    sb.when(&["list"])
+        .then()
+        .exits(2)
+        .stderr_has("newer credlink");
 }
 
 #[test]
@@ -249,8 +235,7 @@ fn connectors_are_filtered_by_category_auth_kind_and_a_word() {
     let ids = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["connectors", "--json"];
         all.extend_from_slice(args);
-        let out = sb.cmd().args(&all).output().unwrap();
-        assert_exit(&out, 0);
+        let out = sb.when(&all).then().exits(0).out;
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         json.as_array()
             .unwrap()
@@ -269,18 +254,11 @@ fn connectors_are_filtered_by_category_auth_kind_and_a_word() {
         "{keys:?}"
     );
     assert_eq!(ids(&["SPS"]), ["sps-commerce", "sps-commerce-sandbox"]);
-    let none = sb
-        .cmd()
-        .args(["connectors", "--category", "commerce", "--auth", "api_key"])
-        .output()
-        .unwrap();
-    assert_exit(&none, 6);
-    assert_has(&stderr(&none), "no connector matches these filters");
-    let json = sb
-        .cmd()
-        .args(["connectors", "traffit", "--json"])
-        .output()
-        .unwrap();
+    sb.when(&["connectors", "--category", "commerce", "--auth", "api_key"])
+        .then()
+        .exits(6)
+        .stderr_has("no connector matches these filters");
+    let json = sb.when(&["connectors", "traffit", "--json"]).then().out;
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["category"], "ats");
 }

@@ -15,11 +15,7 @@ fn checked_in_completions_match_the_cli() {
         ("elvish", "credlink.elv"),
     ];
     for (shell, file) in files {
-        let output = sb
-            .cmd()
-            .args(["completions", shell, "--static"])
-            .output()
-            .unwrap();
+        let output = sb.when(&["completions", shell, "--static"]).then().out;
         assert!(output.status.success(), "{shell}");
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("completions")
@@ -39,18 +35,16 @@ fn checked_in_completions_match_the_cli() {
 #[test]
 fn an_unknown_shell_is_a_usage_error() {
     Sandbox::new()
-        .cmd()
-        .args(["completions", "tcsh"])
-        .assert()
-        .code(2);
+        .when(&["completions", "tcsh"])
+        .then()
+        .exits(2);
 }
 
 #[test]
 fn completions_prints_the_script_that_asks_credlink_at_each_tab() {
     let sb = Sandbox::new();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let script = sb.cmd().args(["completions", shell]).output().unwrap();
-        assert_exit(&script, 0);
+        let script = sb.when(&["completions", shell]).then().exits(0).out;
         let registration = sb.cmd().env("COMPLETE", shell).output().unwrap();
         assert_exit(&registration, 0);
         assert_eq!(

@@ -30,8 +30,7 @@ async fn link_family(
     args: &[&str],
 ) -> Option<(Value, Vec<Request>)> {
     keyring()?;
-    let sb = Sandbox::new();
-    sb.write_connectors(&entry_on(id, &server.uri()));
+    let sb = Sandbox::with_connectors(&entry_on(id, &server.uri()));
     let mut argv = vec!["link", id, "--name", "fam", "--no-input"];
     argv.extend_from_slice(args);
     let out = sb

@@ -45,8 +45,7 @@ fn list_shows_a_table_of_cleaned_values() {
 fn link_says_what_it_linked_in_one_line() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
+    let sb = peer.sandbox();
     sb.when(&[
         "link",
         "local-basic",
@@ -72,8 +71,7 @@ fn link_says_what_it_linked_in_one_line() {
 #[test]
 fn explain_lays_out_every_step_and_the_result() {
     let Some(peer) = Peer::start() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
+    let sb = peer.sandbox();
     let args = [
         "test",
         "--explain",
@@ -177,8 +175,7 @@ fn errors_have_one_style_and_json_reports_argument_errors() {
 /// Options set through the environment are not shown as if they had been typed.
 #[test]
 fn options_from_the_environment_stay_out_of_usage_lines() {
-    let sb = Sandbox::new();
-    sb.write_connectors("");
+    let sb = Sandbox::with_connectors("");
     let out = sb.when(&["test", "--all", "a"]).then().exits(2).out;
     assert_has(&stderr(&out), "Usage: credlink test");
     assert_lacks(&stderr(&out), "--connectors", "the usage line");

@@ -1,5 +1,8 @@
 //! One integration-test binary driving the real `credlink` executable (one binary keeps
-//! links few on a 2-core machine). Real peers: oidc-provider on loopback and gnome-keyring.
+//! links few on a 2-core machine). Real peers: oidc-provider on loopback, gnome-keyring,
+//! OpenBao and a headless chromium, each a fixture in `support/`; every test reads as
+//! given/when/then (`support/builder.rs`). A subject too large for one file is a folder split
+//! by subject.
 #![allow(unreachable_pub)] // test helpers are shared between modules of this one binary
 
 mod agreement;

@@ -78,8 +78,7 @@ fn answer(p: &mut PtySession, key: &str) {
 fn interactive_link_prompts_validates_and_hides_the_secret() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
+    let sb = peer.sandbox();
     let mut p = spawn(&sb, &["link", "local-basic"]);
     p.exp_string("Linking Local (basic)").unwrap();
     p.exp_string("Use basic-client / basic-secret.").unwrap();
@@ -112,19 +111,17 @@ fn interactive_link_prompts_validates_and_hides_the_secret() {
 fn interactive_name_prompt_refuses_a_linked_name_and_revoke_asks_first() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
-    sb.cmd()
-        .args([
-            "link",
-            "local-basic",
-            "--client-id",
-            "basic-client",
-            "--client-secret-stdin",
-        ])
-        .write_stdin("basic-secret\n")
-        .assert()
-        .code(0);
+    let sb = peer.sandbox();
+    sb.when(&[
+        "link",
+        "local-basic",
+        "--client-id",
+        "basic-client",
+        "--client-secret-stdin",
+    ])
+    .stdin("basic-secret\n")
+    .then()
+    .exits(0);
 
     let mut p = spawn(&sb, &["link", "local-basic", "--client-id", "basic-client"]);
     p.exp_string("Client secret (input hidden)").unwrap();
@@ -169,8 +166,7 @@ fn test_all_shows_a_progress_bar_at_a_terminal_but_not_with_json() {
         return;
     };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&peer.connectors());
+    let sb = peer.sandbox();
     for name in ["a", "b", "c"] {
         sb.cmd()
             .args(["link", "local-basic", "--name", name])
@@ -214,8 +210,7 @@ async fn the_subdomain_prompt_takes_a_pasted_sign_in_url() {
         })))
         .mount(&server)
         .await;
-    let sb = Sandbox::new();
-    sb.write_connectors(&subdomain_connector(&server.uri()));
+    let sb = Sandbox::with_connectors(&subdomain_connector(&server.uri()));
 
     let mut p = spawn(&sb, &["link", "mock", "--name", "acme"]);
     p.exp_string("Client ID").unwrap();
@@ -261,8 +256,7 @@ fn ctrl_c_at_the_revoke_confirmation_restores_the_cursor_and_exits_130() {
 #[test]
 fn ctrl_c_at_a_text_or_secret_prompt_restores_the_terminal_and_exits_130() {
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
+    let sb = Sandbox::with_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
     for at_secret in [false, true] {
         let mut p = spawn_echoing(&sb, &["link", "mock"]);
         p.exp_string("Client ID").unwrap();
@@ -292,8 +286,7 @@ fn ctrl_c_at_a_text_or_secret_prompt_restores_the_terminal_and_exits_130() {
 #[test]
 fn the_secret_prompt_says_why_an_empty_value_is_refused_and_ends_on_ctrl_d() {
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
+    let sb = Sandbox::with_connectors(&oauth_connector("http://127.0.0.1:9/token", "post", "", ""));
     let mut p = spawn(&sb, &["link", "mock", "--client-id", "mock-client"]);
     p.exp_string("Client secret (input hidden)").unwrap();
     p.send_line("").unwrap();
@@ -544,7 +537,7 @@ fn connectors_fit_an_80_column_terminal() {
     let mut p = spawn_command(cmd, Some(20_000)).expect("sh starts in a pty");
     let screen = p.exp_eof().unwrap();
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
-    let json = sb.cmd().args(["connectors", "--json"]).output().unwrap();
+    let json = sb.when(&["connectors", "--json"]).then().out;
     let count = serde_json::from_slice::<serde_json::Value>(&json.stdout)
         .unwrap()
         .as_array()
@@ -627,8 +620,7 @@ fn ctrl_c_during_the_device_sign_in_wait_saves_nothing() {
     let (Some(stub), Some(())) = (Peer::start_stub(&["device"]), keyring()) else {
         return;
     };
-    let sb = Sandbox::new();
-    sb.write_connectors(&stub_device_connectors(&stub.url));
+    let sb = Sandbox::with_connectors(&stub_device_connectors(&stub.url));
     let mut cmd = sb.std_cmd();
     cmd.args(["link", "stub-device", "--name", "acct", "--client-id", "c"])
         .args(["--no-browser", "--wait", "60"])

@@ -1,6 +1,6 @@
 //! What a team store (Vault / OpenBao) will not do on demand, against wiremock standing in for
 //! it: echo a secret in an error, answer 5xx and then recover, answer with something that is
-//! not JSON, or claim to be sealed. The real OpenBao suite is `vault.rs`; these need no peer.
+//! not JSON, or claim to be sealed. The real OpenBao suite is `vault/`; these need no peer.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -17,20 +17,18 @@ const TOKEN: &str = "s.vault-TOKEN-9d2e71";
 /// A sandbox on the team store `vault:secret/credlink` at `store`, with a `mock` OAuth
 /// connector whose token endpoint is on `provider`.
 fn team_sandbox(provider: &MockServer) -> Sandbox {
-    let sb = Sandbox::new();
-    sb.write_connectors(&oauth_connector(
+    Sandbox::with_connectors(&oauth_connector(
         &format!("{}/token", provider.uri()),
         "post",
         "",
         "",
-    ));
-    sb
+    ))
 }
 
-fn team<'a>(sb: &'a Sandbox, store: &MockServer, args: &[&str]) -> When<'a> {
+fn team(sb: &Sandbox, store: &MockServer, args: &[&str]) -> When {
     sb.when(args)
         .env("CREDLINK_STORE", "vault:secret/credlink")
-        .env("BAO_ADDR", &store.uri())
+        .env("BAO_ADDR", store.uri())
         .env("BAO_TOKEN", TOKEN)
 }
 
@@ -197,7 +195,7 @@ async fn an_answer_that_is_not_json_or_a_record_written_by_hand_is_a_clear_error
 
 /// Issue "Hardening, third round", class 5: `history --json` shows when and by whom each
 /// version was linked as the table does, without the control and bidi characters a store (or
-/// whoever wrote its metadata) put there. OpenBao refuses them; `vault.rs` has what it keeps.
+/// whoever wrote its metadata) put there. OpenBao refuses them; `vault/round_trip.rs` has what it keeps.
 #[tokio::test(flavor = "multi_thread")]
 async fn history_shows_hand_written_metadata_clean_in_json_too() {
     let store = MockServer::start().await;
@@ -415,7 +413,7 @@ async fn a_secret_straddling_the_cut_of_an_error_that_is_not_json_shows_no_prefi
             let out = sb
                 .when(&["list"])
                 .env("CREDLINK_STORE", "vault:secret/credlink")
-                .env("BAO_ADDR", &store.uri())
+                .env("BAO_ADDR", store.uri())
                 .env("BAO_ROLE_ID", "role")
                 .env("BAO_SECRET_ID", SECRET_ID)
                 .then()

@@ -69,7 +69,7 @@ const config = {
     { client_id: 'code-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
     // The same as a public client (no secret): PKCE is required for it.
     { client_id: 'public-code-client', token_endpoint_auth_method: 'none', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'api:read' },
-    // JobAdder's entry, copied with only its host rewritten (tests/cli/oauth_code.rs): a
+    // JobAdder's entry, copied with only its host rewritten (tests/cli/oauth_code/code.rs): a
     // confidential client sending its secret in the body, without PKCE.
     { client_id: 'jobadder-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_post', application_type: 'native', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], scope: 'read write' },
     // Authorization code without the refresh_token grant: no refresh token is issued.
