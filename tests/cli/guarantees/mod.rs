@@ -1,6 +1,6 @@
 //! The guarantees under faults, bad input, concurrency and attack: nothing lost, nothing
 //! leaked. Concurrent links lose no update; a link racing a revoke of the same name ends
-//! consistent; a process killed at any fault point (src/fault.rs) leaves a state that `list`
+//! consistent; a process killed at any fault point (src/base/fault.rs) leaves a state that `list`
 //! reads and `revoke` cleans up; a secret never reaches the command line, the environment or a
 //! panic message; bad input of every kind exits 2 and changes nothing; a keychain that never
 //! answers times out with a clear message.
