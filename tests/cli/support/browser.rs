@@ -62,22 +62,8 @@ impl Browser {
         c.wait()
             .for_element(Locator::Css("input[name=login]"))
             .await
-            .unwrap()
-            .send_keys("alice")
-            .await
             .unwrap();
-        c.find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys("anything")
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.log_in().await;
         // The consent page.
         let consent = c
             .wait()
@@ -165,6 +151,28 @@ impl Browser {
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css("input[name=login]"))
             .await
+            .unwrap();
+        self.log_in().await;
+        c.wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("input[name=prompt][value=consent]"))
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_text("Sign-in Success").await;
+    }
+
+    /// Types alice's login and any password into oidc-provider's sign-in form (shown) and
+    /// submits it.
+    async fn log_in(&self) {
+        let c = &self.client;
+        c.find(Locator::Css("input[name=login]"))
+            .await
             .unwrap()
             .send_keys("alice")
             .await
@@ -181,18 +189,6 @@ impl Browser {
             .click()
             .await
             .unwrap();
-        c.wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css("input[name=prompt][value=consent]"))
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        self.wait_for_text("Sign-in Success").await;
     }
 
     pub async fn wait_for_text(&self, text: &str) {
