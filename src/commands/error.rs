@@ -284,6 +284,14 @@ impl From<TemplateError> for CliError {
     }
 }
 
+/// A failure at the top of the program that no lower layer names (a prompt that could not
+/// be shown): unexpected, with the context `anyhow` carries.
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError::new(Class::Unexpected, format!("{e:#}"))
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::new(Class::Unexpected, e.to_string())

@@ -216,8 +216,7 @@ async fn choose_name(
     loop {
         let typed = ui::prompt_text("Account name", Some(offered.as_str()), false, |v| {
             AccountName::parse(v).map(drop).map_err(|e| e.to_string())
-        })
-        .map_err(|e| CliError::new(Class::Unexpected, e.to_string()))?;
+        })?;
         let name = AccountName::parse(typed.trim())?;
         let Err(StoreError::AlreadyLinked(_)) = ctx.store.ensure_free(&name, force).await else {
             return Ok(name);

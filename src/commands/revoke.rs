@@ -49,8 +49,7 @@ pub(crate) async fn run(ctx: &Context, args: &RevokeArgs) -> CliResult<Class> {
         } else {
             format!("Remove {what} from {}?", ctx.store.kept_in())
         };
-        let confirmed = ui::confirm(&question)
-            .map_err(|e| crate::commands::error::CliError::new(Class::Unexpected, e.to_string()))?;
+        let confirmed = ui::confirm(&question)?;
         if !confirmed {
             ui::err("Nothing was changed.");
             print_json(ctx, &name, false, false, None);
