@@ -541,9 +541,10 @@ async fn plain_http_to_another_machine_is_refused_unless_allowed_and_then_warned
         "CREDLINK_STORE_ALLOW_HTTP must be true or false",
     );
 
-    // A store on this machine's own network address, which is not loopback: refused (nothing
-    // reaches it), then allowed with a warning.
-    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    // A store on another machine, reached through a proxy on loopback that records what it
+    // is sent (so the test needs no network): refused, nothing sent; then allowed, with a
+    // warning on every run, and the token goes out.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let store = MockServer::builder().listener(listener).start().await;
     Mock::given(method("GET"))
@@ -552,18 +553,28 @@ async fn plain_http_to_another_machine_is_refused_unless_allowed_and_then_warned
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"key_info": {}}})))
         .mount(&store)
         .await;
-    let remote = format!("http://{}:{port}", own_address());
-    let out = run(&[("BAO_ADDR", &remote)]);
+    let proxy = format!("http://127.0.0.1:{port}");
+    let remote = [
+        ("BAO_ADDR", "http://vault.example.com:8200"),
+        ("HTTP_PROXY", proxy.as_str()),
+    ];
+    let out = run(&remote);
     assert_exit(&out, 2);
     assert_has(&stderr(&out), "BAO_ADDR is plain http to another machine");
     assert!(store.received_requests().await.unwrap().is_empty());
     let warning =
         "warning: BAO_ADDR is plain http to another machine (CREDLINK_STORE_ALLOW_HTTP is set)";
     for _ in 0..2 {
-        let out = run(&[("BAO_ADDR", &remote), ("CREDLINK_STORE_ALLOW_HTTP", "1")]);
+        let out = run(&[remote[0], remote[1], ("CREDLINK_STORE_ALLOW_HTTP", "1")]);
         assert_exit(&out, 0);
         assert_has(&stderr(&out), warning);
     }
+    let sent = store.received_requests().await.unwrap();
+    assert!(
+        sent.iter()
+            .any(|r| r.url.host_str() == Some("vault.example.com")),
+        "the requests went to the other machine, through the proxy: {sent:?}"
+    );
     // Loopback: no refusal, no warning.
     let loopback = format!("http://127.0.0.1:{port}");
     for addr in [loopback.clone(), loopback.replace("127.0.0.1", "localhost")] {
@@ -571,17 +582,6 @@ async fn plain_http_to_another_machine_is_refused_unless_allowed_and_then_warned
         assert_exit(&out, 0);
         assert_lacks(&stderr(&out), "warning", "stderr");
     }
-}
-
-/// This machine's address on the network it would reach the internet by (no packet is sent).
-fn own_address() -> std::net::IpAddr {
-    let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-    socket
-        .connect("203.0.113.1:9")
-        .expect("the tests need a network interface besides loopback");
-    let ip = socket.local_addr().unwrap().ip();
-    assert!(!ip.is_loopback() && !ip.is_unspecified(), "{ip}");
-    ip
 }
 
 fn base64_of(text: &str) -> String {
