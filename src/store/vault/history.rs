@@ -6,6 +6,10 @@ use futures_util::StreamExt;
 use super::{PARALLEL, Read, VaultError, VaultStore, record};
 use crate::store::{AccountName, StoreError};
 
+/// How many of the newest versions `history` reads the records of; older ones keep the
+/// listing's word (as many as the listing remembers who linked).
+const VERSIONS_READ: usize = 20;
+
 /// One version of an account, for `history`: its texts cleaned to be shown, as JSON too.
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct Version {
@@ -56,9 +60,12 @@ impl VaultStore {
             })
             .collect();
         versions.sort_by_key(|v| v.version);
+        // The newest ones only: a key written with many versions must not cost as many reads.
         let readable: Vec<u64> = versions
             .iter()
+            .rev()
             .filter(|v| !v.deleted && !v.destroyed)
+            .take(VERSIONS_READ)
             .map(|v| v.version)
             .collect();
         let reads: Vec<Result<Option<Read>, VaultError>> = futures_util::stream::iter(readable)
