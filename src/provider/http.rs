@@ -274,26 +274,37 @@ impl Http {
     ) -> Result<Response, NetError> {
         self.trace_request(req, redactor);
         let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            // --timeout bounds the whole request, attempts and waits included.
-            let left = self.timeout.saturating_sub(started.elapsed());
-            let response = self.send_once(req, redactor, left).await?;
-            if !matches!(response.status, 429 | 503) || attempt == MAX_ATTEMPTS {
-                return Ok(response);
-            }
-            let wait = retry_delay(&response, attempt);
-            if started.elapsed() + wait >= self.timeout {
-                return Ok(response);
-            }
-            self.trace(&format!(
-                "retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS})",
-                wait.as_secs_f32(),
-                attempt + 1
-            ));
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        // --timeout bounds the whole request, attempts and waits included.
+        let deadline = started + self.timeout;
+        let (response, _, _) = net::repeat(
+            MAX_RETRY_AFTER,
+            || {
+                self.send_once(
+                    req,
+                    redactor,
+                    self.timeout.saturating_sub(started.elapsed()),
+                )
+            },
+            |result| net::Verdict {
+                attempts: match result {
+                    Ok(r) if matches!(r.status, 429 | 503) => MAX_ATTEMPTS,
+                    _ => 1,
+                },
+                retry_after: result
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| net::retry_after(&r.headers, MAX_RETRY_AFTER)),
+                deadline: Some(deadline),
+            },
+            |pause, next| {
+                self.trace(&format!(
+                    "retrying in {:.1} s (attempt {next} of {MAX_ATTEMPTS})",
+                    pause.as_secs_f32()
+                ))
+            },
+        )
+        .await;
+        response
     }
 
     fn trace_request(&self, req: &Request, redactor: &Redactor) {
@@ -449,12 +460,6 @@ impl Http {
     }
 }
 
-/// Retry-After (capped), else 250 ms doubled per attempt.
-fn retry_delay(response: &Response, attempt: u32) -> Duration {
-    net::retry_after(&response.headers, MAX_RETRY_AFTER)
-        .unwrap_or_else(|| net::backoff(attempt, MAX_RETRY_AFTER))
-}
-
 /// Keys whose values are credentials wherever they stand in a JSON answer.
 const TOKEN_KEYS: [&str; 6] = [
     "access_token",
@@ -520,30 +525,6 @@ mod tests {
             r#"{"client_id":"id","client_secret":"s3"}"#
         );
         assert!(!json.shown.contains("s3"));
-    }
-
-    #[test]
-    fn retry_delay_honours_retry_after_up_to_a_cap() {
-        let response = |retry_after: Option<&str>| {
-            let mut headers = HeaderMap::new();
-            if let Some(v) = retry_after {
-                headers.insert("retry-after", v.parse().unwrap());
-            }
-            Response {
-                status: 429,
-                headers,
-                body: Vec::new(),
-                cut: false,
-                latency: Duration::ZERO,
-            }
-        };
-        assert_eq!(retry_delay(&response(Some("2")), 1), Duration::from_secs(2));
-        assert_eq!(retry_delay(&response(Some("3600")), 1), MAX_RETRY_AFTER);
-        assert_eq!(retry_delay(&response(None), 1), Duration::from_millis(250));
-        assert_eq!(
-            retry_delay(&response(Some("soon")), 2),
-            Duration::from_millis(500)
-        );
     }
 
     #[test]
