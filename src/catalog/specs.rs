@@ -34,6 +34,11 @@ struct SpecEntry {
     publisher: Publisher,
     /// The server base URLs the document declares.
     servers: Vec<String>,
+    /// Those servers with the example account in their host written as a variable, where the
+    /// document gives an example (`https://subdomain.sage.hr/api` as
+    /// `https://{subdomain}.sage.hr/api`); the calls are matched against these.
+    #[serde(default)]
+    account_servers: Vec<String>,
     #[serde(default)]
     confirms: Vec<String>,
     #[serde(default)]
@@ -184,14 +189,25 @@ fn template_regex(template: &str) -> Regex {
 struct Document {
     name: String,
     json: Value,
+    account_servers: Vec<String>,
 }
 
 impl Document {
-    fn read(file: &str) -> Document {
-        let text = std::fs::read_to_string(dir().join(file)).expect("spec file");
+    fn read(spec: &SpecEntry) -> Document {
+        let text = std::fs::read_to_string(dir().join(&spec.file)).expect("spec file");
         Document {
-            name: file.to_owned(),
+            name: spec.file.clone(),
             json: serde_json::from_str(&text).expect("spec is JSON"),
+            account_servers: spec.account_servers.clone(),
+        }
+    }
+
+    /// The base URLs calls are matched against: the account servers, else the declared ones.
+    fn bases(&self) -> Vec<String> {
+        if self.account_servers.is_empty() {
+            self.servers()
+        } else {
+            self.account_servers.clone()
         }
     }
 
@@ -224,7 +240,7 @@ impl Document {
 
     /// The path template of a concrete URL (no query), on any of the servers.
     fn path_of(&self, url: &str) -> Option<(&str, &Value)> {
-        let servers = self.servers();
+        let servers = self.bases();
         self.paths()
             .find(|(path, _)| {
                 servers.iter().any(|server| {
@@ -241,7 +257,7 @@ impl Document {
         let (path, item) = self.path_of(&url).ok_or_else(|| {
             format!(
                 "no path of the spec matches {url} (servers {:?})",
-                self.servers()
+                self.bases()
             )
         })?;
         let operation = item
@@ -308,7 +324,7 @@ impl Document {
                 raw.extend(scheme["tokenUrl"].as_str());
             }
         }
-        let origins: Vec<String> = self.servers().iter().map(|s| origin(s)).collect();
+        let origins: Vec<String> = self.bases().iter().map(|s| origin(s)).collect();
         raw.into_iter()
             .flat_map(|url| match url.starts_with('/') {
                 true => origins.iter().map(|o| format!("{o}{url}")).collect(),
@@ -422,12 +438,20 @@ fn spec_files_are_small_public_copies_that_declare_the_listed_servers() {
         );
         let date = Regex::new(r"^\d{4}-\d{2}-\d{2}$").unwrap();
         assert!(date.is_match(&spec.fetched), "{file}: fetched");
-        let doc = Document::read(file);
+        let doc = Document::read(&spec);
         assert!(
             doc.json["openapi"].is_string() || doc.json["swagger"].is_string(),
             "{file}: an OpenAPI or Swagger document"
         );
         assert_eq!(doc.servers(), spec.servers, "{file}: servers");
+        for account in &spec.account_servers {
+            let shape = template_regex(account);
+            let declared = spec.servers.iter().any(|s| shape.is_match(s));
+            assert!(
+                declared,
+                "{file}: account server {account} is not a declared one"
+            );
+        }
         let covered = spec.not_confirmed.iter().map(|n| &n.connector);
         for id in spec.confirms.iter().chain(covered) {
             assert!(
@@ -444,7 +468,7 @@ fn each_confirmed_check_call_is_in_the_provider_spec_which_the_connector_cites()
     let catalog = Catalog::load(None).expect("built-in catalog loads");
     let mut failures = Vec::new();
     for spec in index().specs {
-        let doc = Document::read(&spec.file);
+        let doc = Document::read(&spec);
         for id in &spec.confirms {
             let c = &catalog.connectors[id];
             failures.extend(confirm(c, &doc).err());
@@ -470,7 +494,7 @@ fn each_confirmed_check_call_is_in_the_provider_spec_which_the_connector_cites()
 fn a_spec_that_does_not_confirm_a_check_still_differs_and_says_why() {
     let catalog = Catalog::load(None).expect("built-in catalog loads");
     for spec in index().specs {
-        let doc = Document::read(&spec.file);
+        let doc = Document::read(&spec);
         for n in &spec.not_confirmed {
             assert!(!n.reason.trim().is_empty(), "{}: a reason", n.connector);
             assert!(
@@ -502,6 +526,7 @@ fn small_spec() -> Document {
     Document {
         name: "small".into(),
         json,
+        account_servers: Vec::new(),
     }
 }
 
