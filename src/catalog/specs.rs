@@ -238,15 +238,17 @@ impl Document {
         self.json["paths"].as_object().into_iter().flatten()
     }
 
-    /// The path template of a concrete URL (no query), on any of the servers.
+    /// The path template of a concrete URL (no query), on any of the servers: as OpenAPI
+    /// matches, a concrete path before a templated one (`/users/me` before `/users/{id}`).
     fn path_of(&self, url: &str) -> Option<(&str, &Value)> {
         let servers = self.bases();
         self.paths()
-            .find(|(path, _)| {
+            .filter(|(path, _)| {
                 servers.iter().any(|server| {
                     template_regex(&format!("{}{path}", server.trim_end_matches('/'))).is_match(url)
                 })
             })
+            .min_by_key(|(path, _)| path.matches('{').count())
             .map(|(path, item)| (path.as_str(), item))
     }
 
@@ -520,6 +522,7 @@ fn small_spec() -> Document {
         }},
         "paths": {
             "/v1/users/{id}": {"get": {"security": [{"key": []}]}},
+            "/v1/users/me": {"delete": {"security": [{"key": []}]}},
             "/v1/me": {"get": {"security": [{"oauth": []}]}}
         }
     });
@@ -594,6 +597,12 @@ fn a_check_call_matches_the_spec_only_with_its_method_path_and_authentication() 
     );
     let wrong_method = confirm(&api_key_entry("POST", "/v1/users/0", "X-Key"), &doc);
     assert!(wrong_method.unwrap_err().contains("has no POST operation"));
+    let concrete_first = confirm(&api_key_entry("GET", "/v1/users/me", "X-Key"), &doc);
+    assert!(
+        concrete_first
+            .unwrap_err()
+            .contains("/v1/users/me has no GET operation")
+    );
     let wrong_header = confirm(&api_key_entry("GET", "/v1/users/0", "X-Other"), &doc).unwrap_err();
     assert!(
         wrong_header.starts_with("small against spec small: GET /v1/users/{id}: credlink sends")
