@@ -4,8 +4,9 @@
 //! `raw.rs` is the file as written (serde), `load.rs` reads and merges the files, `validate/`
 //! holds the rules of an entry (one function each), `fields.rs` the roles and rules of fields,
 //! `docs.rs` the documents generated from the catalog (tests), `schema.rs` the tests that
-//! `docs/connectors.schema.json` agrees with the loader. This file is the validated model every
-//! other module uses.
+//! `docs/connectors.schema.json` agrees with the loader, `specs.rs` the tests of check calls
+//! against the providers' OpenAPI documents in `tests/fixtures/specs/`. This file is the
+//! validated model every other module uses.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,8 @@ mod load;
 mod raw;
 #[cfg(test)]
 mod schema;
+#[cfg(test)]
+mod specs;
 #[cfg(test)]
 mod tests;
 mod validate;
