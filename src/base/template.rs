@@ -378,7 +378,9 @@ impl Template {
         if raw.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
             return Err(TemplateError::Malformed {
                 raw: raw.to_owned(),
-                why: "has a control character, `\"` or `\\`, which no scope may hold (RFC 6749 3.3)".into(),
+                why:
+                    "has a control character, `\"` or `\\`, which no scope may hold (RFC 6749 3.3)"
+                        .into(),
             });
         }
         Ok(t)

@@ -100,7 +100,10 @@ fn render_url(
 
 /// The scope asked for: the one chosen (`--scope`), else the connector's, its placeholders
 /// filled in (each value inside its scope token, never adding one).
-pub(crate) fn scope(connector: &Connector, creds: &Credentials) -> Result<Option<String>, TemplateError> {
+pub(crate) fn scope(
+    connector: &Connector,
+    creds: &Credentials,
+) -> Result<Option<String>, TemplateError> {
     if let Some(chosen) = creds.scope.as_ref().filter(|s| !s.trim().is_empty()) {
         return Ok(Some(chosen.clone()));
     }

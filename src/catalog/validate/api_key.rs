@@ -72,7 +72,11 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
 
 /// The declared query parameter that carries a secret field: a plain name the URL does not
 /// already set, and a secret field (a non-secret one belongs in `verify.url`).
-fn query_secret(raw: &RawQuerySecret, url: &Template, t: &Templates) -> Result<QuerySecret, String> {
+fn query_secret(
+    raw: &RawQuerySecret,
+    url: &Template,
+    t: &Templates,
+) -> Result<QuerySecret, String> {
     let name_ok = !raw.param.is_empty()
         && raw
             .param
@@ -90,8 +94,11 @@ fn query_secret(raw: &RawQuerySecret, url: &Template, t: &Templates) -> Result<Q
             raw.field
         ));
     }
-    let fixed = url::Url::parse(&url.render(&url.fields().map(|f| (f, "x")).collect()).unwrap_or_default())
-        .map_err(|e| format!("`verify.url` is not a valid URL: {e}"))?;
+    let fixed = url::Url::parse(
+        &url.render(&url.fields().map(|f| (f, "x")).collect())
+            .unwrap_or_default(),
+    )
+    .map_err(|e| format!("`verify.url` is not a valid URL: {e}"))?;
     if fixed.query_pairs().any(|(k, _)| k == raw.param.as_str()) {
         return Err(format!(
             "`verify.url` already sets the query parameter `{}` that `verify.query_secret` fills",

@@ -85,7 +85,11 @@ impl<'a> Templates<'a> {
     /// A JSON body whose string values may each be one whole placeholder of a declared field.
     pub(super) fn json_body(&self, key: &str, raw: &str) -> Result<JsonTemplate, String> {
         let t = JsonTemplate::parse(raw).map_err(|e| format!("`{key}`: {e}"))?;
-        match t.fields().into_iter().find(|f| !self.declared.contains_key(f.as_str())) {
+        match t
+            .fields()
+            .into_iter()
+            .find(|f| !self.declared.contains_key(f.as_str()))
+        {
             Some(f) => Err(format!(
                 "`{key}` uses `{{{f}}}` but no field `{f}` is declared"
             )),
