@@ -516,4 +516,39 @@ mod tests {
             assert!(Template::parse_url(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn json_values_fill_whole_strings_only() {
+        let t = JsonTemplate::parse(r#"{"APIKey": "{api_key}", "n": 1, "a": ["{x}"]}"#).unwrap();
+        assert_eq!(t.fields(), ["api_key", "x"]);
+        let body = t.render(&values(&[
+            ("api_key", r#"k", "Action": "Delete\"#),
+            ("x", "}{"),
+        ]));
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["APIKey"], r#"k", "Action": "Delete\"#);
+        assert_eq!(parsed["a"][0], "}{");
+        assert_eq!(parsed.as_object().unwrap().len(), 3);
+        for bad in [
+            r#"{"{api_key}": "x"}"#,
+            r#"{"k": "Bearer {api_key}"}"#,
+            r#"{"k": {api_key}}"#,
+            r#"{"k": "{api_key}{x}"}"#,
+            r#"{"k": "{Bad}"}"#,
+        ] {
+            assert!(JsonTemplate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scope_values_stay_inside_their_scope_token() {
+        let t = Template::parse_scope("target-entity:{entity}:employees-read").unwrap();
+        let ok = t.render_scope(&values(&[("entity", "8ed17dce-9eca")]), &label);
+        assert_eq!(ok.unwrap(), "target-entity:8ed17dce-9eca:employees-read");
+        for evil in ["a b", "a+b", "a,b", "a:b", "a%20b", "", "a\u{3000}b"] {
+            let err = t.render_scope(&values(&[("entity", evil)]), &label);
+            assert!(err.is_err(), "{evil}");
+        }
+        assert!(Template::parse_scope("a \"{x}\"").is_err());
+    }
 }

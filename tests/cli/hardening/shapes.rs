@@ -10,8 +10,11 @@ use crate::support::*;
 
 /// Values an attacker (or a bad paste) might give: separators of a query, a fragment, an
 /// encoded `&`, spaces and `+`, JSON quotes and braces, a backslash, a line break, a
-/// full-width `＆` and `＝` that look like the real ones.
-const HOSTILE: [&str; 9] = [
+/// full-width `＆` and `＝` that look like the real ones; and a key too short for the text
+/// redaction of echoes (under 4 characters), which only the request's own knowledge of where
+/// the secret is can hide.
+const HOSTILE: [&str; 10] = [
+    "Q&z",
     "QS-SECRET-a&status=all&apikey=other",
     "QS-SECRET-b#fragment?x=1/../admin",
     "QS-SECRET-c%26status%3Dall",
