@@ -50,7 +50,11 @@ impl<'a> Templates<'a> {
     /// an allowed scheme.
     pub(super) fn url(&self, key: &str, raw: &str) -> Result<Template, String> {
         let t = Template::parse_url(raw).map_err(|e| format!("`{key}`: {e}"))?;
-        self.patterned(key, &t)?;
+        self.patterned(
+            key,
+            &t,
+            "a secret never goes in a URL, where proxies and server logs keep it (a provider that takes its key only in a query parameter declares that parameter with `verify.query_secret`)",
+        )?;
         let sample: BTreeMap<&str, &str> = t.fields().map(|f| (f, "sample")).collect();
         let url = url::Url::parse(&t.render(&sample).unwrap_or_default())
             .map_err(|e| format!("`{key}` is not a valid URL: {e}"))?;
@@ -61,11 +65,14 @@ impl<'a> Templates<'a> {
     /// Placeholders that fill a value into a request's structure (URL, scope) stand for
     /// non-secret fields with a `pattern`: the anchored pattern refuses a value with a
     /// separator before anything is sent, and the template refuses it again when filled in.
-    fn patterned(&self, key: &str, t: &Template) -> Result<(), String> {
+    fn patterned(&self, key: &str, t: &Template, no_secret: &str) -> Result<(), String> {
         self.check_declared(key, t)?;
         for f in t.fields() {
             let field = self.declared[f];
-            if field.secret || field.pattern.is_none() {
+            if field.secret {
+                return Err(format!("`{key}` uses the secret `{{{f}}}`: {no_secret}"));
+            }
+            if field.pattern.is_none() {
                 return Err(format!(
                     "`{key}` uses `{{{f}}}`, which must be a non-secret field with a `pattern`"
                 ));
@@ -78,7 +85,7 @@ impl<'a> Templates<'a> {
     /// `target-entity:{entity_id}:employees-read`).
     pub(super) fn scope(&self, key: &str, raw: &str) -> Result<Template, String> {
         let t = Template::parse_scope(raw).map_err(|e| format!("`{key}`: {e}"))?;
-        self.patterned(key, &t)?;
+        self.patterned(key, &t, "a secret never goes in a scope")?;
         Ok(t)
     }
 

@@ -312,7 +312,7 @@ secret = true
         (
             "the secret in the URL's query, undeclared",
             api_key_connector("https://api.example.com/v1/users?apikey={api_key}", bearer),
-            Some("verify.url"),
+            Some("`verify.url` uses the secret `{api_key}`: a secret never goes in a URL"),
         ),
         (
             "a declared query parameter carrying a non-secret field",
@@ -369,7 +369,7 @@ secret = true
         (
             "the client secret in the scope",
             scope("target-entity:{client_secret}:read"),
-            Some("`scope` uses `{client_secret}`"),
+            Some("`scope` uses the secret `{client_secret}`: a secret never goes in a scope"),
         ),
         (
             "the declared query parameter (fine)",
