@@ -59,6 +59,9 @@ pub(crate) struct Request {
     /// Credentials made for this request alone (a signed client assertion), which a server
     /// may echo like any other: see [`Request::redacting`].
     pub(crate) made: Vec<Secret>,
+    /// Query parameters that carry a secret (a provider that takes the key only in the URL),
+    /// shown as `(redacted)`.
+    pub(crate) secret_params: Vec<String>,
 }
 
 impl Request {
@@ -71,7 +74,25 @@ impl Request {
             identity: None,
             answer_secrets: Vec::new(),
             made: Vec::new(),
+            secret_params: Vec::new(),
         }
+    }
+
+    /// The URL as the trace shows it: no user info, each secret parameter `(redacted)`.
+    pub(crate) fn shown_url(&self) -> String {
+        let mut shown = self.url.clone();
+        if !self.secret_params.is_empty() {
+            let pairs: Vec<(String, String)> = self
+                .url
+                .query_pairs()
+                .map(|(k, v)| match self.secret_params.iter().any(|p| *p == k) {
+                    true => (k.into_owned(), REDACTED.to_owned()),
+                    false => (k.into_owned(), v.into_owned()),
+                })
+                .collect();
+            shown.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        without_user_info(&shown).replace("%28redacted%29", REDACTED)
     }
 
     /// `redactor`, also removing the credentials made for this request.
@@ -132,14 +153,6 @@ impl Body {
             content_type: "application/json",
             text: Secret::new(object(false)),
             shown: object(true),
-        }
-    }
-
-    pub(crate) fn raw_json(text: &str) -> Self {
-        Self {
-            content_type: "application/json",
-            text: Secret::new(text),
-            shown: text.to_owned(),
         }
     }
 }
@@ -314,7 +327,7 @@ impl Http {
         self.trace(&format!(
             "> {} {}",
             req.method,
-            redactor.display(&without_user_info(&req.url), 2000)
+            redactor.display(&req.shown_url(), 2000)
         ));
         for (name, value) in &req.headers {
             let shown = match value {
@@ -403,7 +416,8 @@ impl Http {
                 Ok(response)
             }
             Err(e) => {
-                let err = classify(&e, latency, self.timeout, redactor);
+                // reqwest's errors carry the URL, which may hold a secret parameter.
+                let err = classify(&e.without_url(), latency, self.timeout, redactor);
                 self.trace(&format!(
                     "< {:?} error after {} ms: {}",
                     err.fault,

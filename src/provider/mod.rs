@@ -18,10 +18,9 @@ use crate::base::outcome::{
     Failure, FailureKind, InputFault, NetFault, Outcome, PermissionCall, Stage,
 };
 use crate::base::secret::{REDACTED, Redactor, Secret};
-use crate::base::template::{Template, TemplateError};
+use crate::base::template::{JsonTemplate, Template, TemplateError};
 use crate::catalog::{
     Check, ClientAuth, Connector, ExchangeSpec, FieldRole, Grant, OAuthSpec, VerifySpec,
-    visit_strings,
 };
 use crate::net;
 use crate::provider::http::{Body, Http, Request, Value};
@@ -99,6 +98,24 @@ fn render_url(
     template.render_url(&creds.template_values(connector), &|f| connector.label(f))
 }
 
+/// The scope asked for: the one chosen (`--scope`), else the connector's, its placeholders
+/// filled in (each value inside its scope token, never adding one).
+pub(crate) fn scope(
+    connector: &Connector,
+    creds: &Credentials,
+) -> Result<Option<String>, TemplateError> {
+    if let Some(chosen) = creds.scope.as_ref().filter(|s| !s.trim().is_empty()) {
+        return Ok(Some(chosen.clone()));
+    }
+    let Check::OAuth(spec) = &connector.check else {
+        return Ok(None);
+    };
+    spec.scope
+        .as_ref()
+        .map(|t| t.render_scope(&creds.template_values(connector), &|f| connector.label(f)))
+        .transpose()
+}
+
 /// The authorization request of `oauth2_authorization_code` (RFC 6749 4.1.1, RFC 7636 4.3):
 /// the address the browser opens. Nothing secret is in it.
 pub(crate) fn authorize_url(
@@ -117,17 +134,13 @@ pub(crate) fn authorize_url(
         .ok_or("not an authorization-code connector")?;
     let mut url = render_url(&authorize.url, connector, creds).map_err(|e| e.to_string())?;
     let values = creds.template_values(connector);
+    let scope = scope(connector, creds).map_err(|e| e.to_string())?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code");
         q.append_pair("client_id", creds.value(connector, FieldRole::ClientId));
         q.append_pair("redirect_uri", redirect_uri);
-        if let Some(scope) = creds
-            .scope
-            .as_ref()
-            .or(spec.scope.as_ref())
-            .filter(|s| !s.trim().is_empty())
-        {
+        if let Some(scope) = &scope {
             q.append_pair("scope", scope);
         }
         q.append_pair("state", state);
@@ -410,17 +423,12 @@ fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, S
             // token was granted a scope at sign-in, and a sign-in scope such as
             // `offline_access` is not one a refresh token holds (RFC 6749 6: omitted, the
             // scope is the one originally granted).
-            let default_scope = match spec.grant {
-                Grant::ClientCredentials => spec.scope.as_ref(),
-                Grant::RefreshToken => None,
+            let asked = match spec.grant {
+                Grant::ClientCredentials => scope(connector, creds).map_err(|e| e.to_string())?,
+                Grant::RefreshToken => creds.scope.clone().filter(|s| !s.trim().is_empty()),
             };
-            if let Some(scope) = creds
-                .scope
-                .as_ref()
-                .or(default_scope)
-                .filter(|s| !s.trim().is_empty())
-            {
-                params.push(("scope".into(), scope.clone()));
+            if let Some(scope) = asked {
+                params.push(("scope".into(), scope));
             }
             for (k, t) in &spec.token_params {
                 if let Some(v) = t.render(&values) {
@@ -585,7 +593,14 @@ fn verify_request(
         ));
         request.header("authorization", Value::Secret(value));
     }
-    request.body = spec.json_body.as_deref().map(Body::raw_json);
+    if let Some(body) = &spec.json_body {
+        request.body = Some(json_body(body, connector, &values));
+    }
+    if let Some(q) = &spec.query_secret {
+        let secret = values.get(q.field.as_str()).copied().unwrap_or_default();
+        request.url.query_pairs_mut().append_pair(&q.param, secret);
+        request.secret_params.push(q.param.clone());
+    }
     Ok(request)
 }
 
@@ -598,10 +613,6 @@ fn exchange_request(
 ) -> Result<Request, String> {
     let values = creds.template_values(connector);
     let secrets = secret_ids(connector);
-    let mut shown_values = values.clone();
-    for id in &secrets {
-        shown_values.insert(id, REDACTED);
-    }
     let url = render_url(&spec.url, connector, creds).map_err(|e| e.to_string())?;
     let mut request = Request::new(spec.method.clone(), url);
     add_headers(
@@ -612,20 +623,7 @@ fn exchange_request(
         &values,
     );
     if let Some(body) = &spec.json_body {
-        let fill = |values: &BTreeMap<&str, &str>| {
-            let mut json = body.clone();
-            visit_strings(&mut json, &mut |s: &mut String| {
-                if let Some(filled) = Template::parse(s).ok().and_then(|t| t.render(values)) {
-                    *s = filled;
-                }
-            });
-            json.to_string()
-        };
-        request.body = Some(Body {
-            content_type: "application/json",
-            text: Secret::new(fill(&values)),
-            shown: fill(&shown_values),
-        });
+        request.body = Some(json_body(body, connector, &values));
     } else if !spec.form.is_empty() {
         let rendered: Vec<(&str, String, bool)> = spec
             .form
@@ -643,6 +641,19 @@ fn exchange_request(
     }
     request.answer_secrets.push(spec.token_pointer.clone());
     Ok(request)
+}
+
+/// A JSON body filled with serde_json, shown in the trace with `(redacted)` for each secret.
+fn json_body(body: &JsonTemplate, connector: &Connector, values: &BTreeMap<&str, &str>) -> Body {
+    let mut shown_values = values.clone();
+    for id in secret_ids(connector) {
+        shown_values.insert(id, REDACTED);
+    }
+    Body {
+        content_type: "application/json",
+        text: Secret::new(body.render(values)),
+        shown: body.render(&shown_values),
+    }
 }
 
 /// With a token just issued, the connector's read-only call that proves the account has the

@@ -1,5 +1,6 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
-//! host with a permission check, a sandbox, an API key on a subdomain), each against a
+//! host with a permission check, a sandbox, an API key on a subdomain, a key in a query
+//! parameter, a key in a JSON body, a scope naming an entity), each against a
 //! loopback stand-in (wiremock) with a copy of the real built-in entry in which only the scheme
 //! and host of its URLs are rewritten: the entry's own fields, patterns, templates, client
 //! authentication, permission call and answer classification all run, and the test checks
@@ -241,4 +242,83 @@ async fn api_key_family_bamboohr_links_with_basic_auth_on_its_subdomain() {
         expected.as_str()
     );
     assert_eq!(requests[0].url.query(), Some("fields=id"));
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn query_key_family_jazzhr_links_with_its_key_in_the_apikey_parameter() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let Some((_, requests)) = link_family(&server, "jazzhr", &["--api-key-stdin"]).await else {
+        return;
+    };
+    let pairs: Vec<(String, String)> = requests[0].url.query_pairs().into_owned().collect();
+    assert_eq!(pairs, [("apikey".to_owned(), SECRET.to_owned())]);
+    assert!(requests[0].headers.get("authorization").is_none());
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn json_key_family_peoplehr_links_with_its_key_in_the_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Employee"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"isError": false, "Result": []})),
+        )
+        .mount(&server)
+        .await;
+    let Some((_, requests)) = link_family(&server, "peoplehr", &["--api-key-stdin"]).await else {
+        return;
+    };
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"APIKey": SECRET, "Action": "GetAllEmployeeDetail", "IncludeLeavers": "false"})
+    );
+    assert_eq!(requests[0].url.query(), None);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn entity_scope_family_cultureamp_links_with_its_target_entity_scope() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/oauth2/token"))
+        .respond_with(token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/employees"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    let args = ["--client-id", "ca-client-1", "--client-secret-stdin"];
+    let Some((record, requests)) = link_family(&server, "cultureamp", &args).await else {
+        return;
+    };
+    let body = form(&requests[0]);
+    assert_eq!(
+        body["scope"],
+        "target-entity:8ed17dce-9eca-4383-a9e1-54f82c362b6d:employees-read"
+    );
+    assert_eq!(body["client_secret"], SECRET);
+    assert_eq!(record["scope"], body["scope"]);
+    assert_eq!(
+        requests[1].headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
 }
