@@ -1,9 +1,10 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
-//! host with a permission check, a sandbox, an API key on a subdomain), each against a
-//! loopback stand-in (wiremock) with a copy of the real built-in entry in which only the scheme
-//! and host of its URLs are rewritten: the entry's own fields, patterns, templates, client
-//! authentication, permission call and answer classification all run, and the test checks
-//! the request the provider would have received and what was stored.
+//! host with a permission check, a sandbox, an API key on a subdomain, a private key signing a
+//! client assertion), each against a loopback stand-in (wiremock) with a copy of the real
+//! built-in entry in which only the scheme and host of its URLs are rewritten: the entry's own
+//! fields, patterns, templates, client authentication, permission call and answer
+//! classification all run, and the test checks the request the provider would have received
+//! and what was stored.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -241,4 +242,87 @@ async fn api_key_family_bamboohr_links_with_basic_auth_on_its_subdomain() {
         expected.as_str()
     );
     assert_eq!(requests[0].url.query(), Some("fields=id"));
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn private_key_jwt_family_okta_links_with_a_signed_assertion_and_lists_one_user() {
+    use base64::Engine;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::with_connectors(&entry_on("okta", &server.uri()));
+    let key = sb.dir.path().join("okta.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let pem = std::fs::read_to_string(&key).unwrap();
+    let file = format!("private_key={}", key.display());
+    let args = [
+        "link",
+        "okta",
+        "--name",
+        "fam",
+        "--no-input",
+        "--subdomain",
+        "acme",
+        "--client-id",
+        "0oa1b2c3d4e5f6g7h8i9",
+        "--field-file",
+        &file,
+    ];
+    let out = sb.when(&args).then().exits(0).out;
+    assert_has(&stdout(&out), "Linked fam");
+    let body_line = pem.lines().nth(2).unwrap();
+    assert_kept_secret(&sb, &[&out], &[body_line]);
+    assert_eq!(sb.keychain_secret("fam").as_deref(), Some(pem.trim()));
+    let requests = server.received_requests().await.unwrap();
+    let body = form(&requests[0]);
+    assert_eq!(body["grant_type"], "client_credentials");
+    assert_eq!(body["scope"], "okta.users.read");
+    assert_eq!(body["client_id"], "0oa1b2c3d4e5f6g7h8i9");
+    assert_eq!(
+        body["client_assertion_type"],
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    );
+    assert!(body.get("client_secret").is_none());
+    let assertion = body["client_assertion"].as_str().unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(assertion.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["aud"], format!("{}/oauth2/v1/token", server.uri()));
+    assert_eq!(claims["iss"], "0oa1b2c3d4e5f6g7h8i9");
+    assert_eq!(claims["sub"], "0oa1b2c3d4e5f6g7h8i9");
+    let check = &requests[1];
+    assert_eq!(check.url.path(), "/api/v1/users");
+    assert_eq!(check.url.query(), Some("limit=1"));
+    assert_eq!(
+        check.headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
 }
