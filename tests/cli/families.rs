@@ -1,10 +1,10 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
 //! host with a permission check, a sandbox, an API key on a subdomain, a private key signing a
-//! client assertion), each against a loopback stand-in (wiremock) with a copy of the real
-//! built-in entry in which only the scheme and host of its URLs are rewritten: the entry's own
-//! fields, patterns, templates, client authentication, permission call and answer
-//! classification all run, and the test checks the request the provider would have received
-//! and what was stored.
+//! client assertion, a sign-in call by form or by Basic and JSON), each against a loopback
+//! stand-in (wiremock) with a copy of the real built-in entry in which only the scheme and host
+//! of its URLs are rewritten: the entry's own fields, patterns, templates, client
+//! authentication, permission call and answer classification all run, and the test checks the
+//! request the provider would have received and what was stored.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -320,6 +320,124 @@ async fn private_key_jwt_family_okta_links_with_a_signed_assertion_and_lists_one
     assert_eq!(claims["sub"], "0oa1b2c3d4e5f6g7h8i9");
     let check = &requests[1];
     assert_eq!(check.url.path(), "/api/v1/users");
+    assert_eq!(check.url.query(), Some("limit=1"));
+    assert_eq!(
+        check.headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
+}
+
+/// Links a token_exchange entry with two secret fields: `api_key` on stdin, the client secret
+/// from the environment; checks both stay out of the output and the index.
+fn link_two_secrets(sb: &Sandbox, args: &[&str], client_secret: &str) -> Value {
+    let out = sb
+        .when(args)
+        .env("CREDLINK_CLIENT_SECRET", client_secret)
+        .stdin(SECRET)
+        .then()
+        .exits(0)
+        .hides(SECRET)
+        .hides(client_secret)
+        .out;
+    assert_has(&stdout(&out), "Linked fam");
+    let stored: Value = serde_json::from_str(&sb.keychain_secret("fam").unwrap()).unwrap();
+    let index = sb.index().to_string();
+    assert_lacks(&index, SECRET, "the index");
+    assert_lacks(&index, client_secret, "the index");
+    stored
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn form_exchange_family_keka_signs_in_with_its_grant_and_lists_one_employee() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .respond_with(token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/hris/employees"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::with_connectors(&entry_on("keka", &server.uri()));
+    let args = [
+        "link",
+        "keka",
+        "--name",
+        "fam",
+        "--no-input",
+        "--subdomain",
+        "acme",
+        "--client-id",
+        "keka-client-1",
+        "--secret-stdin",
+        "api_key",
+    ];
+    let stored = link_two_secrets(&sb, &args, "fam-CLIENT-SECRET-77a1");
+    assert_eq!(stored["api_key"], SECRET);
+    assert_eq!(stored["client_secret"], "fam-CLIENT-SECRET-77a1");
+    let requests = server.received_requests().await.unwrap();
+    let body = form(&requests[0]);
+    assert_eq!(body["grant_type"], "kekaapi");
+    assert_eq!(body["scope"], "kekaapi");
+    assert_eq!(body["client_id"], "keka-client-1");
+    assert_eq!(body["client_secret"], "fam-CLIENT-SECRET-77a1");
+    assert_eq!(body["api_key"], SECRET);
+    let check = &requests[1];
+    assert_eq!(check.url.path(), "/api/v1/hris/employees");
+    assert_eq!(check.url.query(), Some("pageNumber=1&pageSize=1"));
+    assert_eq!(
+        check.headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn basic_exchange_family_onelogin_signs_in_with_a_json_grant_and_lists_one_user() {
+    use base64::Engine;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/oauth2/v2/token"))
+        .respond_with(token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let args = [
+        "--subdomain",
+        "acme",
+        "--client-id",
+        "ol-client-1",
+        "--client-secret-stdin",
+    ];
+    let Some((_, requests)) = link_family(&server, "onelogin", &args).await else {
+        return;
+    };
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("ol-client-1:{SECRET}"))
+    );
+    assert_eq!(
+        requests[0].headers.get("authorization").unwrap(),
+        expected.as_str()
+    );
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(body, json!({"grant_type": "client_credentials"}));
+    let check = &requests[1];
+    assert_eq!(check.url.path(), "/api/2/users");
     assert_eq!(check.url.query(), Some("limit=1"));
     assert_eq!(
         check.headers.get("authorization").unwrap(),
