@@ -272,20 +272,23 @@ impl JsonTemplate {
                 return;
             }
             let what = if key { "key" } else { "string" };
-            match Template::parse(s) {
-                Err(e) => bad = Some(e),
-                Ok(t) if t.fields().next().is_none() => {}
-                Ok(_) if key => {
-                    bad = Some(malformed(format!(
+            if !key && whole_field(s).is_some() {
+                return;
+            }
+            if let Some(mention) = placeholder_in(s) {
+                bad = Some(malformed(if whole_field(mention).is_none() {
+                    format!(
+                        "has `{mention}` in the {what} `{s}`: a placeholder names a field id (lowercase letters, digits, `_`)"
+                    )
+                } else if key {
+                    format!(
                         "has a placeholder in the {what} `{s}`: only a whole string value may be one"
-                    )))
-                }
-                Ok(t) if t.parts.len() == 1 => {}
-                Ok(_) => {
-                    bad = Some(malformed(format!(
+                    )
+                } else {
+                    format!(
                         "has the {what} `{s}`: a placeholder fills a whole string value, with no text around it"
-                    )))
-                }
+                    )
+                }));
             }
         });
         match bad {
@@ -312,6 +315,18 @@ impl JsonTemplate {
         fill(&mut json, values);
         json.to_string()
     }
+}
+
+/// The first `{word}` in `s` (letters, digits, `_`): a placeholder, or meant as one. Other
+/// braces, such as a GraphQL query's `{ id }`, are text.
+fn placeholder_in(s: &str) -> Option<&str> {
+    s.match_indices('{').find_map(|(at, _)| {
+        let rest = &s[at..];
+        let end = rest.find('}')?;
+        let name = &rest[1..end];
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then(|| &rest[..=end])
+    })
 }
 
 /// The field of a string that is one whole placeholder.
@@ -535,7 +550,22 @@ mod tests {
             r#"{"k": {api_key}}"#,
             r#"{"k": "{api_key}{x}"}"#,
             r#"{"k": "{Bad}"}"#,
+            r#"{"query": "{ users {id} }"}"#,
         ] {
+            assert!(JsonTemplate::parse(bad).is_err(), "{bad}");
+        }
+        for text in [
+            r#"{"query": "{ users(limit: 1) { items { id } } }"}"#,
+            r#"{"k": "{}"}"#,
+        ] {
+            let t = JsonTemplate::parse(text).unwrap();
+            assert!(t.fields().is_empty(), "{text}");
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&t.render(&values(&[]))).unwrap(),
+                serde_json::from_str::<serde_json::Value>(text).unwrap()
+            );
+        }
+        for bad in [r#"{"k": "{Bad}"}"#] {
             assert!(JsonTemplate::parse(bad).is_err(), "{bad}");
         }
     }
