@@ -1,9 +1,10 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
-//! host with a permission check, a sandbox, an API key on a subdomain), each against a
-//! loopback stand-in (wiremock) with a copy of the real built-in entry in which only the scheme
-//! and host of its URLs are rewritten: the entry's own fields, patterns, templates, client
-//! authentication, permission call and answer classification all run, and the test checks
-//! the request the provider would have received and what was stored.
+//! host with a permission check, a sandbox, an API key on a subdomain, a raw token as the whole
+//! Authorization value), each against a loopback stand-in (wiremock) with a copy of the real
+//! built-in entry in which only the scheme and host of its URLs are rewritten: the entry's own
+//! fields, patterns, templates, client authentication, permission call and answer
+//! classification all run, and the test checks the request the provider would have received
+//! and what was stored.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -241,4 +242,23 @@ async fn api_key_family_bamboohr_links_with_basic_auth_on_its_subdomain() {
         expected.as_str()
     );
     assert_eq!(requests[0].url.query(), Some("fields=id"));
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_header_family_join_sends_its_token_as_the_whole_authorization_value() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/jobs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let Some((_, requests)) = link_family(&server, "join", &["--api-key-stdin"]).await else {
+        return;
+    };
+    assert_eq!(requests[0].headers.get("authorization").unwrap(), SECRET);
+    assert_eq!(requests[0].url.query(), Some("page=1&pageSize=1"));
 }
