@@ -1,11 +1,10 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
 //! host with a permission check, a sandbox, an API key on a subdomain, a raw token as the whole
 //! Authorization value; for a browser sign-in with a permission check, the `test` of an account
-//! it linked), each against a loopback stand-in (wiremock) with a copy of the real
-//! built-in entry in which only the scheme and host of its URLs are rewritten: the entry's own
-//! fields, patterns, templates, client authentication, permission call and answer
-//! classification all run, and the test checks the request the provider would have received
-//! and what was stored.
+//! it linked), each against a loopback stand-in (wiremock) with a copy of the real built-in
+//! entry in which only the scheme and host of its URLs are rewritten: the entry's own fields,
+//! patterns, templates, client authentication, permission call and answer classification all
+//! run, and the test checks the request the provider would have received and what was stored.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
