@@ -1,7 +1,9 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
 //! host with a permission check, a sandbox, an API key on a subdomain, a key in a query
 //! parameter, a key in a JSON body, a scope naming an entity, a private key signing a client
-//! assertion, a sign-in call by form or by Basic and JSON), each against a
+//! assertion, a sign-in call by form or by Basic and JSON, a raw token as the whole
+//! Authorization value; for a browser sign-in with a permission check, the `test` of an account
+//! it linked), each against a
 //! loopback stand-in (wiremock) with a copy of the real built-in entry in which only the scheme
 //! and host of its URLs are rewritten: the entry's own fields, patterns, templates, client
 //! authentication, permission call and answer classification all run, and the test checks
@@ -519,6 +521,72 @@ async fn basic_exchange_family_onelogin_signs_in_with_a_json_grant_and_lists_one
     let check = &requests[1];
     assert_eq!(check.url.path(), "/api/2/users");
     assert_eq!(check.url.query(), Some("limit=1"));
+    assert_eq!(
+        check.headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_header_family_join_sends_its_token_as_the_whole_authorization_value() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/jobs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let Some((_, requests)) = link_family(&server, "join", &["--api-key-stdin"]).await else {
+        return;
+    };
+    assert_eq!(requests[0].headers.get("authorization").unwrap(), SECRET);
+    assert_eq!(requests[0].url.query(), Some("page=1&pageSize=1"));
+}
+
+/// A browser sign-in entry with a permission call (PandaDoc's OAuth app): an account linked
+/// through the browser is tested with its refresh token, and the new token reads the member
+/// it belongs to.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_app_family_pandadoc_oauth_refreshes_and_makes_its_permission_call() {
+    if keyring().is_none() {
+        return;
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/access_token"))
+        .respond_with(token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/public/v1/members/current"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": "u1"})))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::with_connectors(&entry_on("pandadoc-oauth", &server.uri()));
+    sb.write_index(&[json!({
+        "name": "fam",
+        "connector": "pandadoc-oauth",
+        "auth": "oauth2_authorization_code",
+        "fields": {"client_id": "pd-client"},
+        "linked_at": "2026-01-01T00:00:00Z",
+    })]);
+    let stored = json!({"client_secret": SECRET, "refresh_token": "fam-refresh-1"});
+    sb.store_secret("fam", &stored.to_string());
+    sb.when(&["test", "fam"]).then().exits(0).hides(SECRET);
+    let requests = server.received_requests().await.unwrap();
+    let body = form(&requests[0]);
+    assert_eq!(body["grant_type"], "refresh_token");
+    assert_eq!(body["refresh_token"], "fam-refresh-1");
+    assert_eq!(body["client_secret"], SECRET);
+    let check = &requests[1];
+    assert_eq!(check.url.path(), "/public/v1/members/current");
     assert_eq!(
         check.headers.get("authorization").unwrap(),
         "Bearer fam-access-token"
