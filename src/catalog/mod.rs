@@ -83,6 +83,9 @@ pub(crate) enum AuthKind {
     /// at the provider's address in any browser; the refresh token it gives is then used like
     /// `oauth2_refresh_token`'s.
     Oauth2DeviceCode,
+    /// RFC 7523 2.1: a JWT the client signs with its private key (a service account's) is the
+    /// grant; no refresh token, no client secret.
+    Oauth2JwtBearer,
     /// A proprietary sign-in call that trades an API key or a password for a token.
     TokenExchange,
     ApiKey,
@@ -95,6 +98,7 @@ impl AuthKind {
             AuthKind::Oauth2RefreshToken => "oauth2_refresh_token",
             AuthKind::Oauth2AuthorizationCode => "oauth2_authorization_code",
             AuthKind::Oauth2DeviceCode => "oauth2_device_code",
+            AuthKind::Oauth2JwtBearer => "oauth2_jwt_bearer",
             AuthKind::TokenExchange => "token_exchange",
             AuthKind::ApiKey => "api_key",
         }
@@ -218,6 +222,9 @@ pub(crate) enum Grant {
     ClientCredentials,
     /// RFC 6749 6, with the `refresh_token` field.
     RefreshToken,
+    /// RFC 7523 2.1: a JWT signed with the `private_key` field, issued by the `client_id`
+    /// field, for the `subject` field where declared.
+    JwtBearer,
 }
 
 #[derive(Debug, Clone)]
@@ -235,6 +242,8 @@ pub(crate) struct OAuthSpec {
     /// `oauth2_device_code`: the device authorization endpoint `link` starts at (`grant` is
     /// then [`Grant::RefreshToken`] too).
     pub(crate) device_authorization: Option<Template>,
+    /// `oauth2_jwt_bearer`: the assertion's `aud` when it is not the token endpoint's URL.
+    pub(crate) assertion_audience: Option<Template>,
 }
 
 /// The authorization request of `oauth2_authorization_code` (RFC 6749 4.1, RFC 7636).
@@ -376,6 +385,7 @@ impl Connector {
             Check::OAuth(spec) if spec.authorize.is_some() => AuthKind::Oauth2AuthorizationCode,
             Check::OAuth(spec) if spec.device_authorization.is_some() => AuthKind::Oauth2DeviceCode,
             Check::OAuth(spec) if spec.grant == Grant::RefreshToken => AuthKind::Oauth2RefreshToken,
+            Check::OAuth(spec) if spec.grant == Grant::JwtBearer => AuthKind::Oauth2JwtBearer,
             Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
             Check::ApiKey(_) => AuthKind::ApiKey,
             Check::Exchange(_) => AuthKind::TokenExchange,

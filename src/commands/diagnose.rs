@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::base::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
-use crate::catalog::{Check, Connector, FieldRole};
+use crate::catalog::{Check, Connector, FieldRole, Grant};
 use crate::cli::TestArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
@@ -71,6 +71,7 @@ impl<'a> Diagnosis<'a> {
             Step::Keychain => store_step(self.ctx),
             Step::Input => "input",
             Step::ClientCertificate => "client certificate",
+            Step::Assertion => "assertion",
             Step::Proxy => "proxy",
             Step::Dns => "dns",
             Step::Connect => "connect",
@@ -259,6 +260,7 @@ async fn from_input(
     if d.connector.uses_client_certificate() {
         client_certificate_step(d, &prepared.creds);
     }
+    assertion_step(d, &prepared.creds);
     let url = match provider::main_url(d.connector, &prepared.creds) {
         Ok(url) => url,
         Err(e) => {
@@ -340,6 +342,17 @@ fn client_certificate_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
             let detail = format!("the client certificate {why}");
             d.push(Step::ClientCertificate, StepStatus::Warning, None, detail);
         }
+    }
+}
+
+/// `oauth2_jwt_bearer`: what the assertion will say (issuer, subject, audience, expiry, key
+/// id), never the key or the signed assertion. One that cannot be made fails at `input`.
+fn assertion_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
+    if let Check::OAuth(spec) = &d.connector.check
+        && spec.grant == Grant::JwtBearer
+        && let Ok(plan) = provider::assertion::plan(d.connector, spec, creds)
+    {
+        d.push(Step::Assertion, StepStatus::Ok, None, plan.describe());
     }
 }
 

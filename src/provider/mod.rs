@@ -4,6 +4,7 @@
 //! through [`check`].
 
 pub(crate) mod answer;
+pub(crate) mod assertion;
 mod device;
 pub(crate) mod http;
 pub(crate) mod keys;
@@ -40,7 +41,7 @@ pub(crate) struct Credentials {
 }
 
 impl Credentials {
-    fn template_values<'a>(&'a self, _connector: &'a Connector) -> BTreeMap<&'a str, &'a str> {
+    pub(crate) fn template_values<'a>(&'a self, _connector: &'a Connector) -> BTreeMap<&'a str, &'a str> {
         let mut map: BTreeMap<&str, &str> = self
             .values
             .iter()
@@ -91,7 +92,7 @@ pub(crate) fn main_url(connector: &Connector, creds: &Credentials) -> Result<Url
     render_url(connector.check.main_url(), connector, creds)
 }
 
-fn render_url(
+pub(crate) fn render_url(
     template: &Template,
     connector: &Connector,
     creds: &Credentials,
@@ -270,7 +271,13 @@ async fn read(
     permissions: bool,
 ) -> Outcome {
     let mut outcome = match &connector.check {
-        Check::OAuth(_) => answer::token_outcome(response, &redactor),
+        Check::OAuth(spec) => {
+            let mut outcome = answer::token_outcome(response, &redactor);
+            if let (Some(f), Grant::JwtBearer) = (outcome.failure.as_mut(), spec.grant) {
+                assertion::refine(f, response, &redactor);
+            }
+            outcome
+        }
         Check::ApiKey(spec) => answer::verify_outcome(spec, response, &redactor),
         Check::Exchange(spec) => answer::exchange_outcome(spec, response, &redactor),
     };
@@ -399,49 +406,57 @@ fn network(e: net::NetError, stage: Stage) -> Outcome {
 
 fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, String> {
     match &connector.check {
-        Check::OAuth(spec) => {
-            let values = creds.template_values(connector);
-            let grant = match spec.grant {
-                Grant::ClientCredentials => "client_credentials",
-                Grant::RefreshToken => "refresh_token",
-            };
-            let mut params = vec![("grant_type".to_owned(), grant.to_owned())];
-            // A refresh grant asks for the connector's scope only when nobody chose one: the
-            // token was granted a scope at sign-in, and a sign-in scope such as
-            // `offline_access` is not one a refresh token holds (RFC 6749 6: omitted, the
-            // scope is the one originally granted).
-            let default_scope = match spec.grant {
-                Grant::ClientCredentials => spec.scope.as_ref(),
-                Grant::RefreshToken => None,
-            };
-            if let Some(scope) = creds
-                .scope
-                .as_ref()
-                .or(default_scope)
-                .filter(|s| !s.trim().is_empty())
-            {
-                params.push(("scope".into(), scope.clone()));
-            }
-            for (k, t) in &spec.token_params {
-                if let Some(v) = t.render(&values) {
-                    params.push((k.clone(), v));
-                }
-            }
-            let refresh = match spec.grant {
-                Grant::ClientCredentials => None,
-                Grant::RefreshToken => Some((
-                    "refresh_token",
-                    creds
-                        .secret(FieldRole::RefreshToken)
-                        .ok_or("the refresh token is missing")?,
-                )),
-            };
-            let sent: Vec<(&str, &Secret)> = refresh.into_iter().collect();
-            oauth_request(connector, spec, &spec.token_url, creds, &params, &sent)
+        Check::OAuth(spec) if spec.grant == Grant::JwtBearer => {
+            assertion::request(connector, spec, creds)
         }
+        Check::OAuth(spec) => token_request(connector, spec, creds),
         Check::ApiKey(spec) => verify_request(connector, spec, creds).map_err(|e| e.to_string()),
         Check::Exchange(spec) => exchange_request(connector, spec, creds),
     }
+}
+
+/// The client-credentials or refresh grant's token request.
+fn token_request(
+    connector: &Connector,
+    spec: &OAuthSpec,
+    creds: &Credentials,
+) -> Result<Request, String> {
+    let values = creds.template_values(connector);
+    let refreshes = spec.grant == Grant::RefreshToken;
+    let grant = if refreshes {
+        "refresh_token"
+    } else {
+        "client_credentials"
+    };
+    let mut params = vec![("grant_type".to_owned(), grant.to_owned())];
+    // A refresh grant asks for the connector's scope only when nobody chose one: the token was
+    // granted a scope at sign-in, and a sign-in scope such as `offline_access` is not one a
+    // refresh token holds (RFC 6749 6: omitted, the scope is the one originally granted).
+    let default_scope = spec.scope.as_ref().filter(|_| !refreshes);
+    if let Some(scope) = creds
+        .scope
+        .as_ref()
+        .or(default_scope)
+        .filter(|s| !s.trim().is_empty())
+    {
+        params.push(("scope".into(), scope.clone()));
+    }
+    for (k, t) in &spec.token_params {
+        if let Some(v) = t.render(&values) {
+            params.push((k.clone(), v));
+        }
+    }
+    let refresh = match refreshes {
+        false => None,
+        true => Some((
+            "refresh_token",
+            creds
+                .secret(FieldRole::RefreshToken)
+                .ok_or("the refresh token is missing")?,
+        )),
+    };
+    let sent: Vec<(&str, &Secret)> = refresh.into_iter().collect();
+    oauth_request(connector, spec, &spec.token_url, creds, &params, &sent)
 }
 
 /// A POST to an OAuth endpoint with the client authentication the connector declares.
