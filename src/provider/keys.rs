@@ -273,6 +273,19 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_that_is_not_a_service_accounts_names_the_field_at_fault() {
+        let err = |json: &str| read_private_key(json).err().unwrap_or_default();
+        assert!(err(r#"{"type":"authorized_user"}"#).contains("of `type` `authorized_user`"));
+        assert!(err(r#"{"type":"MARKER-s3cr3t x"}"#).contains("whose `type` is not"));
+        assert!(!err(r#"{"type":"MARKER-s3cr3t x"}"#).contains("MARKER"));
+        assert!(err(r#"{"type":"service_account"}"#).contains("without a `private_key`"));
+        let no_pem = r#"{"type":"service_account","private_key":"MARKER-s3cr3t"}"#;
+        assert!(err(no_pem).contains("whose `private_key` is not a PEM private key"));
+        assert!(!err(no_pem).contains("MARKER"));
+        assert!(err("{\"type\": MARKER-s3cr3t").contains("is not JSON (line 1, column"));
+    }
+
+    #[test]
     fn values_that_are_not_pem_are_refused_without_quoting_them() {
         let err = check_private_key("MARKER-s3cr3t").unwrap_err();
         assert!(!err.contains("MARKER"), "{err}");
