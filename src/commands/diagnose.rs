@@ -362,12 +362,14 @@ fn describe_input(connector: &Connector, creds: &Credentials) -> String {
     let mut shown = Vec::new();
     for field in &connector.fields {
         if field.secret {
-            let n = creds
-                .secrets
-                .get(&field.id)
-                .map_or(0, |s| s.expose().chars().count());
+            let value = creds.secrets.get(&field.id).map_or("", |s| s.expose());
+            let n = value.chars().count();
             let s = if n == 1 { "" } else { "s" };
-            let pem = if field.role.is_pem() { "PEM, " } else { "" };
+            let pem = match (field.role.is_pem(), value.starts_with('{')) {
+                (true, true) => "JSON key file, ",
+                (true, false) => "PEM, ",
+                (false, _) => "",
+            };
             shown.push(format!("{}: {pem}{n} character{s}", field.label));
             continue;
         }
