@@ -485,7 +485,10 @@ fn a_jwt_bearer_entry_loads_and_its_rules_hold() {
     assert!(spec.assertion_audience.is_some());
     let cases = [
         (
-            jwt.replace("auth = \"oauth2_jwt_bearer\"", "auth = \"oauth2_jwt_bearer\"\nclient_auth = \"basic\""),
+            jwt.replace(
+                "auth = \"oauth2_jwt_bearer\"",
+                "auth = \"oauth2_jwt_bearer\"\nclient_auth = \"basic\"",
+            ),
             "`client_auth` is not for oauth2_jwt_bearer connectors",
         ),
         (
@@ -497,7 +500,10 @@ fn a_jwt_bearer_entry_loads_and_its_rules_hold() {
             "need a `client_id` field (the issuer)",
         ),
         (
-            LOCAL.replace("client_auth = \"basic\"", "client_auth = \"basic\"\nassertion_audience = \"x\""),
+            LOCAL.replace(
+                "client_auth = \"basic\"",
+                "client_auth = \"basic\"\nassertion_audience = \"x\"",
+            ),
             "`assertion_audience` is for oauth2_jwt_bearer connectors",
         ),
         (

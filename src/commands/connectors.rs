@@ -6,7 +6,7 @@ use serde_json::json;
 use std::fmt::Write;
 
 use crate::base::outcome::Class;
-use crate::catalog::{Check, ClientAuth, Connector, Grant};
+use crate::catalog::{Check, ClientAuth, Connector, FieldRole, Grant};
 use crate::cli::ConnectorsArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
@@ -182,7 +182,9 @@ fn show(ctx: &Context, c: &Connector) {
     );
     for f in c.fields.iter().filter(|f| !f.obtained) {
         let mut notes = Vec::new();
-        if f.secret && f.role.is_pem() {
+        if f.role == FieldRole::PrivateKey {
+            notes.push("secret, a PEM or a JSON key file".to_owned());
+        } else if f.secret && f.role.is_pem() {
             notes.push("secret, a PEM file".to_owned());
         } else if f.secret {
             notes.push("secret, hidden input".to_owned());

@@ -82,10 +82,11 @@ impl Plan {
             .subject
             .as_deref()
             .map_or_else(|| "none".to_owned(), clean);
-        let key_id = self.key.key_id.as_deref().map_or_else(
-            || "none (a PEM names none)".to_owned(),
-            |k| clean(k),
-        );
+        let key_id = self
+            .key
+            .key_id
+            .as_deref()
+            .map_or_else(|| "none (a PEM names none)".to_owned(), |k| clean(k));
         let alg = self.key.algorithm().unwrap_or("unknown");
         format!(
             "issuer {}, subject {subject}, audience {}, expires {} s after signing, key id {key_id}, {alg}",
@@ -235,19 +236,31 @@ mod tests {
     #[test]
     fn providers_words_name_the_cause() {
         let cases = [
-            ("invalid_grant Invalid JWT Signature.", Some(AssertionFault::Signature)),
+            (
+                "invalid_grant Invalid JWT Signature.",
+                Some(AssertionFault::Signature),
+            ),
             (
                 "invalid_grant Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
                 Some(AssertionFault::ClockSkew),
             ),
-            ("invalid_grant Invalid JWT: Failed audience check.", Some(AssertionFault::Audience)),
+            (
+                "invalid_grant Invalid JWT: Failed audience check.",
+                Some(AssertionFault::Audience),
+            ),
             (
                 "unauthorized_client Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.",
                 Some(AssertionFault::Subject),
             ),
             ("consent_required ", Some(AssertionFault::Subject)),
-            ("invalid_grant no_valid_keys_or_signatures", Some(AssertionFault::Signature)),
-            ("invalid_grant user hasn't approved this consumer", Some(AssertionFault::Subject)),
+            (
+                "invalid_grant no_valid_keys_or_signatures",
+                Some(AssertionFault::Signature),
+            ),
+            (
+                "invalid_grant user hasn't approved this consumer",
+                Some(AssertionFault::Subject),
+            ),
             ("invalid_grant invalid assertion", None),
         ];
         for (said, fault) in cases {

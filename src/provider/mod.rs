@@ -41,7 +41,10 @@ pub(crate) struct Credentials {
 }
 
 impl Credentials {
-    pub(crate) fn template_values<'a>(&'a self, _connector: &'a Connector) -> BTreeMap<&'a str, &'a str> {
+    pub(crate) fn template_values<'a>(
+        &'a self,
+        _connector: &'a Connector,
+    ) -> BTreeMap<&'a str, &'a str> {
         let mut map: BTreeMap<&str, &str> = self
             .values
             .iter()

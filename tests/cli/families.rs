@@ -3,7 +3,8 @@
 //! loopback stand-in (wiremock) with a copy of the real built-in entry in which only the scheme
 //! and host of its URLs are rewritten: the entry's own fields, patterns, templates, client
 //! authentication, permission call and answer classification all run, and the test checks
-//! the request the provider would have received and what was stored.
+//! the request the provider would have received and what was stored. The assertion family
+//! (Google Workspace) has the stand-in verify the signed JWT as the provider would.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -29,21 +30,31 @@ async fn link_family(
     id: &str,
     args: &[&str],
 ) -> Option<(Value, Vec<Request>)> {
+    link_family_with(server, id, args, SECRET).await
+}
+
+/// [`link_family`] with this secret on stdin.
+async fn link_family_with(
+    server: &MockServer,
+    id: &str,
+    args: &[&str],
+    secret: &str,
+) -> Option<(Value, Vec<Request>)> {
     keyring()?;
     let sb = Sandbox::with_connectors(&entry_on(id, &server.uri()));
     let mut argv = vec!["link", id, "--name", "fam", "--no-input"];
     argv.extend_from_slice(args);
     let out = sb
         .when(&argv)
-        .stdin(SECRET)
+        .stdin(secret)
         .then()
         .exits(0)
-        .hides(SECRET)
+        .hides(secret)
         .out;
     assert_has(&stdout(&out), "Linked fam");
-    assert_eq!(sb.keychain_secret("fam").as_deref(), Some(SECRET));
+    assert_eq!(sb.keychain_secret("fam").as_deref(), Some(secret.trim()));
     let index = sb.index();
-    assert_lacks(&index.to_string(), SECRET, "the index");
+    assert_lacks(&index.to_string(), secret, "the index");
     let record = index["accounts"][0].clone();
     assert_eq!(record["connector"], id);
     let requests = server.received_requests().await.unwrap();
@@ -241,4 +252,114 @@ async fn api_key_family_bamboohr_links_with_basic_auth_on_its_subdomain() {
         expected.as_str()
     );
     assert_eq!(requests[0].url.query(), Some("fields=id"));
+}
+
+/// An RSA key pair made by openssl: the private key (PKCS#8 PEM) and the public key (PEM).
+fn rsa_key_pair(dir: &std::path::Path) -> (String, String) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+    };
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        "sa.pem",
+    ]);
+    run(&["pkey", "-in", "sa.pem", "-pubout", "-out", "sa.pub"]);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    (read("sa.pem"), read("sa.pub"))
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn assertion_family_google_workspace_links_with_a_key_file_and_acts_as_the_admin() {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(token())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/directory/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": []})))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = rsa_key_pair(dir.path());
+    let email = "credlink@acme-hr.iam.gserviceaccount.com";
+    let key_file = serde_json::to_string_pretty(&json!({
+        "type": "service_account",
+        "project_id": "acme-hr",
+        "private_key_id": "8f1c0ffee",
+        "private_key": private,
+        "client_email": email,
+        "client_id": "104857600000000000001",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }))
+    .unwrap();
+    let args = [
+        "--field",
+        "subject=admin@acme.example",
+        "--secret-stdin",
+        "private_key",
+    ];
+    let Some((record, requests)) =
+        link_family_with(&server, "google-workspace", &args, &key_file).await
+    else {
+        return;
+    };
+    assert_eq!(
+        record["fields"]["client_id"], email,
+        "the issuer, from the key file"
+    );
+    let body = form(&requests[0]);
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["assertion", "grant_type"],
+        "Google's request: nothing else"
+    );
+    assert_eq!(
+        body["grant_type"],
+        "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    );
+    // The stand-in verifies what Google would: the signature with the key's public half.
+    let assertion = body["assertion"].as_str().unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&[format!("{}/token", server.uri())]);
+    validation.set_issuer(&[email]);
+    let decoded = jsonwebtoken::decode::<Value>(
+        assertion,
+        &DecodingKey::from_rsa_pem(public.as_bytes()).unwrap(),
+        &validation,
+    )
+    .expect("the assertion verifies with the key's public half");
+    assert_eq!(decoded.header.kid.as_deref(), Some("8f1c0ffee"));
+    let claims = decoded.claims;
+    assert_eq!(claims["sub"], "admin@acme.example");
+    assert_eq!(
+        claims["scope"],
+        "https://www.googleapis.com/auth/admin.directory.user.readonly"
+    );
+    let lifetime = claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap();
+    assert!(lifetime <= 3600, "Google's limit: an hour");
+    assert!(claims["jti"].is_string());
+    let check = &requests[1];
+    assert_eq!(check.url.query(), Some("customer=my_customer&maxResults=1"));
+    assert_eq!(
+        check.headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
 }

@@ -114,7 +114,12 @@ fn a_jwt_bearer_account_links_with_a_pem_or_a_key_file_kept_only_in_the_keychain
     let pem = link(
         &sb,
         "pem",
-        &["--client-id", ISSUER, "--field", &format!("subject={SUBJECT}")],
+        &[
+            "--client-id",
+            ISSUER,
+            "--field",
+            &format!("subject={SUBJECT}"),
+        ],
         &keys.rsa,
     );
     assert_exit(&pem, 0);
@@ -123,7 +128,10 @@ fn a_jwt_bearer_account_links_with_a_pem_or_a_key_file_kept_only_in_the_keychain
     assert_has(&stderr(&pem), "/test/whoami");
     assert_no_secret(&sb, &pem, &keys);
     let stored = sb.keychain_secret("pem").unwrap();
-    assert!(stored.starts_with("-----BEGIN PRIVATE KEY-----"), "the PEM is stored");
+    assert!(
+        stored.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "the PEM is stored"
+    );
 
     // The key file names the issuer and the key id.
     let file = link(&sb, "file", &[], &keys.key_file);
@@ -144,7 +152,11 @@ fn a_jwt_bearer_account_links_with_a_pem_or_a_key_file_kept_only_in_the_keychain
     }
     let requests = peer.requests();
     assert!(
-        requests.iter().filter(|r| *r == "REQ POST /token 200").count() >= 4,
+        requests
+            .iter()
+            .filter(|r| *r == "REQ POST /token 200")
+            .count()
+            >= 4,
         "{requests:?}"
     );
 }
@@ -177,7 +189,10 @@ fn a_refused_assertion_names_its_cause_key_audience_or_subject() {
     let eve = ["--client-id", ISSUER, "--field", "subject=eve@assert.test"];
     let out = refused(&sb, &keys, &eve, &keys.rsa);
     assert_has(&stderr(&out), "unauthorized_client");
-    assert_has(&stderr(&out), "will not let this service account or app act as the subject");
+    assert_has(
+        &stderr(&out),
+        "will not let this service account or app act as the subject",
+    );
 
     let audience = "assertion_audience = \"https://accounts.example.com\"";
     let sb = Sandbox::with_connectors(&assert_connector(&peer, audience));
@@ -189,7 +204,13 @@ fn a_refused_assertion_names_its_cause_key_audience_or_subject() {
     // `test --json` reports each as a rejection with the provider's code.
     let out = sb
         .cmd()
-        .args(["test", "--json", "--connector", "local-assert", "--no-input"])
+        .args([
+            "test",
+            "--json",
+            "--connector",
+            "local-assert",
+            "--no-input",
+        ])
         .args(issuer)
         .arg("--field-file")
         .arg(format!("private_key={}", keys.rsa.display()))
@@ -227,7 +248,13 @@ fn a_clock_ten_minutes_off_is_measured_against_the_providers_date() {
     // --explain fails at the same step with the same words.
     let out = sb
         .cmd()
-        .args(["test", "--explain", "--connector", "local-assert", "--no-input"])
+        .args([
+            "test",
+            "--explain",
+            "--connector",
+            "local-assert",
+            "--no-input",
+        ])
         .arg("--field-file")
         .arg(format!("private_key={}", keys.key_file.display()))
         .output()
@@ -248,7 +275,13 @@ fn explain_shows_the_assertion_it_signs_but_never_the_key() {
     let keys = keys(&peer, sb.dir.path());
     let out = sb
         .cmd()
-        .args(["test", "--explain", "--connector", "local-assert", "--no-input"])
+        .args([
+            "test",
+            "--explain",
+            "--connector",
+            "local-assert",
+            "--no-input",
+        ])
         .args(["--field", &format!("subject={SUBJECT}"), "--field-file"])
         .arg(format!("private_key={}", keys.key_file.display()))
         .output()
