@@ -86,7 +86,7 @@ impl Plan {
             .key
             .key_id
             .as_deref()
-            .map_or_else(|| "none (a PEM names none)".to_owned(), |k| clean(k));
+            .map_or_else(|| "none (a PEM names none)".to_owned(), clean);
         let alg = self.key.algorithm().unwrap_or("unknown");
         format!(
             "issuer {}, subject {subject}, audience {}, expires {} s after signing, key id {key_id}, {alg}",
