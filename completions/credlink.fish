@@ -54,6 +54,7 @@ oauth2_refresh_token\t'RFC 6749 6: a long-lived refresh token an admin generated
 oauth2_authorization_code\t'RFC 6749 4.1: a browser sign-in (PKCE, loopback redirect) gives a refresh token, which is then used like `oauth2_refresh_token`\'s'
 oauth2_device_code\t'RFC 8628: the device authorization grant. The user enters a code shown in the terminal at the provider\'s address in any browser; the refresh token it gives is then used like `oauth2_refresh_token`\'s'
 oauth2_jwt_bearer\t'RFC 7523 2.1: a JWT the client signs with its private key (a service account\'s) is the grant; no refresh token, no client secret'
+oauth2_saml2_bearer\t'RFC 7522: a SAML 2.0 assertion the client builds and signs with its private key is the grant (SAP SuccessFactors)'
 token_exchange\t'A proprietary sign-in call that trades an API key or a password for a token'
 api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F

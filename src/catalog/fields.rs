@@ -116,7 +116,7 @@ pub(super) fn validate(
         _ if seen.contains("client_certificate") || seen.contains("client_key") => {
             return Err("`client_certificate` and `client_key` are for OAuth connectors".into());
         }
-        AuthKind::Oauth2JwtBearer => jwt_bearer_fields(&fields)?,
+        AuthKind::Oauth2JwtBearer | AuthKind::Oauth2Saml2Bearer => assertion_fields(auth, &fields)?,
         AuthKind::ApiKey => {
             if !matches!(
                 secret_ids(&fields).as_slice(),
@@ -327,11 +327,14 @@ fn oauth_secrets(
     Ok(())
 }
 
-/// `oauth2_jwt_bearer`: the issuer in `client_id` (optional where a key file gives it) and
-/// one secret, the `private_key`.
-fn jwt_bearer_fields(fields: &[Field]) -> Result<(), String> {
+/// The assertion kinds: the issuer in `client_id` (optional where a key file gives it) and one
+/// secret, the `private_key`.
+fn assertion_fields(auth: AuthKind, fields: &[Field]) -> Result<(), String> {
     if !fields.iter().any(|f| f.role == FieldRole::ClientId) {
-        return Err("oauth2_jwt_bearer connectors need a `client_id` field (the issuer)".into());
+        return Err(format!(
+            "{} connectors need a `client_id` field (the issuer)",
+            auth.as_str()
+        ));
     }
     match secret_ids(fields).as_slice() {
         ["private_key"] => Ok(()),

@@ -483,6 +483,12 @@ fn a_jwt_bearer_entry_loads_and_its_rules_hold() {
     };
     assert_eq!(spec.grant, Grant::JwtBearer);
     assert!(spec.assertion_audience.is_some());
+    let saml = jwt.replace("oauth2_jwt_bearer", "oauth2_saml2_bearer");
+    let catalog = load_user(&saml).unwrap();
+    assert_eq!(
+        catalog.get("local").unwrap().auth(),
+        AuthKind::Oauth2Saml2Bearer
+    );
     let cases = [
         (
             jwt.replace(
@@ -504,7 +510,7 @@ fn a_jwt_bearer_entry_loads_and_its_rules_hold() {
                 "client_auth = \"basic\"",
                 "client_auth = \"basic\"\nassertion_audience = \"x\"",
             ),
-            "`assertion_audience` is for oauth2_jwt_bearer connectors",
+            "`assertion_audience` is for oauth2_jwt_bearer and oauth2_saml2_bearer connectors",
         ),
         (
             jwt.replace("{tenant}.example.com", "{private_key}"),

@@ -117,6 +117,7 @@ fn endpoint(c: &Connector) -> (String, String) {
                 (Grant::ClientCredentials, None) => how.to_owned(),
                 (Grant::RefreshToken, None) => format!("refresh_token grant, {how}"),
                 (Grant::JwtBearer, None) => "JWT bearer assertion (RFC 7523 2.1)".to_owned(),
+                (Grant::Saml2Bearer, None) => "SAML 2.0 bearer assertion (RFC 7522)".to_owned(),
             };
             (o.token_url.raw().to_owned(), how)
         }

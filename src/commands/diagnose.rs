@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::base::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step};
-use crate::catalog::{Check, Connector, FieldRole, Grant};
+use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::TestArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
@@ -345,11 +345,11 @@ fn client_certificate_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
     }
 }
 
-/// `oauth2_jwt_bearer`: what the assertion will say (issuer, subject, audience, expiry, key
+/// The assertion kinds: what the assertion will say (issuer, subject, audience, expiry, key
 /// id), never the key or the signed assertion. One that cannot be made fails at `input`.
 fn assertion_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
     if let Check::OAuth(spec) = &d.connector.check
-        && spec.grant == Grant::JwtBearer
+        && spec.grant.is_assertion()
         && let Ok(plan) = provider::assertion::plan(d.connector, spec, creds)
     {
         d.push(Step::Assertion, StepStatus::Ok, None, plan.describe());

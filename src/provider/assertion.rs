@@ -1,24 +1,29 @@
-//! `oauth2_jwt_bearer`, RFC 7523 2.1: the assertion's claims (one [`plan`] for the request and
-//! for `--explain`), the token request that carries it, and what a provider's refusal of it
-//! means: its words, and its clock (the answer's `Date` header) against this machine's.
+//! The assertion grants, `oauth2_jwt_bearer` (RFC 7523 2.1) and `oauth2_saml2_bearer` (RFC
+//! 7522): what the assertion says (one [`plan`] for the request and for `--explain`), the token
+//! request that carries it, and what a provider's refusal of it means: its words, and its clock
+//! (the answer's `Date` header) against this machine's.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::base::outcome::{AssertionFault, Class, Failure, FailureKind};
 use crate::base::secret::Redactor;
-use crate::catalog::{Connector, FieldRole, OAuthSpec};
+use crate::catalog::{Connector, FieldRole, Grant, OAuthSpec};
 use crate::provider::http::{Body, Request, Response};
 use crate::provider::keys::{self, Claims, PrivateKey};
+use crate::provider::saml::{self, Statement};
 use crate::provider::{Credentials, render_url};
 
 /// RFC 7523 2.1: the grant type of a JWT bearer assertion.
-pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// RFC 7522 2.1: the grant type of a SAML 2.0 bearer assertion.
+const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 
 /// How far the clocks may differ before a refused assertion is blamed on this machine's.
 const SKEW_TOLERANCE_SECS: i64 = 60;
 
 /// What the assertion will say, and the key that signs it.
 pub(crate) struct Plan {
+    grant: Grant,
     issuer: String,
     subject: Option<String>,
     audience: String,
@@ -66,6 +71,7 @@ pub(crate) fn plan(
         .filter(|s| !s.trim().is_empty())
         .cloned();
     Ok(Plan {
+        grant: spec.grant,
         issuer,
         subject,
         audience,
@@ -88,8 +94,12 @@ impl Plan {
             .as_deref()
             .map_or_else(|| "none (a PEM names none)".to_owned(), clean);
         let alg = self.key.algorithm().unwrap_or("unknown");
+        let kind = match self.grant {
+            Grant::Saml2Bearer => "SAML 2.0, ",
+            _ => "",
+        };
         format!(
-            "issuer {}, subject {subject}, audience {}, expires {} s after signing, key id {key_id}, {alg}",
+            "{kind}issuer {}, subject {subject}, audience {}, expires {} s after signing, key id {key_id}, {alg}",
             clean(&self.issuer),
             clean(&self.audience),
             keys::ASSERTION_LIFETIME_SECS
@@ -98,30 +108,47 @@ impl Plan {
 }
 
 /// The token request: the signed assertion (kept out of the trace) and the connector's extra
-/// parameters; the scope travels in the assertion, where Google and DocuSign read it.
+/// parameters. A JWT carries the scope, where Google and DocuSign read it; a SAML assertion
+/// goes with the client ID (SuccessFactors wants it beside `company_id`).
 pub(crate) fn request(
     connector: &Connector,
     spec: &OAuthSpec,
     creds: &Credentials,
 ) -> Result<Request, String> {
     let plan = plan(connector, spec, creds)?;
-    let claims = Claims {
-        iss: &plan.issuer,
-        sub: plan.subject.as_deref(),
-        aud: &plan.audience,
-        scope: plan.scope.as_deref(),
+    let url = render_url(&spec.token_url, connector, creds).map_err(|e| e.to_string())?;
+    let (grant_type, assertion) = match spec.grant {
+        Grant::Saml2Bearer => {
+            let statement = Statement {
+                issuer: &plan.issuer,
+                subject: plan.subject.as_deref().unwrap_or(&plan.issuer),
+                audience: &plan.audience,
+                recipient: url.as_str(),
+            };
+            (SAML2_BEARER, saml::signed_assertion(&plan.key, &statement)?)
+        }
+        _ => {
+            let claims = Claims {
+                iss: &plan.issuer,
+                sub: plan.subject.as_deref(),
+                aud: &plan.audience,
+                scope: plan.scope.as_deref(),
+            };
+            (JWT_BEARER, keys::sign(&plan.key, &claims)?)
+        }
     };
-    let assertion = keys::sign(&plan.key, &claims)?;
     let values = creds.template_values(connector);
     let params: Vec<(String, String)> = spec
         .token_params
         .iter()
         .filter_map(|(k, t)| t.render(&values).map(|v| (k.clone(), v)))
         .collect();
-    let mut pairs: Vec<(&str, &str, bool)> = vec![("grant_type", GRANT_TYPE, false)];
+    let mut pairs: Vec<(&str, &str, bool)> = vec![("grant_type", grant_type, false)];
+    if spec.grant == Grant::Saml2Bearer {
+        pairs.push(("client_id", &plan.issuer, false));
+    }
     pairs.extend(params.iter().map(|(k, v)| (k.as_str(), v.as_str(), false)));
     pairs.push(("assertion", assertion.expose(), true));
-    let url = render_url(&spec.token_url, connector, creds).map_err(|e| e.to_string())?;
     let mut request = Request::new(reqwest::Method::POST, url);
     request.body = Some(Body::form(&pairs));
     request.made.push(assertion);

@@ -66,7 +66,12 @@ fn read_key_file(value: &str) -> Result<PrivateKey, String> {
     let field = |key: &str| json.get(key).and_then(serde_json::Value::as_str);
     match field("type") {
         Some("service_account") => {}
-        Some(other) if other.len() <= 32 && other.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+        Some(other)
+            if other.len() <= 32
+                && other
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
             return Err(format!(
                 "is a JSON key file of `type` `{other}`, not `service_account`: create a key for a service account (IAM & Admin > Service accounts > Keys)"
             ));
@@ -80,8 +85,9 @@ fn read_key_file(value: &str) -> Result<PrivateKey, String> {
     let pem = field("private_key")
         .ok_or("is a JSON key file without a `private_key`")?
         .to_owned();
-    check_pem_key(&pem)
-        .map_err(|_| "is a JSON key file whose `private_key` is not a PEM private key".to_owned())?;
+    check_pem_key(&pem).map_err(|_| {
+        "is a JSON key file whose `private_key` is not a PEM private key".to_owned()
+    })?;
     let client_email = field("client_email")
         .filter(|e| e.contains('@'))
         .ok_or("is a JSON key file without a `client_email` (the service account's address)")?;
@@ -104,12 +110,32 @@ fn signing_key(pem: &Secret) -> Result<(Algorithm, EncodingKey), String> {
     if let Ok(key) = EncodingKey::from_ec_pem(bytes) {
         // A P-384 key signs only as ES384.
         let p256 = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &(), &key).is_ok();
-        return Ok((if p256 { Algorithm::ES256 } else { Algorithm::ES384 }, key));
+        return Ok((
+            if p256 {
+                Algorithm::ES256
+            } else {
+                Algorithm::ES384
+            },
+            key,
+        ));
     }
     Err("the private key is neither an RSA key nor an EC key in PKCS#8 form (convert it with `openssl pkcs8 -topk8 -nocrypt`)".into())
 }
 
 impl PrivateKey {
+    /// Signs `message` with this key's [`PrivateKey::algorithm`]: RSASSA-PKCS1-v1_5 with SHA-256,
+    /// or ECDSA as r || s, which XML signatures take as they are.
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        use base64::Engine;
+        let (alg, key) = signing_key(&self.pem)?;
+        let signature = jsonwebtoken::crypto::sign(message, &key, alg)
+            .map_err(|e| format!("cannot sign with the private key: {e}"))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| "the signature is not base64url")?;
+        Ok(bytes)
+    }
+
     /// The JWS algorithm this key signs with (`RS256`, `ES256`, `ES384`).
     pub(crate) fn algorithm(&self) -> Result<&'static str, String> {
         Ok(match signing_key(&self.pem)?.0 {
@@ -141,7 +167,7 @@ struct Signed<'a> {
     exp: u64,
 }
 
-fn random_id() -> Result<String, String> {
+pub(crate) fn random_id() -> Result<String, String> {
     let mut bytes = [0u8; 18];
     getrandom::fill(&mut bytes).map_err(|_| "no randomness for the assertion's jti")?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())

@@ -8,6 +8,7 @@ pub(crate) mod assertion;
 mod device;
 pub(crate) mod http;
 pub(crate) mod keys;
+mod saml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -276,7 +277,7 @@ async fn read(
     let mut outcome = match &connector.check {
         Check::OAuth(spec) => {
             let mut outcome = answer::token_outcome(response, &redactor);
-            if let (Some(f), Grant::JwtBearer) = (outcome.failure.as_mut(), spec.grant) {
+            if let (Some(f), true) = (outcome.failure.as_mut(), spec.grant.is_assertion()) {
                 assertion::refine(f, response, &redactor);
             }
             outcome
@@ -409,7 +410,7 @@ fn network(e: net::NetError, stage: Stage) -> Outcome {
 
 fn main_request(connector: &Connector, creds: &Credentials) -> Result<Request, String> {
     match &connector.check {
-        Check::OAuth(spec) if spec.grant == Grant::JwtBearer => {
+        Check::OAuth(spec) if spec.grant.is_assertion() => {
             assertion::request(connector, spec, creds)
         }
         Check::OAuth(spec) => token_request(connector, spec, creds),

@@ -363,3 +363,119 @@ async fn assertion_family_google_workspace_links_with_a_key_file_and_acts_as_the
         "Bearer fam-access-token"
     );
 }
+
+/// SuccessFactors' token endpoint as a stand-in: it checks the SAML assertion's XML signature
+/// with a real verifier, `xmlsec1 --verify`, against the public key registered for the client,
+/// and issues a token only when it verifies.
+struct SamlVerifier {
+    dir: std::path::PathBuf,
+}
+
+impl wiremock::Respond for SamlVerifier {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        use base64::Engine;
+        let body = form(request);
+        let xml = base64::engine::general_purpose::STANDARD
+            .decode(body["assertion"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+        let file = self.dir.join("assertion.xml");
+        std::fs::write(&file, &xml).unwrap();
+        let verified = std::process::Command::new("xmlsec1")
+            .args(["--verify", "--pubkey-pem", "sa.pub", "--id-attr:ID"])
+            .arg("urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
+            .arg(&file)
+            .current_dir(&self.dir)
+            .output()
+            .expect("xmlsec1 runs (scripts/test installs it)");
+        match verified.status.success() {
+            true => token(),
+            false => ResponseTemplate::new(400).set_body_json(json!({
+                "error": "invalid_grant",
+                "error_description": "Unable to verify the signature of the SAML assertion",
+            })),
+        }
+    }
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service and xmlsec1 (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn saml_family_successfactors_links_with_an_assertion_xmlsec1_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, _) = rsa_key_pair(dir.path());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(SamlVerifier {
+            dir: dir.path().to_owned(),
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/odata/v2/User"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"d": {"results": []}})))
+        .mount(&server)
+        .await;
+    let args = [
+        "--field",
+        "api_host=api4",
+        "--field",
+        "company_id=ACME123",
+        "--client-id",
+        "NzQ1ZjE5ZTk1NmFiZDQ",
+        "--field",
+        "subject=SFADMIN",
+        "--secret-stdin",
+        "private_key",
+    ];
+    let Some((record, requests)) =
+        link_family_with(&server, "sap-successfactors", &args, &private).await
+    else {
+        return;
+    };
+    assert_eq!(record["fields"]["company_id"], "ACME123");
+    let body = form(&requests[0]);
+    assert_eq!(
+        body["grant_type"],
+        "urn:ietf:params:oauth:grant-type:saml2-bearer"
+    );
+    assert_eq!(body["client_id"], "NzQ1ZjE5ZTk1NmFiZDQ");
+    assert_eq!(body["company_id"], "ACME123");
+    let xml = std::fs::read_to_string(dir.path().join("assertion.xml")).unwrap();
+    for part in [
+        "<saml2:Issuer>NzQ1ZjE5ZTk1NmFiZDQ</saml2:Issuer>",
+        ">SFADMIN</saml2:NameID>",
+        "<saml2:Audience>www.successfactors.com</saml2:Audience>",
+        &format!("Recipient=\"{}/oauth/token\"", server.uri()),
+    ] {
+        assert_has(&xml, part);
+    }
+    assert!(!xml.contains("PRIVATE KEY"), "no key in the assertion");
+    assert_eq!(requests[1].url.path(), "/odata/v2/User");
+
+    // A key the client did not register: the verifier refuses, nothing is saved.
+    let other = tempfile::tempdir().unwrap();
+    let (wrong, _) = rsa_key_pair(other.path());
+    let sb = Sandbox::with_connectors(&entry_on("sap-successfactors", &server.uri()));
+    let mut argv = vec![
+        "link",
+        "sap-successfactors",
+        "--name",
+        "wrong",
+        "--no-input",
+    ];
+    argv.extend_from_slice(&args);
+    let out = sb.when(&argv).stdin(&wrong).then().exits(3).out;
+    assert_has(
+        &stderr(&out),
+        "Unable to verify the signature of the SAML assertion",
+    );
+    assert_has(
+        &stderr(&out),
+        "SuccessFactors could not verify the assertion",
+    );
+    assert_hidden(&out, wrong.lines().nth(2).unwrap());
+    assert!(sb.account_names().is_empty());
+}

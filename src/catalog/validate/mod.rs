@@ -35,7 +35,8 @@ pub(super) fn connector(
         | AuthKind::Oauth2RefreshToken
         | AuthKind::Oauth2AuthorizationCode
         | AuthKind::Oauth2DeviceCode
-        | AuthKind::Oauth2JwtBearer => oauth::check(&raw, &templates)?,
+        | AuthKind::Oauth2JwtBearer
+        | AuthKind::Oauth2Saml2Bearer => oauth::check(&raw, &templates)?,
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
@@ -190,7 +191,7 @@ fn check_sources(sources: &[RawSource], built_in: bool) -> Result<(), String> {
 
 /// Keys only OAuth kinds take, and whether the entry sets each: `[5..10]` are those of
 /// `oauth2_authorization_code` alone, `[10]` that of `oauth2_device_code` alone, `[11]` that
-/// of `oauth2_jwt_bearer` alone.
+/// of the assertion kinds alone.
 fn oauth_only(raw: &RawConnector) -> [(&'static str, bool); 12] {
     [
         ("token_url", raw.token_url.is_some()),

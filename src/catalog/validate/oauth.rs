@@ -49,9 +49,12 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
     if !device {
         refuse(&keys[10..11], "oauth2_device_code")?;
     }
-    let jwt_bearer = raw.auth == AuthKind::Oauth2JwtBearer;
-    if !jwt_bearer {
-        refuse(&keys[11..], "oauth2_jwt_bearer")?;
+    let assertion = matches!(
+        raw.auth,
+        AuthKind::Oauth2JwtBearer | AuthKind::Oauth2Saml2Bearer
+    );
+    if !assertion {
+        refuse(&keys[11..], "oauth2_jwt_bearer and oauth2_saml2_bearer")?;
     }
     if raw.client_auth == Some(ClientAuth::None) && !code && !device {
         return Err(
@@ -65,7 +68,7 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         .token_url
         .as_deref()
         .ok_or_else(|| format!("`token_url` is required for {kind}"))?;
-    let client_auth = client_auth(raw, jwt_bearer)?;
+    let client_auth = client_auth(raw, assertion)?;
     let token_params = token_params(raw, t)?;
     let authorize = code.then(|| authorize(raw, t)).transpose()?;
     let device_authorization = device_authorization(raw, t, device)?;
@@ -75,6 +78,7 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         grant: match raw.auth {
             AuthKind::Oauth2ClientCredentials => Grant::ClientCredentials,
             AuthKind::Oauth2JwtBearer => Grant::JwtBearer,
+            AuthKind::Oauth2Saml2Bearer => Grant::Saml2Bearer,
             _ => Grant::RefreshToken,
         },
         token_url: t.url("token_url", token_url)?,
@@ -91,14 +95,15 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
     }))
 }
 
-/// Required for the other OAuth kinds; `oauth2_jwt_bearer` takes none: the signed assertion
-/// is the grant and authenticates the client.
-fn client_auth(raw: &RawConnector, jwt_bearer: bool) -> Result<ClientAuth, String> {
-    match (jwt_bearer, raw.client_auth) {
+/// Required for the other OAuth kinds; the assertion kinds take none: the signed assertion is
+/// the grant and authenticates the client.
+fn client_auth(raw: &RawConnector, assertion: bool) -> Result<ClientAuth, String> {
+    match (assertion, raw.client_auth) {
         (true, None) => Ok(ClientAuth::None),
-        (true, Some(_)) => Err(
-            "`client_auth` is not for oauth2_jwt_bearer connectors: the signed assertion authenticates the client".into(),
-        ),
+        (true, Some(_)) => Err(format!(
+            "`client_auth` is not for {} connectors: the signed assertion authenticates the client",
+            raw.auth.as_str()
+        )),
         (false, Some(auth)) => Ok(auth),
         (false, None) => Err(
             "`client_auth` is required (basic, post, json, private_key_jwt or tls_client_auth)"
