@@ -455,6 +455,23 @@ async fn saml_family_successfactors_links_with_an_assertion_xmlsec1_verifies() {
     assert!(!xml.contains("PRIVATE KEY"), "no key in the assertion");
     assert_eq!(requests[1].url.path(), "/odata/v2/User");
 
+    // --explain shows what the assertion says, never the key or the assertion.
+    let sb = Sandbox::with_connectors(&entry_on("sap-successfactors", &server.uri()));
+    let mut argv = vec![
+        "test",
+        "--explain",
+        "--connector",
+        "sap-successfactors",
+        "--no-input",
+    ];
+    argv.extend_from_slice(&args);
+    let out = sb.when(&argv).stdin(&private).then().exits(0).out;
+    assert_has(
+        &stdout(&out),
+        "[ ok ] assertion            SAML 2.0, issuer NzQ1ZjE5ZTk1NmFiZDQ, subject SFADMIN, audience www.successfactors.com, expires 120 s after signing",
+    );
+    assert_hidden(&out, private.lines().nth(2).unwrap());
+
     // A key the client did not register: the verifier refuses, nothing is saved.
     let other = tempfile::tempdir().unwrap();
     let (wrong, _) = rsa_key_pair(other.path());
