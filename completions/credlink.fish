@@ -75,7 +75,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate, or a service account\'s JSON key file (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
@@ -151,7 +151,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
-complete -c credlink -n "__fish_credlink_using_subcommand test" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate, or a service account\'s JSON key file (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
