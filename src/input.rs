@@ -327,7 +327,8 @@ fn check_pem(field: &Field, value: &str) -> Result<(), (String, InputFault)> {
     }
     let parsed = match field.role {
         FieldRole::ClientCertificate => crate::provider::keys::certificate_info(value).map(drop),
-        _ => crate::provider::keys::check_private_key(value),
+        FieldRole::PrivateKey => crate::provider::keys::check_private_key(value),
+        _ => crate::provider::keys::check_pem_key(value),
     };
     parsed.map_err(|why| (why, InputFault::Unusable))
 }

@@ -37,18 +37,20 @@ pub(crate) fn read_private_key(value: &str) -> Result<PrivateKey, String> {
     if value.trim_start().starts_with('{') {
         return read_key_file(value);
     }
-    check_pem_key(value).map(|()| PrivateKey {
+    check_pem_key(value).map_err(|why| format!("{why}, or a service account's JSON key file"))?;
+    Ok(PrivateKey {
         pem: Secret::new(value),
         key_id: None,
         client_email: None,
     })
 }
 
-fn check_pem_key(pem: &str) -> Result<(), String> {
+/// A PEM private key alone (the key of a client certificate).
+pub(crate) fn check_pem_key(pem: &str) -> Result<(), String> {
     match PrivateKeyDer::from_pem_slice(pem.as_bytes()) {
         Ok(_) => Ok(()),
         Err(_) => Err(
-            "is not a PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) or a service account's JSON key file"
+            "is not a PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)"
                 .into(),
         ),
     }
@@ -309,6 +311,8 @@ mod tests {
         assert!(err(no_pem).contains("whose `private_key` is not a PEM private key"));
         assert!(!err(no_pem).contains("MARKER"));
         assert!(err("{\"type\": MARKER-s3cr3t").contains("is not JSON (line 1, column"));
+        // A client certificate's key is a PEM, never a key file.
+        assert!(check_pem_key(r#"{"type":"service_account"}"#).is_err());
     }
 
     #[test]
