@@ -211,10 +211,10 @@ fn issuer_from_key_file(
     else {
         return Ok(None);
     };
-    let (email, _) = prepare_value(field, &email)?;
     let given = values.entry(field.id.clone()).or_default();
     if given.is_empty() {
-        *given = email;
+        // Checked as if typed into the field.
+        *given = prepare_value(field, &email)?.0;
         return Ok(Some(Note::new(format!(
             "took the {} `{given}` from the key file's client_email",
             field.label
@@ -222,8 +222,9 @@ fn issuer_from_key_file(
     }
     Ok((*given != email).then(|| {
         Note::new(format!(
-            "the {} given is not the key file's client_email `{email}`; sending the one given",
-            field.label
+            "the {} given is not the key file's client_email `{}`; sending the one given",
+            field.label,
+            text::clean_truncated(&email, 120)
         ))
     }))
 }

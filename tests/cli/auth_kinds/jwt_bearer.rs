@@ -298,6 +298,30 @@ fn explain_shows_the_assertion_it_signs_but_never_the_key() {
     assert_has(&shown, "Private key: JSON key file, ");
     assert_has(&shown, "[ ok ] permissions");
     assert_no_secret(&sb, &out, &keys);
+
+    // A service account given beside the key file is sent as given; the difference is said.
+    let out = sb
+        .cmd()
+        .args([
+            "test",
+            "--explain",
+            "--connector",
+            "local-assert",
+            "--no-input",
+        ])
+        .args(["--client-id", "nobody@assert.test", "--field-file"])
+        .arg(format!("private_key={}", keys.key_file.display()))
+        .output()
+        .unwrap();
+    assert_exit(&out, 3);
+    assert_has(
+        &stdout(&out),
+        &format!(
+            "the Service account given is not the key file's client_email `{ISSUER}`; sending the one given"
+        ),
+    );
+    assert_has(&stdout(&out), "issuer nobody@assert.test,");
+    assert_no_secret(&sb, &out, &keys);
 }
 
 #[cfg_attr(
