@@ -295,6 +295,50 @@ mod tests {
         }
     }
 
+    /// A rejection of an assertion, answered `ahead` seconds ahead of this machine's clock.
+    fn refined(code: &str, words: &str, ahead: Option<u64>) -> Failure {
+        use crate::base::outcome::{OAuthCode, Stage};
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(ahead) = ahead {
+            let date =
+                httpdate::fmt_http_date(SystemTime::now() + std::time::Duration::from_secs(ahead));
+            headers.insert("date", date.parse().unwrap());
+        }
+        let response = Response {
+            status: 400,
+            headers,
+            body: Vec::new(),
+            cut: false,
+            latency: std::time::Duration::ZERO,
+        };
+        let mut f = Failure::new(FailureKind::OAuth(OAuthCode::InvalidGrant), Stage::Main);
+        f.code = Some(code.into());
+        f.description = Some(words.into());
+        refine(&mut f, &response, &Redactor::new(std::iter::empty()));
+        f
+    }
+
+    #[test]
+    fn words_that_name_a_cause_win_and_the_clock_explains_the_rest() {
+        let f = refined("invalid_grant", "invalid assertion", Some(600));
+        assert_eq!(f.kind, FailureKind::Assertion(AssertionFault::ClockSkew));
+        let said = f.description.unwrap();
+        assert!(
+            said.starts_with("invalid assertion; the provider found"),
+            "{said}"
+        );
+        assert!(said.contains("behind the provider's"), "{said}");
+        let f = refined("invalid_grant", "Invalid JWT Signature.", Some(600));
+        assert_eq!(f.kind, FailureKind::Assertion(AssertionFault::Signature));
+        let f = refined("invalid_grant", "invalid assertion", Some(0));
+        assert_eq!(
+            f.kind,
+            FailureKind::OAuth(crate::base::outcome::OAuthCode::InvalidGrant)
+        );
+        let f = refined("invalid_grant", "Token expired", None);
+        assert!(f.description.unwrap().contains("has no Date header"));
+    }
+
     #[test]
     fn the_skew_is_said_in_minutes_or_hours_and_which_way() {
         assert_eq!(
