@@ -10,11 +10,12 @@ pub(crate) enum TemplateError {
     #[error("`{raw}` {why}")]
     Malformed { raw: String, why: String },
     #[error(
-        "{label} `{value}` cannot be used in the provider URL: only letters, digits, `-`, `.`, `_` and `~` are allowed{where_}"
+        "{label} `{value}` cannot be used in {place}: only letters, digits, `-`, `.`, `_` and `~` are allowed{where_}"
     )]
     UnsafeValue {
         label: String,
         value: String,
+        place: &'static str,
         where_: &'static str,
     },
     #[error("`{url}` is not a valid URL: {why}")]
@@ -227,6 +228,7 @@ impl Template {
                 return Err(TemplateError::UnsafeValue {
                     label: labels(field),
                     value: value.to_owned(),
+                    place: "the provider URL",
                     where_: if in_host {
                         " (in the host name: one label, no `.`)"
                     } else {
@@ -242,6 +244,161 @@ impl Template {
         })?;
         check_url_scheme(&url)?;
         Ok(url)
+    }
+}
+
+/// A JSON document whose string values may each be one whole `{field}` placeholder, filled
+/// with serde_json: a value with quotes, braces or backslashes stays one string, and no value
+/// can add a key, end the document or become a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JsonTemplate {
+    json: serde_json::Value,
+}
+
+impl JsonTemplate {
+    pub(crate) fn parse(raw: &str) -> Result<Self, TemplateError> {
+        let malformed = |why: String| TemplateError::Malformed {
+            raw: raw.to_owned(),
+            why,
+        };
+        let json = serde_json::from_str::<serde_json::Value>(raw).map_err(|e| {
+            malformed(format!(
+                "is not JSON ({e}); a placeholder fills a whole JSON string value, `\"{{field}}\"`, never a key, a number or part of the document"
+            ))
+        })?;
+        let mut bad = None;
+        visit(&json, &mut |key, s| {
+            if bad.is_some() {
+                return;
+            }
+            let what = if key { "key" } else { "string" };
+            if !key && whole_field(s).is_some() {
+                return;
+            }
+            if let Some(mention) = placeholder_in(s) {
+                bad = Some(malformed(if whole_field(mention).is_none() {
+                    format!(
+                        "has `{mention}` in the {what} `{s}`: a placeholder names a field id (lowercase letters, digits, `_`)"
+                    )
+                } else if key {
+                    format!(
+                        "has a placeholder in the {what} `{s}`: only a whole string value may be one"
+                    )
+                } else {
+                    format!(
+                        "has the {what} `{s}`: a placeholder fills a whole string value, with no text around it"
+                    )
+                }));
+            }
+        });
+        match bad {
+            Some(e) => Err(e),
+            None => Ok(Self { json }),
+        }
+    }
+
+    /// The placeholders, in document order.
+    pub(crate) fn fields(&self) -> Vec<String> {
+        let mut fields = Vec::new();
+        visit(&self.json, &mut |key, s| {
+            if !key && let Some(f) = whole_field(s) {
+                fields.push(f.to_owned());
+            }
+        });
+        fields
+    }
+
+    /// The document with each placeholder's string replaced by its value (an absent value by
+    /// an empty string).
+    pub(crate) fn render(&self, values: &BTreeMap<&str, &str>) -> String {
+        let mut json = self.json.clone();
+        fill(&mut json, values);
+        json.to_string()
+    }
+}
+
+/// The first `{word}` in `s` (letters, digits, `_`): a placeholder, or meant as one. Other
+/// braces, such as a GraphQL query's `{ id }`, are text.
+fn placeholder_in(s: &str) -> Option<&str> {
+    s.match_indices('{').find_map(|(at, _)| {
+        let rest = &s[at..];
+        let end = rest.find('}')?;
+        let name = &rest[1..end];
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then(|| &rest[..=end])
+    })
+}
+
+/// The field of a string that is one whole placeholder.
+fn whole_field(s: &str) -> Option<&str> {
+    let name = s.strip_prefix('{')?.strip_suffix('}')?;
+    (!name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+    .then_some(name)
+}
+
+/// Calls `f` on every key (`true`) and string value (`false`) of a JSON document.
+fn visit(json: &serde_json::Value, f: &mut dyn FnMut(bool, &str)) {
+    match json {
+        serde_json::Value::String(s) => f(false, s),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| visit(v, f)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
+            f(true, k);
+            visit(v, f);
+        }),
+        _ => {}
+    }
+}
+
+fn fill(json: &mut serde_json::Value, values: &BTreeMap<&str, &str>) {
+    match json {
+        serde_json::Value::String(s) => {
+            if let Some(f) = whole_field(s) {
+                *s = values.get(f).copied().unwrap_or_default().to_owned();
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| fill(v, values)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| fill(v, values)),
+        _ => {}
+    }
+}
+
+impl Template {
+    /// Substitutes values into a scope: each value stays inside the scope token the template
+    /// puts it in (no space, `+`, `,`, `:` or other separator), so no value can add a scope.
+    pub(crate) fn render_scope(
+        &self,
+        values: &BTreeMap<&str, &str>,
+        labels: &dyn Fn(&str) -> String,
+    ) -> Result<String, TemplateError> {
+        for field in self.fields() {
+            let value = values.get(field).copied().unwrap_or("");
+            if value.is_empty() || !is_url_safe(value) {
+                return Err(TemplateError::UnsafeValue {
+                    label: labels(field),
+                    value: value.to_owned(),
+                    place: "the scope",
+                    where_: " (one part of one scope, never a separator)",
+                });
+            }
+        }
+        Ok(self.render(values).unwrap_or_default())
+    }
+
+    /// A scope template: placeholders inside scope tokens, never a separator around them.
+    pub(crate) fn parse_scope(raw: &str) -> Result<Self, TemplateError> {
+        let t = Self::parse(raw)?;
+        if raw.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
+            return Err(TemplateError::Malformed {
+                raw: raw.to_owned(),
+                why:
+                    "has a control character, `\"` or `\\`, which no scope may hold (RFC 6749 3.3)"
+                        .into(),
+            });
+        }
+        Ok(t)
     }
 }
 
@@ -373,5 +530,52 @@ mod tests {
         ] {
             assert!(Template::parse_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn json_values_fill_whole_strings_only() {
+        let t = JsonTemplate::parse(r#"{"APIKey": "{api_key}", "n": 1, "a": ["{x}"]}"#).unwrap();
+        assert_eq!(t.fields(), ["api_key", "x"]);
+        let body = t.render(&values(&[
+            ("api_key", r#"k", "Action": "Delete\"#),
+            ("x", "}{"),
+        ]));
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["APIKey"], r#"k", "Action": "Delete\"#);
+        assert_eq!(parsed["a"][0], "}{");
+        assert_eq!(parsed.as_object().unwrap().len(), 3);
+        for bad in [
+            r#"{"{api_key}": "x"}"#,
+            r#"{"k": "Bearer {api_key}"}"#,
+            r#"{"k": {api_key}}"#,
+            r#"{"k": "{api_key}{x}"}"#,
+            r#"{"k": "{Bad}"}"#,
+            r#"{"query": "{ users {id} }"}"#,
+        ] {
+            assert!(JsonTemplate::parse(bad).is_err(), "{bad}");
+        }
+        for text in [
+            r#"{"query": "{ users(limit: 1) { items { id } } }"}"#,
+            r#"{"k": "{}"}"#,
+        ] {
+            let t = JsonTemplate::parse(text).unwrap();
+            assert!(t.fields().is_empty(), "{text}");
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&t.render(&values(&[]))).unwrap(),
+                serde_json::from_str::<serde_json::Value>(text).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn scope_values_stay_inside_their_scope_token() {
+        let t = Template::parse_scope("target-entity:{entity}:employees-read").unwrap();
+        let ok = t.render_scope(&values(&[("entity", "8ed17dce-9eca")]), &label);
+        assert_eq!(ok.unwrap(), "target-entity:8ed17dce-9eca:employees-read");
+        for evil in ["a b", "a+b", "a,b", "a:b", "a%20b", "", "a\u{3000}b"] {
+            let err = t.render_scope(&values(&[("entity", evil)]), &label);
+            assert!(err.is_err(), "{evil}");
+        }
+        assert!(Template::parse_scope("a \"{x}\"").is_err());
     }
 }

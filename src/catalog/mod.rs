@@ -4,8 +4,9 @@
 //! `raw.rs` is the file as written (serde), `load.rs` reads and merges the files, `validate/`
 //! holds the rules of an entry (one function each), `fields.rs` the roles and rules of fields,
 //! `docs.rs` the documents generated from the catalog (tests), `schema.rs` the tests that
-//! `docs/connectors.schema.json` agrees with the loader. This file is the validated model every
-//! other module uses.
+//! `docs/connectors.schema.json` agrees with the loader, `specs.rs` the tests of check calls
+//! against the providers' OpenAPI documents in `tests/fixtures/specs/`. This file is the
+//! validated model every other module uses.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use regex_lite::Regex;
 use serde::Deserialize;
 
 use crate::base::outcome::HintKey;
-use crate::base::template::Template;
+use crate::base::template::{JsonTemplate, Template};
 
 #[cfg(test)]
 mod docs;
@@ -22,6 +23,8 @@ mod load;
 mod raw;
 #[cfg(test)]
 mod schema;
+#[cfg(test)]
+mod specs;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -245,7 +248,8 @@ pub(crate) struct OAuthSpec {
     pub(crate) grant: Grant,
     pub(crate) token_url: Template,
     pub(crate) client_auth: ClientAuth,
-    pub(crate) scope: Option<String>,
+    /// A scope template: placeholders only inside scope tokens.
+    pub(crate) scope: Option<Template>,
     pub(crate) token_params: BTreeMap<String, Template>,
     pub(crate) revoke_url: Option<Template>,
     pub(crate) permission_check: Option<(reqwest::Method, Template)>,
@@ -276,9 +280,19 @@ pub(crate) struct VerifySpec {
     pub(crate) basic_auth: Option<(Template, Template)>,
     pub(crate) bearer: Option<Template>,
     pub(crate) headers: BTreeMap<String, Template>,
-    pub(crate) json_body: Option<String>,
+    pub(crate) json_body: Option<JsonTemplate>,
+    pub(crate) query_secret: Option<QuerySecret>,
     pub(crate) success_pointer: Option<String>,
+    pub(crate) error_pointer: Option<String>,
     pub(crate) error_header: Option<String>,
+}
+
+/// A secret the provider takes only in the URL's query: the parameter and the secret field it
+/// carries. The URL library adds it (percent-encoded); the trace shows `(redacted)`.
+#[derive(Debug, Clone)]
+pub(crate) struct QuerySecret {
+    pub(crate) param: String,
+    pub(crate) field: String,
 }
 
 /// How long an exchanged token lives.
@@ -296,8 +310,8 @@ pub(crate) struct ExchangeSpec {
     pub(crate) url: Template,
     pub(crate) basic_auth: Option<(Template, Template)>,
     pub(crate) headers: BTreeMap<String, Template>,
-    /// A JSON document whose strings are templates (values are JSON-escaped when filled in).
-    pub(crate) json_body: Option<serde_json::Value>,
+    /// A JSON document whose string values may each be one whole placeholder.
+    pub(crate) json_body: Option<JsonTemplate>,
     pub(crate) form: BTreeMap<String, Template>,
     pub(crate) token_pointer: String,
     /// Text the answer puts before the token (Kenjo: `Bearer `), removed.
@@ -443,6 +457,14 @@ impl Connector {
         self.fields.iter().filter(|f| f.secret || f.role.is_pem())
     }
 
+    /// The query parameter that carries a secret, for a provider that takes it only there.
+    pub(crate) fn secret_in_url(&self) -> Option<&QuerySecret> {
+        match &self.check {
+            Check::ApiKey(spec) => spec.query_secret.as_ref(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn label(&self, field_id: &str) -> String {
         self.field(field_id)
             .map_or_else(|| field_id.to_owned(), |f| f.label.clone())
@@ -469,15 +491,5 @@ impl Catalog {
             .and_then(|c| c.hints.get(key.as_str()))
             .or_else(|| self.hints.get(key.as_str()))
             .cloned()
-    }
-}
-
-/// Calls `f` on every string of a JSON document.
-pub(crate) fn visit_strings(json: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
-    match json {
-        serde_json::Value::String(s) => f(s),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| visit_strings(v, f)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| visit_strings(v, f)),
-        _ => {}
     }
 }

@@ -106,8 +106,23 @@ pub(super) struct RawVerify {
     #[serde(default)]
     pub(super) headers: BTreeMap<String, String>,
     pub(super) json_body: Option<String>,
+    /// The query parameter that carries the secret, for a provider that takes it nowhere
+    /// else: declared here, refused anywhere else in a URL.
+    pub(super) query_secret: Option<RawQuerySecret>,
     pub(super) success_pointer: Option<String>,
+    /// A JSON pointer whose `true` in a 2xx answer means the key was refused (PeopleHR's
+    /// `/isError`).
+    pub(super) error_pointer: Option<String>,
     pub(super) error_header: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQuerySecret {
+    /// The query parameter's name (JazzHR: `apikey`).
+    pub(super) param: String,
+    /// The secret field it carries.
+    pub(super) field: String,
 }
 
 fn default_method() -> String {

@@ -159,7 +159,19 @@ fn to_json(c: &Connector) -> serde_json::Value {
         "docs": c.docs, "steps": c.steps, "notes": c.notes,
         "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
         "fields": fields, "sources": sources,
+        "key_in_url": key_in_url(c),
     })
+}
+
+/// What `connectors ID` says of a provider that takes the key in the URL.
+fn key_in_url(c: &Connector) -> Option<String> {
+    let q = c.secret_in_url()?;
+    Some(format!(
+        "{} takes the {} in the URL (the `{}` query parameter), not in a header: this is weaker, since proxies, the provider's server logs and monitoring tools may keep URLs. credlink adds it to the verification call only, percent-encoded, and never shows it.",
+        c.product(),
+        c.label(&q.field),
+        q.param
+    ))
 }
 
 fn show(ctx: &Context, c: &Connector) {
@@ -213,6 +225,10 @@ fn show(ctx: &Context, c: &Connector) {
         if let Some(url) = f.sign_in_url() {
             let _ = writeln!(s, "      or paste your sign-in address, {url}");
         }
+    }
+    if let Some(warning) = key_in_url(c) {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Key in the URL: {warning}");
     }
     if !c.steps.is_empty() {
         let _ = writeln!(s);

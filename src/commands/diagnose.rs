@@ -15,7 +15,7 @@ use crate::base::outcome::{Class, Failure, FailureKind, NetFault, Outcome, Step}
 use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::TestArgs;
 use crate::commands::context::Context;
-use crate::commands::error::{CliError, CliResult};
+use crate::commands::error::{Cause, CliError, CliResult};
 use crate::commands::{
     fill, hint, keep_rotated, next_step, prepare, refuse_credential_flags, rotation_note, stored,
 };
@@ -157,10 +157,8 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
         let started = Instant::now();
         match input::gather(connector, &args.credentials.flags(), ctx.interactive) {
             Err(e) => {
-                let failure = Failure::local(FailureKind::Input(e.fault()), e.to_string());
                 let detail = e.to_string();
-                let mut failure = failure;
-                failure.hint = CliError::from(e).hint;
+                let failure = Failure::from(Cause::from(e));
                 d.fail(Step::Input, ms_since(started), detail, &failure);
             }
             Ok(given) => from_input(&mut d, prepare(connector, given), started, None).await,

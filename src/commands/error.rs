@@ -1,7 +1,7 @@
 //! The command boundary: the one place a typed error from a lower layer becomes what the user
 //! sees (a message, a hint with the next step, and the class its exit code derives from).
 
-use crate::base::outcome::Class;
+use crate::base::outcome::{Class, Failure, FailureKind};
 use crate::base::template::TemplateError;
 use crate::base::text;
 use crate::catalog::{CatalogError, Origin, UnknownConnector};
@@ -75,7 +75,70 @@ pub(crate) fn print_error(what: &str, lines: &[String]) {
 const NO_KEYCHAIN_HINT: &str = "start a Secret Service: on a desktop, log in to its session (GNOME Keyring, KWallet); on a headless Linux machine run `dbus-run-session -- bash`, then in that shell `printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets`. credlink never stores secrets in a plain file";
 const LOCKED_HINT: &str = "unlock your login keyring (log in to the desktop session, or `printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets` on a headless machine) and try again";
 
-impl From<BackendError> for CliError {
+/// A lower-layer error as the user meets it, decided once: what kind of failure it is (its
+/// class, and so its exit code, derive from that), the message and the hint. A command that
+/// ends on it shows it as a [`CliError`]; a check that meets it reports it as a [`Failure`].
+pub(crate) struct Cause {
+    kind: FailureKind,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Cause {
+    fn new(kind: FailureKind, message: impl Into<String>, hint: Option<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// A failure of the store, with the class the same error ends a command with.
+    fn store(class: Class, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::new(FailureKind::Store(class), message, Some(hint.into()))
+    }
+}
+
+impl From<Cause> for CliError {
+    fn from(c: Cause) -> Self {
+        CliError {
+            class: c.kind.class(),
+            message: c.message,
+            hint: c.hint,
+        }
+    }
+}
+
+impl From<Cause> for Failure {
+    fn from(c: Cause) -> Self {
+        let mut f = Failure::local(c.kind, c.message);
+        f.hint = c.hint;
+        f
+    }
+}
+
+/// Every lower-layer error with a [`Cause`] ends a command as that cause.
+macro_rules! ends_as_cause {
+    ($($error:ty),*) => {$(
+        impl From<$error> for CliError {
+            fn from(e: $error) -> Self {
+                Cause::from(e).into()
+            }
+        }
+    )*};
+}
+
+ends_as_cause!(
+    BackendError,
+    IndexError,
+    StoreError,
+    VaultError,
+    NameError,
+    InputError,
+    UnknownConnector
+);
+
+impl From<BackendError> for Cause {
     fn from(e: BackendError) -> Self {
         let hint = match &e {
             BackendError::Unreachable(_) => NO_KEYCHAIN_HINT,
@@ -85,11 +148,11 @@ impl From<BackendError> for CliError {
                 "check the keychain's own log; credlink never falls back to a plain file"
             }
         };
-        CliError::new(Class::Keychain, e.to_string()).with_hint(hint)
+        Cause::store(Class::Keychain, e.to_string(), hint)
     }
 }
 
-impl From<IndexError> for CliError {
+impl From<IndexError> for Cause {
     fn from(e: IndexError) -> Self {
         let (class, hint) = match &e {
             IndexError::Newer { .. } => (
@@ -106,47 +169,61 @@ impl From<IndexError> for CliError {
                 Some("check the directory's permissions and free space"),
             ),
         };
-        let err = CliError::new(class, e.to_string());
-        match hint {
-            Some(h) => err.with_hint(h),
-            None => err,
-        }
+        Cause::new(
+            FailureKind::Store(class),
+            e.to_string(),
+            hint.map(str::to_owned),
+        )
     }
 }
 
-impl From<StoreError> for CliError {
+impl From<StoreError> for Cause {
     fn from(e: StoreError) -> Self {
+        let message = e.to_string();
         match e {
             StoreError::Backend(b) => b.into(),
             StoreError::Index(i) => i.into(),
-            StoreError::AlreadyLinked(name) => CliError::usage(format!(
-                "an account named `{name}` is already linked"
-            ))
-            .with_hint(format!(
-                "choose another --name, or replace it: `{}`",
-                again(&["--force"])
-            )),
-            StoreError::NotLinked(name) => {
-                CliError::new(Class::NotFound, format!("no linked account named `{name}`"))
-                    .with_hint("see `credlink list`")
-            }
+            StoreError::AlreadyLinked(_) => Cause::store(
+                Class::Usage,
+                message,
+                format!(
+                    "choose another --name, or replace it: `{}`",
+                    again(&["--force"])
+                ),
+            ),
+            StoreError::NotLinked(_) => Cause::new(
+                FailureKind::SecretMissing,
+                message,
+                Some("see `credlink list`".to_owned()),
+            ),
             StoreError::Vault(v) => v.into(),
             StoreError::Name(n) => n.into(),
-            StoreError::NoHistory => CliError::usage(StoreError::NoHistory.to_string())
-                .with_hint("use --store vault:MOUNT/PREFIX (see the README's \"Teams and CI\")"),
-            StoreError::Relinked(name) => CliError::new(
-                Class::Conflict,
-                format!("`{name}` was linked anew or removed meanwhile; nothing was written"),
-            )
-            .with_hint(format!("see `credlink list`, then run it again: `{}`", again(&[]))),
-            StoreError::Busy(busy) => CliError::new(Class::Conflict, busy.to_string()).with_hint(
-                format!("run it again when that run has finished (`{}`): runs take turns with an account's refresh token, because a provider that rotates it accepts each one once", again(&[])),
+            StoreError::NoHistory => Cause::store(
+                Class::Usage,
+                message,
+                "use --store vault:MOUNT/PREFIX (see the README's \"Teams and CI\")",
+            ),
+            StoreError::Relinked(_) => Cause::new(
+                FailureKind::Conflict,
+                message,
+                Some(format!(
+                    "see `credlink list`, then run it again: `{}`",
+                    again(&[])
+                )),
+            ),
+            StoreError::Busy(_) => Cause::new(
+                FailureKind::Conflict,
+                message,
+                Some(format!(
+                    "run it again when that run has finished (`{}`): runs take turns with an account's refresh token, because a provider that rotates it accepts each one once",
+                    again(&[])
+                )),
             ),
         }
     }
 }
 
-impl From<VaultError> for CliError {
+impl From<VaultError> for Cause {
     fn from(e: VaultError) -> Self {
         let message = e.to_string();
         let (class, hint) = match e {
@@ -224,7 +301,11 @@ impl From<VaultError> for CliError {
                 ),
             ),
         };
-        CliError::new(class, message).with_hint(hint)
+        let kind = match class {
+            Class::Conflict => FailureKind::Conflict,
+            class => FailureKind::Store(class),
+        };
+        Cause::new(kind, message, Some(hint))
     }
 }
 
@@ -234,9 +315,9 @@ impl From<SpecError> for CliError {
     }
 }
 
-impl From<NameError> for CliError {
+impl From<NameError> for Cause {
     fn from(e: NameError) -> Self {
-        CliError::usage(e.to_string()).with_hint("pass a plain name with --name")
+        Cause::store(Class::Usage, e.to_string(), "pass a plain name with --name")
     }
 }
 
@@ -260,21 +341,20 @@ impl From<CatalogError> for CliError {
     }
 }
 
-impl From<UnknownConnector> for CliError {
+impl From<UnknownConnector> for Cause {
     fn from(e: UnknownConnector) -> Self {
         let known = e.known.join(", ");
-        CliError::new(Class::NotFound, e.to_string())
-            .with_hint(format!("known connectors: {known}"))
+        Cause::new(
+            FailureKind::UnknownConnector,
+            e.to_string(),
+            Some(format!("known connectors: {known}")),
+        )
     }
 }
 
-impl From<InputError> for CliError {
+impl From<InputError> for Cause {
     fn from(e: InputError) -> Self {
-        let err = CliError::usage(e.to_string());
-        match e.how() {
-            Some(h) => err.with_hint(h),
-            None => err,
-        }
+        Cause::new(FailureKind::Input(e.fault()), e.to_string(), e.how())
     }
 }
 

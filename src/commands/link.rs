@@ -158,10 +158,7 @@ fn record(
     outcome: &Outcome,
 ) -> Account {
     let token = outcome.token.as_ref();
-    let requested = match &connector.check {
-        Check::OAuth(spec) => creds.scope.clone().or_else(|| spec.scope.clone()),
-        Check::ApiKey(_) | Check::Exchange(_) => None,
-    };
+    let requested = crate::provider::scope(connector, creds).ok().flatten();
     let mut account = Account::new(name, &connector.id, connector.auth().as_str(), now());
     // PEM documents (a client certificate) are kept with the secret.
     account.fields = creds

@@ -23,7 +23,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::base::outcome::{Class, Failure, FailureKind, Outcome};
+use crate::base::outcome::{Failure, FailureKind, Outcome};
 use crate::base::text;
 use crate::catalog::{Catalog, Connector};
 use crate::commands::context::Context;
@@ -139,10 +139,7 @@ async fn ready(
         Ok(c) => c,
         Err(e) => {
             ctx.store.release(lease).await;
-            let err = CliError::from(e);
-            let mut f = Failure::local(FailureKind::UnknownConnector, err.message);
-            f.hint = err.hint;
-            return Err((loaded.account, f));
+            return Err((loaded.account, error::Cause::from(e).into()));
         }
     };
     let Some(secret) = loaded.secret else {
@@ -168,19 +165,11 @@ async fn ready(
     })
 }
 
-/// A store error met on the way to a check, as the check's failure: with the message, hint
-/// and class the same error has when it ends a command, so that one cause (an unsafe lock
-/// file, a locked keychain) has one exit code whichever command meets it.
+/// A store error met on the way to a check, as the check's failure: the same cause the error
+/// ends a command with, so one cause (an unsafe lock file, a locked keychain) has one exit
+/// code whichever command meets it.
 pub(crate) fn store_failure(e: StoreError) -> Failure {
-    let err = CliError::from(e);
-    let kind = match err.class {
-        Class::Conflict => FailureKind::Conflict,
-        Class::NotFound => FailureKind::SecretMissing,
-        class => FailureKind::Store(class),
-    };
-    let mut f = Failure::local(kind, err.message);
-    f.hint = err.hint;
-    f
+    error::Cause::from(e).into()
 }
 
 /// Waits for this run's turn with the account's refresh token, then reads the record again:
@@ -290,13 +279,7 @@ pub(crate) fn rotation_note(outcome: &Outcome, stored: bool) -> Option<&'static 
 
 /// [`input::prepare`] with a failure as an outcome, keeping how to give the value as its hint.
 pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, Failure> {
-    input::prepare(connector, given).map_err(|e| {
-        let fault = e.fault();
-        let err = CliError::from(e);
-        let mut f = Failure::local(FailureKind::Input(fault), err.message);
-        f.hint = err.hint;
-        f
-    })
+    input::prepare(connector, given).map_err(|e| error::Cause::from(e).into())
 }
 
 /// Values given on the command line that cannot be used: an error naming the field, what the

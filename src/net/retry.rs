@@ -1,8 +1,53 @@
-//! The wait a server's `Retry-After` asks for.
+//! The one retry loop of the provider and the store clients: how long to pause (the server's
+//! `Retry-After`, else a capped back-off) and when to stop. Which answers may be repeated, and
+//! for how long, is each caller's [`Verdict`] on an attempt.
 
-use std::time::{Duration, SystemTime};
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// What a caller makes of one attempt's result.
+pub(crate) struct Verdict {
+    /// How many attempts a result like this one allows in all; 1 ends the loop.
+    pub(crate) attempts: u32,
+    /// The pause the server asked for (see [`retry_after`]), if it named one.
+    pub(crate) retry_after: Option<Duration>,
+    /// When the next attempt must have begun at the latest; `None` allows none.
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// Sends with `send` until its result's [`Verdict`] allows no further attempt or the next one
+/// would begin after the verdict's deadline, pausing as the server asks or by [`backoff`] (at
+/// most `max_pause`); `waiting` hears of each pause and the attempt it precedes. Returns the
+/// last result, the attempts made and the last verdict.
+pub(crate) async fn repeat<T, F>(
+    max_pause: Duration,
+    mut send: impl FnMut() -> F,
+    mut judge: impl FnMut(&T) -> Verdict,
+    mut waiting: impl FnMut(Duration, u32),
+) -> (T, u32, Verdict)
+where
+    F: Future<Output = T>,
+{
+    let mut attempt = 1;
+    loop {
+        let result = send().await;
+        let verdict = judge(&result);
+        let pause = verdict
+            .retry_after
+            .unwrap_or_else(|| backoff(attempt, max_pause));
+        let in_time = verdict
+            .deadline
+            .is_some_and(|deadline| Instant::now() + pause <= deadline);
+        if attempt >= verdict.attempts || !in_time {
+            return (result, attempt, verdict);
+        }
+        waiting(pause, attempt + 1);
+        tokio::time::sleep(pause).await;
+        attempt += 1;
+    }
+}
 
 /// The pause after failed attempt `attempt` (counted from 1) when the server names none:
 /// 250 ms, doubled per attempt, at most `max`. The one back-off of the provider and the store.
@@ -51,6 +96,60 @@ mod tests {
             "{wait:?}"
         );
         assert_eq!(retry_after(&HeaderMap::new(), max), None);
+    }
+
+    fn verdict(attempts: u32, deadline_in: Duration) -> Verdict {
+        Verdict {
+            attempts,
+            retry_after: Some(Duration::from_millis(1)),
+            deadline: Some(Instant::now() + deadline_in),
+        }
+    }
+
+    #[tokio::test]
+    async fn repeat_stops_at_the_attempts_its_verdict_allows() {
+        let mut sent = 0;
+        let mut pauses = Vec::new();
+        let (last, attempts, _) = repeat(
+            Duration::from_secs(1),
+            || {
+                sent += 1;
+                std::future::ready(sent)
+            },
+            |_| verdict(3, Duration::from_secs(60)),
+            |_, next| pauses.push(next),
+        )
+        .await;
+        assert_eq!((last, attempts), (3, 3));
+        assert_eq!(pauses, [2, 3]);
+    }
+
+    #[tokio::test]
+    async fn repeat_stops_when_a_pause_would_end_past_the_deadline_or_none_is_allowed() {
+        let past = |_: &()| Verdict {
+            retry_after: Some(Duration::from_secs(5)),
+            ..verdict(8, Duration::from_secs(1))
+        };
+        let (_, attempts, _) = repeat(
+            Duration::from_secs(1),
+            || std::future::ready(()),
+            past,
+            |_, _| {},
+        )
+        .await;
+        assert_eq!(attempts, 1);
+        let none = |_: &()| Verdict {
+            deadline: None,
+            ..verdict(8, Duration::from_secs(60))
+        };
+        let (_, attempts, _) = repeat(
+            Duration::from_secs(1),
+            || std::future::ready(()),
+            none,
+            |_, _| {},
+        )
+        .await;
+        assert_eq!(attempts, 1);
     }
 
     #[test]

@@ -182,22 +182,31 @@ pub(crate) fn verify_outcome(
     if !response.is_success() {
         return failure(response, redactor, error_header, Stage::Main);
     }
-    if let Some(pointer) = &spec.success_pointer {
-        let fail = |f: Failure| Outcome::failed(f, Some(response.status), latency_ms(response));
-        let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
-            return fail(
-                Failure::new(FailureKind::NonJson, Stage::Main).with_description(format!(
-                    "the answer is not JSON: {}",
-                    describe_body(response, redactor)
-                )),
-            );
-        };
-        if json.pointer(pointer) == Some(&Value::Bool(false)) {
+    // A refusal in a 2xx answer: `false` at the success pointer, `true` at the error pointer.
+    let refusals = [(&spec.success_pointer, false), (&spec.error_pointer, true)];
+    let refusals: Vec<(&String, bool)> = refusals
+        .into_iter()
+        .filter_map(|(p, refused)| p.as_ref().map(|p| (p, refused)))
+        .collect();
+    if refusals.is_empty() {
+        return Outcome::valid(response.status, latency_ms(response));
+    }
+    let fail = |f: Failure| Outcome::failed(f, Some(response.status), latency_ms(response));
+    let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
+        return fail(
+            Failure::new(FailureKind::NonJson, Stage::Main).with_description(format!(
+                "the answer is not JSON: {}",
+                describe_body(response, redactor)
+            )),
+        );
+    };
+    for (pointer, refused) in refusals {
+        if json.pointer(pointer) == Some(&Value::Bool(refused)) {
             let parsed = parse_error_json(&json);
             let mut f = Failure::new(FailureKind::SuccessFalse, Stage::Main);
             f.code = parsed.code.map(|c| redactor.display(&c, 100));
             f.description = Some(parsed.description.map_or_else(
-                || format!("the answer says {pointer} = false"),
+                || format!("the answer says {pointer} = {refused}"),
                 |d| redactor.display(&d, 300),
             ));
             return fail(f);

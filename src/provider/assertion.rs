@@ -64,12 +64,7 @@ pub(crate) fn plan(
     let subject = Some(creds.value(connector, FieldRole::Subject))
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    let scope = creds
-        .scope
-        .as_ref()
-        .or(spec.scope.as_ref())
-        .filter(|s| !s.trim().is_empty())
-        .cloned();
+    let scope = super::scope(connector, creds).map_err(|e| e.to_string())?;
     Ok(Plan {
         grant: spec.grant,
         issuer,

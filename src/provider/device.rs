@@ -28,13 +28,8 @@ pub(crate) async fn device_authorization(
         return Err(unsendable("not a device-code connector"));
     };
     let mut params = Vec::new();
-    if let Some(scope) = creds
-        .scope
-        .as_ref()
-        .or(spec.scope.as_ref())
-        .filter(|s| !s.trim().is_empty())
-    {
-        params.push(("scope".to_owned(), scope.clone()));
+    if let Some(scope) = super::scope(connector, creds).map_err(unsendable)? {
+        params.push(("scope".to_owned(), scope));
     }
     let request = oauth_request(connector, spec, url, creds, &params, &[]).map_err(unsendable)?;
     let redactor = request.redacting(creds.redactor(connector));

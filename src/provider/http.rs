@@ -59,6 +59,9 @@ pub(crate) struct Request {
     /// Credentials made for this request alone (a signed client assertion), which a server
     /// may echo like any other: see [`Request::redacting`].
     pub(crate) made: Vec<Secret>,
+    /// Query parameters that carry a secret (a provider that takes the key only in the URL),
+    /// shown as `(redacted)`.
+    pub(crate) secret_params: Vec<String>,
 }
 
 impl Request {
@@ -71,7 +74,25 @@ impl Request {
             identity: None,
             answer_secrets: Vec::new(),
             made: Vec::new(),
+            secret_params: Vec::new(),
         }
+    }
+
+    /// The URL as the trace shows it: no user info, each secret parameter `(redacted)`.
+    pub(crate) fn shown_url(&self) -> String {
+        let mut shown = self.url.clone();
+        if !self.secret_params.is_empty() {
+            let pairs: Vec<(String, String)> = self
+                .url
+                .query_pairs()
+                .map(|(k, v)| match self.secret_params.iter().any(|p| *p == k) {
+                    true => (k.into_owned(), REDACTED.to_owned()),
+                    false => (k.into_owned(), v.into_owned()),
+                })
+                .collect();
+            shown.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        without_user_info(&shown).replace("%28redacted%29", REDACTED)
     }
 
     /// `redactor`, also removing the credentials made for this request.
@@ -132,14 +153,6 @@ impl Body {
             content_type: "application/json",
             text: Secret::new(object(false)),
             shown: object(true),
-        }
-    }
-
-    pub(crate) fn raw_json(text: &str) -> Self {
-        Self {
-            content_type: "application/json",
-            text: Secret::new(text),
-            shown: text.to_owned(),
         }
     }
 }
@@ -274,26 +287,37 @@ impl Http {
     ) -> Result<Response, NetError> {
         self.trace_request(req, redactor);
         let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            // --timeout bounds the whole request, attempts and waits included.
-            let left = self.timeout.saturating_sub(started.elapsed());
-            let response = self.send_once(req, redactor, left).await?;
-            if !matches!(response.status, 429 | 503) || attempt == MAX_ATTEMPTS {
-                return Ok(response);
-            }
-            let wait = retry_delay(&response, attempt);
-            if started.elapsed() + wait >= self.timeout {
-                return Ok(response);
-            }
-            self.trace(&format!(
-                "retrying in {:.1} s (attempt {} of {MAX_ATTEMPTS})",
-                wait.as_secs_f32(),
-                attempt + 1
-            ));
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        // --timeout bounds the whole request, attempts and waits included.
+        let deadline = started + self.timeout;
+        let (response, _, _) = net::repeat(
+            MAX_RETRY_AFTER,
+            || {
+                self.send_once(
+                    req,
+                    redactor,
+                    self.timeout.saturating_sub(started.elapsed()),
+                )
+            },
+            |result| net::Verdict {
+                attempts: match result {
+                    Ok(r) if matches!(r.status, 429 | 503) => MAX_ATTEMPTS,
+                    _ => 1,
+                },
+                retry_after: result
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| net::retry_after(&r.headers, MAX_RETRY_AFTER)),
+                deadline: Some(deadline),
+            },
+            |pause, next| {
+                self.trace(&format!(
+                    "retrying in {:.1} s (attempt {next} of {MAX_ATTEMPTS})",
+                    pause.as_secs_f32()
+                ))
+            },
+        )
+        .await;
+        response
     }
 
     fn trace_request(&self, req: &Request, redactor: &Redactor) {
@@ -303,7 +327,7 @@ impl Http {
         self.trace(&format!(
             "> {} {}",
             req.method,
-            redactor.display(&without_user_info(&req.url), 2000)
+            redactor.display(&req.shown_url(), 2000)
         ));
         for (name, value) in &req.headers {
             let shown = match value {
@@ -392,7 +416,8 @@ impl Http {
                 Ok(response)
             }
             Err(e) => {
-                let err = classify(&e, latency, self.timeout, redactor);
+                // reqwest's errors carry the URL, which may hold a secret parameter.
+                let err = classify(&e.without_url(), latency, self.timeout, redactor);
                 self.trace(&format!(
                     "< {:?} error after {} ms: {}",
                     err.fault,
@@ -447,12 +472,6 @@ impl Http {
             self.trace(&format!("< {}", redactor.display(&shown, 500)));
         }
     }
-}
-
-/// Retry-After (capped), else 250 ms doubled per attempt.
-fn retry_delay(response: &Response, attempt: u32) -> Duration {
-    net::retry_after(&response.headers, MAX_RETRY_AFTER)
-        .unwrap_or_else(|| net::backoff(attempt, MAX_RETRY_AFTER))
 }
 
 /// Keys whose values are credentials wherever they stand in a JSON answer.
@@ -520,30 +539,6 @@ mod tests {
             r#"{"client_id":"id","client_secret":"s3"}"#
         );
         assert!(!json.shown.contains("s3"));
-    }
-
-    #[test]
-    fn retry_delay_honours_retry_after_up_to_a_cap() {
-        let response = |retry_after: Option<&str>| {
-            let mut headers = HeaderMap::new();
-            if let Some(v) = retry_after {
-                headers.insert("retry-after", v.parse().unwrap());
-            }
-            Response {
-                status: 429,
-                headers,
-                body: Vec::new(),
-                cut: false,
-                latency: Duration::ZERO,
-            }
-        };
-        assert_eq!(retry_delay(&response(Some("2")), 1), Duration::from_secs(2));
-        assert_eq!(retry_delay(&response(Some("3600")), 1), MAX_RETRY_AFTER);
-        assert_eq!(retry_delay(&response(None), 1), Duration::from_millis(250));
-        assert_eq!(
-            retry_delay(&response(Some("soon")), 2),
-            Duration::from_millis(500)
-        );
     }
 
     #[test]

@@ -698,7 +698,9 @@ fn verify_spec(success_pointer: Option<&str>, error_header: bool) -> VerifySpec 
             Template::parse("{api_key}").expect("valid"),
         )]),
         json_body: None,
+        query_secret: None,
         success_pointer: success_pointer.map(str::to_owned),
+        error_pointer: None,
         error_header: error_header.then(|| ERROR_HEADER.to_owned()),
     }
 }

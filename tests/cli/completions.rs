@@ -129,11 +129,12 @@ fn dynamic_completion_offers_connector_ids_from_the_catalog() {
     assert!(values(&candidates(&sb, &["connectors", ""])).contains(&"personio".to_owned()));
     assert_eq!(
         values(&candidates(&sb, &["test", "--connector", "per"])),
-        ["personio"]
+        ["personio", "personio-recruiting"]
     );
     assert_eq!(
         stdout(&candidates(&sb, &["test", "--connector=per"])),
-        "--connector=personio\tPersonio\n"
+        "--connector=personio\tPersonio\n\
+         --connector=personio-recruiting\tPersonio (Recruiting API v2)\n"
     );
 
     // The user's connectors file (CREDLINK_CONNECTORS or --connectors) adds its ids.

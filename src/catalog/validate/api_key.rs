@@ -3,8 +3,8 @@
 use super::templates::{Templates, method};
 use super::{oauth_only, refuse, refuse_exchange};
 use crate::base::template::Template;
-use crate::catalog::raw::RawConnector;
-use crate::catalog::{Check, VerifySpec};
+use crate::catalog::raw::{RawConnector, RawQuerySecret};
+use crate::catalog::{Check, QuerySecret, VerifySpec};
 
 pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> {
     refuse(&oauth_only(raw), "OAuth")?;
@@ -25,45 +25,102 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         .map(|b| t.header("verify.bearer", b))
         .transpose()?;
     let headers = t.headers("verify.headers", &v.headers)?;
-    if let Some(body) = &v.json_body {
-        serde_json::from_str::<serde_json::Value>(body)
-            .map_err(|e| format!("`verify.json_body` is not JSON: {e}"))?;
+    let json_body = v
+        .json_body
+        .as_deref()
+        .map(|b| t.json_body("verify.json_body", b))
+        .transpose()?;
+    for (key, pointer) in [
+        ("success_pointer", &v.success_pointer),
+        ("error_pointer", &v.error_pointer),
+    ] {
+        if pointer.as_ref().is_some_and(|p| !p.starts_with('/')) {
+            return Err(format!(
+                "`verify.{key}` is a JSON pointer starting with `/`"
+            ));
+        }
     }
-    if let Some(p) = &v.success_pointer
-        && !p.starts_with('/')
-    {
-        return Err("`verify.success_pointer` is a JSON pointer starting with `/`".into());
-    }
-    let sent = basic_auth
+    let url = t.url("verify.url", &v.url)?;
+    let query_secret = v
+        .query_secret
+        .as_ref()
+        .map(|q| query_secret(q, &url, t))
+        .transpose()?;
+    let mut sent: Vec<String> = basic_auth
         .iter()
         .flat_map(|(u, p)| [u, p])
         .chain(bearer.iter())
-        .chain(headers.values());
-    check_sends_the_key(sent, t)?;
+        .chain(headers.values())
+        .flat_map(|t| t.fields().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    sent.extend(json_body.iter().flat_map(|b| b.fields()));
+    sent.extend(query_secret.iter().map(|q| q.field.clone()));
+    check_sends_the_key(&sent, t)?;
     Ok(Check::ApiKey(VerifySpec {
         method,
-        url: t.url("verify.url", &v.url)?,
+        url,
         basic_auth,
         bearer,
         headers,
-        json_body: v.json_body.clone(),
+        json_body,
+        query_secret,
         success_pointer: v.success_pointer.clone(),
+        error_pointer: v.error_pointer.clone(),
         error_header: v.error_header.clone(),
     }))
 }
 
-/// The call sends the secret field, in a header: otherwise it would not check the key.
-fn check_sends_the_key<'t>(
-    mut sent: impl Iterator<Item = &'t Template>,
+/// The declared query parameter that carries a secret field: a plain name the URL does not
+/// already set, and a secret field (a non-secret one belongs in `verify.url`).
+fn query_secret(
+    raw: &RawQuerySecret,
+    url: &Template,
     t: &Templates,
-) -> Result<(), String> {
+) -> Result<QuerySecret, String> {
+    let name_ok = !raw.param.is_empty()
+        && raw
+            .param
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if !name_ok {
+        return Err(format!(
+            "`verify.query_secret.param` `{}` is not a plain parameter name (letters, digits, `-`, `.`, `_`)",
+            raw.param
+        ));
+    }
+    if !t.fields().iter().any(|f| f.id == raw.field && f.secret) {
+        return Err(format!(
+            "`verify.query_secret.field` `{}` is not a declared secret field",
+            raw.field
+        ));
+    }
+    let fixed = url::Url::parse(
+        &url.render(&url.fields().map(|f| (f, "x")).collect())
+            .unwrap_or_default(),
+    )
+    .map_err(|e| format!("`verify.url` is not a valid URL: {e}"))?;
+    if fixed.query_pairs().any(|(k, _)| k == raw.param.as_str()) {
+        return Err(format!(
+            "`verify.url` already sets the query parameter `{}` that `verify.query_secret` fills",
+            raw.param
+        ));
+    }
+    Ok(QuerySecret {
+        param: raw.param.clone(),
+        field: raw.field.clone(),
+    })
+}
+
+/// The call sends the secret field (in a header, the JSON body or its declared query
+/// parameter): otherwise it would not check the key.
+fn check_sends_the_key(sent: &[String], t: &Templates) -> Result<(), String> {
     let secret_id = t
         .fields()
         .iter()
         .find(|f| f.secret)
         .map(|f| f.id.as_str())
         .unwrap_or_default();
-    match sent.any(|t| t.fields().any(|f| f == secret_id)) {
+    match sent.iter().any(|f| f == secret_id) {
         true => Ok(()),
         false => Err(format!(
             "`verify` never sends `{{{secret_id}}}`, so it would not check the key"

@@ -6,7 +6,7 @@ use super::templates::{Templates, method};
 use super::{oauth_only, refuse, refuse_verify};
 use crate::base::template::Template;
 use crate::catalog::raw::{RawConnector, RawExchange, RawLifetime};
-use crate::catalog::{Check, ExchangeSpec, Lifetime, visit_strings};
+use crate::catalog::{Check, ExchangeSpec, Lifetime};
 
 pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> {
     refuse(&oauth_only(raw), "OAuth")?;
@@ -18,7 +18,7 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
     let json_body = x
         .json_body
         .as_deref()
-        .map(|b| json_body(b, t))
+        .map(|b| t.json_body("exchange.json_body", b))
         .transpose()?;
     let form = form(x, t)?;
     if json_body.is_some() && !form.is_empty() {
@@ -41,24 +41,6 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
     };
     check_every_secret_sent(&spec, t)?;
     Ok(Check::Exchange(spec))
-}
-
-/// A JSON document whose strings are templates.
-fn json_body(body: &str, t: &Templates) -> Result<serde_json::Value, String> {
-    let mut json = serde_json::from_str::<serde_json::Value>(body)
-        .map_err(|e| format!("`exchange.json_body` is not JSON: {e}"))?;
-    let mut bad = None;
-    visit_strings(&mut json, &mut |s: &mut String| {
-        if bad.is_none()
-            && let Err(e) = t.text("exchange.json_body", s)
-        {
-            bad = Some(e);
-        }
-    });
-    match bad {
-        Some(e) => Err(e),
-        None => Ok(json),
-    }
 }
 
 fn form(x: &RawExchange, t: &Templates) -> Result<BTreeMap<String, Template>, String> {
@@ -93,12 +75,7 @@ fn check_every_secret_sent(spec: &ExchangeSpec, t: &Templates) -> Result<(), Str
     spec.headers.values().for_each(&mut note);
     spec.form.values().for_each(&mut note);
     if let Some(body) = &spec.json_body {
-        let mut body = body.clone();
-        visit_strings(&mut body, &mut |s: &mut String| {
-            if let Ok(t) = Template::parse(s) {
-                note(&t);
-            }
-        });
+        sent.extend(body.fields());
     }
     match t
         .fields()

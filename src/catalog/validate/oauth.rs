@@ -83,7 +83,12 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         },
         token_url: t.url("token_url", token_url)?,
         client_auth,
-        scope: raw.scope.clone().filter(|s| !s.trim().is_empty()),
+        scope: raw
+            .scope
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| t.scope("scope", s))
+            .transpose()?,
         token_params,
         revoke_url: raw
             .revoke_url

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::base::template::{Template, check_url_scheme};
+use crate::base::template::{JsonTemplate, Template, check_url_scheme};
 use crate::catalog::Field;
 use crate::catalog::raw::{RawBasic, RawPermissionCheck};
 
@@ -50,20 +50,58 @@ impl<'a> Templates<'a> {
     /// an allowed scheme.
     pub(super) fn url(&self, key: &str, raw: &str) -> Result<Template, String> {
         let t = Template::parse_url(raw).map_err(|e| format!("`{key}`: {e}"))?;
-        self.check_declared(key, &t)?;
-        for f in t.fields() {
-            let field = self.declared[f];
-            if field.secret || field.pattern.is_none() {
-                return Err(format!(
-                    "`{key}` uses `{{{f}}}`, which must be a non-secret field with a `pattern`"
-                ));
-            }
-        }
+        self.patterned(
+            key,
+            &t,
+            "a secret never goes in a URL, where proxies and server logs keep it (a provider that takes its key only in a query parameter declares that parameter with `verify.query_secret`)",
+        )?;
         let sample: BTreeMap<&str, &str> = t.fields().map(|f| (f, "sample")).collect();
         let url = url::Url::parse(&t.render(&sample).unwrap_or_default())
             .map_err(|e| format!("`{key}` is not a valid URL: {e}"))?;
         check_url_scheme(&url).map_err(|e| format!("`{key}`: {e}"))?;
         Ok(t)
+    }
+
+    /// Placeholders that fill a value into a request's structure (URL, scope) stand for
+    /// non-secret fields with a `pattern`: the anchored pattern refuses a value with a
+    /// separator before anything is sent, and the template refuses it again when filled in.
+    fn patterned(&self, key: &str, t: &Template, no_secret: &str) -> Result<(), String> {
+        self.check_declared(key, t)?;
+        for f in t.fields() {
+            let field = self.declared[f];
+            if field.secret {
+                return Err(format!("`{key}` uses the secret `{{{f}}}`: {no_secret}"));
+            }
+            if field.pattern.is_none() {
+                return Err(format!(
+                    "`{key}` uses `{{{f}}}`, which must be a non-secret field with a `pattern`"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// An OAuth scope: fixed text, or placeholders inside its scope tokens (Culture Amp's
+    /// `target-entity:{entity_id}:employees-read`).
+    pub(super) fn scope(&self, key: &str, raw: &str) -> Result<Template, String> {
+        let t = Template::parse_scope(raw).map_err(|e| format!("`{key}`: {e}"))?;
+        self.patterned(key, &t, "a secret never goes in a scope")?;
+        Ok(t)
+    }
+
+    /// A JSON body whose string values may each be one whole placeholder of a declared field.
+    pub(super) fn json_body(&self, key: &str, raw: &str) -> Result<JsonTemplate, String> {
+        let t = JsonTemplate::parse(raw).map_err(|e| format!("`{key}`: {e}"))?;
+        match t
+            .fields()
+            .into_iter()
+            .find(|f| !self.declared.contains_key(f.as_str()))
+        {
+            Some(f) => Err(format!(
+                "`{key}` uses `{{{f}}}` but no field `{f}` is declared"
+            )),
+            None => Ok(t),
+        }
     }
 
     /// A header value: its fixed text must be sendable as is (a CR or LF would end the header).

@@ -35,6 +35,11 @@ const RETRY_WINDOW: Duration = Duration::from_secs(10);
 /// Vault answers are small; a listing of 10,000 accounts with metadata is a few MiB.
 const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
+/// An answer of a sealed server: nothing can be read or written until an operator unseals it.
+fn sealed(reply: &Reply) -> bool {
+    reply.status == 503 && reply.errors().contains("sealed")
+}
+
 /// A server's answer: its status, JSON body (`Null` when it had none) and error texts.
 pub(crate) struct Reply {
     pub(crate) status: u16,
@@ -442,8 +447,7 @@ impl Client {
         }
     }
 
-    /// Sends one request, repeating what is safe to repeat after a network failure or an
-    /// answer that says "try again" (412, 5xx but 501), within [`RETRY_WINDOW`].
+    /// Sends one request, repeating what [`Client::verdict`] allows.
     async fn send(
         &self,
         method: &Method,
@@ -454,51 +458,59 @@ impl Client {
         need: Need,
     ) -> Result<Reply, VaultError> {
         let url = self.url(path);
-        let mut attempt = 1;
         let first = Instant::now();
-        loop {
-            let started = Instant::now();
-            let result = self.send_once(method, &url, token, body, redactor).await;
-            // 412: a standby that has not yet caught up with this run's last write (OpenBao
-            // answers 429 with Retry-After instead).
-            let failing = match &result {
-                Ok(r) => matches!(r.status, 412 | 429) || (r.status >= 500 && r.status != 501),
-                Err(e) => matches!(e, VaultError::Unreachable { .. }),
-            };
-            let failing_since = self.note_streak(failing, started);
-            let sealed =
-                matches!(&result, Ok(r) if r.status == 503 && r.errors().contains("sealed"));
-            let attempts = match &result {
-                _ if sealed => 1,
-                // Refused before it was processed: safe to send again, whatever it was.
-                Ok(r) if r.status == 429 => BUSY_ATTEMPTS,
-                _ if !need.repeatable => 1,
-                Err(VaultError::Unreachable { .. }) => UNREACHABLE_ATTEMPTS,
-                _ if failing => BUSY_ATTEMPTS,
-                _ => 1,
-            };
-            let pause = match &result {
-                Ok(Reply {
-                    retry_after: Some(after),
-                    ..
-                }) => *after,
-                _ => net::backoff(attempt, MAX_PAUSE),
-            };
-            let in_window = failing_since
-                .is_some_and(|since| since.min(first).elapsed() + pause <= RETRY_WINDOW);
-            if attempt >= attempts || !in_window {
-                let gave_up = (attempts > 1).then(|| {
-                    let s = if attempt == 1 { "" } else { "s" };
-                    format!(
-                        "{attempt} attempt{s} in {:.1} s",
-                        first.elapsed().as_secs_f32()
-                    )
-                });
-                return self.last(result, sealed, gave_up);
-            }
-            self.trace(&format!("store: trying again in {} ms", pause.as_millis()));
-            tokio::time::sleep(pause).await;
-            attempt += 1;
+        let (result, attempt, verdict) = net::repeat(
+            MAX_PAUSE,
+            || async {
+                let started = Instant::now();
+                let result = self.send_once(method, &url, token, body, redactor).await;
+                (result, started)
+            },
+            |(result, started)| self.verdict(result, *started, first, &need),
+            |pause, _| self.trace(&format!("store: trying again in {} ms", pause.as_millis())),
+        )
+        .await;
+        let (result, _) = result;
+        let gave_up = (verdict.attempts > 1).then(|| {
+            let s = if attempt == 1 { "" } else { "s" };
+            format!(
+                "{attempt} attempt{s} in {:.1} s",
+                first.elapsed().as_secs_f32()
+            )
+        });
+        self.last(result, gave_up)
+    }
+
+    /// Whether an attempt that began at `started` may be followed by another: what is safe to
+    /// repeat, after a network failure or an answer that says "try again" (412, 429, 5xx but
+    /// 501), while the server has been failing for less than [`RETRY_WINDOW`].
+    fn verdict(
+        &self,
+        result: &Result<Reply, VaultError>,
+        started: Instant,
+        first: Instant,
+        need: &Need,
+    ) -> net::Verdict {
+        // 412: a standby that has not yet caught up with this run's last write (OpenBao
+        // answers 429 with Retry-After instead).
+        let failing = match result {
+            Ok(r) => matches!(r.status, 412 | 429) || (r.status >= 500 && r.status != 501),
+            Err(e) => matches!(e, VaultError::Unreachable { .. }),
+        };
+        let failing_since = self.note_streak(failing, started);
+        let attempts = match result {
+            Ok(r) if sealed(r) => 1,
+            // Refused before it was processed: safe to send again, whatever it was.
+            Ok(r) if r.status == 429 => BUSY_ATTEMPTS,
+            _ if !need.repeatable => 1,
+            Err(VaultError::Unreachable { .. }) => UNREACHABLE_ATTEMPTS,
+            _ if failing => BUSY_ATTEMPTS,
+            _ => 1,
+        };
+        net::Verdict {
+            attempts,
+            retry_after: result.as_ref().ok().and_then(|r| r.retry_after),
+            deadline: failing_since.map(|since| since.min(first) + RETRY_WINDOW),
         }
     }
 
@@ -507,11 +519,10 @@ impl Client {
     fn last(
         &self,
         result: Result<Reply, VaultError>,
-        sealed: bool,
         gave_up: Option<String>,
     ) -> Result<Reply, VaultError> {
         match result {
-            Ok(_) if sealed => Err(VaultError::Sealed {
+            Ok(r) if sealed(&r) => Err(VaultError::Sealed {
                 addr: self.config.addr.to_string(),
             }),
             Ok(reply) => Ok(Reply { gave_up, ..reply }),

@@ -16,6 +16,7 @@ mod leaks;
 mod names;
 mod output;
 mod races;
+mod shapes;
 mod tokens;
 
 use std::io::{Read, Write};

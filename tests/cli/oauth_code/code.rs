@@ -1,6 +1,6 @@
 //! The authorization-code sign-in through a real browser: consent given or denied, the paste
-//! fallback, codes replayed, expired or for another verifier, no refresh token, a built-in
-//! entry.
+//! fallback, codes replayed, expired or for another verifier, no refresh token, built-in
+//! entries (one with its permission call, against a stand-in).
 
 use std::time::Duration;
 
@@ -376,4 +376,62 @@ fn the_jobadder_entry_links_through_a_real_browser() {
     // The refresh grant asks for no scope: `offline_access` is a sign-in scope, not one the
     // refresh token holds.
     sb.when(&["test", "acct"]).then().exits(0);
+}
+
+/// Employment Hero's own entry with only its hosts rewritten to a stand-in: the sign-in sends
+/// PKCE, the code is traded with the secret in the form, and the permission call lists the
+/// organisations with the new token before anything is saved.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_employment_hero_entry_makes_its_permission_call_after_the_sign_in() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "eh-access-token",
+            "refresh_token": "eh-REFRESH-41c9",
+            "token_type": "bearer",
+            "expires_in": 900,
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/organisations"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": {"items": []}})),
+        )
+        .mount(&server)
+        .await;
+    let Some(()) = keyring() else { return };
+    let sb = Sandbox::with_connectors(&entry_on("employment-hero", &server.uri()));
+    let port = free_port();
+    let mut linking = Linking::start(&sb, "employment-hero", "eh-client", port, &[]);
+    let url = linking.authorize_url();
+    assert!(url.contains("/oauth2/authorize?"), "{url}");
+    assert_eq!(param(&url, "code_challenge_method"), "S256");
+    redirect(port, "eh-code-1", &param(&url, "state"));
+    let out = linking.finish();
+    assert_exit(&out, 0);
+    assert_has(&stdout(&out), "Linked acct (Employment Hero)");
+    assert_eq!(stored(&sb)["refresh_token"], "eh-REFRESH-41c9");
+    assert_kept_secret(&sb, &[&out], &["eh-REFRESH-41c9", CLIENT_SECRET]);
+    let requests = server.received_requests().await.unwrap();
+    let form: std::collections::HashMap<String, String> = form_urlencoded::parse(&requests[0].body)
+        .into_owned()
+        .collect();
+    assert_eq!(form["grant_type"], "authorization_code");
+    assert_eq!(form["code"], "eh-code-1");
+    assert_eq!(form["client_secret"], CLIENT_SECRET);
+    assert!(form.contains_key("code_verifier"), "{form:?}");
+    let check = &requests[1];
+    assert_eq!(check.url.path(), "/api/v1/organisations");
+    assert_eq!(
+        check.headers.get("authorization").unwrap(),
+        "Bearer eh-access-token"
+    );
 }

@@ -1,5 +1,9 @@
 //! One end-to-end `link` per product family (a subdomain, a region, a data centre, a fixed
-//! host with a permission check, a sandbox, an API key on a subdomain), each against a
+//! host with a permission check, a sandbox, an API key on a subdomain, a key in a query
+//! parameter, a key in a JSON body, a scope naming an entity, a private key signing a client
+//! assertion, a sign-in call by form or by Basic and JSON, a raw token as the whole
+//! Authorization value; for a browser sign-in with a permission check, the `test` of an account
+//! it linked), each against a
 //! loopback stand-in (wiremock) with a copy of the real built-in entry in which only the scheme
 //! and host of its URLs are rewritten: the entry's own fields, patterns, templates, client
 //! authentication, permission call and answer classification all run, and the test checks
@@ -11,6 +15,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::support::*;
+
+mod kinds;
 
 const SECRET: &str = "fam-SECRET-5c1e09";
 
@@ -254,28 +260,24 @@ async fn api_key_family_bamboohr_links_with_basic_auth_on_its_subdomain() {
     assert_eq!(requests[0].url.query(), Some("fields=id"));
 }
 
-/// An RSA key pair made by openssl: the private key (PKCS#8 PEM) and the public key (PEM).
-fn rsa_key_pair(dir: &std::path::Path) -> (String, String) {
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl runs");
-        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn query_key_family_jazzhr_links_with_its_key_in_the_apikey_parameter() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let Some((_, requests)) = link_family(&server, "jazzhr", &["--api-key-stdin"]).await else {
+        return;
     };
-    run(&[
-        "genpkey",
-        "-algorithm",
-        "RSA",
-        "-pkeyopt",
-        "rsa_keygen_bits:2048",
-        "-out",
-        "sa.pem",
-    ]);
-    run(&["pkey", "-in", "sa.pem", "-pubout", "-out", "sa.pub"]);
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
-    (read("sa.pem"), read("sa.pub"))
+    let pairs: Vec<(String, String)> = requests[0].url.query_pairs().into_owned().collect();
+    assert_eq!(pairs, [("apikey".to_owned(), SECRET.to_owned())]);
+    assert!(requests[0].headers.get("authorization").is_none());
 }
 
 #[cfg_attr(
@@ -283,216 +285,56 @@ fn rsa_key_pair(dir: &std::path::Path) -> (String, String) {
     ignore = "needs a Secret Service (scripts/test)"
 )]
 #[tokio::test(flavor = "multi_thread")]
-async fn assertion_family_google_workspace_links_with_a_key_file_and_acts_as_the_admin() {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+async fn json_key_family_peoplehr_links_with_its_key_in_the_body() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/token"))
-        .respond_with(token())
+        .and(path("/Employee"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"isError": false, "Result": []})),
+        )
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/admin/directory/v1/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": []})))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let (private, public) = rsa_key_pair(dir.path());
-    let email = "credlink@acme-hr.iam.gserviceaccount.com";
-    let key_file = serde_json::to_string_pretty(&json!({
-        "type": "service_account",
-        "project_id": "acme-hr",
-        "private_key_id": "8f1c0ffee",
-        "private_key": private,
-        "client_email": email,
-        "client_id": "104857600000000000001",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }))
-    .unwrap();
-    let args = [
-        "--field",
-        "subject=admin@acme.example",
-        "--secret-stdin",
-        "private_key",
-    ];
-    let Some((record, requests)) =
-        link_family_with(&server, "google-workspace", &args, &key_file).await
-    else {
+    let Some((_, requests)) = link_family(&server, "peoplehr", &["--api-key-stdin"]).await else {
         return;
     };
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
     assert_eq!(
-        record["fields"]["client_id"], email,
-        "the issuer, from the key file"
+        body,
+        json!({"APIKey": SECRET, "Action": "GetAllEmployeeDetail", "IncludeLeavers": "false"})
     );
-    let body = form(&requests[0]);
-    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        ["assertion", "grant_type"],
-        "Google's request: nothing else"
-    );
-    assert_eq!(
-        body["grant_type"],
-        "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    );
-    // The stand-in verifies what Google would: the signature with the key's public half.
-    let assertion = body["assertion"].as_str().unwrap();
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_audience(&[format!("{}/token", server.uri())]);
-    validation.set_issuer(&[email]);
-    let decoded = jsonwebtoken::decode::<Value>(
-        assertion,
-        &DecodingKey::from_rsa_pem(public.as_bytes()).unwrap(),
-        &validation,
-    )
-    .expect("the assertion verifies with the key's public half");
-    assert_eq!(decoded.header.kid.as_deref(), Some("8f1c0ffee"));
-    let claims = decoded.claims;
-    assert_eq!(claims["sub"], "admin@acme.example");
-    assert_eq!(
-        claims["scope"],
-        "https://www.googleapis.com/auth/admin.directory.user.readonly"
-    );
-    let lifetime = claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap();
-    assert!(lifetime <= 3600, "Google's limit: an hour");
-    assert!(claims["jti"].is_string());
-    let check = &requests[1];
-    assert_eq!(check.url.query(), Some("customer=my_customer&maxResults=1"));
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
-    );
-}
-
-/// SuccessFactors' token endpoint as a stand-in: it checks the SAML assertion's XML signature
-/// with a real verifier, `xmlsec1 --verify`, against the public key registered for the client,
-/// and issues a token only when it verifies.
-struct SamlVerifier {
-    dir: std::path::PathBuf,
-}
-
-impl wiremock::Respond for SamlVerifier {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        use base64::Engine;
-        let body = form(request);
-        let xml = base64::engine::general_purpose::STANDARD
-            .decode(body["assertion"].as_str().unwrap_or_default())
-            .unwrap_or_default();
-        let file = self.dir.join("assertion.xml");
-        std::fs::write(&file, &xml).unwrap();
-        let verified = std::process::Command::new("xmlsec1")
-            .args(["--verify", "--pubkey-pem", "sa.pub", "--id-attr:ID"])
-            .arg("urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
-            .arg(&file)
-            .current_dir(&self.dir)
-            .output()
-            .expect("xmlsec1 runs (scripts/test installs it)");
-        match verified.status.success() {
-            true => token(),
-            false => ResponseTemplate::new(400).set_body_json(json!({
-                "error": "invalid_grant",
-                "error_description": "Unable to verify the signature of the SAML assertion",
-            })),
-        }
-    }
+    assert_eq!(requests[0].url.query(), None);
 }
 
 #[cfg_attr(
     not(feature = "real-peers"),
-    ignore = "needs a Secret Service and xmlsec1 (scripts/test)"
+    ignore = "needs a Secret Service (scripts/test)"
 )]
 #[tokio::test(flavor = "multi_thread")]
-async fn saml_family_successfactors_links_with_an_assertion_xmlsec1_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let (private, _) = rsa_key_pair(dir.path());
+async fn entity_scope_family_cultureamp_links_with_its_target_entity_scope() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(SamlVerifier {
-            dir: dir.path().to_owned(),
-        })
+        .and(path("/v1/oauth2/token"))
+        .respond_with(token())
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/odata/v2/User"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"d": {"results": []}})))
+        .and(path("/v1/employees"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
         .mount(&server)
         .await;
-    let args = [
-        "--field",
-        "api_host=api4",
-        "--field",
-        "company_id=ACME123",
-        "--client-id",
-        "NzQ1ZjE5ZTk1NmFiZDQ",
-        "--field",
-        "subject=SFADMIN",
-        "--secret-stdin",
-        "private_key",
-    ];
-    let Some((record, requests)) =
-        link_family_with(&server, "sap-successfactors", &args, &private).await
-    else {
+    let args = ["--client-id", "ca-client-1", "--client-secret-stdin"];
+    let Some((record, requests)) = link_family(&server, "cultureamp", &args).await else {
         return;
     };
-    assert_eq!(record["fields"]["company_id"], "ACME123");
     let body = form(&requests[0]);
     assert_eq!(
-        body["grant_type"],
-        "urn:ietf:params:oauth:grant-type:saml2-bearer"
+        body["scope"],
+        "target-entity:8ed17dce-9eca-4383-a9e1-54f82c362b6d:employees-read"
     );
-    assert_eq!(body["client_id"], "NzQ1ZjE5ZTk1NmFiZDQ");
-    assert_eq!(body["company_id"], "ACME123");
-    let xml = std::fs::read_to_string(dir.path().join("assertion.xml")).unwrap();
-    for part in [
-        "<saml2:Issuer>NzQ1ZjE5ZTk1NmFiZDQ</saml2:Issuer>",
-        ">SFADMIN</saml2:NameID>",
-        "<saml2:Audience>www.successfactors.com</saml2:Audience>",
-        &format!("Recipient=\"{}/oauth/token\"", server.uri()),
-    ] {
-        assert_has(&xml, part);
-    }
-    assert!(!xml.contains("PRIVATE KEY"), "no key in the assertion");
-    assert_eq!(requests[1].url.path(), "/odata/v2/User");
-
-    // --explain shows what the assertion says, never the key or the assertion.
-    let sb = Sandbox::with_connectors(&entry_on("sap-successfactors", &server.uri()));
-    let mut argv = vec![
-        "test",
-        "--explain",
-        "--connector",
-        "sap-successfactors",
-        "--no-input",
-    ];
-    argv.extend_from_slice(&args);
-    let out = sb.when(&argv).stdin(&private).then().exits(0).out;
-    assert_has(
-        &stdout(&out),
-        "[ ok ] assertion            SAML 2.0, issuer NzQ1ZjE5ZTk1NmFiZDQ, subject SFADMIN, audience www.successfactors.com, expires 120 s after signing",
+    assert_eq!(body["client_secret"], SECRET);
+    assert_eq!(record["scope"], body["scope"]);
+    assert_eq!(
+        requests[1].headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
     );
-    assert_hidden(&out, private.lines().nth(2).unwrap());
-
-    // A key the client did not register: the verifier refuses, nothing is saved.
-    let other = tempfile::tempdir().unwrap();
-    let (wrong, _) = rsa_key_pair(other.path());
-    let sb = Sandbox::with_connectors(&entry_on("sap-successfactors", &server.uri()));
-    let mut argv = vec![
-        "link",
-        "sap-successfactors",
-        "--name",
-        "wrong",
-        "--no-input",
-    ];
-    argv.extend_from_slice(&args);
-    let out = sb.when(&argv).stdin(&wrong).then().exits(3).out;
-    assert_has(
-        &stderr(&out),
-        "Unable to verify the signature of the SAML assertion",
-    );
-    assert_has(
-        &stderr(&out),
-        "SuccessFactors could not verify the assertion",
-    );
-    assert_hidden(&out, wrong.lines().nth(2).unwrap());
-    assert!(sb.account_names().is_empty());
 }
