@@ -177,7 +177,7 @@ _credlink() {
                     return 0
                     ;;
                 --auth)
-                    COMPREPLY=($(compgen -W "oauth2_client_credentials oauth2_refresh_token oauth2_authorization_code oauth2_device_code token_exchange api_key" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "oauth2_client_credentials oauth2_refresh_token oauth2_authorization_code oauth2_device_code oauth2_jwt_bearer oauth2_saml2_bearer token_exchange api_key" -- "${cur}"))
                     return 0
                     ;;
                 --connectors)

@@ -53,6 +53,8 @@ complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l auth -d
 oauth2_refresh_token\t'RFC 6749 6: a long-lived refresh token an admin generated, traded for access tokens'
 oauth2_authorization_code\t'RFC 6749 4.1: a browser sign-in (PKCE, loopback redirect) gives a refresh token, which is then used like `oauth2_refresh_token`\'s'
 oauth2_device_code\t'RFC 8628: the device authorization grant. The user enters a code shown in the terminal at the provider\'s address in any browser; the refresh token it gives is then used like `oauth2_refresh_token`\'s'
+oauth2_jwt_bearer\t'RFC 7523 2.1: a JWT the client signs with its private key (a service account\'s) is the grant; no refresh token, no client secret'
+oauth2_saml2_bearer\t'RFC 7522: a SAML 2.0 assertion the client builds and signs with its private key is the grant (SAP SuccessFactors)'
 token_exchange\t'A proprietary sign-in call that trades an API key or a password for a token'
 api_key\t''"
 complete -c credlink -n "__fish_credlink_using_subcommand connectors" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
@@ -73,7 +75,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand link" -l subdomain -d 
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
-complete -c credlink -n "__fish_credlink_using_subcommand link" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand link" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate, or a service account\'s JSON key file (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand link" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
@@ -149,7 +151,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l field -d 'Any other field the connector asks for, e.g. --field region=eu (repeatable)' -r
-complete -c credlink -n "__fish_credlink_using_subcommand test" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate (repeatable; secrets too: a path is not a secret)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l field-file -d 'A field\'s value from a file, e.g. --field-file private_key=key.pem for a PEM key or certificate, or a service account\'s JSON key file (repeatable; secrets too: a path is not a secret)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l scope -d 'Scope to request instead of the connector\'s default (OAuth only)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F

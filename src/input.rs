@@ -183,6 +183,7 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, I
         notes.extend(note);
         values.insert(field.id.clone(), value);
     }
+    notes.extend(issuer_from_key_file(connector, &mut values, &secrets)?);
     Ok(Prepared {
         creds: Credentials {
             values,
@@ -191,6 +192,41 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, I
         },
         notes,
     })
+}
+
+/// A service account's key file names the issuer (`client_email`): it fills an empty client ID
+/// field, and one that differs is said (the one given is sent: the provider's answer decides).
+fn issuer_from_key_file(
+    connector: &Connector,
+    values: &mut BTreeMap<String, String>,
+    secrets: &BTreeMap<String, Secret>,
+) -> Result<Option<Note>, InputError> {
+    let Some(field) = connector.field_by_role(FieldRole::ClientId) else {
+        return Ok(None);
+    };
+    let key = FieldRole::PrivateKey.id().and_then(|id| secrets.get(id));
+    let Some(email) = key
+        .and_then(|k| crate::provider::keys::read_private_key(k.expose()).ok())
+        .and_then(|k| k.client_email)
+    else {
+        return Ok(None);
+    };
+    let given = values.entry(field.id.clone()).or_default();
+    if given.is_empty() {
+        // Checked as if typed into the field.
+        *given = prepare_value(field, &email)?.0;
+        return Ok(Some(Note::new(format!(
+            "took the {} `{given}` from the key file's client_email",
+            field.label
+        ))));
+    }
+    Ok((*given != email).then(|| {
+        Note::new(format!(
+            "the {} given is not the key file's client_email `{}`; sending the one given",
+            field.label,
+            text::clean_truncated(&email, 120)
+        ))
+    }))
 }
 
 /// Whitespace or an invisible character a copy-paste brings along at the ends of a value.
@@ -292,7 +328,8 @@ fn check_pem(field: &Field, value: &str) -> Result<(), (String, InputFault)> {
     }
     let parsed = match field.role {
         FieldRole::ClientCertificate => crate::provider::keys::certificate_info(value).map(drop),
-        _ => crate::provider::keys::check_private_key(value),
+        FieldRole::PrivateKey => crate::provider::keys::check_private_key(value),
+        _ => crate::provider::keys::check_pem_key(value),
     };
     parsed.map_err(|why| (why, InputFault::Unusable))
 }

@@ -222,6 +222,19 @@ pub(crate) enum NetFault {
     BadRequest,
 }
 
+/// Why a provider refused a signed assertion (RFC 7523), read from its words and its clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AssertionFault {
+    /// Not yet valid or expired by the provider's clock: this machine's clock is off.
+    ClockSkew,
+    /// The `aud` is not the one the provider expects.
+    Audience,
+    /// The signature does not verify: a key the provider does not know for this issuer.
+    Signature,
+    /// The subject may not be acted as (Google: no domain-wide delegation; consent missing).
+    Subject,
+}
+
 /// Every way a check can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FailureKind {
@@ -242,6 +255,8 @@ pub(crate) enum FailureKind {
     /// A token credlink must not use: not printable ASCII, or of a type it does not know.
     UnusableToken,
     OAuth(OAuthCode),
+    /// A rejected assertion whose cause is known.
+    Assertion(AssertionFault),
     Http400,
     Http401,
     Http403,
@@ -262,9 +277,8 @@ impl FailureKind {
             Conflict => Class::Conflict,
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
             | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
-            OAuth(_) | Http400 | Http401 | Http403 | SuccessFalse | PermissionDenied => {
-                Class::Rejected
-            }
+            OAuth(_) | Assertion(_) | Http400 | Http401 | Http403 | SuccessFalse
+            | PermissionDenied => Class::Rejected,
         }
     }
 
@@ -304,6 +318,10 @@ impl FailureKind {
             NoAccessToken => HintKey::NoAccessToken,
             UnusableToken => HintKey::UnusableToken,
             OAuth(code) => code.hint_key(),
+            Assertion(AssertionFault::ClockSkew) => HintKey::AssertionClockSkew,
+            Assertion(AssertionFault::Audience) => HintKey::AssertionAudience,
+            Assertion(AssertionFault::Signature) => HintKey::AssertionSignature,
+            Assertion(AssertionFault::Subject) => HintKey::AssertionSubject,
             Http400 => HintKey::Http400,
             Http401 => HintKey::Http401,
             Http403 => HintKey::Http403,
@@ -324,8 +342,8 @@ impl FailureKind {
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError => {
                 Step::Http
             }
-            NonJson | NoAccessToken | UnusableToken | OAuth(_) | Http400 | Http401 | Http403
-            | SuccessFalse => Step::Auth,
+            NonJson | NoAccessToken | UnusableToken | OAuth(_) | Assertion(_) | Http400
+            | Http401 | Http403 | SuccessFalse => Step::Auth,
             PermissionDenied => Step::Permissions,
         }
     }
@@ -352,6 +370,8 @@ pub(crate) enum Step {
     Input,
     /// The client certificate of mutual TLS (`tls_client_auth`): whose it is, when it expires.
     ClientCertificate,
+    /// The signed assertion of `oauth2_jwt_bearer`: issuer, subject, audience, expiry, key id.
+    Assertion,
     Proxy,
     Dns,
     Connect,
@@ -373,6 +393,10 @@ pub(crate) enum HintKey {
     AccessDenied,
     InvalidRequest,
     UnsupportedGrantType,
+    AssertionClockSkew,
+    AssertionAudience,
+    AssertionSignature,
+    AssertionSubject,
     Http400,
     Http401,
     Http403,
@@ -397,7 +421,7 @@ pub(crate) enum HintKey {
 }
 
 impl HintKey {
-    pub(crate) const ALL: [HintKey; 28] = [
+    pub(crate) const ALL: [HintKey; 32] = [
         HintKey::InvalidClient,
         HintKey::UnauthorizedClient,
         HintKey::InvalidGrant,
@@ -405,6 +429,10 @@ impl HintKey {
         HintKey::AccessDenied,
         HintKey::InvalidRequest,
         HintKey::UnsupportedGrantType,
+        HintKey::AssertionClockSkew,
+        HintKey::AssertionAudience,
+        HintKey::AssertionSignature,
+        HintKey::AssertionSubject,
         HintKey::Http400,
         HintKey::Http401,
         HintKey::Http403,
@@ -438,6 +466,10 @@ impl HintKey {
             HintKey::AccessDenied => "access_denied",
             HintKey::InvalidRequest => "invalid_request",
             HintKey::UnsupportedGrantType => "unsupported_grant_type",
+            HintKey::AssertionClockSkew => "assertion_clock_skew",
+            HintKey::AssertionAudience => "assertion_audience",
+            HintKey::AssertionSignature => "assertion_signature",
+            HintKey::AssertionSubject => "assertion_subject",
             HintKey::Http400 => "http_400",
             HintKey::Http401 => "http_401",
             HintKey::Http403 => "http_403",

@@ -565,9 +565,6 @@ mod tests {
                 serde_json::from_str::<serde_json::Value>(text).unwrap()
             );
         }
-        for bad in [r#"{"k": "{Bad}"}"#] {
-            assert!(JsonTemplate::parse(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -23,8 +23,11 @@ pub(crate) enum FieldRole {
     Subdomain,
     /// A long-lived refresh token an admin generated (`oauth2_refresh_token`); a secret.
     RefreshToken,
-    /// The PEM private key that signs a `private_key_jwt` client assertion; a secret.
+    /// The private key that signs a `private_key_jwt` client assertion or an
+    /// `oauth2_jwt_bearer` grant: a PEM, or a service account's JSON key file; a secret.
     PrivateKey,
+    /// `oauth2_jwt_bearer`: the user the assertion acts as (`sub`); not a secret.
+    Subject,
     /// The PEM client certificate of `tls_client_auth` (RFC 8705); not a secret.
     ClientCertificate,
     /// The PEM private key of that certificate; a secret.
@@ -43,6 +46,7 @@ impl FieldRole {
             FieldRole::Subdomain => Some("subdomain"),
             FieldRole::RefreshToken => Some("refresh_token"),
             FieldRole::PrivateKey => Some("private_key"),
+            FieldRole::Subject => Some("subject"),
             FieldRole::ClientCertificate => Some("client_certificate"),
             FieldRole::ClientKey => Some("client_key"),
             FieldRole::Other => None,
@@ -65,6 +69,7 @@ impl FieldRole {
             FieldRole::Subdomain,
             FieldRole::RefreshToken,
             FieldRole::PrivateKey,
+            FieldRole::Subject,
             FieldRole::ClientCertificate,
             FieldRole::ClientKey,
         ]
@@ -111,6 +116,7 @@ pub(super) fn validate(
         _ if seen.contains("client_certificate") || seen.contains("client_key") => {
             return Err("`client_certificate` and `client_key` are for OAuth connectors".into());
         }
+        AuthKind::Oauth2JwtBearer | AuthKind::Oauth2Saml2Bearer => assertion_fields(auth, &fields)?,
         AuthKind::ApiKey => {
             if !matches!(
                 secret_ids(&fields).as_slice(),
@@ -319,6 +325,21 @@ fn oauth_secrets(
         fields.push(obtained_refresh_token());
     }
     Ok(())
+}
+
+/// The assertion kinds: the issuer in `client_id` (optional where a key file gives it) and one
+/// secret, the `private_key`.
+fn assertion_fields(auth: AuthKind, fields: &[Field]) -> Result<(), String> {
+    if !fields.iter().any(|f| f.role == FieldRole::ClientId) {
+        return Err(format!(
+            "{} connectors need a `client_id` field (the issuer)",
+            auth.as_str()
+        ));
+    }
+    match secret_ids(fields).as_slice() {
+        ["private_key"] => Ok(()),
+        _ => Err("needs exactly one secret field, `private_key`".into()),
+    }
 }
 
 /// The refresh token a sign-in gives, kept with the secret; never asked of the user.

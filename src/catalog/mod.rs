@@ -86,6 +86,12 @@ pub(crate) enum AuthKind {
     /// at the provider's address in any browser; the refresh token it gives is then used like
     /// `oauth2_refresh_token`'s.
     Oauth2DeviceCode,
+    /// RFC 7523 2.1: a JWT the client signs with its private key (a service account's) is the
+    /// grant; no refresh token, no client secret.
+    Oauth2JwtBearer,
+    /// RFC 7522: a SAML 2.0 assertion the client builds and signs with its private key is the
+    /// grant (SAP SuccessFactors).
+    Oauth2Saml2Bearer,
     /// A proprietary sign-in call that trades an API key or a password for a token.
     TokenExchange,
     ApiKey,
@@ -98,6 +104,8 @@ impl AuthKind {
             AuthKind::Oauth2RefreshToken => "oauth2_refresh_token",
             AuthKind::Oauth2AuthorizationCode => "oauth2_authorization_code",
             AuthKind::Oauth2DeviceCode => "oauth2_device_code",
+            AuthKind::Oauth2JwtBearer => "oauth2_jwt_bearer",
+            AuthKind::Oauth2Saml2Bearer => "oauth2_saml2_bearer",
             AuthKind::TokenExchange => "token_exchange",
             AuthKind::ApiKey => "api_key",
         }
@@ -221,6 +229,18 @@ pub(crate) enum Grant {
     ClientCredentials,
     /// RFC 6749 6, with the `refresh_token` field.
     RefreshToken,
+    /// RFC 7523 2.1: a JWT signed with the `private_key` field, issued by the `client_id`
+    /// field, for the `subject` field where declared.
+    JwtBearer,
+    /// RFC 7522: a SAML 2.0 assertion with the same fields, signed with XML signature.
+    Saml2Bearer,
+}
+
+impl Grant {
+    /// Whether the grant is an assertion credlink signs (RFC 7523 2.1 or RFC 7522).
+    pub(crate) fn is_assertion(self) -> bool {
+        matches!(self, Grant::JwtBearer | Grant::Saml2Bearer)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +259,8 @@ pub(crate) struct OAuthSpec {
     /// `oauth2_device_code`: the device authorization endpoint `link` starts at (`grant` is
     /// then [`Grant::RefreshToken`] too).
     pub(crate) device_authorization: Option<Template>,
+    /// The assertion kinds: its audience when it is not the token endpoint's URL.
+    pub(crate) assertion_audience: Option<Template>,
 }
 
 /// The authorization request of `oauth2_authorization_code` (RFC 6749 4.1, RFC 7636).
@@ -390,6 +412,8 @@ impl Connector {
             Check::OAuth(spec) if spec.authorize.is_some() => AuthKind::Oauth2AuthorizationCode,
             Check::OAuth(spec) if spec.device_authorization.is_some() => AuthKind::Oauth2DeviceCode,
             Check::OAuth(spec) if spec.grant == Grant::RefreshToken => AuthKind::Oauth2RefreshToken,
+            Check::OAuth(spec) if spec.grant == Grant::JwtBearer => AuthKind::Oauth2JwtBearer,
+            Check::OAuth(spec) if spec.grant == Grant::Saml2Bearer => AuthKind::Oauth2Saml2Bearer,
             Check::OAuth(_) => AuthKind::Oauth2ClientCredentials,
             Check::ApiKey(_) => AuthKind::ApiKey,
             Check::Exchange(_) => AuthKind::TokenExchange,

@@ -52,6 +52,9 @@ pub(super) struct RawConnector {
     pub(super) redirect_path: Option<String>,
     /// `oauth2_device_code`: the device authorization endpoint (RFC 8628 3.1, a URL template).
     pub(super) device_authorization_url: Option<String>,
+    /// The assertion kinds: the assertion's audience when it is not the token endpoint's URL (a
+    /// template).
+    pub(super) assertion_audience: Option<String>,
     pub(super) permission_check: Option<RawPermissionCheck>,
     pub(super) verify: Option<RawVerify>,
     pub(super) exchange: Option<RawExchange>,

@@ -464,6 +464,66 @@ fn a_device_code_entry_loads_and_its_rules_hold() {
 }
 
 #[test]
+fn a_jwt_bearer_entry_loads_and_its_rules_hold() {
+    let jwt = LOCAL
+        .replace(
+            "auth = \"oauth2_client_credentials\"",
+            "auth = \"oauth2_jwt_bearer\"\nassertion_audience = \"{tenant}.example.com\"",
+        )
+        .replace("client_auth = \"basic\"\n", "")
+        .replace(
+            "id = \"client_secret\"\nlabel = \"Client secret\"",
+            "id = \"private_key\"\nlabel = \"Private key\"",
+        );
+    let catalog = load_user(&jwt).unwrap();
+    let local = catalog.get("local").unwrap();
+    assert_eq!(local.auth(), AuthKind::Oauth2JwtBearer);
+    let Check::OAuth(spec) = &local.check else {
+        panic!("an OAuth check");
+    };
+    assert_eq!(spec.grant, Grant::JwtBearer);
+    assert!(spec.assertion_audience.is_some());
+    let saml = jwt.replace("oauth2_jwt_bearer", "oauth2_saml2_bearer");
+    let catalog = load_user(&saml).unwrap();
+    assert_eq!(
+        catalog.get("local").unwrap().auth(),
+        AuthKind::Oauth2Saml2Bearer
+    );
+    let cases = [
+        (
+            jwt.replace(
+                "auth = \"oauth2_jwt_bearer\"",
+                "auth = \"oauth2_jwt_bearer\"\nclient_auth = \"basic\"",
+            ),
+            "`client_auth` is not for oauth2_jwt_bearer connectors",
+        ),
+        (
+            jwt.replace("id = \"private_key\"", "id = \"client_secret\""),
+            "needs exactly one secret field, `private_key`",
+        ),
+        (
+            jwt.replace("id = \"client_id\"", "id = \"issuer\""),
+            "need a `client_id` field (the issuer)",
+        ),
+        (
+            LOCAL.replace(
+                "client_auth = \"basic\"",
+                "client_auth = \"basic\"\nassertion_audience = \"x\"",
+            ),
+            "`assertion_audience` is for oauth2_jwt_bearer and oauth2_saml2_bearer connectors",
+        ),
+        (
+            jwt.replace("{tenant}.example.com", "{private_key}"),
+            "`assertion_audience` is text that holds no secret",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = load_user(&text).unwrap_err().to_string();
+        assert!(err.contains(expected), "expected `{expected}` in: {err}");
+    }
+}
+
+#[test]
 fn sources_are_public_https_pages_that_say_what_they_support() {
     let with = |source: &str| {
         LOCAL.replace(

@@ -160,7 +160,8 @@ pub(crate) struct CredentialArgs {
     pub(crate) fields: Vec<String>,
 
     /// A field's value from a file, e.g. --field-file private_key=key.pem for a PEM key or
-    /// certificate (repeatable; secrets too: a path is not a secret)
+    /// certificate, or a service account's JSON key file (repeatable; secrets too: a path is not
+    /// a secret)
     #[arg(long = "field-file", value_name = "KEY=PATH")]
     pub(crate) field_files: Vec<String>,
 

@@ -6,7 +6,7 @@ use serde_json::json;
 use std::fmt::Write;
 
 use crate::base::outcome::Class;
-use crate::catalog::{Check, ClientAuth, Connector, Grant};
+use crate::catalog::{Check, ClientAuth, Connector, FieldRole, Grant};
 use crate::cli::ConnectorsArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
@@ -116,6 +116,8 @@ fn endpoint(c: &Connector) -> (String, String) {
                 }
                 (Grant::ClientCredentials, None) => how.to_owned(),
                 (Grant::RefreshToken, None) => format!("refresh_token grant, {how}"),
+                (Grant::JwtBearer, None) => "JWT bearer assertion (RFC 7523 2.1)".to_owned(),
+                (Grant::Saml2Bearer, None) => "SAML 2.0 bearer assertion (RFC 7522)".to_owned(),
             };
             (o.token_url.raw().to_owned(), how)
         }
@@ -193,7 +195,9 @@ fn show(ctx: &Context, c: &Connector) {
     );
     for f in c.fields.iter().filter(|f| !f.obtained) {
         let mut notes = Vec::new();
-        if f.secret && f.role.is_pem() {
+        if f.role == FieldRole::PrivateKey {
+            notes.push("secret, a PEM or a JSON key file".to_owned());
+        } else if f.secret && f.role.is_pem() {
             notes.push("secret, a PEM file".to_owned());
         } else if f.secret {
             notes.push("secret, hidden input".to_owned());

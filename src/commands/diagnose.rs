@@ -71,6 +71,7 @@ impl<'a> Diagnosis<'a> {
             Step::Keychain => store_step(self.ctx),
             Step::Input => "input",
             Step::ClientCertificate => "client certificate",
+            Step::Assertion => "assertion",
             Step::Proxy => "proxy",
             Step::Dns => "dns",
             Step::Connect => "connect",
@@ -257,6 +258,7 @@ async fn from_input(
     if d.connector.uses_client_certificate() {
         client_certificate_step(d, &prepared.creds);
     }
+    assertion_step(d, &prepared.creds);
     let url = match provider::main_url(d.connector, &prepared.creds) {
         Ok(url) => url,
         Err(e) => {
@@ -341,18 +343,31 @@ fn client_certificate_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
     }
 }
 
+/// The assertion kinds: what the assertion will say (issuer, subject, audience, expiry, key
+/// id), never the key or the signed assertion. One that cannot be made fails at `input`.
+fn assertion_step(d: &mut Diagnosis<'_>, creds: &Credentials) {
+    if let Check::OAuth(spec) = &d.connector.check
+        && spec.grant.is_assertion()
+        && let Ok(plan) = provider::assertion::plan(d.connector, spec, creds)
+    {
+        d.push(Step::Assertion, StepStatus::Ok, None, plan.describe());
+    }
+}
+
 /// The values as a support person may see them: labels, a masked client ID, the secret's
 /// length.
 fn describe_input(connector: &Connector, creds: &Credentials) -> String {
     let mut shown = Vec::new();
     for field in &connector.fields {
         if field.secret {
-            let n = creds
-                .secrets
-                .get(&field.id)
-                .map_or(0, |s| s.expose().chars().count());
+            let value = creds.secrets.get(&field.id).map_or("", |s| s.expose());
+            let n = value.chars().count();
             let s = if n == 1 { "" } else { "s" };
-            let pem = if field.role.is_pem() { "PEM, " } else { "" };
+            let pem = match (field.role.is_pem(), value.starts_with('{')) {
+                (true, true) => "JSON key file, ",
+                (true, false) => "PEM, ",
+                (false, _) => "",
+            };
             shown.push(format!("{}: {pem}{n} character{s}", field.label));
             continue;
         }

@@ -112,6 +112,7 @@ fn check_connector(c: &Connector) -> Result<(), TestCaseError> {
                 .iter()
                 .filter_map(|r| r.id())
                 .chain((o.grant == Grant::RefreshToken).then_some("refresh_token"))
+                .chain(o.grant.is_assertion().then_some("private_key"))
                 .chain(
                     (c.uses_client_certificate()
                         && o.client_auth != crate::catalog::ClientAuth::TlsClientAuth)

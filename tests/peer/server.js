@@ -3,9 +3,12 @@
 // refresh-token grant with rotation, the device authorization grant (RFC 8628), and the
 // authorization-code grant (RFC 6749 4.1, PKCE) whose
 // sign-in and consent pages (oidc-provider's devInteractions: any login, "Continue" to allow,
-// "[ Cancel ]" to deny) a real browser completes.
+// "[ Cancel ]" to deny) a real browser completes, and the JWT bearer grant (RFC 7523 2.1),
+// registered below and verified with jose against the client's registered keys.
 //
-// Usage: node server.js [--port N] [--delay-ms MS] [--watch-stdin]     (port 0 = ephemeral, the default)
+// Usage: node server.js [--port N] [--delay-ms MS] [--clock-offset-s S] [--watch-stdin]
+//   (port 0 = ephemeral, the default; --clock-offset-s sets this server's clock S seconds
+//   ahead, for the JWT bearer grant's checks and every answer's Date header)
 // stdout protocol (nothing else is ever written to stdout):
 //   READY http://127.0.0.1:<port>          once, when listening
 //   REQ <METHOD> <path> <status>           once per completed request (path without query)
@@ -15,7 +18,7 @@ import http from 'node:http';
 // --- keep stdout for the protocol only -------------------------------------------------
 // oidc-provider prints NOTICEs via console.info (stdout) and WARNINGs via console.warn.
 // Send everything to stderr and drop the known quick-start/dev-only noise.
-const NOISE = /development-only|Unsupported runtime|default .* function called/;
+const NOISE = /development-only|Unsupported runtime|default .* function called|already parsed request body/;
 const toStderr = (...args) => {
   const line = args.map(String).join(' ');
   if (!NOISE.test(line)) process.stderr.write(`${line}\n`);
@@ -34,9 +37,13 @@ const opt = (name, dflt) => {
 };
 const port = opt('--port', 0);
 const delayMs = opt('--delay-ms', 0);
+const clockOffsetMs = opt('--clock-offset-s', 0) * 1000;
+const serverNow = () => new Date(Date.now() + clockOffsetMs);
 
 // Imported after the console redirect (it warns at import time on Node 20).
 const { default: Provider } = await import('oidc-provider');
+// oidc-provider's own dependency (package-lock.json), not one of ours.
+const { jwtVerify, createLocalJWKSet } = await import('jose');
 
 // --- keys of the private_key_jwt client (RFC 7523) ---------------------------------------
 // Made at start-up; the test fetches the private halves from GET /test/jwt-keys. `other` is
@@ -47,10 +54,18 @@ const pair = (type, opts) => {
   return { jwk: publicKey.export({ format: 'jwk' }), pem: privateKey.export({ format: 'pem', type: 'pkcs8' }) };
 };
 const jwtKeys = {
+  // `kid` = the private_key_id of the JSON key file the tests make from it.
   rsa: pair('rsa', { modulusLength: 2048 }),
   ec: pair('ec', { namedCurve: 'P-256' }),
   other: pair('rsa', { modulusLength: 2048 }),
 };
+jwtKeys.rsa.jwk.kid = 'peer-rsa-1';
+
+// --- the JWT bearer grant (RFC 7523 2.1) -------------------------------------------------
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const ASSERT_CLIENT = 'svc@assert.test';
+// The only user the service account may act as (`sub`), as domain-wide delegation allows.
+const ASSERT_SUBJECT = 'admin@assert.test';
 
 // --- provider configuration -------------------------------------------------------------
 const cc = { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] };
@@ -82,6 +97,9 @@ const config = {
     { client_id: 'expiring-device-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], redirect_uris: [], response_types: [], scope: 'api:read' },
     // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
     { ...cc, client_id: 'jwt-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwtKeys.rsa.jwk, jwtKeys.ec.jwk] }, scope: 'api:read' },
+    // JWT bearer grant (RFC 7523 2.1): no client authentication, the assertion is the grant;
+    // its issuer names the client (see the /token pre-read below).
+    { client_id: ASSERT_CLIENT, token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER], redirect_uris: [], response_types: [], jwks: { keys: [jwtKeys.rsa.jwk, jwtKeys.ec.jwk] }, scope: 'api:read api:write' },
   ],
   // Every refresh grant issues a new refresh token and consumes the old one; reusing a
   // consumed one is `invalid_grant` (and revokes the grant).
@@ -119,6 +137,7 @@ server.listen(port, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, config);
   provider.on('server_error', (ctx, err) => toStderr('server_error:', err?.stack ?? err));
+  registerJwtBearer(provider, `${issuer}/token`);
   const handle = provider.callback();
 
   // Test-only routes, beside the provider's own.
@@ -139,6 +158,17 @@ server.listen(port, '127.0.0.1', () => {
       json(res, 200, { refresh_token: await token.save() });
       return true;
     }
+    if (req.method === 'GET' && path === '/test/whoami') {
+      // The check call of the JWT bearer connector: 200 for a live token the grant issued.
+      const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const token = bearer && await provider.ClientCredentials.find(bearer);
+      if (!token || token.isExpired) {
+        json(res, 401, { error: 'invalid_token' });
+      } else {
+        json(res, 200, { client_id: token.clientId, scope: token.scope });
+      }
+      return true;
+    }
     if (req.method === 'GET' && path === '/test/jwt-keys') {
       json(res, 200, { rsa: jwtKeys.rsa.pem, ec: jwtKeys.ec.pem, other: jwtKeys.other.pem });
       return true;
@@ -154,6 +184,8 @@ server.listen(port, '127.0.0.1', () => {
     const path = (req.url ?? '/').split('?')[0];
     if (ALIASES[path]) req.url = ALIASES[path] + (req.url ?? '').slice(path.length);
     res.on('finish', () => out(`REQ ${req.method} ${path} ${res.statusCode}`));
+    if (clockOffsetMs) res.setHeader('date', serverNow().toUTCString());
+    if (req.method === 'POST' && path === '/token') await nameAssertionClient(req);
     if (path.startsWith('/test/')) {
       try {
         if (await testRoute(req, res, path)) return;
@@ -168,6 +200,62 @@ server.listen(port, '127.0.0.1', () => {
   out(`READY ${issuer}`);
 });
 server.on('error', (err) => { toStderr(`listen failed: ${err.message}`); process.exit(1); });
+
+// RFC 7523 2.1 needs no client authentication, but oidc-provider's token endpoint finds the
+// client by `client_id`: for a JWT bearer grant without one, the assertion's (not yet
+// verified) issuer names the client whose registered keys then verify it. The body is read
+// here and handed on already read (oidc-provider's selective_body takes `req.body`).
+async function nameAssertionClient(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const form = new URLSearchParams(Buffer.concat(chunks).toString());
+  if (form.get('grant_type') === JWT_BEARER && !form.has('client_id')) {
+    try {
+      const claims = JSON.parse(Buffer.from(form.get('assertion').split('.')[1], 'base64url'));
+      if (typeof claims.iss === 'string') form.set('client_id', claims.iss);
+    } catch { /* not a JWT: the grant refuses it */ }
+  }
+  req.body = form.toString();
+}
+
+// The grant, answering in Google's error shapes (invalid_grant with its descriptions,
+// unauthorized_client for a subject the account may not act as).
+function registerJwtBearer(provider, audience) {
+  provider.registerGrantType(JWT_BEARER, async (ctx) => {
+    const fail = (error, error_description) => {
+      ctx.status = 400;
+      ctx.body = { error, error_description };
+    };
+    const { client } = ctx.oidc;
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(String(ctx.oidc.params.assertion), createLocalJWKSet(client.metadata().jwks ?? { keys: [] }), {
+        issuer: client.clientId,
+        audience,
+        currentDate: serverNow(),
+        clockTolerance: 5,
+        maxTokenAge: '60m',
+        requiredClaims: ['iat', 'exp'],
+      }));
+    } catch (err) {
+      const claim = err.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' ? err.claim : undefined;
+      if (err.code === 'ERR_JWT_EXPIRED' || ['iat', 'nbf', 'exp'].includes(claim)) {
+        return fail('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+      }
+      if (claim === 'aud') return fail('invalid_grant', 'Invalid JWT: Failed audience check.');
+      if (claim) return fail('invalid_grant', `Invalid JWT: the ${claim} claim is wrong.`);
+      return fail('invalid_grant', 'Invalid JWT Signature.');
+    }
+    if (payload.sub !== undefined && payload.sub !== ASSERT_SUBJECT) {
+      return fail('unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.');
+    }
+    const scope = String(payload.scope ?? ctx.oidc.params.scope ?? 'api:read');
+    const allowed = new Set(client.scope.split(' '));
+    if (!scope.split(' ').every((s) => allowed.has(s))) return fail('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    const token = new provider.ClientCredentials({ client, scope });
+    ctx.body = { access_token: await token.save(), token_type: 'Bearer', expires_in: token.expiration, scope };
+  }, ['assertion', 'scope']);
+}
 
 // --- shutdown: signals, or the parent closing our stdin ---------------------------------
 const shutdown = () => {

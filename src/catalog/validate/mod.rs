@@ -34,7 +34,9 @@ pub(super) fn connector(
         AuthKind::Oauth2ClientCredentials
         | AuthKind::Oauth2RefreshToken
         | AuthKind::Oauth2AuthorizationCode
-        | AuthKind::Oauth2DeviceCode => oauth::check(&raw, &templates)?,
+        | AuthKind::Oauth2DeviceCode
+        | AuthKind::Oauth2JwtBearer
+        | AuthKind::Oauth2Saml2Bearer => oauth::check(&raw, &templates)?,
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
@@ -188,8 +190,9 @@ fn check_sources(sources: &[RawSource], built_in: bool) -> Result<(), String> {
 }
 
 /// Keys only OAuth kinds take, and whether the entry sets each: `[5..10]` are those of
-/// `oauth2_authorization_code` alone, `[10..]` that of `oauth2_device_code` alone.
-fn oauth_only(raw: &RawConnector) -> [(&'static str, bool); 11] {
+/// `oauth2_authorization_code` alone, `[10]` that of `oauth2_device_code` alone, `[11]` that
+/// of the assertion kinds alone.
+fn oauth_only(raw: &RawConnector) -> [(&'static str, bool); 12] {
     [
         ("token_url", raw.token_url.is_some()),
         ("client_auth", raw.client_auth.is_some()),
@@ -205,6 +208,7 @@ fn oauth_only(raw: &RawConnector) -> [(&'static str, bool); 11] {
             "device_authorization_url",
             raw.device_authorization_url.is_some(),
         ),
+        ("assertion_audience", raw.assertion_audience.is_some()),
     ]
 }
 

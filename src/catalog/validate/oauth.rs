@@ -1,4 +1,5 @@
-//! The OAuth kinds: client credentials, refresh token, authorization code, device code.
+//! The OAuth kinds: client credentials, refresh token, authorization code, device code, JWT
+//! bearer.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use crate::catalog::{
 };
 
 /// Parameters of the token request that credlink sets itself.
-const OWN_TOKEN_PARAMS: [&str; 11] = [
+const OWN_TOKEN_PARAMS: [&str; 12] = [
     "grant_type",
     "client_id",
     "client_secret",
@@ -24,6 +25,7 @@ const OWN_TOKEN_PARAMS: [&str; 11] = [
     "code_verifier",
     "redirect_uri",
     "device_code",
+    "assertion",
 ];
 
 /// Parameters of the authorization request that credlink sets itself.
@@ -45,7 +47,14 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         refuse(&keys[5..10], "oauth2_authorization_code")?;
     }
     if !device {
-        refuse(&keys[10..], "oauth2_device_code")?;
+        refuse(&keys[10..11], "oauth2_device_code")?;
+    }
+    let assertion = matches!(
+        raw.auth,
+        AuthKind::Oauth2JwtBearer | AuthKind::Oauth2Saml2Bearer
+    );
+    if !assertion {
+        refuse(&keys[11..], "oauth2_jwt_bearer and oauth2_saml2_bearer")?;
     }
     if raw.client_auth == Some(ClientAuth::None) && !code && !device {
         return Err(
@@ -59,9 +68,7 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         .token_url
         .as_deref()
         .ok_or_else(|| format!("`token_url` is required for {kind}"))?;
-    let client_auth = raw.client_auth.ok_or(
-        "`client_auth` is required (basic, post, json, private_key_jwt or tls_client_auth)",
-    )?;
+    let client_auth = client_auth(raw, assertion)?;
     let token_params = token_params(raw, t)?;
     let authorize = code.then(|| authorize(raw, t)).transpose()?;
     let device_authorization = device_authorization(raw, t, device)?;
@@ -70,6 +77,8 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         device_authorization,
         grant: match raw.auth {
             AuthKind::Oauth2ClientCredentials => Grant::ClientCredentials,
+            AuthKind::Oauth2JwtBearer => Grant::JwtBearer,
+            AuthKind::Oauth2Saml2Bearer => Grant::Saml2Bearer,
             _ => Grant::RefreshToken,
         },
         token_url: t.url("token_url", token_url)?,
@@ -87,7 +96,37 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
             .map(|u| t.url("revoke_url", u))
             .transpose()?,
         permission_check: t.permission_check(raw.permission_check.as_ref())?,
+        assertion_audience: assertion_audience(raw, t)?,
     }))
+}
+
+/// Required for the other OAuth kinds; the assertion kinds take none: the signed assertion is
+/// the grant and authenticates the client.
+fn client_auth(raw: &RawConnector, assertion: bool) -> Result<ClientAuth, String> {
+    match (assertion, raw.client_auth) {
+        (true, None) => Ok(ClientAuth::None),
+        (true, Some(_)) => Err(format!(
+            "`client_auth` is not for {} connectors: the signed assertion authenticates the client",
+            raw.auth.as_str()
+        )),
+        (false, Some(auth)) => Ok(auth),
+        (false, None) => Err(
+            "`client_auth` is required (basic, post, json, private_key_jwt or tls_client_auth)"
+                .into(),
+        ),
+    }
+}
+
+/// The assertion's `aud` where it is not the token endpoint's URL: text that holds no secret.
+fn assertion_audience(raw: &RawConnector, t: &Templates) -> Result<Option<Template>, String> {
+    let Some(audience) = raw.assertion_audience.as_deref() else {
+        return Ok(None);
+    };
+    let template = t.text("assertion_audience", audience)?;
+    if t.holds_secret(&template) || audience.trim().is_empty() {
+        return Err("`assertion_audience` is text that holds no secret".into());
+    }
+    Ok(Some(template))
 }
 
 /// Extra token parameters: none that credlink sets itself, none holding a secret.

@@ -7,6 +7,7 @@
 //! The tests are split by kind of authentication.
 
 mod exchange;
+mod jwt_bearer;
 mod mtls;
 mod private_key_jwt;
 mod refresh;
