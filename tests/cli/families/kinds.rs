@@ -78,13 +78,7 @@ async fn private_key_jwt_family_okta_links_with_a_signed_assertion_and_lists_one
     assert_eq!(claims["aud"], format!("{}/oauth2/v1/token", server.uri()));
     assert_eq!(claims["iss"], "0oa1b2c3d4e5f6g7h8i9");
     assert_eq!(claims["sub"], "0oa1b2c3d4e5f6g7h8i9");
-    let check = &requests[1];
-    assert_eq!(check.url.path(), "/api/v1/users");
-    assert_eq!(check.url.query(), Some("limit=1"));
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
-    );
+    assert_bearer_call(&requests[1], "/api/v1/users", Some("limit=1"));
 }
 
 /// Links a token_exchange entry with two secret fields: `api_key` on stdin, the client secret
@@ -149,12 +143,10 @@ async fn form_exchange_family_keka_signs_in_with_its_grant_and_lists_one_employe
     assert_eq!(body["client_id"], "keka-client-1");
     assert_eq!(body["client_secret"], "fam-CLIENT-SECRET-77a1");
     assert_eq!(body["api_key"], SECRET);
-    let check = &requests[1];
-    assert_eq!(check.url.path(), "/api/v1/hris/employees");
-    assert_eq!(check.url.query(), Some("pageNumber=1&pageSize=1"));
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
+    assert_bearer_call(
+        &requests[1],
+        "/api/v1/hris/employees",
+        Some("pageNumber=1&pageSize=1"),
     );
 }
 
@@ -196,13 +188,7 @@ async fn basic_exchange_family_onelogin_signs_in_with_a_json_grant_and_lists_one
     );
     let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
     assert_eq!(body, json!({"grant_type": "client_credentials"}));
-    let check = &requests[1];
-    assert_eq!(check.url.path(), "/api/2/users");
-    assert_eq!(check.url.query(), Some("limit=1"));
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
-    );
+    assert_bearer_call(&requests[1], "/api/2/users", Some("limit=1"));
 }
 
 #[cfg_attr(
@@ -263,12 +249,7 @@ async fn browser_app_family_pandadoc_oauth_refreshes_and_makes_its_permission_ca
     assert_eq!(body["grant_type"], "refresh_token");
     assert_eq!(body["refresh_token"], "fam-refresh-1");
     assert_eq!(body["client_secret"], SECRET);
-    let check = &requests[1];
-    assert_eq!(check.url.path(), "/public/v1/members/current");
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
-    );
+    assert_bearer_call(&requests[1], "/public/v1/members/current", None);
 }
 
 /// An RSA key pair made by openssl: the private key (PKCS#8 PEM) and the public key (PEM).
@@ -373,11 +354,10 @@ async fn assertion_family_google_workspace_links_with_a_key_file_and_acts_as_the
     let lifetime = claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap();
     assert!(lifetime <= 3600, "Google's limit: an hour");
     assert!(claims["jti"].is_string());
-    let check = &requests[1];
-    assert_eq!(check.url.query(), Some("customer=my_customer&maxResults=1"));
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
+    assert_bearer_call(
+        &requests[1],
+        "/admin/directory/v1/users",
+        Some("customer=my_customer&maxResults=1"),
     );
 }
 

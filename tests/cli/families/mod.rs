@@ -67,6 +67,16 @@ async fn link_family_with(
     Some((record, requests))
 }
 
+/// The check's read-only call: this path and query, with the token the stand-in issued.
+fn assert_bearer_call(call: &Request, path: &str, query: Option<&str>) {
+    assert_eq!(call.url.path(), path);
+    assert_eq!(call.url.query(), query);
+    assert_eq!(
+        call.headers.get("authorization").unwrap(),
+        "Bearer fam-access-token"
+    );
+}
+
 fn form(req: &Request) -> Value {
     let pairs: serde_json::Map<String, Value> = form_urlencoded::parse(&req.body)
         .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
@@ -190,12 +200,7 @@ async fn fixed_host_family_personio_links_and_makes_its_permission_call() {
     };
     let body = form(&requests[0]);
     assert_eq!(body["client_secret"], SECRET);
-    let check = &requests[1];
-    assert_eq!(check.url.path(), "/v2/persons");
-    assert_eq!(
-        check.headers.get("authorization").unwrap(),
-        "Bearer fam-access-token"
-    );
+    assert_bearer_call(&requests[1], "/v2/persons", Some("limit=1"));
 }
 
 #[cfg_attr(
