@@ -159,7 +159,10 @@ pub(crate) struct Field {
     pub(crate) role: FieldRole,
     pub(crate) label: String,
     pub(crate) secret: bool,
+    /// A value that does not match is refused: the pattern guards a URL, host or header.
     pub(crate) pattern: Option<Regex>,
+    /// A value that does not match gets a warning; the live check decides.
+    pub(crate) expect: Option<Regex>,
     pub(crate) help: Option<String>,
     pub(crate) example: Option<String>,
     pub(crate) optional: bool,

@@ -137,6 +137,8 @@ pub(super) struct RawField {
     #[serde(default)]
     pub(super) secret: bool,
     pub(super) pattern: Option<String>,
+    /// The shape values usually have, when it is only a guess: a warning, not a refusal.
+    pub(super) expect: Option<String>,
     pub(super) help: Option<String>,
     pub(super) example: Option<String>,
     #[serde(default)]

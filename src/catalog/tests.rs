@@ -51,12 +51,14 @@ fn every_shipped_entry_is_valid_and_complete() {
             );
         }
         for f in &c.fields {
-            if let (Some(re), Some(ex)) = (&f.pattern, &f.example) {
-                assert!(
-                    re.is_match(ex),
-                    "{id}.{}: example `{ex}` matches its pattern",
-                    f.id
-                );
+            for re in f.pattern.iter().chain(&f.expect) {
+                if let Some(ex) = &f.example {
+                    assert!(
+                        re.is_match(ex),
+                        "{id}.{}: example `{ex}` matches its pattern and expect",
+                        f.id
+                    );
+                }
             }
         }
     }
@@ -70,19 +72,21 @@ fn every_shipped_entry_is_valid_and_complete() {
     let id = personio
         .field("client_id")
         .unwrap()
-        .pattern
+        .expect
         .as_ref()
         .unwrap();
     assert!(id.is_match("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a") && !id.is_match("dcec6d81"));
 }
 
 /// The full shape of a Personio client ID (papi- and a UUID, as in Personio's spec and
-/// StackOne's guide): an ID cut short when copied fails its pattern.
+/// StackOne's guide): an ID cut short when copied does not have it (a warning; Personio's
+/// answer decides).
 #[test]
 fn a_personio_client_id_cut_short_does_not_match() {
     let catalog = Catalog::load(None).unwrap();
     let field = catalog.get("personio").unwrap().field("client_id").unwrap();
-    let id = field.pattern.as_ref().unwrap();
+    assert!(field.pattern.is_none(), "only a shape guess: a warning");
+    let id = field.expect.as_ref().unwrap();
     for whole in [
         "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a",
         "papi-baaaaaad-c0de-fade-baad-00000000001d",
@@ -143,6 +147,7 @@ fn the_sps_commerce_key_sets_differ_only_in_their_words() {
                     f.optional,
                     f.default.clone(),
                     f.pattern.as_ref().map(|p| p.as_str().to_owned()),
+                    f.expect.as_ref().map(|p| p.as_str().to_owned()),
                 )
             })
             .collect()
@@ -220,6 +225,48 @@ fn rejection_hints_name_revoked_credentials_and_values_cut_short() {
             "credlink link personio --name <name> --force",
         ] {
             assert!(hint.contains(words), "{key:?} lacks `{words}`: {hint}");
+        }
+    }
+}
+
+/// A `pattern` refuses a value, so the built-in catalog keeps it for values that guard a
+/// request: a URL (its host or path), a Basic-auth user name or a value joined to another with
+/// `:` in a header (a colon would move the split). A shape that is only a guess is an
+/// `expect`: a warning, and the provider's answer decides.
+#[test]
+fn patterns_guard_a_request_and_shape_guesses_are_expectations() {
+    let catalog = Catalog::load(None).unwrap();
+    for c in catalog.connectors.values() {
+        let mut urls: Vec<&Template> = vec![c.check.main_url()];
+        urls.extend(c.check.permission_check().map(|(_, u)| u));
+        let mut colon_joined: Vec<String> = Vec::new();
+        match &c.check {
+            Check::OAuth(o) => {
+                urls.extend(o.revoke_url.as_ref());
+                urls.extend(o.authorize.as_ref().map(|a| &a.url));
+                urls.extend(o.device_authorization.as_ref());
+            }
+            Check::ApiKey(v) => {
+                colon_joined.extend(v.basic_auth.iter().map(|(user, _)| user.raw().to_owned()));
+                colon_joined.extend(v.headers.values().map(|t| t.raw().to_owned()));
+            }
+            Check::Exchange(e) => {
+                colon_joined.extend(e.basic_auth.iter().map(|(user, _)| user.raw().to_owned()));
+                colon_joined.extend(e.headers.values().map(|t| t.raw().to_owned()));
+            }
+        }
+        for f in c.fields.iter().filter(|f| f.pattern.is_some()) {
+            let placeholder = format!("{{{}}}", f.id);
+            let in_url = urls.iter().any(|u| u.fields().any(|id| id == f.id));
+            let joined = colon_joined
+                .iter()
+                .any(|t| t == &placeholder || t.contains(&format!("{placeholder}:")));
+            assert!(
+                in_url || joined || f.sign_in_host.is_some(),
+                "{}.{}: its pattern guards no request; make it `expect`",
+                c.id,
+                f.id
+            );
         }
     }
 }

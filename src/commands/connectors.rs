@@ -140,7 +140,8 @@ fn to_json(c: &Connector) -> serde_json::Value {
         .map(|f| {
             json!({
                 "id": f.id, "label": f.label, "secret": f.secret, "optional": f.optional,
-                "pattern": f.pattern.as_ref().map(|p| p.as_str()), "help": f.help,
+                "pattern": f.pattern.as_ref().map(|p| p.as_str()),
+                "expect": f.expect.as_ref().map(|p| p.as_str()), "help": f.help,
                 "example": f.example, "default": f.default, "sign_in_url": f.sign_in_url(),
             })
         })

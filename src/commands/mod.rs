@@ -323,9 +323,14 @@ pub(crate) fn input_error(
 /// naming the stored account it is about.
 pub(crate) fn show_notes(notes: &[Note], account: Option<&str>) {
     for note in notes {
-        match account {
-            Some(name) => ui::note(&format!("{name}: {}", note.text)),
-            None => ui::note(&note.text),
+        let text = match account {
+            Some(name) => format!("{name}: {}", note.text),
+            None => note.text.clone(),
+        };
+        if note.warning {
+            ui::warn(&text);
+        } else {
+            ui::note(&text);
         }
     }
 }
