@@ -558,6 +558,21 @@ pub(crate) struct PermissionCall {
     pub(crate) latency_ms: u64,
 }
 
+/// A second try with another form of a field's value (the catalog's `prefix_retry`), made
+/// after the provider refused the first as an unknown client. The outcome is the second's.
+#[derive(Debug, Clone)]
+pub(crate) struct SecondTry {
+    pub(crate) field: String,
+    pub(crate) label: String,
+    /// The value as given, refused.
+    pub(crate) typed: String,
+    /// The value of the second try, with the prefix.
+    pub(crate) tried: String,
+    /// Why the first try failed, as [`Outcome::cause`] puts it.
+    pub(crate) first_cause: String,
+    pub(crate) first_latency_ms: u64,
+}
+
 /// The result of one live check (or of what stopped it before it was sent).
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
@@ -570,6 +585,8 @@ pub(crate) struct Outcome {
     /// A refresh token that replaces the one sent (rotation): the old one no longer works, so
     /// it must be stored before the result is reported.
     pub(crate) rotated: Option<Secret>,
+    /// The second try, where one was made.
+    pub(crate) second_try: Option<SecondTry>,
 }
 
 impl Outcome {
@@ -582,6 +599,7 @@ impl Outcome {
             answer: None,
             permission: None,
             rotated: None,
+            second_try: None,
         }
     }
 
@@ -594,6 +612,7 @@ impl Outcome {
             answer: None,
             permission: None,
             rotated: None,
+            second_try: None,
         }
     }
 

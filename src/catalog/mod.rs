@@ -329,8 +329,19 @@ pub(crate) struct Connector {
     pub(crate) hints: BTreeMap<String, String>,
     pub(crate) fields: Vec<Field>,
     pub(crate) check: Check,
+    pub(crate) prefix_retry: Option<PrefixRetry>,
     /// Where the entry's facts come from (the built-in catalog cites at least one each).
     pub(crate) sources: Vec<Source>,
+}
+
+/// Where sources disagree on the form of a value (Traffit's client ID: the name typed, or the
+/// instance name, `_` and the name), the provider decides: a value refused as an unknown
+/// client is tried once more with `prefix` (a template of other fields) in front of it, where
+/// it does not start with it already.
+#[derive(Debug, Clone)]
+pub(crate) struct PrefixRetry {
+    pub(crate) field: String,
+    pub(crate) prefix: Template,
 }
 
 /// A public page a connector's facts come from.

@@ -53,6 +53,9 @@ pub(super) struct RawConnector {
     /// `oauth2_device_code`: the device authorization endpoint (RFC 8628 3.1, a URL template).
     pub(super) device_authorization_url: Option<String>,
     pub(super) permission_check: Option<RawPermissionCheck>,
+    /// A second try with a prefix in front of a field's value, when the provider refuses the
+    /// first as an unknown client.
+    pub(super) prefix_retry: Option<RawPrefixRetry>,
     pub(super) verify: Option<RawVerify>,
     pub(super) exchange: Option<RawExchange>,
     #[serde(default)]
@@ -119,6 +122,13 @@ pub(super) struct RawPermissionCheck {
     #[serde(default = "default_method")]
     pub(super) method: String,
     pub(super) url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrefixRetry {
+    pub(super) field: String,
+    pub(super) prefix: String,
 }
 
 #[derive(Deserialize)]

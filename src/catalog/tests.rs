@@ -429,6 +429,31 @@ fn bad_catalogs_are_refused_with_the_reason() {
             "anchored",
         ),
         (
+            LOCAL.replace(
+                "client_auth = \"basic\"",
+                "client_auth = \"basic\"\nprefix_retry = { field = \"client_secret\", prefix = \"{tenant}_\" }",
+            ),
+            "`prefix_retry.field` `client_secret` must be a declared field that is not a secret",
+        ),
+        (
+            LOCAL.replace(
+                "client_auth = \"basic\"",
+                "client_auth = \"basic\"\nprefix_retry = { field = \"client_id\", prefix = \"{client_id}_\" }",
+            ),
+            "uses `{client_id}`, which must be another declared field",
+        ),
+        (
+            LOCAL.replace(
+                "client_auth = \"basic\"",
+                "client_auth = \"basic\"\nprefix_retry = { field = \"client_id\", prefix = \"{client_secret}_\" }",
+            ),
+            "uses `{client_secret}`",
+        ),
+        (
+            LOCAL.replace("pattern = \"^[a-z]+$\"", "pattern = \"^[a-z]+$\"\nexpect = \"[a-z]+\""),
+            "expect must be anchored",
+        ),
+        (
             LOCAL.replace("name = \"Local\"", "name = \"Lo\\u001b[2Jcal\""),
             "`name` holds a control or invisible character",
         ),

@@ -7,6 +7,7 @@ pub(crate) mod answer;
 mod device;
 pub(crate) mod http;
 pub(crate) mod keys;
+mod second_try;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -147,8 +148,26 @@ pub(crate) fn authorize_url(
 /// Checks credentials live: the token request, verification or sign-in call, then, for a new
 /// token, the connector's permission call where it declares one (unless `permissions` is
 /// off). A refresh token the provider rotated is in [`Outcome::rotated`], whatever the rest of
-/// the outcome: the one sent no longer works.
+/// the outcome: the one sent no longer works. Where the catalog declares a second try
+/// (`prefix_retry`), a first refusal as an unknown client is followed by it.
 pub(crate) async fn check(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    permissions: bool,
+) -> Outcome {
+    let first = check_once(http, connector, creds, permissions).await;
+    match second_try::credentials(connector, creds, &first) {
+        Some((again, second_try)) => {
+            let mut outcome = check_once(http, connector, &again, permissions).await;
+            outcome.second_try = Some(second_try);
+            outcome
+        }
+        None => first,
+    }
+}
+
+async fn check_once(
     http: &Http,
     connector: &Connector,
     creds: &Credentials,

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::{RawConnector, RawSource};
-use super::{AuthKind, Connector, Source, fields};
+use super::raw::{RawConnector, RawPrefixRetry, RawSource};
+use super::{AuthKind, Connector, Field, PrefixRetry, Source, fields};
 use crate::base::outcome::HintKey;
+use crate::base::template::Template;
 
 mod api_key;
 mod exchange;
@@ -38,6 +39,11 @@ pub(super) fn connector(
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
+    let prefix_retry = raw
+        .prefix_retry
+        .take()
+        .map(|r| prefix_retry(r, &fields))
+        .transpose()?;
     let sources = raw
         .sources
         .into_iter()
@@ -58,7 +64,36 @@ pub(super) fn connector(
         hints: raw.hints,
         fields,
         check,
+        prefix_retry,
         sources,
+    })
+}
+
+/// `prefix_retry`: a plain field, and a prefix made of text and other plain fields.
+fn prefix_retry(raw: RawPrefixRetry, fields: &[Field]) -> Result<PrefixRetry, String> {
+    let plain = |id: &str| {
+        fields
+            .iter()
+            .any(|f| f.id == id && !f.secret && !f.role.is_pem() && !f.obtained)
+    };
+    if !plain(&raw.field) {
+        return Err(format!(
+            "`prefix_retry.field` `{}` must be a declared field that is not a secret",
+            raw.field
+        ));
+    }
+    let prefix = Template::parse(&raw.prefix).map_err(|e| format!("`prefix_retry.prefix`: {e}"))?;
+    if let Some(f) = prefix.fields().find(|f| *f == raw.field || !plain(f)) {
+        return Err(format!(
+            "`prefix_retry.prefix` uses `{{{f}}}`, which must be another declared field that is not a secret"
+        ));
+    }
+    if raw.prefix.is_empty() {
+        return Err("`prefix_retry.prefix` is empty".into());
+    }
+    Ok(PrefixRetry {
+        field: raw.field,
+        prefix,
     })
 }
 
