@@ -271,6 +271,50 @@ fn patterns_guard_a_request_and_shape_guesses_are_expectations() {
     }
 }
 
+/// Every rejection the four founding connectors can give names a revoked credential, in the
+/// connector's own words: where to look in its UI and what revoked looks like there (the
+/// README's promise). A permission call's refusal too, where the connector makes one.
+#[test]
+fn the_founding_connectors_own_a_revocation_hint_for_every_rejection() {
+    let catalog = Catalog::load(None).unwrap();
+    for (id, place) in [
+        ("traffit", "Settings → Integrations → API"),
+        ("spotdraft", "Settings → Developer Settings"),
+        ("personio", "Settings → Integrations → API credentials"),
+        ("sps-commerce", "Application Keys"),
+        ("sps-commerce-sandbox", "Application Keys"),
+    ] {
+        let c = catalog.get(id).unwrap();
+        let mut keys = vec![
+            HintKey::InvalidClient,
+            HintKey::UnauthorizedClient,
+            HintKey::AccessDenied,
+            HintKey::Http401,
+            HintKey::Http403,
+        ];
+        if c.check.permission_check().is_some() {
+            keys.push(HintKey::PermissionDenied);
+        }
+        for key in keys {
+            let hint = c
+                .hints
+                .get(key.as_str())
+                .unwrap_or_else(|| panic!("{id} has no hint of its own for {}", key.as_str()));
+            assert!(hint.contains("revoked"), "{id}.{}: {hint}", key.as_str());
+            assert!(
+                hint.contains(place),
+                "{id}.{}: where to look: {hint}",
+                key.as_str()
+            );
+            assert!(
+                hint.contains(&format!("credlink link {id} --name <name> --force")),
+                "{id}.{}: how to link again: {hint}",
+                key.as_str()
+            );
+        }
+    }
+}
+
 #[test]
 fn a_pasted_sign_in_url_gives_the_subdomain() {
     let catalog = Catalog::load(None).unwrap();

@@ -409,3 +409,72 @@ fn sps_commerce_asks_which_key_set_and_list_shows_it() {
         "{table}"
     );
 }
+
+/// The connector's own hint for `key`, as an ad hoc `test` shows it (`<name>` is NAME).
+fn own_hint(id: &str, key: &str) -> String {
+    let catalog: toml::Table = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/connectors.toml")).unwrap(),
+    )
+    .unwrap();
+    catalog["connectors"][id]["hints"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{id} has no hint `{key}`"))
+        .replace("<name>", "NAME")
+}
+
+/// A rejection of each founding connector, as its provider gives it (a 401, or the OAuth
+/// error it answers with), prints that connector's own hint, which names a revoked credential.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejection_prints_the_founding_connectors_own_revocation_hint() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let cases: [(&str, u16, Value, &str, &[&str]); 4] = [
+        (
+            "traffit",
+            401,
+            json!({"error": "invalid_client"}),
+            "invalid_client",
+            &["--subdomain", "acme", "--client-id", "acme_credlink"],
+        ),
+        (
+            "spotdraft",
+            401,
+            json!({"detail": "Invalid credentials."}),
+            "http_401",
+            &["--client-id", "sd-client", "--field", "region=eu"],
+        ),
+        (
+            "personio",
+            400,
+            json!({"error": "unauthorized_client"}),
+            "unauthorized_client",
+            &["--client-id", "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a"],
+        ),
+        (
+            "sps-commerce",
+            401,
+            json!({"error": "access_denied", "error_description": "Unauthorized"}),
+            "access_denied",
+            &["--client-id", "sps-client"],
+        ),
+    ];
+    for (id, status, body, key, args) in cases {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&server)
+            .await;
+        let sb = Sandbox::with_connectors(&entry_on(id, &server.uri()));
+        let argv = [&["test", "--connector", id][..], args].concat();
+        let out = sb
+            .when(&argv)
+            .env("CREDLINK_CLIENT_SECRET", MARKER)
+            .then()
+            .exits(3)
+            .hides(MARKER)
+            .out;
+        let hint = own_hint(id, key);
+        assert!(hint.contains("revoked"), "{id}.{key}: {hint}");
+        assert_has(&stdout(&out), &format!("hint: {hint}"));
+    }
+}
