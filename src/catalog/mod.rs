@@ -326,12 +326,21 @@ pub(crate) struct Connector {
     /// Shown after `revoke` removed an account of this connector, with `<connector>` and
     /// `<name>` filled in: e.g. that the credential stays active at the provider.
     pub(crate) revoke_note: Option<String>,
+    pub(crate) alternative: Option<Alternative>,
     pub(crate) hints: BTreeMap<String, String>,
     pub(crate) fields: Vec<Field>,
     pub(crate) check: Check,
     pub(crate) prefix_retry: Option<PrefixRetry>,
     /// Where the entry's facts come from (the built-in catalog cites at least one each).
     pub(crate) sources: Vec<Source>,
+}
+
+/// The other connector of the same product (an API key beside an OAuth app): `connectors ID`
+/// names it and says when to choose it.
+#[derive(Debug, Clone)]
+pub(crate) struct Alternative {
+    pub(crate) id: String,
+    pub(crate) when: String,
 }
 
 /// Where sources disagree on the form of a value (Traffit's client ID: the name typed, or the

@@ -31,6 +31,9 @@ pub(super) struct RawConnector {
     pub(super) notes: Vec<String>,
     /// Shown after `revoke` removed the account: what stays active at the provider.
     pub(super) revoke_note: Option<String>,
+    /// The other connector of the same product (an API key beside an OAuth app), and when to
+    /// choose it.
+    pub(super) alternative: Option<RawAlternative>,
     #[serde(default)]
     pub(super) hints: BTreeMap<String, String>,
     pub(super) token_url: Option<String>,
@@ -122,6 +125,13 @@ pub(super) struct RawPermissionCheck {
     #[serde(default = "default_method")]
     pub(super) method: String,
     pub(super) url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAlternative {
+    pub(super) id: String,
+    pub(super) when: String,
 }
 
 #[derive(Deserialize)]

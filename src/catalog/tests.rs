@@ -315,6 +315,47 @@ fn the_founding_connectors_own_a_revocation_hint_for_every_rejection() {
     }
 }
 
+/// A product with both an API-key and an OAuth-app connector names the other from each, with
+/// when to choose it; every pairing in the built-in catalog goes both ways.
+#[test]
+fn twins_name_each_other_and_say_when_to_choose() {
+    let catalog = Catalog::load(None).unwrap();
+    for (a, b) in [
+        ("deel", "deel-oauth"),
+        ("bamboohr", "bamboohr-oauth"),
+        ("factorial", "factorial-oauth"),
+        ("zoho-recruit", "zoho-recruit-oauth"),
+    ] {
+        let alt = |id: &str| catalog.get(id).unwrap().alternative.clone();
+        assert_eq!(alt(a).map(|x| x.id).as_deref(), Some(b), "{a}");
+        assert_eq!(alt(b).map(|x| x.id).as_deref(), Some(a), "{b}");
+    }
+    for c in catalog.connectors.values() {
+        let Some(alt) = &c.alternative else { continue };
+        let other = catalog.get(&alt.id).unwrap();
+        assert_eq!(
+            other.alternative.as_ref().map(|x| x.id.as_str()),
+            Some(c.id.as_str()),
+            "{} names {} but not the other way",
+            c.id,
+            other.id
+        );
+        assert_eq!(c.product(), other.product(), "{}", c.id);
+        assert_ne!(c.auth(), other.auth(), "{}: another kind", c.id);
+        assert!(alt.when.starts_with("Choose "), "{}: {}", c.id, alt.when);
+    }
+    let err = load_user(&LOCAL.replace(
+        "client_auth = \"basic\"",
+        "client_auth = \"basic\"\nalternative = { id = \"nowhere\", when = \"Choose it.\" }",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("`alternative.id` `nowhere` is not a connector"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_pasted_sign_in_url_gives_the_subdomain() {
     let catalog = Catalog::load(None).unwrap();

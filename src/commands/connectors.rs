@@ -55,7 +55,7 @@ pub(crate) fn run(ctx: &Context, args: &ConnectorsArgs) -> CliResult<Class> {
 
 fn list(ctx: &Context, connectors: &[&Connector]) {
     if ctx.json {
-        let all: Vec<_> = connectors.iter().map(|c| to_json(c)).collect();
+        let all: Vec<_> = connectors.iter().map(|c| to_json(ctx, c)).collect();
         ui::out_json(&all);
         return;
     }
@@ -130,7 +130,13 @@ fn endpoint(c: &Connector) -> (String, String) {
     }
 }
 
-fn to_json(c: &Connector) -> serde_json::Value {
+/// The other connector of the same product, its name from the catalog, and when to choose it.
+fn alternative<'a>(ctx: &'a Context, c: &'a Connector) -> Option<(&'a Connector, &'a str)> {
+    let alt = c.alternative.as_ref()?;
+    Some((ctx.catalog.connectors.get(&alt.id)?, alt.when.as_str()))
+}
+
+fn to_json(ctx: &Context, c: &Connector) -> serde_json::Value {
     let (url, how) = endpoint(c);
     // The fields a user gives (not the refresh token a browser sign-in obtains).
     let fields: Vec<_> = c
@@ -157,13 +163,15 @@ fn to_json(c: &Connector) -> serde_json::Value {
         "auth": c.auth().as_str(), "url": url, "method": how,
         "docs": c.docs, "steps": c.steps, "notes": c.notes,
         "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
+        "alternative": alternative(ctx, c)
+            .map(|(alt, when)| json!({"id": alt.id, "name": alt.name, "when": when})),
         "fields": fields, "sources": sources,
     })
 }
 
 fn show(ctx: &Context, c: &Connector) {
     if ctx.json {
-        ui::out_json(&to_json(c));
+        ui::out_json(&to_json(ctx, c));
         return;
     }
     let mut s = String::new();
@@ -224,6 +232,16 @@ fn show(ctx: &Context, c: &Connector) {
         for note in &c.notes {
             let _ = writeln!(s, "  - {note}");
         }
+    }
+    if let Some((alt, when)) = alternative(ctx, c) {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Also for {}: {} (`credlink link {}`). {when}",
+            c.product(),
+            alt.name,
+            alt.id
+        );
     }
     if let Some(note) = &c.revoke_note {
         let _ = writeln!(s);

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::{RawConnector, RawPrefixRetry, RawSource};
-use super::{AuthKind, Connector, Field, PrefixRetry, Source, fields};
+use super::raw::{RawAlternative, RawConnector, RawPrefixRetry, RawSource};
+use super::{Alternative, AuthKind, Connector, Field, PrefixRetry, Source, fields};
 use crate::base::outcome::HintKey;
 use crate::base::template::Template;
 
@@ -29,6 +29,11 @@ pub(super) fn connector(
     check_shown_texts(&raw)?;
     check_notes(&raw)?;
     check_sources(&raw.sources, built_in)?;
+    let alternative = raw
+        .alternative
+        .take()
+        .map(|a| alternative(id, a))
+        .transpose()?;
     let fields = fields::validate(raw.auth, raw.client_auth, std::mem::take(&mut raw.fields))?;
     let templates = Templates::new(&fields);
     let check = match raw.auth {
@@ -61,11 +66,31 @@ pub(super) fn connector(
         steps: raw.steps,
         notes: raw.notes,
         revoke_note: raw.revoke_note,
+        alternative,
         hints: raw.hints,
         fields,
         check,
         prefix_retry,
         sources,
+    })
+}
+
+/// `alternative`: another connector's id and a sentence on when to choose it. (That the id
+/// names a connector is checked once the whole catalog is read.)
+fn alternative(id: &str, raw: RawAlternative) -> Result<Alternative, String> {
+    if raw.id == id || !is_id(&raw.id, b'-') {
+        return Err(format!(
+            "`alternative.id` `{}` must be another connector's id",
+            raw.id
+        ));
+    }
+    if raw.when.trim().is_empty() {
+        return Err("`alternative.when` is empty".into());
+    }
+    check_shown_text("alternative.when", &raw.when)?;
+    Ok(Alternative {
+        id: raw.id,
+        when: raw.when,
     })
 }
 
