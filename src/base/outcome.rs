@@ -247,6 +247,8 @@ pub(crate) enum FailureKind {
     Http403,
     SuccessFalse,
     PermissionDenied,
+    /// The token's granted `scope` lacks one the check needs (the connector's `check_scope`).
+    ScopeNotGranted,
     /// Another run held the account's refresh token for longer than this one waits, or the
     /// account was linked anew during the check.
     Conflict,
@@ -262,9 +264,8 @@ impl FailureKind {
             Conflict => Class::Conflict,
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
             | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
-            OAuth(_) | Http400 | Http401 | Http403 | SuccessFalse | PermissionDenied => {
-                Class::Rejected
-            }
+            OAuth(_) | Http400 | Http401 | Http403 | SuccessFalse | PermissionDenied
+            | ScopeNotGranted => Class::Rejected,
         }
     }
 
@@ -309,6 +310,7 @@ impl FailureKind {
             Http403 => HintKey::Http403,
             SuccessFalse => HintKey::SuccessFalse,
             PermissionDenied => HintKey::PermissionDenied,
+            ScopeNotGranted => HintKey::ScopeNotGranted,
         })
     }
 
@@ -325,7 +327,7 @@ impl FailureKind {
                 Step::Http
             }
             NonJson | NoAccessToken | UnusableToken | OAuth(_) | Http400 | Http401 | Http403
-            | SuccessFalse => Step::Auth,
+            | SuccessFalse | ScopeNotGranted => Step::Auth,
             PermissionDenied => Step::Permissions,
         }
     }
@@ -394,10 +396,11 @@ pub(crate) enum HintKey {
     InvisibleCharacters,
     WrongShape,
     PermissionDenied,
+    ScopeNotGranted,
 }
 
 impl HintKey {
-    pub(crate) const ALL: [HintKey; 28] = [
+    pub(crate) const ALL: [HintKey; 29] = [
         HintKey::InvalidClient,
         HintKey::UnauthorizedClient,
         HintKey::InvalidGrant,
@@ -426,6 +429,7 @@ impl HintKey {
         HintKey::InvisibleCharacters,
         HintKey::WrongShape,
         HintKey::PermissionDenied,
+        HintKey::ScopeNotGranted,
     ];
 
     /// The key as written in `connectors.toml`.
@@ -459,6 +463,7 @@ impl HintKey {
             HintKey::InvisibleCharacters => "invisible_characters",
             HintKey::WrongShape => "wrong_shape",
             HintKey::PermissionDenied => "permission_denied",
+            HintKey::ScopeNotGranted => "scope_not_granted",
         }
     }
 

@@ -331,6 +331,8 @@ pub(crate) struct Connector {
     pub(crate) fields: Vec<Field>,
     pub(crate) check: Check,
     pub(crate) prefix_retry: Option<PrefixRetry>,
+    /// The scopes the check needs (OAuth kinds): a token answer whose `scope` lacks one fails.
+    pub(crate) check_scope: Vec<String>,
     /// Where the entry's facts come from (the built-in catalog cites at least one each).
     pub(crate) sources: Vec<Source>,
 }

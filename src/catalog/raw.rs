@@ -59,6 +59,8 @@ pub(super) struct RawConnector {
     /// A second try with a prefix in front of a field's value, when the provider refuses the
     /// first as an unknown client.
     pub(super) prefix_retry: Option<RawPrefixRetry>,
+    /// OAuth kinds: the scopes the check needs; a token whose granted `scope` lacks one fails.
+    pub(super) check_scope: Option<String>,
     pub(super) verify: Option<RawVerify>,
     pub(super) exchange: Option<RawExchange>,
     #[serde(default)]

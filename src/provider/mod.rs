@@ -7,6 +7,7 @@ pub(crate) mod answer;
 mod device;
 pub(crate) mod http;
 pub(crate) mod keys;
+mod scope;
 mod second_try;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -314,10 +315,11 @@ async fn read(
             outcome.rotated = Some(new.clone());
         }
     }
+    scope::require(connector, &mut outcome);
     if let (Some(token), Some((method, url)), true) = (
         &outcome.token,
         connector.check.permission_check(),
-        permissions,
+        permissions && outcome.is_valid(),
     ) {
         let token = token.access_token.clone();
         permission_check(http, connector, creds, method, url, &token, &mut outcome).await;

@@ -213,3 +213,95 @@ async fn traffit_does_not_try_again_after_a_server_error_or_rate_limit() {
         }
     }
 }
+
+/// A connector on the peer that asks for `api:read api:admin` with basic-client; the peer
+/// knows no `api:admin` and grants the narrower `api:read`. `check_scope` is what the check
+/// needs; `scope` (the request) is left out when empty.
+fn scoped_connector(peer: &Peer, scope: &str, check_scope: &str) -> String {
+    let scope = match scope {
+        "" => String::new(),
+        s => format!("scope = \"{s}\"\n"),
+    };
+    format!(
+        r#"
+[connectors.scoped]
+name = "Scoped"
+auth = "oauth2_client_credentials"
+token_url = "{url}/token"
+client_auth = "basic"
+{scope}check_scope = "{check_scope}"
+
+[[connectors.scoped.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.scoped.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#,
+        url = peer.url
+    )
+}
+
+const SCOPED: [&str; 5] = [
+    "test",
+    "--connector",
+    "scoped",
+    "--client-id",
+    "basic-client",
+];
+const BASIC: (&str, &str) = ("CREDLINK_CLIENT_SECRET", "basic-secret");
+
+/// A grant narrower than the check needs fails with the missing scope named (exit 3, its own
+/// kind and hint), in `test`, `--json` and `--explain`; a grant that covers the check, or an
+/// answer without `scope` (RFC 6749 5.1: as requested), passes.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn a_granted_scope_narrower_than_the_check_needs_fails_naming_the_missing_scope() {
+    let Some(peer) = Peer::start() else { return };
+    let narrower = scoped_connector(&peer, "api:read api:admin", "api:read api:admin");
+    let sb = Sandbox::with_connectors(&narrower);
+    let out = sb.when(&SCOPED).envs(&[BASIC]).then().exits(3).out;
+    let page = stdout(&out);
+    assert_has(&page, "scope_not_granted");
+    assert_has(
+        &page,
+        "the provider granted the scope `api:read`, which lacks one the check needs: api:admin",
+    );
+    assert_has(&page, "approve every requested permission");
+    let json = sb
+        .when(&[&["--json"][..], &SCOPED].concat())
+        .envs(&[BASIC])
+        .then()
+        .exits(3)
+        .json();
+    assert_eq!(json[0]["status"], "rejected", "{json}");
+    assert_eq!(json[0]["error"], "scope_not_granted", "{json}");
+    let explain = sb
+        .when(&[&SCOPED[..], &["--explain"]].concat())
+        .envs(&[BASIC])
+        .then()
+        .exits(3)
+        .out;
+    assert_has(&stdout(&explain), "[FAIL] oauth");
+    assert_has(&stdout(&explain), "needs: api:admin");
+
+    // The grant covers what the check needs: valid.
+    let covered = scoped_connector(&peer, "api:read api:admin", "api:read");
+    Sandbox::with_connectors(&covered)
+        .when(&SCOPED)
+        .envs(&[BASIC])
+        .then()
+        .exits(0);
+    // No scope requested: the answer carries none, which is not a failure.
+    let silent = scoped_connector(&peer, "", "api:read api:admin");
+    Sandbox::with_connectors(&silent)
+        .when(&SCOPED)
+        .envs(&[BASIC])
+        .then()
+        .exits(0);
+}

@@ -44,6 +44,7 @@ pub(super) fn connector(
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
+    let check_scope = check_scope(&raw)?;
     let prefix_retry = raw
         .prefix_retry
         .take()
@@ -71,8 +72,30 @@ pub(super) fn connector(
         fields,
         check,
         prefix_retry,
+        check_scope,
         sources,
     })
+}
+
+/// `check_scope`: scopes separated by spaces, for the kinds whose token answer has a `scope`.
+fn check_scope(raw: &RawConnector) -> Result<Vec<String>, String> {
+    let Some(text) = &raw.check_scope else {
+        return Ok(Vec::new());
+    };
+    if matches!(raw.auth, AuthKind::ApiKey | AuthKind::TokenExchange) {
+        return Err("`check_scope` is for OAuth connectors".into());
+    }
+    let scopes: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    // RFC 6749 3.3: scope tokens are printable ASCII without `"` or `\\`.
+    let bad = |s: &String| {
+        !s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    };
+    match (scopes.is_empty(), scopes.iter().find(|s| bad(s))) {
+        (true, _) => Err("`check_scope` is empty".into()),
+        (_, Some(s)) => Err(format!("`check_scope` holds `{s}`, which is not a scope")),
+        _ => Ok(scopes),
+    }
 }
 
 /// `alternative`: another connector's id and a sentence on when to choose it. (That the id
