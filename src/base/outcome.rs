@@ -93,7 +93,7 @@ pub(crate) const EXIT_CODES: [(Class, &str); 8] = [
     ),
     (
         Class::Rejected,
-        "credentials rejected by the provider (`invalid_client`, `unauthorized_client`, `invalid_grant`, `invalid_scope`, `invalid_request` and other RFC 6749 errors, HTTP 400/401/403, a missing permission the connector checks)",
+        "credentials rejected by the provider (`invalid_client`, `unauthorized_client`, `invalid_grant`, `invalid_scope`, `invalid_request` and other RFC 6749 errors, HTTP 400/401/403, a missing permission the connector checks, a granted scope without one the check needs (`scope_not_granted`), a signed assertion the provider refused: its key, audience, subject or this machine's clock)",
     ),
     (
         Class::Unreachable,
@@ -262,6 +262,8 @@ pub(crate) enum FailureKind {
     Http403,
     SuccessFalse,
     PermissionDenied,
+    /// The token's granted `scope` lacks one the check needs (the connector's `check_scope`).
+    ScopeNotGranted,
     /// Another run held the account's refresh token for longer than this one waits, or the
     /// account was linked anew during the check.
     Conflict,
@@ -278,7 +280,7 @@ impl FailureKind {
             Net(_) | Redirect | HttpNotFound | HttpTimeout | RateLimited | ServerError
             | NonJson | NoAccessToken | UnusableToken => Class::Unreachable,
             OAuth(_) | Assertion(_) | Http400 | Http401 | Http403 | SuccessFalse
-            | PermissionDenied => Class::Rejected,
+            | PermissionDenied | ScopeNotGranted => Class::Rejected,
         }
     }
 
@@ -327,6 +329,7 @@ impl FailureKind {
             Http403 => HintKey::Http403,
             SuccessFalse => HintKey::SuccessFalse,
             PermissionDenied => HintKey::PermissionDenied,
+            ScopeNotGranted => HintKey::ScopeNotGranted,
         })
     }
 
@@ -343,7 +346,7 @@ impl FailureKind {
                 Step::Http
             }
             NonJson | NoAccessToken | UnusableToken | OAuth(_) | Assertion(_) | Http400
-            | Http401 | Http403 | SuccessFalse => Step::Auth,
+            | Http401 | Http403 | SuccessFalse | ScopeNotGranted => Step::Auth,
             PermissionDenied => Step::Permissions,
         }
     }
@@ -418,10 +421,11 @@ pub(crate) enum HintKey {
     InvisibleCharacters,
     WrongShape,
     PermissionDenied,
+    ScopeNotGranted,
 }
 
 impl HintKey {
-    pub(crate) const ALL: [HintKey; 32] = [
+    pub(crate) const ALL: [HintKey; 33] = [
         HintKey::InvalidClient,
         HintKey::UnauthorizedClient,
         HintKey::InvalidGrant,
@@ -454,6 +458,7 @@ impl HintKey {
         HintKey::InvisibleCharacters,
         HintKey::WrongShape,
         HintKey::PermissionDenied,
+        HintKey::ScopeNotGranted,
     ];
 
     /// The key as written in `connectors.toml`.
@@ -491,6 +496,7 @@ impl HintKey {
             HintKey::InvisibleCharacters => "invisible_characters",
             HintKey::WrongShape => "wrong_shape",
             HintKey::PermissionDenied => "permission_denied",
+            HintKey::ScopeNotGranted => "scope_not_granted",
         }
     }
 
@@ -590,6 +596,21 @@ pub(crate) struct PermissionCall {
     pub(crate) latency_ms: u64,
 }
 
+/// A second try with another form of a field's value (the catalog's `prefix_retry`), made
+/// after the provider refused the first as an unknown client. The outcome is the second's.
+#[derive(Debug, Clone)]
+pub(crate) struct SecondTry {
+    pub(crate) field: String,
+    pub(crate) label: String,
+    /// The value as given, refused.
+    pub(crate) typed: String,
+    /// The value of the second try, with the prefix.
+    pub(crate) tried: String,
+    /// Why the first try failed, as [`Outcome::cause`] puts it.
+    pub(crate) first_cause: String,
+    pub(crate) first_latency_ms: u64,
+}
+
 /// The result of one live check (or of what stopped it before it was sent).
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
@@ -602,6 +623,8 @@ pub(crate) struct Outcome {
     /// A refresh token that replaces the one sent (rotation): the old one no longer works, so
     /// it must be stored before the result is reported.
     pub(crate) rotated: Option<Secret>,
+    /// The second try, where one was made.
+    pub(crate) second_try: Option<SecondTry>,
 }
 
 impl Outcome {
@@ -614,6 +637,7 @@ impl Outcome {
             answer: None,
             permission: None,
             rotated: None,
+            second_try: None,
         }
     }
 
@@ -626,6 +650,7 @@ impl Outcome {
             answer: None,
             permission: None,
             rotated: None,
+            second_try: None,
         }
     }
 

@@ -79,6 +79,16 @@ fn connector_section(page: &mut String, c: &Connector) {
     for note in &c.notes {
         let _ = writeln!(page, "\n- {note}");
     }
+    if let Some(alt) = &c.alternative {
+        let _ = writeln!(
+            page,
+            "\nAlso for {}: [`{}`](#{}). {}",
+            c.product(),
+            alt.id,
+            alt.id,
+            alt.when
+        );
+    }
     let _ = writeln!(page, "\nSources:\n");
     for source in &c.sources {
         let _ = writeln!(

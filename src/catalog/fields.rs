@@ -140,9 +140,11 @@ fn field(f: RawField) -> Result<Field, String> {
     }
     let role = FieldRole::of(&f.id);
     check_role(role, &f)?;
-    let pattern = pattern(&f)?;
+    let pattern = regex(&f, "pattern", f.pattern.as_deref())?;
+    let expect = regex(&f, "expect", f.expect.as_deref())?;
     check_secret_has_no_value(&f)?;
     check_default_matches(&f, pattern.as_ref())?;
+    check_default_matches(&f, expect.as_ref())?;
     let sign_in_host = sign_in_host_of(&f)?;
     Ok(Field {
         role,
@@ -150,6 +152,7 @@ fn field(f: RawField) -> Result<Field, String> {
         label: f.label,
         secret: f.secret,
         pattern,
+        expect,
         help: f.help,
         example: f.example,
         optional: f.optional,
@@ -168,29 +171,29 @@ fn check_role(role: FieldRole, f: &RawField) -> Result<(), String> {
     if role == FieldRole::ClientCertificate && f.secret {
         return Err(format!("field `{}` is a certificate, not a secret", f.id));
     }
-    if role.is_pem() && (f.pattern.is_some() || f.sign_in_url.is_some()) {
+    if role.is_pem() && (f.pattern.is_some() || f.expect.is_some() || f.sign_in_url.is_some()) {
         return Err(format!(
-            "field `{}` holds a PEM document: it takes no pattern or sign_in_url",
+            "field `{}` holds a PEM document: it takes no pattern, expect or sign_in_url",
             f.id
         ));
     }
     Ok(())
 }
 
-/// A pattern is anchored at both ends and compiles.
-fn pattern(f: &RawField) -> Result<Option<Regex>, String> {
-    let Some(p) = &f.pattern else {
+/// A `pattern` or `expect` is anchored at both ends and compiles.
+fn regex(f: &RawField, key: &str, p: Option<&str>) -> Result<Option<Regex>, String> {
+    let Some(p) = p else {
         return Ok(None);
     };
     if !p.starts_with('^') || !p.ends_with('$') {
         return Err(format!(
-            "field `{}`: pattern must be anchored with ^ and $",
+            "field `{}`: {key} must be anchored with ^ and $",
             f.id
         ));
     }
     Regex::new(p)
         .map(Some)
-        .map_err(|e| format!("field `{}`: pattern is not a valid regex: {e}", f.id))
+        .map_err(|e| format!("field `{}`: {key} is not a valid regex: {e}", f.id))
 }
 
 fn check_secret_has_no_value(f: &RawField) -> Result<(), String> {
@@ -208,7 +211,7 @@ fn check_default_matches(f: &RawField, pattern: Option<&Regex>) -> Result<(), St
         && !re.is_match(d)
     {
         return Err(format!(
-            "field `{}`: default `{d}` does not match its pattern",
+            "field `{}`: default `{d}` does not match its pattern (or expect)",
             f.id
         ));
     }
@@ -350,6 +353,7 @@ fn obtained_refresh_token() -> Field {
         label: "Refresh token".into(),
         secret: true,
         pattern: None,
+        expect: None,
         help: None,
         example: None,
         optional: false,

@@ -113,6 +113,19 @@ impl Catalog {
                 })?;
             connectors.insert(id, connector);
         }
+        for (id, c) in &connectors {
+            if let Some(alt) = c
+                .alternative
+                .as_ref()
+                .filter(|a| !connectors.contains_key(&a.id))
+            {
+                return Err(CatalogError::Invalid {
+                    origin: origin_of(id),
+                    id: id.clone(),
+                    why: format!("`alternative.id` `{}` is not a connector", alt.id),
+                });
+            }
+        }
         check_hint_keys(&raw.hints).map_err(|why| CatalogError::Hints {
             origin: hints_origin,
             why,

@@ -170,7 +170,10 @@ pub(crate) struct Field {
     pub(crate) role: FieldRole,
     pub(crate) label: String,
     pub(crate) secret: bool,
+    /// A value that does not match is refused: the pattern guards a URL, host or header.
     pub(crate) pattern: Option<Regex>,
+    /// A value that does not match gets a warning; the live check decides.
+    pub(crate) expect: Option<Regex>,
     pub(crate) help: Option<String>,
     pub(crate) example: Option<String>,
     pub(crate) optional: bool,
@@ -359,11 +362,33 @@ pub(crate) struct Connector {
     /// Shown after `revoke` removed an account of this connector, with `<connector>` and
     /// `<name>` filled in: e.g. that the credential stays active at the provider.
     pub(crate) revoke_note: Option<String>,
+    pub(crate) alternative: Option<Alternative>,
     pub(crate) hints: BTreeMap<String, String>,
     pub(crate) fields: Vec<Field>,
     pub(crate) check: Check,
+    pub(crate) prefix_retry: Option<PrefixRetry>,
+    /// The scopes the check needs (OAuth kinds): a token answer whose `scope` lacks one fails.
+    pub(crate) check_scope: Vec<String>,
     /// Where the entry's facts come from (the built-in catalog cites at least one each).
     pub(crate) sources: Vec<Source>,
+}
+
+/// The other connector of the same product (an API key beside an OAuth app): `connectors ID`
+/// names it and says when to choose it.
+#[derive(Debug, Clone)]
+pub(crate) struct Alternative {
+    pub(crate) id: String,
+    pub(crate) when: String,
+}
+
+/// Where sources disagree on the form of a value (Traffit's client ID: the name typed, or the
+/// instance name, `_` and the name), the provider decides: a value refused as an unknown
+/// client is tried once more with `prefix` (a template of other fields) in front of it, where
+/// it does not start with it already.
+#[derive(Debug, Clone)]
+pub(crate) struct PrefixRetry {
+    pub(crate) field: String,
+    pub(crate) prefix: Template,
 }
 
 /// A public page a connector's facts come from.

@@ -31,6 +31,9 @@ pub(super) struct RawConnector {
     pub(super) notes: Vec<String>,
     /// Shown after `revoke` removed the account: what stays active at the provider.
     pub(super) revoke_note: Option<String>,
+    /// The other connector of the same product (an API key beside an OAuth app), and when to
+    /// choose it.
+    pub(super) alternative: Option<RawAlternative>,
     #[serde(default)]
     pub(super) hints: BTreeMap<String, String>,
     pub(super) token_url: Option<String>,
@@ -56,6 +59,11 @@ pub(super) struct RawConnector {
     /// template).
     pub(super) assertion_audience: Option<String>,
     pub(super) permission_check: Option<RawPermissionCheck>,
+    /// A second try with a prefix in front of a field's value, when the provider refuses the
+    /// first as an unknown client.
+    pub(super) prefix_retry: Option<RawPrefixRetry>,
+    /// OAuth kinds: the scopes the check needs; a token whose granted `scope` lacks one fails.
+    pub(super) check_scope: Option<String>,
     pub(super) verify: Option<RawVerify>,
     pub(super) exchange: Option<RawExchange>,
     #[serde(default)]
@@ -141,6 +149,20 @@ pub(super) struct RawPermissionCheck {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawAlternative {
+    pub(super) id: String,
+    pub(super) when: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrefixRetry {
+    pub(super) field: String,
+    pub(super) prefix: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawBasic {
     pub(super) username: String,
     #[serde(default)]
@@ -155,6 +177,8 @@ pub(super) struct RawField {
     #[serde(default)]
     pub(super) secret: bool,
     pub(super) pattern: Option<String>,
+    /// The shape values usually have, when it is only a guess: a warning, not a refusal.
+    pub(super) expect: Option<String>,
     pub(super) help: Option<String>,
     pub(super) example: Option<String>,
     #[serde(default)]

@@ -55,7 +55,7 @@ pub(crate) fn run(ctx: &Context, args: &ConnectorsArgs) -> CliResult<Class> {
 
 fn list(ctx: &Context, connectors: &[&Connector]) {
     if ctx.json {
-        let all: Vec<_> = connectors.iter().map(|c| to_json(c)).collect();
+        let all: Vec<_> = connectors.iter().map(|c| to_json(ctx, c)).collect();
         ui::out_json(&all);
         return;
     }
@@ -132,7 +132,13 @@ fn endpoint(c: &Connector) -> (String, String) {
     }
 }
 
-fn to_json(c: &Connector) -> serde_json::Value {
+/// The other connector of the same product, its name from the catalog, and when to choose it.
+fn alternative<'a>(ctx: &'a Context, c: &'a Connector) -> Option<(&'a Connector, &'a str)> {
+    let alt = c.alternative.as_ref()?;
+    Some((ctx.catalog.connectors.get(&alt.id)?, alt.when.as_str()))
+}
+
+fn to_json(ctx: &Context, c: &Connector) -> serde_json::Value {
     let (url, how) = endpoint(c);
     // The fields a user gives (not the refresh token a browser sign-in obtains).
     let fields: Vec<_> = c
@@ -142,7 +148,8 @@ fn to_json(c: &Connector) -> serde_json::Value {
         .map(|f| {
             json!({
                 "id": f.id, "label": f.label, "secret": f.secret, "optional": f.optional,
-                "pattern": f.pattern.as_ref().map(|p| p.as_str()), "help": f.help,
+                "pattern": f.pattern.as_ref().map(|p| p.as_str()),
+                "expect": f.expect.as_ref().map(|p| p.as_str()), "help": f.help,
                 "example": f.example, "default": f.default, "sign_in_url": f.sign_in_url(),
             })
         })
@@ -158,6 +165,8 @@ fn to_json(c: &Connector) -> serde_json::Value {
         "auth": c.auth().as_str(), "url": url, "method": how,
         "docs": c.docs, "steps": c.steps, "notes": c.notes,
         "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
+        "alternative": alternative(ctx, c)
+            .map(|(alt, when)| json!({"id": alt.id, "name": alt.name, "when": when})),
         "fields": fields, "sources": sources,
         "key_in_url": key_in_url(c),
     })
@@ -176,7 +185,7 @@ fn key_in_url(c: &Connector) -> Option<String> {
 
 fn show(ctx: &Context, c: &Connector) {
     if ctx.json {
-        ui::out_json(&to_json(c));
+        ui::out_json(&to_json(ctx, c));
         return;
     }
     let mut s = String::new();
@@ -243,6 +252,16 @@ fn show(ctx: &Context, c: &Connector) {
         for note in &c.notes {
             let _ = writeln!(s, "  - {note}");
         }
+    }
+    if let Some((alt, when)) = alternative(ctx, c) {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Also for {}: {} (`credlink link {}`). {when}",
+            c.product(),
+            alt.name,
+            alt.id
+        );
     }
     if let Some(note) = &c.revoke_note {
         let _ = writeln!(s);

@@ -17,7 +17,8 @@ use crate::cli::TestArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{Cause, CliError, CliResult};
 use crate::commands::{
-    fill, hint, keep_rotated, next_step, prepare, refuse_credential_flags, rotation_note, stored,
+    fill, hint, keep_rotated, next_step, prepare, refuse_credential_flags, rotation_note,
+    second_try_note, shown_value, stored,
 };
 use crate::input::{self, Prepared, mask};
 use crate::provider::{self, Credentials, keys};
@@ -303,7 +304,25 @@ async fn from_input(
             .map(|_| true),
         None => Ok(false),
     };
+    if let Some(t) = &outcome.second_try {
+        let detail = format!(
+            "first try: the {} `{}`: {}; trying again with `{}`",
+            t.label,
+            shown_value(&t.typed),
+            crate::base::text::clean(&t.first_cause),
+            shown_value(&t.tried)
+        );
+        d.push(
+            Step::Auth,
+            StepStatus::Warning,
+            Some(t.first_latency_ms),
+            detail,
+        );
+    }
     network_steps(d, &url, &target, &outcome).await;
+    if let Some(note) = second_try_note(&d.connector.name, &outcome, false) {
+        d.push(Step::Auth, StepStatus::Warning, None, note);
+    }
     match kept {
         Err(f) => {
             let detail = f.description.clone().unwrap_or_default();

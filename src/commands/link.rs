@@ -9,7 +9,7 @@ use crate::commands::error::print_error;
 use crate::commands::error::{CliError, CliResult};
 use crate::commands::{
     failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
-    show_notes, token_summary,
+    second_try_note, show_notes, token_summary,
 };
 use crate::provider::{self, Credentials};
 use crate::store::{Account, AccountName, CachedToken, Replace, StoreError};
@@ -108,6 +108,11 @@ pub(crate) async fn run(ctx: &Context, args: &LinkArgs) -> CliResult<Class> {
         Some(new) => creds.with_refresh_token(new),
         None => creds,
     };
+    // The form the provider accepted on a second try is the one kept.
+    let creds = creds.accepted(&outcome);
+    if let Some(note) = second_try_note(&connector.name, &outcome, true) {
+        ui::note(&note);
+    }
     let account = record(connector, &name, &creds, &outcome);
     let token = outcome
         .token

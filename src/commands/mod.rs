@@ -306,9 +306,14 @@ pub(crate) fn input_error(
 /// naming the stored account it is about.
 pub(crate) fn show_notes(notes: &[Note], account: Option<&str>) {
     for note in notes {
-        match account {
-            Some(name) => ui::note(&format!("{name}: {}", note.text)),
-            None => ui::note(&note.text),
+        let text = match account {
+            Some(name) => format!("{name}: {}", note.text),
+            None => note.text.clone(),
+        };
+        if note.warning {
+            ui::warn(&text);
+        } else {
+            ui::note(&text);
         }
     }
 }
@@ -422,7 +427,38 @@ pub(crate) fn outcome_json(
         "expires_in": token.and_then(|t| t.expires_in),
         "scope": token.and_then(|t| t.scope.clone()),
         "rotated": outcome.rotated.is_some(),
+        "second_try": outcome.second_try.as_ref().map(|t| json!({
+            "field": t.field,
+            "typed": shown_value(&t.typed),
+            "tried": shown_value(&t.tried),
+            "accepted": outcome.is_valid(),
+            "first_error": text::clean(&t.first_cause),
+        })),
     })
+}
+
+/// A value of a second try as shown: whole when short, else masked (a secret pasted into the
+/// wrong field must not be printed).
+pub(crate) fn shown_value(value: &str) -> String {
+    crate::input::mask(value, 24)
+}
+
+/// What to say when the provider accepted a value only on the second try: which form it
+/// accepted, and that `link` stores that one (`linked`), or how to store it.
+pub(crate) fn second_try_note(provider: &str, outcome: &Outcome, linked: bool) -> Option<String> {
+    let t = outcome.second_try.as_ref().filter(|_| outcome.is_valid())?;
+    let then = if linked {
+        "that form is the one stored"
+    } else {
+        "link the account with that form to spare the first request"
+    };
+    Some(format!(
+        "{} refused the {} `{}` and accepted `{}`: {then}",
+        text::clean_truncated(provider, 64),
+        t.label,
+        shown_value(&t.typed),
+        shown_value(&t.tried)
+    ))
 }
 
 /// The details under a failed check: the provider's words, what to do, and the command to
@@ -434,6 +470,15 @@ pub(crate) fn failure_lines(
 ) -> Vec<String> {
     // Causes may quote a hand-edited index or a user's catalog: shown cleaned.
     let mut lines = vec![format!("cause: {}", text::clean(&outcome.cause()))];
+    if let Some(t) = &outcome.second_try {
+        lines.push(format!(
+            "tried: the {} `{}` ({}), then `{}` (the cause above)",
+            t.label,
+            shown_value(&t.typed),
+            text::clean(&t.first_cause),
+            shown_value(&t.tried)
+        ));
+    }
     if let Some(hint) = hint {
         lines.push(format!("hint: {}", text::clean(hint)));
     }

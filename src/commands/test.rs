@@ -11,7 +11,7 @@ use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
-    rotation_note, show_notes, stored, token_summary,
+    rotation_note, second_try_note, show_notes, stored, token_summary,
 };
 use crate::input::Given;
 use crate::provider;
@@ -203,6 +203,12 @@ fn report(
 }
 
 fn print(ctx: &Context, reports: &[Report]) -> Class {
+    for r in reports {
+        let name = format!("{}: {}", r.name, r.connector_name);
+        if let Some(note) = second_try_note(&name, &r.outcome, false) {
+            ui::note(&note);
+        }
+    }
     if ctx.json {
         let all: Vec<_> = reports
             .iter()

@@ -128,11 +128,25 @@ pub(crate) struct Note {
     pub(crate) text: String,
     /// What the catalog says about it, for `--explain`.
     pub(crate) hint: Option<HintKey>,
+    /// A doubt about the value rather than a change to it (`warning:`, not `note:`).
+    pub(crate) warning: bool,
 }
 
 impl Note {
-    fn new(text: String) -> Self {
-        Self { text, hint: None }
+    pub(crate) fn new(text: String) -> Self {
+        Self {
+            text,
+            hint: None,
+            warning: false,
+        }
+    }
+
+    pub(crate) fn warning(text: String, hint: Option<HintKey>) -> Self {
+        Self {
+            text,
+            hint,
+            warning: true,
+        }
     }
 }
 
@@ -180,12 +194,14 @@ pub(crate) fn prepare(connector: &Connector, given: Given) -> Result<Prepared, I
             let raw = given.secrets.get(&field.id).map_or("", Secret::expose);
             let (value, note) = prepare_value(field, raw)?;
             notes.extend(note);
+            notes.extend(unexpected_shape(connector, field, &value));
             secrets.insert(field.id.clone(), Secret::new(value));
             continue;
         }
         let raw = given.values.get(&field.id).map_or("", String::as_str);
         let (value, note) = prepare_value(field, raw)?;
         notes.extend(note);
+        notes.extend(unexpected_shape(connector, field, &value));
         values.insert(field.id.clone(), value);
     }
     notes.extend(issuer_from_key_file(connector, &mut values, &secrets)?);
@@ -232,6 +248,28 @@ fn issuer_from_key_file(
             text::clean_truncated(&email, 120)
         ))
     }))
+}
+
+/// A value that does not have the shape the catalog expects (`expect`, only a guess): a
+/// warning, and the live check decides. A secret is never quoted; a client ID is masked.
+fn unexpected_shape(connector: &Connector, field: &Field, value: &str) -> Option<Note> {
+    let expect = field.expect.as_ref()?;
+    if value.is_empty() || expect.is_match(value) {
+        return None;
+    }
+    let looks_like = field.example.as_deref().unwrap_or(expect.as_str());
+    let shown = match field.role {
+        _ if field.secret => String::new(),
+        FieldRole::ClientId => format!(" `{}`", mask(value, 12)),
+        _ => format!(" `{}`", text::clean_truncated(value, 80)),
+    };
+    Some(Note::warning(
+        format!(
+            "{}{shown} does not look like {looks_like}; checking with {} anyway",
+            field.label, connector.name
+        ),
+        Some(HintKey::WrongShape),
+    ))
 }
 
 /// Whitespace or an invisible character a copy-paste brings along at the ends of a value.
@@ -281,6 +319,7 @@ pub(crate) fn prepare_value(
                 field.label
             ),
             hint: Some(HintKey::InvisibleCharacters),
+            warning: false,
         })
     });
     Ok((trimmed.to_owned(), note))

@@ -10,6 +10,8 @@ pub(crate) mod http;
 pub(crate) mod keys;
 mod request;
 mod saml;
+mod scope;
+mod second_try;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -167,8 +169,26 @@ pub(crate) fn authorize_url(
 /// Checks credentials live: the token request, verification or sign-in call, then, for a new
 /// token, the connector's permission call where it declares one (unless `permissions` is
 /// off). A refresh token the provider rotated is in [`Outcome::rotated`], whatever the rest of
-/// the outcome: the one sent no longer works.
+/// the outcome: the one sent no longer works. Where the catalog declares a second try
+/// (`prefix_retry`), a first refusal as an unknown client is followed by it.
 pub(crate) async fn check(
+    http: &Http,
+    connector: &Connector,
+    creds: &Credentials,
+    permissions: bool,
+) -> Outcome {
+    let first = check_once(http, connector, creds, permissions).await;
+    match second_try::credentials(connector, creds, &first) {
+        Some((again, second_try)) => {
+            let mut outcome = check_once(http, connector, &again, permissions).await;
+            outcome.second_try = Some(second_try);
+            outcome
+        }
+        None => first,
+    }
+}
+
+async fn check_once(
     http: &Http,
     connector: &Connector,
     creds: &Credentials,
@@ -321,10 +341,11 @@ async fn read(
             outcome.rotated = Some(new.clone());
         }
     }
+    scope::require(connector, &mut outcome);
     if let (Some(token), Some((method, url)), true) = (
         &outcome.token,
         connector.check.permission_check(),
-        permissions,
+        permissions && outcome.is_valid(),
     ) {
         let token = token.access_token.clone();
         permission_check(http, connector, creds, method, url, &token, &mut outcome).await;

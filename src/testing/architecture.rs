@@ -73,7 +73,7 @@ fn part_of(rel: &str) -> &str {
 /// The code a rule applies to: without comments and without unit tests (a file's trailing
 /// `mod tests`, or a test module's own file).
 fn code(rel: &str, text: &str) -> String {
-    if rel.ends_with("/tests.rs") {
+    if rel.ends_with("/tests.rs") || rel.contains("/tests/") {
         return String::new();
     }
     let text = text.split("#[cfg(test)]\nmod tests").next().unwrap();

@@ -355,3 +355,47 @@ fn a_user_files_source_must_be_a_public_https_page() {
         "connector `mine` is invalid: `sources (1)`: `url` must be an https URL without user info",
     );
 }
+
+/// A product with an API-key and an OAuth-app connector: `connectors ID` names the other one,
+/// how to link it and when to choose it, as text and as JSON, both ways.
+#[test]
+fn connectors_names_the_twin_and_when_to_choose_it() {
+    let sb = Sandbox::new();
+    for (id, other, words) in [
+        (
+            "factorial",
+            "factorial-oauth",
+            "full access to the whole company",
+        ),
+        ("factorial-oauth", "factorial", "never expires"),
+        ("deel", "deel-oauth", "scopes an admin approves"),
+        (
+            "zoho-recruit-oauth",
+            "zoho-recruit",
+            "nobody can sign in through a browser",
+        ),
+    ] {
+        let out = sb.when(&["connectors", id]).then().exits(0).out;
+        let text = stdout(&out);
+        assert_has(&text, &format!("(`credlink link {other}`). Choose "));
+        assert_has(&text, words);
+        let json = sb
+            .when(&["--json", "connectors", id])
+            .then()
+            .exits(0)
+            .json();
+        assert_eq!(json["alternative"]["id"], other, "{json}");
+        assert!(
+            json["alternative"]["when"]
+                .as_str()
+                .is_some_and(|w| w.contains(words)),
+            "{json}"
+        );
+    }
+    let json = sb
+        .when(&["--json", "connectors", "personio"])
+        .then()
+        .exits(0)
+        .json();
+    assert!(json["alternative"].is_null(), "{json}");
+}

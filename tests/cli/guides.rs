@@ -52,12 +52,9 @@ fn record(name: &str, connector: &str, fields: Value) -> Value {
     })
 }
 
-/// Personio: the guide's warning, path, access rights, credentials and notes in its order;
-/// a client ID cut short is refused before anything is sent (exit 2), naming the field, by
-/// `test` and `test --explain` alike. (That whole IDs still match is a unit test in
-/// src/catalog/tests.rs: a whole ID here would go on to the network.)
+/// Personio: the guide's warning, path, access rights, credentials and notes in its order.
 #[test]
-fn personio_follows_its_guide_and_refuses_a_truncated_client_id() {
+fn personio_follows_its_guide() {
     let text = shown("personio");
     assert_in_order(
         &text,
@@ -114,43 +111,122 @@ fn personio_follows_its_guide_and_refuses_a_truncated_client_id() {
             .is_some_and(|n| n.contains("stays active in Personio")),
         "{c}"
     );
+}
 
-    // A client ID cut short: exit 2, naming the field and the likely cause; nothing sent.
-    let sb = Sandbox::new();
+/// Personio on a loopback stand-in (only the hosts of its entry rewritten) that knows one
+/// client ID of the old shape and refuses the rest as Personio does (`unauthorized_client`).
+async fn personio_stand_in() -> (wiremock::MockServer, Sandbox) {
+    use wiremock::matchers::{body_string_contains, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/auth/token"))
+        .and(body_string_contains("client_id=legacy-v1-client&"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "personio-token-0c1f",
+            "token_type": "Bearer",
+            "expires_in": 86400,
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/auth/token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"error": "unauthorized_client"})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/persons"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"_data": []})))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::with_connectors(&entry_on("personio", &server.uri()));
+    (server, sb)
+}
+
+const PERSONIO_WARNING: &str = "Client ID `papi-dcec` does not look like papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a; checking with Personio anyway";
+
+/// The papi- + UUID shape is only expected: a client ID cut short gets a warning, then
+/// Personio's answer decides (here a rejection with Personio's own hint), for `test`,
+/// `--json` and `--explain` alike; the client ID comes from the environment here.
+#[tokio::test(flavor = "multi_thread")]
+async fn personio_warns_about_a_client_id_of_another_shape_and_personio_decides() {
+    let (server, sb) = personio_stand_in().await;
+    let args = ["--timeout", "5", "test", "--connector", "personio"];
+    let env = [
+        ("CREDLINK_CLIENT_ID", "papi-dcec"),
+        ("CREDLINK_CLIENT_SECRET", MARKER),
+    ];
+    let out = sb.when(&args).envs(&env).then().exits(3).hides(MARKER).out;
+    assert_has(&stderr(&out), &format!("warning: {PERSONIO_WARNING}"));
+    assert_in_order(
+        &format!("{}{}", stderr(&out), stdout(&out)),
+        &[PERSONIO_WARNING, "unauthorized_client", "revoked"],
+    );
+    let json = sb
+        .when(&[&["--json"][..], &args].concat())
+        .envs(&env)
+        .then()
+        .exits(3)
+        .out;
+    assert_has(&stderr(&json), PERSONIO_WARNING);
+    let explain = sb
+        .when(&[&args[..], &["--explain"]].concat())
+        .envs(&env)
+        .then()
+        .exits(3)
+        .out;
+    assert_in_order(
+        &stdout(&explain),
+        &[
+            "[warn] input",
+            PERSONIO_WARNING,
+            "[FAIL] oauth",
+            "unauthorized_client",
+        ],
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+/// A client ID of the old shape that Personio still accepts: linked with a warning, and the
+/// stored account tested with the same warning, naming it; the check passes.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn personio_links_and_tests_a_client_id_of_another_shape_that_personio_accepts() {
+    let Some(()) = keyring() else { return };
+    let (_server, sb) = personio_stand_in().await;
     let out = sb
         .when(&[
-            "--timeout",
-            "3",
-            "test",
-            "--connector",
+            "link",
             "personio",
+            "--name",
+            "old-hr",
+            "--no-input",
             "--client-id",
-            "papi-dcec",
+            "legacy-v1-client",
+            "--client-secret-stdin",
         ])
-        .env("CREDLINK_CLIENT_SECRET", "papi-secret")
+        .stdin(MARKER)
         .then()
-        .exits(2)
+        .exits(0)
+        .hides(MARKER)
         .out;
-    assert_has(&stderr(&out), "Client ID");
-    assert_has(&stderr(&out), "cut short");
-    // The same through --explain: it fails at the input step.
-    let out = sb
-        .when(&[
-            "--timeout",
-            "3",
-            "test",
-            "--explain",
-            "--connector",
-            "personio",
-            "--client-id",
-            "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041",
-        ])
-        .env("CREDLINK_CLIENT_SECRET", "papi-secret")
-        .then()
-        .exits(2)
-        .out;
-    assert_has(&stdout(&out), "[FAIL] input");
-    assert_has(&stdout(&out), "Client ID");
+    assert_has(
+        &stderr(&out),
+        "warning: Client ID `legacy…ient` does not look like papi-",
+    );
+    assert_has(&stdout(&out), "Linked old-hr");
+    let out = sb.when(&["test", "old-hr"]).then().exits(0).out;
+    assert_has(
+        &stderr(&out),
+        "warning: old-hr: Client ID `legacy…ient` does not look like papi-",
+    );
 }
 
 /// Personio: `revoke` says the integration stays active in Personio and where to revoke it.
@@ -332,4 +408,73 @@ fn sps_commerce_asks_which_key_set_and_list_shows_it() {
             .any(|l| l.starts_with("sps-test") && l.contains("sps-commerce-sandbox")),
         "{table}"
     );
+}
+
+/// The connector's own hint for `key`, as an ad hoc `test` shows it (`<name>` is NAME).
+fn own_hint(id: &str, key: &str) -> String {
+    let catalog: toml::Table = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/connectors.toml")).unwrap(),
+    )
+    .unwrap();
+    catalog["connectors"][id]["hints"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{id} has no hint `{key}`"))
+        .replace("<name>", "NAME")
+}
+
+/// A rejection of each founding connector, as its provider gives it (a 401, or the OAuth
+/// error it answers with), prints that connector's own hint, which names a revoked credential.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejection_prints_the_founding_connectors_own_revocation_hint() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let cases: [(&str, u16, Value, &str, &[&str]); 4] = [
+        (
+            "traffit",
+            401,
+            json!({"error": "invalid_client"}),
+            "invalid_client",
+            &["--subdomain", "acme", "--client-id", "acme_credlink"],
+        ),
+        (
+            "spotdraft",
+            401,
+            json!({"detail": "Invalid credentials."}),
+            "http_401",
+            &["--client-id", "sd-client", "--field", "region=eu"],
+        ),
+        (
+            "personio",
+            400,
+            json!({"error": "unauthorized_client"}),
+            "unauthorized_client",
+            &["--client-id", "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a"],
+        ),
+        (
+            "sps-commerce",
+            401,
+            json!({"error": "access_denied", "error_description": "Unauthorized"}),
+            "access_denied",
+            &["--client-id", "sps-client"],
+        ),
+    ];
+    for (id, status, body, key, args) in cases {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&server)
+            .await;
+        let sb = Sandbox::with_connectors(&entry_on(id, &server.uri()));
+        let argv = [&["test", "--connector", id][..], args].concat();
+        let out = sb
+            .when(&argv)
+            .env("CREDLINK_CLIENT_SECRET", MARKER)
+            .then()
+            .exits(3)
+            .hides(MARKER)
+            .out;
+        let hint = own_hint(id, key);
+        assert!(hint.contains("revoked"), "{id}.{key}: {hint}");
+        assert_has(&stdout(&out), &format!("hint: {hint}"));
+    }
 }

@@ -17,6 +17,7 @@ mod guides;
 #[cfg(unix)]
 mod hardening;
 mod interface;
+mod live_decides;
 mod oauth;
 mod oauth_code;
 mod pty;

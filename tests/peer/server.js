@@ -95,6 +95,9 @@ const config = {
     // codes live 3 s (ttl.DeviceCode below).
     { client_id: 'device-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], redirect_uris: [], response_types: [], scope: 'api:read' },
     { client_id: 'expiring-device-client', client_secret: 'code-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], redirect_uris: [], response_types: [], scope: 'api:read' },
+    // Traffit's entry (tests/cli/live_decides.rs): the client `credlink` of the instance `acme`,
+    // registered under its full name; the token request comes as JSON (see jsonToForm).
+    { ...cc, client_id: 'acme_credlink', client_secret: 'traffit-secret', token_endpoint_auth_method: 'client_secret_post' },
     // private_key_jwt (RFC 7523 2.2) with an RSA and an EC key.
     { ...cc, client_id: 'jwt-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwtKeys.rsa.jwk, jwtKeys.ec.jwk] }, scope: 'api:read' },
     // JWT bearer grant (RFC 7523 2.1): no client authentication, the assertion is the grant;
@@ -176,6 +179,25 @@ server.listen(port, '127.0.0.1', () => {
     return false;
   };
 
+  // Traffit's token endpoint takes a JSON body (client_auth json) at /oauth2/token;
+  // oidc-provider reads only forms, so such a request is passed on to /token as that form.
+  const jsonToForm = async (req, res) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    let body;
+    try { body = JSON.parse(raw); } catch { return json(res, 400, { error: 'invalid_request' }); }
+    const form = new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString();
+    const inner = http.request({
+      host: '127.0.0.1', port: server.address().port, path: '/token', method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) },
+    }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    inner.on('error', () => json(res, 502, { error: 'server_error' }));
+    inner.end(form);
+  };
+
   // Real providers' paths, so that a copy of a catalog entry runs with only its host
   // rewritten (JobAdder: /connect/authorize, /connect/token).
   const ALIASES = { '/connect/authorize': '/auth', '/connect/token': '/token' };
@@ -184,6 +206,9 @@ server.listen(port, '127.0.0.1', () => {
     const path = (req.url ?? '/').split('?')[0];
     if (ALIASES[path]) req.url = ALIASES[path] + (req.url ?? '').slice(path.length);
     res.on('finish', () => out(`REQ ${req.method} ${path} ${res.statusCode}`));
+    if (path === '/oauth2/token' && (req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return jsonToForm(req, res);
+    }
     if (clockOffsetMs) res.setHeader('date', serverNow().toUTCString());
     if (req.method === 'POST' && path === '/token') await nameAssertionClient(req);
     if (path.startsWith('/test/')) {

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::{RawConnector, RawSource};
-use super::{AuthKind, Connector, Source, fields};
+use super::raw::{RawAlternative, RawConnector, RawPrefixRetry, RawSource};
+use super::{Alternative, AuthKind, Connector, Field, PrefixRetry, Source, fields};
 use crate::base::outcome::HintKey;
+use crate::base::template::Template;
 
 mod api_key;
 mod exchange;
@@ -28,6 +29,11 @@ pub(super) fn connector(
     check_shown_texts(&raw)?;
     check_notes(&raw)?;
     check_sources(&raw.sources, built_in)?;
+    let alternative = raw
+        .alternative
+        .take()
+        .map(|a| alternative(id, a))
+        .transpose()?;
     let fields = fields::validate(raw.auth, raw.client_auth, std::mem::take(&mut raw.fields))?;
     let templates = Templates::new(&fields);
     let check = match raw.auth {
@@ -40,6 +46,12 @@ pub(super) fn connector(
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
+    let check_scope = check_scope(&raw)?;
+    let prefix_retry = raw
+        .prefix_retry
+        .take()
+        .map(|r| prefix_retry(r, &fields))
+        .transpose()?;
     let sources = raw
         .sources
         .into_iter()
@@ -57,10 +69,81 @@ pub(super) fn connector(
         steps: raw.steps,
         notes: raw.notes,
         revoke_note: raw.revoke_note,
+        alternative,
         hints: raw.hints,
         fields,
         check,
+        prefix_retry,
+        check_scope,
         sources,
+    })
+}
+
+/// `check_scope`: scopes separated by spaces, for the kinds whose token answer has a `scope`.
+fn check_scope(raw: &RawConnector) -> Result<Vec<String>, String> {
+    let Some(text) = &raw.check_scope else {
+        return Ok(Vec::new());
+    };
+    if matches!(raw.auth, AuthKind::ApiKey | AuthKind::TokenExchange) {
+        return Err("`check_scope` is for OAuth connectors".into());
+    }
+    let scopes: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    // RFC 6749 3.3: scope tokens are printable ASCII without `"` or `\\`.
+    let bad = |s: &String| {
+        !s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    };
+    match (scopes.is_empty(), scopes.iter().find(|s| bad(s))) {
+        (true, _) => Err("`check_scope` is empty".into()),
+        (_, Some(s)) => Err(format!("`check_scope` holds `{s}`, which is not a scope")),
+        _ => Ok(scopes),
+    }
+}
+
+/// `alternative`: another connector's id and a sentence on when to choose it. (That the id
+/// names a connector is checked once the whole catalog is read.)
+fn alternative(id: &str, raw: RawAlternative) -> Result<Alternative, String> {
+    if raw.id == id || !is_id(&raw.id, b'-') {
+        return Err(format!(
+            "`alternative.id` `{}` must be another connector's id",
+            raw.id
+        ));
+    }
+    if raw.when.trim().is_empty() {
+        return Err("`alternative.when` is empty".into());
+    }
+    check_shown_text("alternative.when", &raw.when)?;
+    Ok(Alternative {
+        id: raw.id,
+        when: raw.when,
+    })
+}
+
+/// `prefix_retry`: a plain field, and a prefix made of text and other plain fields.
+fn prefix_retry(raw: RawPrefixRetry, fields: &[Field]) -> Result<PrefixRetry, String> {
+    let plain = |id: &str| {
+        fields
+            .iter()
+            .any(|f| f.id == id && !f.secret && !f.role.is_pem() && !f.obtained)
+    };
+    if !plain(&raw.field) {
+        return Err(format!(
+            "`prefix_retry.field` `{}` must be a declared field that is not a secret",
+            raw.field
+        ));
+    }
+    let prefix = Template::parse(&raw.prefix).map_err(|e| format!("`prefix_retry.prefix`: {e}"))?;
+    if let Some(f) = prefix.fields().find(|f| *f == raw.field || !plain(f)) {
+        return Err(format!(
+            "`prefix_retry.prefix` uses `{{{f}}}`, which must be another declared field that is not a secret"
+        ));
+    }
+    if raw.prefix.is_empty() {
+        return Err("`prefix_retry.prefix` is empty".into());
+    }
+    Ok(PrefixRetry {
+        field: raw.field,
+        prefix,
     })
 }
 

@@ -248,17 +248,24 @@ fn ad_hoc_values_with_invisible_characters_or_the_wrong_shape_fail_at_the_input_
     );
     assert_human_failure(&page, "input", 2, &invisible);
 
-    // Built-in connectors: a Personio client ID starts with papi-.
+    // Built-in connectors: a SpotDraft region is one of four (it picks the API host).
     let plain = Sandbox::new();
     let d = diagnose(
         &plain,
         &MOCK_ENV,
-        &["--connector", "personio", "--client-id", "abc"],
+        &[
+            "--connector",
+            "spotdraft",
+            "--client-id",
+            "abc",
+            "--field",
+            "region=mars",
+        ],
     );
     let step = d.failed_at("input", 2);
-    assert_eq!(d.json["name"], "personio");
-    assert_eq!(d.json["connector"], "personio");
-    assert_has(text(&step["detail"]), "papi");
+    assert_eq!(d.json["name"], "spotdraft");
+    assert_eq!(d.json["connector"], "spotdraft");
+    assert_has(text(&step["detail"]), "in|us|eu|me");
     assert!(step["hint"].is_string(), "{step}");
 
     // A Traffit sign-in address pasted as the subdomain: `test` takes the subdomain out of it,

@@ -339,13 +339,32 @@ async fn a_token_answer_without_an_access_token_fails_at_the_oauth_step() {
     assert_eq!(step["hint"], generic_hint("no_access_token"));
 }
 
-#[test]
-fn a_secret_pasted_as_the_client_id_is_not_shown_in_full() {
-    let sb = Sandbox::new();
+/// A secret pasted as Personio's client ID: the warning about its shape masks it, and
+/// Personio's answer decides (here a rejection); the whole value is shown nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_pasted_as_the_client_id_is_not_shown_in_full() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/auth/token"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"error": "unauthorized_client"})),
+        )
+        .mount(&server)
+        .await;
+    let sb = Sandbox::with_connectors(&entry_on("personio", &server.uri()));
     let d = diagnose(
         &sb,
         &[("CREDLINK_CLIENT_SECRET", "x")],
         &["--connector", "personio", "--client-id", MARKER],
     );
-    d.failed_at("input", 2);
+    d.failed_at("oauth", 3);
+    let warning = d
+        .steps()
+        .iter()
+        .find(|s| s["step"] == "input" && s["status"] == "warning")
+        .unwrap_or_else(|| panic!("{}", d.json));
+    assert_has(
+        text(&warning["detail"]),
+        "`MARKER…3a9c` does not look like papi-",
+    );
 }
