@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +40,7 @@ pub(crate) enum IndexError {
     Unsafe { path: PathBuf, why: String },
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IndexData {
     pub(crate) version: u32,
@@ -175,6 +177,37 @@ impl Account {
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
     dir: PathBuf,
+    /// The last version of the file read, so a run that reads it once per account (`test
+    /// --all`) parses it once.
+    last: Arc<Mutex<Option<(Stamp, Arc<IndexData>)>>>,
+}
+
+/// What tells one version of the index file from another: every write replaces the file by
+/// rename (a new inode), and a hand edit changes its modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let (device, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (device, inode) = (0, 0);
+        Self {
+            device,
+            inode,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -184,7 +217,10 @@ struct VersionOnly {
 
 impl Index {
     pub(crate) fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self {
+            dir,
+            last: Arc::default(),
+        }
     }
 
     pub(crate) fn path(&self) -> PathBuf {
@@ -194,8 +230,31 @@ impl Index {
     /// Reads without locking: writers replace the file by rename, so a reader sees a whole
     /// old or a whole new file.
     pub(crate) fn read(&self) -> Result<IndexData, IndexError> {
+        Ok((*self.read_shared()?).clone())
+    }
+
+    /// [`Index::read`] without a copy: the version read last, when the file is still that
+    /// version (its stamp is taken before the read, so a file replaced meanwhile is read again
+    /// next time).
+    pub(crate) fn read_shared(&self) -> Result<Arc<IndexData>, IndexError> {
         self.refuse_unsafe_dir()?;
         let path = self.path();
+        let stamp = fs::metadata(&path).ok().map(|m| Stamp::of(&m));
+        let last = || self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seen, data)) = &*last()
+            && Some(*seen) == stamp
+        {
+            return Ok(Arc::clone(data));
+        }
+        let data = Arc::new(self.read_file(&path)?);
+        if let Some(stamp) = stamp {
+            *last() = Some((stamp, Arc::clone(&data)));
+        }
+        Ok(data)
+    }
+
+    fn read_file(&self, path: &Path) -> Result<IndexData, IndexError> {
+        let path = path.to_owned();
         let text = match files::read_regular(&path, MAX_INDEX_BYTES) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -516,6 +575,36 @@ mod tests {
             let mode = fs::metadata(index.path()).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn a_replaced_or_hand_edited_index_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path().join("cfg"));
+        let names = |index: &Index| -> Vec<String> {
+            let data = index.read_shared().unwrap();
+            data.accounts.iter().map(|a| a.name.clone()).collect()
+        };
+        let mut data = IndexData::default();
+        data.upsert(account("a"));
+        write(&index, &data);
+        assert_eq!(names(&index), ["a"]);
+        assert!(Arc::ptr_eq(
+            &index.read_shared().unwrap(),
+            &index.read_shared().unwrap()
+        ));
+        data.upsert(account("b"));
+        write(&index, &data);
+        assert_eq!(names(&index), ["a", "b"]);
+        // In place, the same length: only the modification time tells.
+        let text = fs::read_to_string(index.path())
+            .unwrap()
+            .replace("\"b\"", "\"c\"");
+        let file = OpenOptions::new().write(true).open(index.path()).unwrap();
+        (&file).write_all(text.as_bytes()).unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(5);
+        file.set_modified(later).unwrap();
+        assert_eq!(names(&index), ["a", "c"]);
     }
 
     #[test]

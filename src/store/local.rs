@@ -162,7 +162,7 @@ impl LocalStore {
     }
 
     pub(crate) fn record(&self, name: &AccountName) -> Result<Option<Account>, StoreError> {
-        Ok(self.index.read()?.get(name).cloned())
+        Ok(self.index.read_shared()?.get(name).cloned())
     }
 
     /// The record and its secret, read consistently: when the secret is not where the record
