@@ -179,8 +179,11 @@ pub(crate) struct Index {
     dir: PathBuf,
     /// The last version of the file read, so a run that reads it once per account (`test
     /// --all`) parses it once.
-    last: Arc<Mutex<Option<(Stamp, Arc<IndexData>)>>>,
+    last: Arc<Mutex<Option<Version>>>,
 }
+
+/// A version of the index file, parsed.
+type Version = (Stamp, Arc<IndexData>);
 
 /// What tells one version of the index file from another: every write replaces the file by
 /// rename (a new inode), and a hand edit changes its modification time.
