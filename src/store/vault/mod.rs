@@ -249,6 +249,10 @@ impl VaultStore {
         )
     }
 
+    pub(crate) fn label(&self) -> String {
+        format!("vault:{}/{}", self.mount, self.prefix)
+    }
+
     fn data_path(&self, name: &AccountName) -> String {
         format!("{}/data/{}/{name}", self.mount, self.prefix)
     }
