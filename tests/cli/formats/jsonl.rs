@@ -2,7 +2,7 @@
 //! finishes.
 
 use std::io::{BufRead, BufReader};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::*;
 
@@ -14,7 +14,7 @@ use super::*;
 async fn jsonl_writes_each_account_as_it_finishes() {
     let Some(()) = keyring() else { return };
     let server = MockServer::start().await;
-    let slow = token().set_delay(Duration::from_secs(4));
+    let slow = token().set_delay(Duration::from_secs(6));
     let sb = linked_on_mock(
         &server,
         &["fast", "slow"],
@@ -25,16 +25,18 @@ async fn jsonl_writes_each_account_as_it_finishes() {
     let mut child = sb.when(&["test", "--all", "--format", "jsonl"]).spawn();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the first line came only at the end"
-    );
-    let first: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(first["name"], "fast", "{first}");
+    let first_at = Instant::now();
     let rest: Vec<Value> = lines
         .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
         .collect();
     let out = finish(child);
+    // The slow account's answer came seconds after the fast one's line was out.
+    assert!(
+        first_at.elapsed() >= Duration::from_secs(3),
+        "the first line came only at the end"
+    );
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["name"], "fast", "{first}");
     assert_exit(&out, 0);
     assert_eq!(rest.len(), 1, "{rest:?}");
     assert_eq!(rest[0]["name"], "slow");
