@@ -150,7 +150,7 @@ impl Store {
     pub(crate) fn label(&self) -> String {
         match self {
             Store::Local(_) => "keychain".to_owned(),
-            Store::Vault(s) => s.label(),
+            Store::Vault(s) => format!("vault:{}/{}", s.mount, s.prefix),
         }
     }
 

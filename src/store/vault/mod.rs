@@ -211,8 +211,8 @@ fn nonce() -> String {
 
 pub(crate) struct VaultStore {
     client: Client,
-    mount: String,
-    prefix: String,
+    pub(super) mount: String,
+    pub(super) prefix: String,
 }
 
 fn unexpected(reply: &Reply) -> VaultError {
@@ -247,10 +247,6 @@ impl VaultStore {
             self.prefix,
             self.client.addr()
         )
-    }
-
-    pub(crate) fn label(&self) -> String {
-        format!("vault:{}/{}", self.mount, self.prefix)
     }
 
     fn data_path(&self, name: &AccountName) -> String {
