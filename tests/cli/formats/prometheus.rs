@@ -109,3 +109,32 @@ fn prometheus_to_a_textfile_collector_file() {
     assert_exit(&check, 0);
     sweep(&sb, &[&out], &[&String::from_utf8_lossy(&metrics)]);
 }
+
+/// On the team store the `store` label names it as `--store` does.
+#[cfg(unix)]
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (OpenBao's bao, oidc-provider): run scripts/test"
+)]
+#[test]
+fn prometheus_names_the_team_store() {
+    use crate::support::bao::{Machine, peers};
+    let Some((peer, bao)) = peers() else { return };
+    let m = Machine::new(&peer, &bao, &bao.root);
+    m.link("acme", "basic-client", &[]).then().exits(0);
+    let out = m
+        .when(&["test", "--all", "--format", "prometheus"])
+        .then()
+        .exits(0)
+        .hides(BASIC_SECRET)
+        .hides(&bao.root)
+        .out;
+    assert_has(
+        &stdout(&out),
+        "credlink_account_up{name=\"acme\",connector=\"local-basic\",store=\"vault:secret/credlink\"} 1\n",
+    );
+    let Some(check) = promtool(&out.stdout) else {
+        return;
+    };
+    assert_exit(&check, 0);
+}
