@@ -8,7 +8,7 @@ use super::*;
 
 /// A provider's error text that tries to add commands of its own.
 const INJECTING: &str =
-    "nope\n::error title=x::DESC-INJECTED\r\n::add-mask::%0A\n::stop-commands::t";
+    "nope <&\"'>\u{1}\n::error title=x::DESC-INJECTED\r\n::add-mask::%0A\n::stop-commands::t";
 
 /// Two accounts: `good` passes, `bad` is refused with [`INJECTING`] as the error text.
 async fn good_and_bad(server: &MockServer) -> Sandbox {
@@ -75,7 +75,7 @@ async fn github_annotations_follow_the_syntax_and_cannot_be_injected() {
     // Line breaks became spaces (the text is cleaned as everywhere), `%` is escaped.
     assert_has(
         &lines[1],
-        "cause: HTTP 401 invalid_client: nope ::error title=x::DESC-INJECTED  ::add-mask::%250A ::stop-commands::t%0Ahint: ",
+        "cause: HTTP 401 invalid_client: nope <&\"'> ::error title=x::DESC-INJECTED  ::add-mask::%250A ::stop-commands::t%0Ahint: ",
     );
     // The human text above them says the same, as without GitHub Actions.
     assert_has(&stdout(&out), "good (Mock ::error::NAME-INJECTED): valid");
@@ -96,4 +96,17 @@ async fn github_annotations_follow_the_syntax_and_cannot_be_injected() {
         .out;
     assert!(annotations(&plain).is_empty(), "{}", describe(&plain));
     sweep(&sb, &[&named, &plain], &[]);
+
+    // The same text in JUnit XML: markup escaped, the control character left out.
+    let junit = sb
+        .when(&["test", "--all", "--format", "junit", "-v"])
+        .then()
+        .exits(3)
+        .out;
+    let failure = python(
+        "import sys, xml.etree.ElementTree as ET; import json; f = ET.fromstring(sys.stdin.buffer.read()).find('.//failure'); print(json.dumps(f.get('message')))",
+        &junit.stdout,
+    );
+    assert_has(text(&failure), "nope <&\"'> ::error title=x::DESC-INJECTED");
+    sweep(&sb, &[&junit], &[]);
 }
