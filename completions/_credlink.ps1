@@ -185,6 +185,8 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
         'credlink;test' {
             [CompletionResult]::new('--connector', '--connector', [CompletionResultType]::ParameterName, 'Check credentials given by flags, environment or stdin for this connector, storing nothing')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The results for CI and monitoring; without it the human text (GitHub annotations after it when GITHUB_ACTIONS=true)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the --format results to FILE (whole or not at all) and the human text to stdout')
             [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)')
@@ -206,8 +208,8 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
             [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

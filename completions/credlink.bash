@@ -666,7 +666,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__test)
-            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --format --output --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +677,14 @@ _credlink() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text junit github jsonl prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -172,6 +172,8 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;test'= {
             cand --connector 'Check credentials given by flags, environment or stdin for this connector, storing nothing'
             cand --concurrency 'Requests in flight at once'
+            cand --format 'The results for CI and monitoring; without it the human text (GitHub annotations after it when GITHUB_ACTIONS=true)'
+            cand --output 'Write the --format results to FILE (whole or not at all) and the human text to stdout'
             cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)'
             cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
             cand --secret-stdin 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)'
@@ -193,8 +195,8 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand -v 'Trace every request on stderr (secrets are always redacted)'
             cand --verbose 'Trace every request on stderr (secrets are always redacted)'
             cand --secret-id-stdin 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

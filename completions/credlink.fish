@@ -147,6 +147,12 @@ complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen
 complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 'Check credentials given by flags, environment or stdin for this connector, storing nothing' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l format -d 'The results for CI and monitoring; without it the human text (GitHub annotations after it when GITHUB_ACTIONS=true)' -r -f -a "text\t'The human text (also under GitHub Actions: no annotations)'
+junit\t'JUnit XML, one test case per account (GitLab, Jenkins, GitHub test reports)'
+github\t'The human text, then a GitHub Actions annotation per account (::error, ::notice)'
+jsonl\t'JSON Lines: `test --json`\'s object for each account as its check finishes'
+prometheus\t'Prometheus text format for node_exporter\'s textfile collector'"
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l output -d 'Write the --format results to FILE (whole or not at all) and the human text to stdout' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
@@ -167,7 +173,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l json -d 'Prin
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
-complete -c credlink -n "__fish_credlink_using_subcommand test" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l min-ttl -d 'Reuse a cached token only while it stays valid this many more seconds' -r
 complete -c credlink -n "__fish_credlink_using_subcommand token" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F

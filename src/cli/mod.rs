@@ -250,8 +250,32 @@ pub(crate) struct TestArgs {
     #[arg(long)]
     pub(crate) no_permission_check: bool,
 
+    /// The results for CI and monitoring; without it the human text (GitHub annotations after
+    /// it when GITHUB_ACTIONS=true)
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "explain")]
+    pub(crate) format: Option<TestFormat>,
+
+    /// Write the --format results to FILE (whole or not at all) and the human text to stdout
+    #[arg(long, value_name = "FILE", requires = "format")]
+    pub(crate) output: Option<PathBuf>,
+
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
+}
+
+/// What `test --format` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TestFormat {
+    /// The human text (also under GitHub Actions: no annotations)
+    Text,
+    /// JUnit XML, one test case per account (GitLab, Jenkins, GitHub test reports)
+    Junit,
+    /// The human text, then a GitHub Actions annotation per account (::error, ::notice)
+    Github,
+    /// JSON Lines: `test --json`'s object for each account as its check finishes
+    Jsonl,
+    /// Prometheus text format for node_exporter's textfile collector
+    Prometheus,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub(crate) mod context;
 pub(crate) mod diagnose;
 pub(crate) mod error;
 pub(crate) mod explain;
+pub(crate) mod formats;
 pub(crate) mod history;
 pub(crate) mod link;
 pub(crate) mod link_code;

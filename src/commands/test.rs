@@ -2,13 +2,17 @@
 //! credentials given by flags, environment or stdin for a CI job, storing nothing. `--explain`
 //! runs the same path step by step (see `diagnose` and `explain`).
 
+use std::time::SystemTime;
+
 use futures_util::StreamExt;
 
 use crate::base::outcome::{Class, Outcome, Status};
+use crate::base::text;
 use crate::catalog::Connector;
-use crate::cli::TestArgs;
+use crate::cli::{TestArgs, TestFormat};
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
+use crate::commands::formats::{self, AccountView, OutputFile, Verdict};
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
     rotation_note, second_try_note, show_notes, stored, token_summary,
@@ -30,12 +34,68 @@ struct Report {
     hint: Option<String>,
     /// The record the result was found for, when the account is stored.
     tested: Option<Account>,
+    checked_at: SystemTime,
+}
+
+/// Where the results go: stdout shows `--json`'s document or a format; `--output` writes the
+/// `--format` to a file and leaves stdout the human text.
+struct Outputs {
+    stdout: Stdout,
+    file: Option<(TestFormat, OutputFile)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stdout {
+    Json,
+    Shown(TestFormat),
+}
+
+impl Outputs {
+    /// Decided before any check runs, so a bad `--output` or a clash of flags changes nothing.
+    fn of(ctx: &Context, args: &TestArgs) -> CliResult<Self> {
+        let file = match (&args.output, args.format) {
+            (Some(path), Some(format)) => Some((format, OutputFile::open(path)?)),
+            _ => None,
+        };
+        let chosen = if file.is_some() { None } else { args.format };
+        let stdout = match (ctx.json, chosen) {
+            (true, None) => Stdout::Json,
+            (true, Some(_)) => {
+                return Err(CliError::usage(
+                    "--json and --format both choose what stdout shows: pick one, or add --output FILE for the --format",
+                ));
+            }
+            (false, Some(format)) => Stdout::Shown(format),
+            (false, None) if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") => {
+                Stdout::Shown(TestFormat::Github)
+            }
+            (false, None) => Stdout::Shown(TestFormat::Text),
+        };
+        Ok(Self { stdout, file })
+    }
+
+    /// A progress bar only above the human text.
+    fn progress(&self) -> bool {
+        matches!(
+            self.stdout,
+            Stdout::Shown(TestFormat::Text | TestFormat::Github)
+        )
+    }
+
+    /// JSON Lines are written as each check finishes.
+    fn finished(&self, report: &Report) {
+        if self.stdout == Stdout::Shown(TestFormat::Jsonl) {
+            ui::out(&report_json(report).to_string());
+        }
+    }
 }
 
 pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if args.explain {
         return super::explain::run(ctx, args).await;
     }
+    let started = SystemTime::now();
+    let outputs = Outputs::of(ctx, args)?;
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials.flags(), ctx.interactive)?;
@@ -45,7 +105,8 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let outcome =
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
         let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
-        return Ok(print(ctx, &[report]));
+        outputs.finished(&report);
+        return print(ctx, outputs, &[report], started);
     }
     super::refuse_credential_flags(&args.credentials.flags())?;
     let accounts = if args.all {
@@ -62,24 +123,20 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         picked
     };
     if accounts.is_empty() {
-        if ctx.json {
-            ui::out_json(&serde_json::json!([]));
-        } else {
-            ui::out("No linked accounts to test.");
-        }
-        return Ok(Class::Ok);
+        return print(ctx, outputs, &[], started);
     }
     // A Ctrl-C while a refresh token is spent waits for it to be stored (see
     // `crate::terminal::interrupt`): then no more accounts are checked, and what was found is printed
     // before the run ends.
     let reporting = Reporting::start();
-    let progress = Progress::start(accounts.len(), !ctx.json);
+    let progress = Progress::start(accounts.len(), outputs.progress());
     let mut reports: Vec<(usize, Report)> =
         futures_util::stream::iter(accounts.into_iter().enumerate())
             .map(|(at, account)| {
-                let progress = &progress;
+                let (progress, outputs) = (&progress, &outputs);
                 async move {
                     let report = test_stored(ctx, account).await;
+                    outputs.finished(&report);
                     progress.advance();
                     (at, report)
                 }
@@ -102,7 +159,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
             })
         })
         .collect();
-    let class = print(ctx, &reports);
+    let class = print(ctx, outputs, &reports, started);
     // A result that cannot be recorded is still a result: say so, and exit with its code.
     if let Err(e) = ctx.store.record_results(&tested, &now()).await {
         let e = CliError::from(e);
@@ -112,7 +169,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         ));
     }
     drop(reporting);
-    Ok(class)
+    class
 }
 
 /// The one path from a stored account's values to an outcome: prepare, check, and keep a
@@ -199,57 +256,122 @@ fn report(
         outcome,
         hint,
         tested,
+        checked_at: SystemTime::now(),
     }
 }
 
-fn print(ctx: &Context, reports: &[Report]) -> Class {
+/// The results on stdout and in the `--output` file; the class the run exits with is the
+/// results' alone.
+fn print(
+    ctx: &Context,
+    outputs: Outputs,
+    reports: &[Report],
+    started: SystemTime,
+) -> CliResult<Class> {
     for r in reports {
         let name = format!("{}: {}", r.name, r.connector_name);
         if let Some(note) = second_try_note(&name, &r.outcome, false) {
             ui::note(&note);
         }
     }
-    if ctx.json {
-        let all: Vec<_> = reports
+    let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
+    let store = ctx.store.label();
+    let views: Vec<AccountView> = reports.iter().map(|r| view(r, &store)).collect();
+    match outputs.stdout {
+        Stdout::Json => ui::out_json(&reports.iter().map(report_json).collect::<Vec<_>>()),
+        Stdout::Shown(TestFormat::Jsonl) => {}
+        Stdout::Shown(format) => {
+            let text = render(format, reports, &views, started, seconds);
+            ui::out(text.trim_end_matches('\n'));
+        }
+    }
+    if let Some((format, file)) = outputs.file {
+        file.finish(&render(format, reports, &views, started, seconds))?;
+    }
+    Ok(Class::combine(reports.iter().map(|r| r.outcome.class())))
+}
+
+fn render(
+    format: TestFormat,
+    reports: &[Report],
+    views: &[AccountView],
+    started: SystemTime,
+    seconds: f64,
+) -> String {
+    match format {
+        TestFormat::Text => human(reports),
+        TestFormat::Github => human(reports) + &formats::github::render(views),
+        TestFormat::Junit => formats::junit::render(views, started, seconds),
+        TestFormat::Prometheus => formats::prometheus::render(views),
+        TestFormat::Jsonl => reports
             .iter()
-            .map(|r| {
-                let mut json = outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone());
-                json["next"] = r.next.clone().into();
-                json
-            })
-            .collect();
-        ui::out_json(&all);
-    } else {
-        let mut text = String::new();
-        for r in reports {
-            let o = &r.outcome;
-            let connector = crate::base::text::clean_truncated(&r.connector_name, 64);
-            if o.is_valid() {
-                text.push_str(&format!(
-                    "{} ({connector}): valid, {}\n",
-                    r.name,
-                    token_summary(o)
-                ));
-                if let Some(note) = rotation_note(o, r.tested.is_some()) {
-                    text.push_str(&format!("    note: {note}\n"));
-                }
-            } else {
-                let status = o.status().as_str().replace('_', " ");
-                text.push_str(&format!("{} ({connector}): {status}\n", r.name));
-                for line in failure_lines(o, r.hint.as_deref(), r.next.as_deref()) {
-                    text.push_str(&format!("    {line}\n"));
-                }
-                // A failure after a rotation (a permission check): the new token is kept.
-                if o.failure
-                    .as_ref()
-                    .is_some_and(|f| !matches!(f.kind, crate::base::outcome::FailureKind::Store(_)))
-                    && let Some(note) = rotation_note(o, r.tested.is_some())
-                {
-                    text.push_str(&format!("    note: {note}\n"));
-                }
+            .map(|r| report_json(r).to_string() + "\n")
+            .collect(),
+    }
+}
+
+/// An element of `test --json`'s array, and a line of `--format jsonl`.
+fn report_json(r: &Report) -> serde_json::Value {
+    let mut json = outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone());
+    json["next"] = r.next.clone().into();
+    json
+}
+
+fn view(r: &Report, store: &str) -> AccountView {
+    let o = &r.outcome;
+    let passed = o.is_valid();
+    AccountView {
+        name: r.name.clone(),
+        connector: r.connector.clone(),
+        store: if r.tested.is_some() { store } else { "none" }.to_owned(),
+        verdict: if passed {
+            Verdict::Passed
+        } else {
+            Verdict::Failed
+        },
+        status: o.status().as_str(),
+        class: o.class().as_str(),
+        summary: text::clean(&if passed { token_summary(o) } else { o.cause() }),
+        hint: r.hint.as_deref().map(text::clean),
+        next: r.next.clone(),
+        seconds: o.latency_ms as f64 / 1000.0,
+        checked_at: r.checked_at,
+    }
+}
+
+/// The human text, a few lines per account.
+fn human(reports: &[Report]) -> String {
+    if reports.is_empty() {
+        return "No linked accounts to test.\n".to_owned();
+    }
+    let mut text = String::new();
+    for r in reports {
+        let o = &r.outcome;
+        let connector = crate::base::text::clean_truncated(&r.connector_name, 64);
+        if o.is_valid() {
+            text.push_str(&format!(
+                "{} ({connector}): valid, {}\n",
+                r.name,
+                token_summary(o)
+            ));
+            if let Some(note) = rotation_note(o, r.tested.is_some()) {
+                text.push_str(&format!("    note: {note}\n"));
+            }
+        } else {
+            let status = o.status().as_str().replace('_', " ");
+            text.push_str(&format!("{} ({connector}): {status}\n", r.name));
+            for line in failure_lines(o, r.hint.as_deref(), r.next.as_deref()) {
+                text.push_str(&format!("    {line}\n"));
+            }
+            // A failure after a rotation (a permission check): the new token is kept.
+            if o.failure
+                .as_ref()
+                .is_some_and(|f| !matches!(f.kind, crate::base::outcome::FailureKind::Store(_)))
+                && let Some(note) = rotation_note(o, r.tested.is_some())
+            {
+                text.push_str(&format!("    note: {note}\n"));
             }
         }
-        ui::out(text.trim_end_matches('\n'));
     }
-    Class::combine(reports.iter().map(|r| r.outcome.class()))
+    text
 }

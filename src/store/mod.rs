@@ -146,6 +146,14 @@ impl Store {
         }
     }
 
+    /// The store as `--store` names it: `keychain` or `vault:MOUNT/PREFIX`.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Store::Local(_) => "keychain".to_owned(),
+            Store::Vault(s) => format!("vault:{}/{}", s.mount, s.prefix),
+        }
+    }
+
     /// Where an account is kept, for questions: "the keychain and the index".
     pub(crate) fn kept_in(&self) -> &'static str {
         match self {

@@ -12,6 +12,7 @@ mod completions;
 mod explain;
 mod families;
 mod faults;
+mod formats;
 mod guarantees;
 mod guides;
 #[cfg(unix)]

@@ -211,8 +211,8 @@ fn nonce() -> String {
 
 pub(crate) struct VaultStore {
     client: Client,
-    mount: String,
-    prefix: String,
+    pub(super) mount: String,
+    pub(super) prefix: String,
 }
 
 fn unexpected(reply: &Reply) -> VaultError {

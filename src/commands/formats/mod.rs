@@ -1,0 +1,144 @@
+//! `test --format`: the results in the forms CI systems and monitoring read (JUnit XML, GitHub
+//! Actions workflow commands, Prometheus text). Each renderer turns [`AccountView`]s into a
+//! string; `commands::test` decides where it goes and `terminal/` writes it. JSON Lines is
+//! `test --json`'s object per line, built in `commands::test`.
+
+pub(crate) mod github;
+pub(crate) mod junit;
+pub(crate) mod prometheus;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use tempfile::NamedTempFile;
+
+use crate::commands::error::{CliError, CliResult};
+
+/// One account's result as every format shows it: no secret, only what the human text shows.
+/// An account's expiry (its RFC 3339 time and basis) joins here as one field, and a passing
+/// credential that expires soon as a [`Verdict`] of its own; each renderer matches on both.
+pub(crate) struct AccountView {
+    pub(crate) name: String,
+    /// The connector's id.
+    pub(crate) connector: String,
+    /// `keychain`, `vault:MOUNT/PREFIX`, or `none` for ad hoc credentials.
+    pub(crate) store: String,
+    pub(crate) verdict: Verdict,
+    /// `valid`, `rejected`, ... as in `test --json`.
+    pub(crate) status: &'static str,
+    /// The failure's class, as `--json` errors name it (`rejected`, `unreachable`, ...).
+    pub(crate) class: &'static str,
+    /// "HTTP 200, 212 ms, ..." for a pass; the cause for a failure. Cleaned.
+    pub(crate) summary: String,
+    pub(crate) hint: Option<String>,
+    pub(crate) next: Option<String>,
+    pub(crate) seconds: f64,
+    pub(crate) checked_at: SystemTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Passed,
+    Failed,
+}
+
+impl AccountView {
+    /// `cause: ...`, `hint: ...`, `next: ...` as the human text shows them under a failure.
+    pub(crate) fn failure_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("cause: {}", self.summary)];
+        lines.extend(self.hint.iter().map(|h| format!("hint: {h}")));
+        lines.extend(self.next.iter().map(|n| format!("next: {n}")));
+        lines
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_seconds(at: SystemTime) -> f64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// A file written whole or not at all: a temporary file in the same directory (same file
+/// system, so node_exporter's textfile collector never reads half a file), renamed over it.
+/// Opened before the checks run, so a bad `--output` changes nothing.
+pub(crate) struct OutputFile {
+    path: PathBuf,
+    temp: NamedTempFile,
+}
+
+impl OutputFile {
+    pub(crate) fn open(path: &Path) -> CliResult<Self> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let temp = NamedTempFile::new_in(dir).map_err(|e| {
+            CliError::usage(format!(
+                "--output {}: cannot write in {}: {e}",
+                path.display(),
+                dir.display()
+            ))
+        })?;
+        Ok(Self {
+            path: path.to_owned(),
+            temp,
+        })
+    }
+
+    pub(crate) fn finish(mut self, text: &str) -> CliResult<()> {
+        let failed = |e: std::io::Error| {
+            CliError::new(
+                crate::base::outcome::Class::Unexpected,
+                format!("--output {}: cannot write it: {e}", self.path.display()),
+            )
+        };
+        self.temp.write_all(text.as_bytes()).map_err(failed)?;
+        self.temp.as_file().sync_all().map_err(failed)?;
+        readable_by_others(self.temp.as_file()).map_err(failed)?;
+        let path = self.path.clone();
+        self.temp.persist(&path).map_err(|e| failed(e.error))?;
+        Ok(())
+    }
+}
+
+/// A report holds no secret, and node_exporter or a CI uploader often runs as another user.
+#[cfg(unix)]
+fn readable_by_others(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn view(name: &str, verdict: Verdict, summary: &str) -> AccountView {
+        AccountView {
+            name: name.into(),
+            connector: "mock".into(),
+            store: "keychain".into(),
+            verdict,
+            status: if verdict == Verdict::Passed {
+                "valid"
+            } else {
+                "rejected"
+            },
+            class: if verdict == Verdict::Passed {
+                "ok"
+            } else {
+                "rejected"
+            },
+            summary: summary.into(),
+            hint: (verdict == Verdict::Failed).then(|| "check the secret".into()),
+            next: None,
+            seconds: 0.25,
+            checked_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+        }
+    }
+}
