@@ -279,7 +279,8 @@ pub(crate) struct TokenArgs {
 #[command(after_help = EXEC_HELP)]
 pub(crate) struct ExecArgs {
     /// Linked accounts whose credentials the command gets
-    #[arg(value_name = "NAME", required = true)]
+    // Indexes fixed: completion adds a completer to `names`, which moves it behind `command`.
+    #[arg(value_name = "NAME", required = true, index = 1)]
     pub(crate) names: Vec<String>,
 
     /// Reuse a cached token only while it stays valid this many more seconds
@@ -291,7 +292,7 @@ pub(crate) struct ExecArgs {
     pub(crate) fresh: bool,
 
     /// The command and its arguments, after `--`
-    #[arg(value_name = "CMD", last = true, required = true)]
+    #[arg(value_name = "CMD", last = true, required = true, index = 2)]
     pub(crate) command: Vec<std::ffi::OsString>,
 }
 
