@@ -59,6 +59,7 @@ pub(crate) async fn run(ctx: &Context, args: &ExecArgs) -> CliResult<Class> {
             ));
         }
     }
+    crate::base::fault::point("exec:before_start");
     start(&program, &args.command, &env)
 }
 

@@ -114,6 +114,46 @@ fn the_command_gets_a_token_the_provider_accepts_in_its_environment_and_no_secre
     assert_lacks(&err, SECRET, "stderr");
 }
 
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn credlink_holding_the_token_shows_it_in_neither_its_command_line_nor_its_environment() {
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let Some(()) = faults_built_in() else { return };
+    let sb = linked(&peer);
+    let flag = sb.dir.path().join("resume");
+    let mut cmd = sb.std_cmd();
+    let args = [
+        "exec",
+        "acme-hr",
+        "--fresh",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$CREDLINK_TOKEN\"",
+    ];
+    cmd.args(args).env("CREDLINK_FAULT_RESUME", &flag);
+    // Paused with a new token in memory, just before it becomes the command.
+    let paused = Paused::start(cmd, "exec:before_start", "");
+    let pid = paused.pid();
+    let cmdline = proc_list(pid, "cmdline");
+    let environ = proc_list(pid, "environ").join("\n");
+    let out = paused.resume(&flag);
+    assert_exit(&out, 0);
+    let token = stdout(&out);
+    assert!(token.len() > 20, "{}", describe(&out));
+    assert!(token_is_active(&peer, &token));
+    assert_eq!(cmdline[1..], args, "credlink's own arguments: names only");
+    for secret in [token.as_str(), SECRET] {
+        assert_lacks(&cmdline.join(" "), secret, "credlink's command line");
+        assert_lacks(&environ, secret, "credlink's environment");
+        assert_lacks(&stderr(&out), secret, "stderr");
+    }
+}
+
 /// A connectors file with `keyed`: an API key checked by `GET {uri}/me` with a bearer header.
 fn keyed_connector(uri: &str) -> String {
     format!(
