@@ -4,6 +4,11 @@
 //! command keeps credlink's process id, so every signal sent to it, its stdin, stdout and
 //! stderr, and its exit status are the command's own, and nothing of credlink outlives the
 //! switch (no token in its memory, no lease held, no file written).
+//!
+//! A cached token is given while it stays valid `--min-ttl` more seconds (300 by default:
+//! time for the command to start and make its calls; a longer job runs `credlink exec` or
+//! `credlink token` again when it needs a fresh one, which is why a run inside another is
+//! allowed: each variable it sets again is named in a warning, never shown).
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -225,6 +230,7 @@ fn base_url(connector: &Connector, creds: &Credentials) -> Option<Url> {
 
 /// The command's file, found as a shell finds it (in `PATH` unless the name has a `/`), before
 /// any credential is read: a command that cannot run spends no token.
+#[cfg(unix)]
 fn find_program(command: &OsStr) -> CliResult<PathBuf> {
     let shown = text::clean_truncated(&command.to_string_lossy(), 80);
     if command.is_empty() {
@@ -263,16 +269,17 @@ fn find_program(command: &OsStr) -> CliResult<PathBuf> {
 }
 
 /// `Some(true)` for an executable file, `Some(false)` for something else that exists.
+#[cfg(unix)]
 fn runnable(path: &Path) -> Option<bool> {
+    use std::os::unix::fs::PermissionsExt;
     let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let executable = {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o111 != 0
-    };
-    #[cfg(not(unix))]
-    let executable = true;
-    Some(meta.is_file() && executable)
+    Some(meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+/// Elsewhere the command is found as it is started (`PATHEXT` and all).
+#[cfg(not(unix))]
+fn find_program(command: &OsStr) -> CliResult<PathBuf> {
+    Ok(PathBuf::from(command))
 }
 
 /// Becomes the command, its environment with `env` added: returns only when that failed.
