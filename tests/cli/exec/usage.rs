@@ -114,3 +114,58 @@ fn credentials_that_fail_exit_with_their_class_and_nothing_runs() {
         .stderr_has("next: credlink link mock --name acme-hr --force");
     assert!(!file.exists(), "nothing ran");
 }
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_the_provider_now_rejects_exit_3_with_the_hint_and_nothing_runs() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    let answer = |status: u16, body: serde_json::Value| {
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+    };
+    answer(
+        200,
+        serde_json::json!({"access_token": "tok-exec-rejected", "token_type": "Bearer", "expires_in": 600}),
+    )
+    .mount(&server)
+    .await;
+    let sb = Sandbox::with_connectors(&oauth_connector(
+        &format!("{}/token", server.uri()),
+        "post",
+        "hints = { invalid_client = \"EXEC-HINT: the client was deleted.\" }",
+        "",
+    ));
+    sb.when(&[
+        "link",
+        "mock",
+        "--name",
+        "acme-hr",
+        "--client-id",
+        "c",
+        "--client-secret-stdin",
+    ])
+    .stdin(&format!("{MARKER}\n"))
+    .then()
+    .exits(0);
+    server.reset().await;
+    answer(401, serde_json::json!({"error": "invalid_client"}))
+        .mount(&server)
+        .await;
+    let (arg, file) = touch(&sb);
+    exec(&sb, &["acme-hr", "--fresh", "--", "touch", &arg])
+        .then()
+        .exits(3)
+        .stderr_has("error: the provider did not issue a token for `acme-hr`")
+        .stderr_has("EXEC-HINT: the client was deleted.")
+        .stderr_has("next: credlink link mock --name acme-hr --force")
+        .hides(MARKER);
+    assert!(!file.exists(), "nothing ran");
+}
