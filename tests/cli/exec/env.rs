@@ -299,3 +299,42 @@ fn a_token_is_reused_only_with_min_ttl_left_and_never_shown_by_credlink() {
     assert_hidden(&out, SECRET);
     assert_has(&stderr(&out), "POST");
 }
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_field_named_like_a_variable_credlink_sets_is_refused_before_anything_runs() {
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::with_connectors(&format!(
+        "{}\n[[connectors.keyed.fields]]\nid = \"base_url\"\nlabel = \"Base URL\"\n",
+        keyed_connector(&server.uri())
+    ));
+    sb.when(&[
+        "link",
+        "keyed",
+        "--name",
+        "shop",
+        "--api-key-stdin",
+        "--field",
+        "base_url=https://shop.example",
+        "--no-input",
+    ])
+    .stdin(&format!("{MARKER}\n"))
+    .then()
+    .exits(0);
+    let file = sb.dir.path().join("ran");
+    exec(&sb, &["shop", "--", "touch", file.to_str().unwrap()])
+        .then()
+        .exits(2)
+        .stderr_has("`shop` would set CREDLINK_SHOP_BASE_URL twice: connector `keyed` has a field named like a variable credlink sets")
+        .hides(MARKER);
+    assert!(!file.exists(), "nothing ran");
+}
