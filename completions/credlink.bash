@@ -22,6 +22,9 @@ _credlink() {
             credlink,connectors)
                 cmd="credlink__subcmd__connectors"
                 ;;
+            credlink,exec)
+                cmd="credlink__subcmd__exec"
+                ;;
             credlink,help)
                 cmd="credlink__subcmd__help"
                 ;;
@@ -51,6 +54,9 @@ _credlink() {
                 ;;
             credlink__subcmd__help,connectors)
                 cmd="credlink__subcmd__help__subcmd__connectors"
+                ;;
+            credlink__subcmd__help,exec)
+                cmd="credlink__subcmd__help__subcmd__exec"
                 ;;
             credlink__subcmd__help,help)
                 cmd="credlink__subcmd__help__subcmd__help"
@@ -98,7 +104,7 @@ _credlink() {
 
     case "${cmd}" in
         credlink)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version connectors link list history store test token revoke completions help"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version connectors link list history store test token exec revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,8 +213,46 @@ _credlink() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        credlink__subcmd__exec)
+            opts="-v -h -V --min-ttl --fresh --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connectors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         credlink__subcmd__help)
-            opts="connectors link list history store test token revoke completions help"
+            opts="connectors link list history store test token exec revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +280,20 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__help__subcmd__connectors)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

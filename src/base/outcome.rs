@@ -28,6 +28,12 @@ pub(crate) enum Class {
     /// reports an interrupted command. Not a result a command returns, so not in
     /// [`EXIT_CODES`].
     Interrupted,
+    /// `exec`'s command was not found: 127, as a shell and `env` report it. Not in
+    /// [`EXIT_CODES`]: only `exec` meets it, and its help says so.
+    CommandNotFound,
+    /// `exec`'s command was found but could not be run (not executable, a directory): 126, as
+    /// a shell and `env` report it.
+    CommandNotRunnable,
 }
 
 impl Class {
@@ -52,6 +58,8 @@ impl Class {
             Class::NotFound => 6,
             Class::Conflict => 7,
             Class::Interrupted => 130,
+            Class::CommandNotFound => 127,
+            Class::CommandNotRunnable => 126,
         }
     }
 
@@ -67,6 +75,8 @@ impl Class {
             Class::NotFound => "not_found",
             Class::Conflict => "conflict",
             Class::Interrupted => "interrupted",
+            Class::CommandNotFound => "command_not_found",
+            Class::CommandNotRunnable => "command_not_runnable",
         }
     }
 

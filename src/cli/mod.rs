@@ -106,6 +106,9 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Print a fresh access token for a linked OAuth account (cached until shortly before expiry)
     Token(TokenArgs),
+    /// Run a command with fresh credentials of linked accounts in its environment, never on a
+    /// command line
+    Exec(ExecArgs),
     /// Revoke a linked account's token at the provider (where the connector can), then remove
     /// the account from its store
     Revoke(RevokeArgs),
@@ -295,6 +298,41 @@ pub(crate) struct TokenArgs {
     #[arg(long)]
     pub(crate) fresh: bool,
 }
+
+#[derive(Debug, Args)]
+#[command(after_help = EXEC_HELP)]
+pub(crate) struct ExecArgs {
+    /// Linked accounts whose credentials the command gets
+    // Indexes fixed: completion adds a completer to `names`, which moves it behind `command`.
+    #[arg(value_name = "NAME", required = true, index = 1)]
+    pub(crate) names: Vec<String>,
+
+    /// Reuse a cached token only while it stays valid this many more seconds
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub(crate) min_ttl: u64,
+
+    /// Always request new tokens
+    #[arg(long)]
+    pub(crate) fresh: bool,
+
+    /// The command and its arguments, after `--`
+    #[arg(value_name = "CMD", last = true, required = true, index = 2)]
+    pub(crate) command: Vec<std::ffi::OsString>,
+}
+
+const EXEC_HELP: &str = "\
+Variables, per account (PREFIX is CREDLINK_ and the name uppercased, other characters `_`: \
+`acme-hr` gives CREDLINK_ACME_HR):
+  PREFIX_TOKEN       an access token (accounts that issue tokens), valid --min-ttl more seconds
+  PREFIX_EXPIRES_AT  when that token expires (RFC 3339), when the provider said
+  PREFIX_<FIELD>     an API-key account's fields by id, e.g. PREFIX_API_KEY
+  PREFIX_BASE_URL    the address of the account's API, where known
+With one NAME, the same without the name too: CREDLINK_TOKEN, CREDLINK_BASE_URL, ...
+A client secret, refresh token or private key is never given: the token is.
+
+credlink becomes the command (exec): its signals, stdin, stdout and stderr are the command's, \
+and so is its exit status. Exit 127 when the command is not found, 126 when it cannot be run; \
+otherwise credlink's own codes only when the credentials could not be had (nothing is run).";
 
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {

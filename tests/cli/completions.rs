@@ -89,7 +89,7 @@ fn account(name: &str, connector: &str) -> serde_json::Value {
 fn dynamic_completion_offers_account_names_from_the_index() {
     let sb = Sandbox::new();
     sb.write_index(&[account("alpha", "personio"), account("beta-hr", "traffit")]);
-    for command in ["test", "token", "revoke"] {
+    for command in ["test", "token", "exec", "revoke"] {
         let out = candidates(&sb, &[command, ""]);
         assert_exit(&out, 0);
         assert_eq!(values(&out), ["alpha", "beta-hr"], "{}", describe(&out));
@@ -100,6 +100,10 @@ fn dynamic_completion_offers_account_names_from_the_index() {
     assert_eq!(
         values(&candidates(&sb, &["test", "alpha", ""])),
         ["alpha", "beta-hr"]
+    );
+    assert_eq!(
+        values(&candidates(&sb, &["exec", "alpha", "b"])),
+        ["beta-hr"]
     );
 
     // --config-dir on the line being completed wins over CREDLINK_CONFIG_DIR.

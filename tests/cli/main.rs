@@ -9,6 +9,8 @@ mod agreement;
 mod auth_kinds;
 mod catalog;
 mod completions;
+#[cfg(unix)]
+mod exec;
 mod explain;
 mod families;
 mod faults;
