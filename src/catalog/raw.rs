@@ -55,6 +55,8 @@ pub(super) struct RawConnector {
     /// The assertion kinds: the assertion's audience when it is not the token endpoint's URL (a
     /// template).
     pub(super) assertion_audience: Option<String>,
+    /// The base URL the product's API paths are relative to (a URL template), for `api`.
+    pub(super) api_base: Option<String>,
     pub(super) permission_check: Option<RawPermissionCheck>,
     pub(super) verify: Option<RawVerify>,
     pub(super) exchange: Option<RawExchange>,

@@ -97,6 +97,17 @@ pub(crate) fn main_url(connector: &Connector, creds: &Credentials) -> Result<Url
     render_url(connector.check.main_url(), connector, creds)
 }
 
+/// The connector's `api_base` as it will be requested (`api`, `exec`).
+pub(crate) fn api_base_url(
+    connector: &Connector,
+    creds: &Credentials,
+) -> Result<Url, TemplateError> {
+    match &connector.api_base {
+        Some(t) => render_url(t, connector, creds),
+        None => Err(TemplateError::NoApiBase(connector.id.clone())),
+    }
+}
+
 pub(crate) fn render_url(
     template: &Template,
     connector: &Connector,

@@ -40,6 +40,11 @@ pub(super) fn connector(
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
+    let api_base = raw
+        .api_base
+        .as_deref()
+        .map(|raw| api_base(&templates, raw))
+        .transpose()?;
     let sources = raw
         .sources
         .into_iter()
@@ -60,8 +65,21 @@ pub(super) fn connector(
         hints: raw.hints,
         fields,
         check,
+        api_base,
         sources,
     })
+}
+
+/// `api_base`: a URL template like the check URL's, whose path ends with `/` so an API path
+/// is added under it; no query or fragment.
+fn api_base(templates: &Templates, raw: &str) -> Result<crate::base::template::Template, String> {
+    let t = templates.url("api_base", raw)?;
+    let rest = raw.split_once("://").map_or("", |(_, r)| r);
+    match rest.find('/') {
+        _ if raw.contains(['?', '#']) => Err("`api_base` has a query or fragment".into()),
+        Some(_) if raw.ends_with('/') => Ok(t),
+        _ => Err("`api_base` must end with `/` (the API paths go under it)".into()),
+    }
 }
 
 /// Lowercase letters and digits, and `extra` (`-` in connector ids, `_` in field ids); a
