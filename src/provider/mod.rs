@@ -4,6 +4,7 @@
 //! through [`check`].
 
 pub(crate) mod answer;
+pub(crate) mod api;
 pub(crate) mod assertion;
 mod device;
 pub(crate) mod http;
