@@ -109,6 +109,7 @@ impl InputError {
 }
 
 /// A value as given, before [`prepare`].
+#[derive(Clone)]
 pub(crate) struct Given {
     pub(crate) values: BTreeMap<String, String>,
     /// The secret fields' values, by field id.

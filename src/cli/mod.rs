@@ -106,6 +106,9 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Print a fresh access token for a linked OAuth account (cached until shortly before expiry)
     Token(TokenArgs),
+    /// Send a request to a linked account's API with its credentials applied (a path under
+    /// the connector's API base only)
+    Api(ApiArgs),
     /// Revoke a linked account's token at the provider (where the connector can), then remove
     /// the account from its store
     Revoke(RevokeArgs),
@@ -271,6 +274,48 @@ pub(crate) struct TokenArgs {
     #[arg(long)]
     pub(crate) fresh: bool,
 }
+
+#[derive(Debug, Args)]
+#[command(after_help = API_HELP)]
+pub(crate) struct ApiArgs {
+    /// Linked account
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+
+    /// Path under the connector's API base (`credlink connectors ID` shows it), with an
+    /// optional query, e.g. `persons?limit=1`
+    #[arg(value_name = "PATH")]
+    pub(crate) path: String,
+
+    /// The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST
+    #[arg(short = 'X', long, value_name = "METHOD")]
+    pub(crate) method: Option<String>,
+
+    /// A request header, e.g. -H 'Accept: text/csv' (repeatable); not the credential's
+    /// header or Host
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub(crate) headers: Vec<String>,
+
+    /// A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with
+    /// -X)
+    #[arg(
+        short = 'f',
+        long = "raw-field",
+        value_name = "KEY=VALUE",
+        conflicts_with = "input"
+    )]
+    pub(crate) fields: Vec<String>,
+
+    /// Send this file as the body, or stdin with `-` (with -X)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) input: Option<PathBuf>,
+
+    /// Print the status line and the response headers before the body
+    #[arg(short = 'i', long)]
+    pub(crate) include: bool,
+}
+
+const API_HELP: &str = "The answer's body goes to stdout as the provider sent it (JSON pretty-printed at a terminal). Exit status: 0 for a 2xx answer; 3 for 401 or 403 (the credential was refused); 4 for a redirect (never followed), 408, 429, a 5xx answer or no answer; 1 for any other 4xx (the request itself was refused); 2 for a PATH that could leave the API base, which is refused before anything is sent.";
 
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {

@@ -25,31 +25,64 @@ pub(crate) async fn run(ctx: &Context, args: &TokenArgs) -> CliResult<Class> {
             connector.name
         )));
     }
+    match usable(ctx, &name, account, connector, args.min_ttl, args.fresh).await? {
+        Ok(found) => {
+            print(ctx, &name, &found.token, found.cached);
+            Ok(Class::Ok)
+        }
+        Err(class) => Ok(class),
+    }
+}
+
+/// An access token a linked account can use, and the account's values.
+pub(crate) struct Usable {
+    pub(crate) token: CachedToken,
+    /// Reused from the store rather than issued for this run.
+    pub(crate) cached: bool,
+    pub(crate) given: Given,
+}
+
+/// The account's cached token while it stays valid `min_ttl` more seconds (unless `fresh`),
+/// else a new one from the provider, taking the account's turn when that spends its refresh
+/// token. `Err(class)`: no token, and why was said on stderr.
+pub(crate) async fn usable(
+    ctx: &Context,
+    name: &AccountName,
+    account: Account,
+    connector: &Connector,
+    min_ttl: u64,
+    fresh: bool,
+) -> CliResult<Result<Usable, Class>> {
     // The secret is read even when a cached token will do: an account whose secret is gone
     // is not usable, for `token` as for `test`.
     let first = match stored(ctx, account, false).await {
         Ok(found) => found,
-        Err((_, failure)) => return Ok(refused_locally(ctx, connector, &name, failure)),
+        Err((_, failure)) => return Ok(Err(refused_locally(ctx, connector, name, failure))),
     };
-    if let Some(cached) = usable_cached(ctx, &first.account, args).await? {
-        print(ctx, &name, &cached, true);
-        return Ok(Class::Ok);
+    if let Some(token) = usable_cached(ctx, &first.account, min_ttl, fresh).await? {
+        let given = first.given;
+        return Ok(Ok(Usable {
+            token,
+            cached: true,
+            given,
+        }));
     }
     if !connector.spends_refresh_token() {
-        return fresh(ctx, &name, first.account, connector, first.given).await;
+        return new_token(ctx, name, first.account, connector, first.given).await;
     }
     // A new token spends the refresh token: wait for this run's turn. The run before may
     // have cached a token meanwhile.
     let s = match stored(ctx, first.account, true).await {
         Ok(found) => found,
-        Err((_, failure)) => return Ok(refused_locally(ctx, connector, &name, failure)),
+        Err((_, failure)) => return Ok(Err(refused_locally(ctx, connector, name, failure))),
     };
-    let result = match usable_cached(ctx, &s.account, args).await {
-        Ok(Some(cached)) => {
-            print(ctx, &name, &cached, true);
-            Ok(Class::Ok)
-        }
-        Ok(None) => fresh(ctx, &name, s.account, s.connector, s.given).await,
+    let result = match usable_cached(ctx, &s.account, min_ttl, fresh).await {
+        Ok(Some(token)) => Ok(Ok(Usable {
+            token,
+            cached: true,
+            given: s.given,
+        })),
+        Ok(None) => new_token(ctx, name, s.account, s.connector, s.given).await,
         Err(e) => Err(e),
     };
     ctx.store.release(s.lease).await;
@@ -65,35 +98,36 @@ fn refused_locally(
     refused(ctx, Some(connector), name, Outcome::local(failure))
 }
 
-/// The token cached for this link, unless `--fresh` or it expires within `--min-ttl`.
+/// The token cached for this link, unless `fresh` or it expires within `min_ttl`.
 async fn usable_cached(
     ctx: &Context,
     account: &Account,
-    args: &TokenArgs,
+    min_ttl: u64,
+    fresh: bool,
 ) -> CliResult<Option<CachedToken>> {
-    if args.fresh {
+    if fresh {
         return Ok(None);
     }
     Ok(ctx.store.cached_token(account).await?.filter(|cached| {
-        cached.remaining().is_some_and(|left| left > args.min_ttl)
+        cached.remaining().is_some_and(|left| left > min_ttl)
             // A token cached before tokens were checked is printed only if it is a plain token.
             && cached.access_token.expose().bytes().all(|b| b.is_ascii_graphic())
     }))
 }
 
 /// A new token from the provider, cached for the link it was issued to.
-async fn fresh(
+async fn new_token(
     ctx: &Context,
     name: &AccountName,
     account: Account,
     connector: &Connector,
     given: Given,
-) -> CliResult<Class> {
+) -> CliResult<Result<Usable, Class>> {
     // A rotated refresh token is stored (with the new access token) before anything is
     // printed.
-    let (outcome, _) = check_stored(ctx, account.clone(), connector, given).await;
+    let (outcome, _) = check_stored(ctx, account.clone(), connector, given.clone()).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
-        return Ok(refused(ctx, Some(connector), name, outcome));
+        return Ok(Err(refused(ctx, Some(connector), name, outcome)));
     };
     let cached = CachedToken::new(token.access_token, token.expires_in);
     if outcome.rotated.is_none() && !ctx.store.cache_token(&account, &cached).await? {
@@ -101,10 +135,13 @@ async fn fresh(
             Class::NotFound,
             format!("`{name}` was revoked or linked anew while the token was requested"),
         )
-        .with_hint(format!("run `credlink token {name}` again")));
+        .with_hint(format!("run `{}` again", crate::cli::again(&[]))));
     }
-    print(ctx, name, &cached, false);
-    Ok(Class::Ok)
+    Ok(Ok(Usable {
+        token: cached,
+        cached: false,
+        given,
+    }))
 }
 
 /// No token: why, on stderr, and the outcome's exit code.

@@ -28,29 +28,43 @@ pub(crate) struct PathRefused {
 /// `base` with `path` (and its query) under it. `path` is relative to the base, with or
 /// without a leading `/`.
 pub(crate) fn api_url(base: &Url, path: &str) -> Result<Url, PathRefused> {
-    let refuse = |why| PathRefused {
-        shown: crate::base::text::clean_truncated(path, 200),
-        why,
-    };
-    if let Some(why) = refused_anywhere(path) {
-        return Err(refuse(why));
-    }
-    let relative = path.strip_prefix('/').unwrap_or(path);
-    let (part, query) = match relative.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (relative, None),
-    };
-    if let Some(why) = refused_in_path(part) {
-        return Err(refuse(why));
-    }
+    check_path(path)?;
+    let (part, query) = split(path);
     let mut url = base.clone();
     url.set_path(&format!("{}{part}", base.path()));
     url.set_query(query.filter(|q| !q.is_empty()));
     match stays_under(base, &url) {
         true => Ok(url),
-        false => Err(refuse(
+        false => Err(refused(
+            path,
             "leaves the connector's API base (another host, port or path)",
         )),
+    }
+}
+
+/// Refuses a PATH that could leave the API base, whatever the base: run before anything is
+/// read or sent.
+pub(crate) fn check_path(path: &str) -> Result<(), PathRefused> {
+    let (part, _) = split(path);
+    match refused_anywhere(path).or_else(|| refused_in_path(part)) {
+        Some(why) => Err(refused(path, why)),
+        None => Ok(()),
+    }
+}
+
+/// The path relative to the base (a leading `/` dropped) and the query.
+fn split(path: &str) -> (&str, Option<&str>) {
+    let relative = path.strip_prefix('/').unwrap_or(path);
+    match relative.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (relative, None),
+    }
+}
+
+fn refused(path: &str, why: &'static str) -> PathRefused {
+    PathRefused {
+        shown: crate::base::text::clean_truncated(path, 200),
+        why,
     }
 }
 
@@ -194,17 +208,14 @@ pub(crate) fn refused_header(connector: &Connector, name: &str) -> Option<&'stat
         return Some("credlink sets it (the credential, the host or the framing)");
     }
     let carries_secret = match &connector.check {
-        Check::ApiKey(spec) => spec
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name)),
-        Check::Exchange(spec) => spec
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name)),
-        Check::OAuth(_) => false,
+        Check::ApiKey(spec) => spec.headers.iter().any(|(n, t)| {
+            n.eq_ignore_ascii_case(name)
+                && t.fields()
+                    .any(|f| connector.field(f).is_some_and(|f| f.secret))
+        }),
+        _ => false,
     };
-    carries_secret.then_some("the connector's check sets it")
+    carries_secret.then_some("it carries the account's key")
 }
 
 #[cfg(test)]

@@ -281,7 +281,7 @@ pub(super) fn json_body(
         shown_values.insert(id, REDACTED);
     }
     Body {
-        content_type: "application/json",
+        content_type: "application/json".into(),
         text: Secret::new(body.render(values)),
         shown: body.render(&shown_values),
     }

@@ -4,6 +4,7 @@
 //     plain http on 127.0.0.1, sign-in calls that behave like Kenjo's and Breezy HR's:
 //       POST /api/v1/auth/login  {"apiKey": "kenjo-key"}                 -> 200 {"token": "Bearer <token>"}
 //       POST /v3/signin          {"email": "hr@example.com", "password": "breezy-pass"} -> 200 {"access_token": "<token>", ...}
+//       GET /api/v1/...  with a token issued above as Bearer                -> 200 {"path", "issued": true}
 //       anything else with wrong credentials                               -> 401 {"message": "Unauthorized"}
 //       POST /broken/...                                                   -> 200, an HTML page (not JSON)
 //       POST /empty/...                                                    -> 200 {"ok": true} (no token)
@@ -43,6 +44,9 @@ const readBody = (req) => new Promise((resolve) => {
   req.on('end', () => resolve(data));
 });
 const token = () => randomBytes(24).toString('hex');
+// Tokens the sign-in calls issued, which GET /api/v1/... (a resource, for `credlink api`) accepts.
+const issued = new Set();
+const issue = () => { const t = token(); issued.add(t); return t; };
 
 async function exchange(req, res, p) {
   const text = await readBody(req);
@@ -54,10 +58,14 @@ async function exchange(req, res, p) {
   }
   if (p.startsWith('/empty/')) return json(res, 200, { ok: true });
   if (p === '/api/v1/auth/login' && body.apiKey === 'kenjo-key') {
-    return json(res, 200, { token: `Bearer ${token()}` });
+    return json(res, 200, { token: `Bearer ${issue()}` });
   }
   if (p === '/v3/signin' && body.email === 'hr@example.com' && body.password === 'breezy-pass') {
-    return json(res, 200, { access_token: token(), user: { email: body.email } });
+    return json(res, 200, { access_token: issue(), user: { email: body.email } });
+  }
+  if (req.method === 'GET' && p.startsWith('/api/v1/')) {
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (issued.has(bearer)) return json(res, 200, { path: p, issued: true });
   }
   return json(res, 401, { message: 'Unauthorized' });
 }
