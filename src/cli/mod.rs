@@ -279,12 +279,13 @@ pub(crate) struct TokenArgs {
 #[command(after_help = API_HELP)]
 pub(crate) struct ApiArgs {
     /// Linked account
-    #[arg(value_name = "NAME")]
+    // The index is fixed: adding a completer to this argument moves it after PATH otherwise.
+    #[arg(value_name = "NAME", index = 1)]
     pub(crate) name: String,
 
     /// Path under the connector's API base (`credlink connectors ID` shows it), with an
     /// optional query, e.g. `persons?limit=1`
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", index = 2)]
     pub(crate) path: String,
 
     /// The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST
