@@ -332,3 +332,38 @@ async fn json_is_pretty_at_a_terminal() {
         .unwrap();
     session.exp_eof().unwrap();
 }
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs a Secret Service (scripts/test)"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_the_provider_echoes_is_shown_only_in_the_body_it_sent() {
+    let Some((server, sb)) = linked_stand().await else {
+        return;
+    };
+    Mock::given(method("GET"))
+        .and(path("/v1/echo"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("x-echo", KEY)
+                .set_body_json(serde_json::json!({"error": "bad key", "error_description": KEY})),
+        )
+        .mount(&server)
+        .await;
+    let out = sb
+        .when(&["-v", "api", "acct", "echo", "-i"])
+        .then()
+        .exits(3)
+        .stderr_lacks(KEY)
+        .out;
+    let shown = stdout(&out);
+    assert_has(&shown, "x-echo: (redacted)\n");
+    assert!(
+        shown.ends_with(&format!(
+            r#"{{"error":"bad key","error_description":"{KEY}"}}"#
+        )),
+        "the body as the provider sent it: {shown}"
+    );
+    assert_eq!(shown.matches(KEY).count(), 1, "{shown}");
+}
