@@ -70,6 +70,11 @@ fn asked(args: &ApiArgs) -> CliResult<Asked> {
         (Some(m), _) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
             .map_err(|_| CliError::usage(format!("-X `{m}` is not an HTTP method")))?,
     };
+    if matches!(method, Method::TRACE | Method::CONNECT) {
+        return Err(CliError::usage(format!(
+            "-X {method} is refused: a TRACE answer echoes the request's credential, and CONNECT opens a tunnel, not an API call"
+        )));
+    }
     if body.is_some() && matches!(method, Method::GET | Method::HEAD) {
         return Err(CliError::usage(format!(
             "-X {method} sends no body: name the method that takes one, e.g. -X POST"

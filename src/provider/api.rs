@@ -17,6 +17,11 @@ pub(crate) const API_MAX_BODY: usize = 64 * 1024 * 1024;
 /// decoded twice; a segment still changing after this many is refused.
 const MAX_DECODINGS: usize = 4;
 
+/// Characters a server that normalises Unicode (NFKC) may turn into `.`, `/` or `\`.
+const LOOKALIKES: [char; 6] = [
+    '\u{FF0E}', '\u{FF0F}', '\u{FF3C}', '\u{FE52}', '\u{2024}', '\u{2215}',
+];
+
 /// Why a PATH is refused, as the error names it.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("PATH `{shown}` {why}")]
@@ -102,9 +107,16 @@ fn refused_in_path(part: &str) -> Option<&'static str> {
     for segment in part.split('/') {
         let mut decoded = Cow::Borrowed(segment);
         for _ in 0..=MAX_DECODINGS {
-            if matches!(decoded.as_ref(), "." | "..") {
+            // Tomcat reads `..;x` as `..`.
+            let bare = decoded.split(';').next().unwrap_or_default();
+            if matches!(bare, "." | "..") {
                 return Some(
                     "has a `.` or `..` segment (also percent-encoded), which steps out of the path",
+                );
+            }
+            if decoded.contains(LOOKALIKES) {
+                return Some(
+                    "holds a character some servers read as `.`, `/` or `\\` (a full-width or small form)",
                 );
             }
             if decoded.contains(['/', '\\']) {
@@ -271,10 +283,35 @@ mod tests {
             ("a%0d%0aHost:x", "control"),
             ("a\u{7f}", "control"),
             ("x#frag", "fragment"),
+            ("..;/x", "`..`"),
+            ("a/..;jsessionid=1/x", "`..`"),
+            ("\u{FF0E}\u{FF0E}/x", "full-width"),
+            ("%EF%BC%8F%EF%BC%8Fevil", "full-width"),
+            ("a\u{2215}b", "full-width"),
         ] {
             let err = api_url(&base(), path).unwrap_err().to_string();
             assert!(err.contains(why), "{path:?}: {err}");
         }
+    }
+
+    fn built_in_request(id: &str) -> Result<Request, String> {
+        let catalog = crate::catalog::Catalog::load(None).unwrap();
+        let connector = catalog.get(id).unwrap();
+        let creds = Credentials {
+            values: BTreeMap::new(),
+            secrets: [("api_key".to_owned(), Secret::new("key-0123456789"))].into(),
+            scope: None,
+        };
+        api_request(connector, &creds, None, reqwest::Method::GET, base())
+    }
+
+    #[test]
+    fn a_key_the_check_sends_only_in_its_body_is_not_sent_by_api() {
+        let err = built_in_request("peoplehr").err().unwrap();
+        assert!(err.contains("takes its key in the request body"), "{err}");
+        let jazz = built_in_request("jazzhr").unwrap();
+        assert_eq!(jazz.url.query(), Some("apikey=key-0123456789"));
+        assert_eq!(jazz.secret_params, ["apikey"]);
     }
 
     #[test]

@@ -231,6 +231,7 @@ async fn method_headers_fields_and_input_are_sent_as_asked() {
         (&["-H", "Host: evil.example"][..], "credlink sets it"),
         (&["-H", "no colon"][..], "is not `Name: value`"),
         (&["-X", "BAD METHOD"][..], "is not an HTTP method"),
+        (&["-X", "TRACE"][..], "echoes the request's credential"),
     ] {
         let argv = [&["api", "acct", "persons"][..], args].concat();
         sb.when(&argv)

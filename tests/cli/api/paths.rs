@@ -35,6 +35,9 @@ async fn each_path_that_would_leave_the_api_base_is_refused_with_nothing_sent() 
         ("persons%0d%0aX: y", "control character"),
         ("persons\t", "control character"),
         ("persons#frag", "fragment"),
+        ("..;/steal", "`..`"),
+        ("\u{FF0E}\u{FF0E}/steal", "full-width"),
+        ("%EF%BC%8F%EF%BC%8Fevil.example", "full-width"),
     ] {
         sb.when(&["-v", "api", "acct", path])
             .then()
