@@ -271,6 +271,20 @@ async fn each_kind_of_answer_has_its_exit_code_and_the_body_is_still_printed() {
         let hinted = stderr(&out).contains("STAND-HINT");
         assert_eq!(hinted, status == 401, "{}", describe(&out));
     }
+    // A GET answered 429 is tried again; a POST, which may have changed something, is not.
+    Mock::given(method("POST"))
+        .and(path("/v1/p429"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let before = server.received_requests().await.unwrap().len();
+    sb.when(&["api", "acct", "p429", "-X", "POST", "-f", "a=b"])
+        .then()
+        .exits(4);
+    assert_eq!(sent(&server, before).await.len(), 1, "one POST");
+    let all = server.received_requests().await.unwrap();
+    let gets = all.iter().filter(|r| r.url.path() == "/v1/s429").count();
+    assert!(gets > 1, "the GET was tried again");
     // A redirect is reported, never followed.
     Mock::given(method("GET"))
         .and(path("/v1/moved"))
