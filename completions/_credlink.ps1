@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with fresh credentials of linked accounts in its environment, never on a command line')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send a request to a linked account''s API with its credentials applied (a path under the connector''s API base only)')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -253,6 +254,32 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'credlink;api' {
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'A request header, e.g. -H ''Accept: text/csv'' (repeatable); not the credential''s header or Host')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'A request header, e.g. -H ''Accept: text/csv'' (repeatable); not the credential''s header or Host')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with -X)')
+            [CompletionResult]::new('--raw-field', '--raw-field', [CompletionResultType]::ParameterName, 'A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with -X)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Send this file as the body, or stdin with `-` (with -X)')
+            [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a provider')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Print the status line and the response headers before the body')
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Print the status line and the response headers before the body')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; a missing value is an error naming its flag')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace every request on stderr (secrets are always redacted)')
+            [CompletionResult]::new('--secret-id-stdin', '--secret-id-stdin', [CompletionResultType]::ParameterName, 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'credlink;revoke' {
             [CompletionResult]::new('--connectors', '--connectors', [CompletionResultType]::ParameterName, 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]')
@@ -300,6 +327,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Check stored accounts, or credentials given by environment/stdin, with a live request')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with fresh credentials of linked accounts in its environment, never on a command line')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send a request to a linked account''s API with its credentials applied (a path under the connector''s API base only)')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -331,6 +359,9 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             break
         }
         'credlink;help;exec' {
+            break
+        }
+        'credlink;help;api' {
             break
         }
         'credlink;help;revoke' {

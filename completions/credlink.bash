@@ -16,6 +16,9 @@ _credlink() {
             ",$1")
                 cmd="credlink"
                 ;;
+            credlink,api)
+                cmd="credlink__subcmd__api"
+                ;;
             credlink,completions)
                 cmd="credlink__subcmd__completions"
                 ;;
@@ -48,6 +51,9 @@ _credlink() {
                 ;;
             credlink,token)
                 cmd="credlink__subcmd__token"
+                ;;
+            credlink__subcmd__help,api)
+                cmd="credlink__subcmd__help__subcmd__api"
                 ;;
             credlink__subcmd__help,completions)
                 cmd="credlink__subcmd__help__subcmd__completions"
@@ -104,12 +110,74 @@ _credlink() {
 
     case "${cmd}" in
         credlink)
-            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version connectors link list history store test token exec revoke completions help"
+            opts="-v -h -V --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version connectors link list history store test token exec api revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --connectors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__api)
+            opts="-X -H -f -i -v -h -V --method --header --raw-field --input --include --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raw-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connectors)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -252,8 +320,22 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__help)
-            opts="connectors link list history store test token exec revoke completions help"
+            opts="connectors link list history store test token exec api revoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        credlink__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
             cand token 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
             cand exec 'Run a command with fresh credentials of linked accounts in its environment, never on a command line'
+            cand api 'Send a request to a linked account''s API with its credentials applied (a path under the connector''s API base only)'
             cand revoke 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -237,6 +238,31 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'credlink;api'= {
+            cand -X 'The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST'
+            cand --method 'The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST'
+            cand -H 'A request header, e.g. -H ''Accept: text/csv'' (repeatable); not the credential''s header or Host'
+            cand --header 'A request header, e.g. -H ''Accept: text/csv'' (repeatable); not the credential''s header or Host'
+            cand -f 'A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with -X)'
+            cand --raw-field 'A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with -X)'
+            cand --input 'Send this file as the body, or stdin with `-` (with -X)'
+            cand --connectors 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)'
+            cand --config-dir 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]'
+            cand --ca-file 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy''s (or set CREDLINK_CA_FILE)'
+            cand --store 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir''s config.toml) [default: keychain]'
+            cand --timeout 'Seconds to wait for a provider'
+            cand -i 'Print the status line and the response headers before the body'
+            cand --include 'Print the status line and the response headers before the body'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-input 'Never prompt; a missing value is an error naming its flag'
+            cand -v 'Trace every request on stderr (secrets are always redacted)'
+            cand --verbose 'Trace every request on stderr (secrets are always redacted)'
+            cand --secret-id-stdin 'Read the team store''s AppRole secret id from stdin (with BAO_ROLE_ID set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'credlink;revoke'= {
             cand --connectors 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)'
             cand --config-dir 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]'
@@ -282,6 +308,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand test 'Check stored accounts, or credentials given by environment/stdin, with a live request'
             cand token 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
             cand exec 'Run a command with fresh credentials of linked accounts in its environment, never on a command line'
+            cand api 'Send a request to a linked account''s API with its credentials applied (a path under the connector''s API base only)'
             cand revoke 'Revoke a linked account''s token at the provider (where the connector can), then remove the account from its store'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -304,6 +331,8 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;help;token'= {
         }
         &'credlink;help;exec'= {
+        }
+        &'credlink;help;api'= {
         }
         &'credlink;help;revoke'= {
         }

@@ -43,6 +43,7 @@ complete -c credlink -n "__fish_credlink_needs_command" -f -a "store" -d 'Work o
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "exec" -d 'Run a command with fresh credentials of linked accounts in its environment, never on a command line'
+complete -c credlink -n "__fish_credlink_needs_command" -f -a "api" -d 'Send a request to a linked account\'s API with its credentials applied (a path under the connector\'s API base only)'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "revoke" -d 'Revoke a linked account\'s token at the provider (where the connector can), then remove the account from its store'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c credlink -n "__fish_credlink_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -202,6 +203,22 @@ complete -c credlink -n "__fish_credlink_using_subcommand exec" -s v -l verbose 
 complete -c credlink -n "__fish_credlink_using_subcommand exec" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s X -l method -d 'The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST' -r
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s H -l header -d 'A request header, e.g. -H \'Accept: text/csv\' (repeatable); not the credential\'s header or Host' -r
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s f -l raw-field -d 'A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with -X)' -r
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l input -d 'Send this file as the body, or stdin with `-` (with -X)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l store -d 'Where accounts are kept: `keychain` (the OS keychain and an index file), or `vault:MOUNT/PREFIX` for a Vault or OpenBao KV v2 mount shared by a team (or set CREDLINK_STORE, or `store = "..."` in the config dir\'s config.toml) [default: keychain]' -r
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l timeout -d 'Seconds to wait for a provider' -r
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s i -l include -d 'Print the status line and the response headers before the body'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l json -d 'Print machine-readable JSON on stdout'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l no-input -d 'Never prompt; a missing value is an error naming its flag'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s v -l verbose -d 'Trace every request on stderr (secrets are always redacted)'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s h -l help -d 'Print help'
+complete -c credlink -n "__fish_credlink_using_subcommand api" -s V -l version -d 'Print version'
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l connectors -d 'Add or override connectors with entries from this TOML file (or set CREDLINK_CONNECTORS)' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l config-dir -d 'Directory of the index file (or set CREDLINK_CONFIG_DIR) [default: the platform config dir + credlink]' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand revoke" -l ca-file -d 'Also trust the CA certificates in this PEM file, e.g. a corporate TLS-inspecting proxy\'s (or set CREDLINK_CA_FILE)' -r -F
@@ -227,15 +244,16 @@ complete -c credlink -n "__fish_credlink_using_subcommand completions" -s v -l v
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -l secret-id-stdin -d 'Read the team store\'s AppRole secret id from stdin (with BAO_ROLE_ID set)'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c credlink -n "__fish_credlink_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "list" -d 'List linked accounts (reads no secret)'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "history" -d 'Show the versions of an account in the team store: when each was linked, and by whom'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "store" -d 'Work on stores as a whole'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "exec" -d 'Run a command with fresh credentials of linked accounts in its environment, never on a command line'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "revoke" -d 'Revoke a linked account\'s token at the provider (where the connector can), then remove the account from its store'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "completions" -d 'Print shell completions'
-complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec revoke completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "connectors" -d 'List the connectors in the catalog, or show one with the steps to get credentials'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "link" -d 'Link an account: ask for its credentials, check them live, then save them'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "list" -d 'List linked accounts (reads no secret)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "history" -d 'Show the versions of an account in the team store: when each was linked, and by whom'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "store" -d 'Work on stores as a whole'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "test" -d 'Check stored accounts, or credentials given by environment/stdin, with a live request'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "token" -d 'Print a fresh access token for a linked OAuth account (cached until shortly before expiry)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "exec" -d 'Run a command with fresh credentials of linked accounts in its environment, never on a command line'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "api" -d 'Send a request to a linked account\'s API with its credentials applied (a path under the connector\'s API base only)'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "revoke" -d 'Revoke a linked account\'s token at the provider (where the connector can), then remove the account from its store'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "completions" -d 'Print shell completions'
+complete -c credlink -n "__fish_credlink_using_subcommand help; and not __fish_seen_subcommand_from connectors link list history store test token exec api revoke completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c credlink -n "__fish_credlink_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "copy" -d 'Copy accounts (record and secret) from one store to another, reading each back'

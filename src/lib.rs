@@ -120,6 +120,7 @@ fn run(cli: Cli) -> CliResult<Class> {
             Command::Revoke(args) => cmd::revoke::run(&ctx, args).await,
             Command::Token(args) => cmd::token::run(&ctx, args).await,
             Command::Exec(args) => cmd::exec::run(&ctx, args).await,
+            Command::Api(args) => cmd::api::run(&ctx, args).await,
             Command::List | Command::History(_) | Command::Store(_) | Command::Completions(_) => {
                 unreachable!("handled above")
             }

@@ -20,6 +20,10 @@ pub(crate) enum TemplateError {
     },
     #[error("`{url}` is not a valid URL: {why}")]
     NotAUrl { url: String, why: String },
+    #[error(
+        "the connector `{0}` declares no `api_base` (the base URL of its API): add `api_base = \"https://...\"` to its entry in your connectors file"
+    )]
+    NoApiBase(String),
     #[error("`{0}` must use https (plain http is allowed only to 127.0.0.1, ::1 or localhost)")]
     NotHttps(String),
 }

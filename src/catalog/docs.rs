@@ -73,6 +73,9 @@ fn connector_section(page: &mut String, c: &Connector) {
         .map(|f| f.label.as_str())
         .collect();
     let _ = writeln!(page, "Asks for: {}.\n", fields.join(", "));
+    if let Some(base) = &c.api_base {
+        let _ = writeln!(page, "API base (`credlink api`): `{}`\n", base.raw());
+    }
     for (i, step) in c.steps.iter().enumerate() {
         let _ = writeln!(page, "{}. {step}", i + 1);
     }

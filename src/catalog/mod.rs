@@ -369,6 +369,9 @@ pub(crate) struct Connector {
     pub(crate) prefix_retry: Option<PrefixRetry>,
     /// The scopes the check needs (OAuth kinds): a token answer whose `scope` lacks one fails.
     pub(crate) check_scope: Vec<String>,
+    /// The base URL the product's API paths are relative to (`credlink api`), a URL template
+    /// with the check URL's host rules. A user's own entry may leave it out.
+    pub(crate) api_base: Option<Template>,
     /// Where the entry's facts come from (the built-in catalog cites at least one each).
     pub(crate) sources: Vec<Source>,
 }

@@ -58,6 +58,8 @@ pub(super) struct RawConnector {
     /// The assertion kinds: the assertion's audience when it is not the token endpoint's URL (a
     /// template).
     pub(super) assertion_audience: Option<String>,
+    /// The base URL the product's API paths are relative to (a URL template), for `api`.
+    pub(super) api_base: Option<String>,
     pub(super) permission_check: Option<RawPermissionCheck>,
     /// A second try with a prefix in front of a field's value, when the provider refuses the
     /// first as an unknown client.

@@ -109,6 +109,9 @@ pub(crate) enum Command {
     /// Run a command with fresh credentials of linked accounts in its environment, never on a
     /// command line
     Exec(ExecArgs),
+    /// Send a request to a linked account's API with its credentials applied (a path under
+    /// the connector's API base only)
+    Api(ApiArgs),
     /// Revoke a linked account's token at the provider (where the connector can), then remove
     /// the account from its store
     Revoke(RevokeArgs),
@@ -333,6 +336,49 @@ A client secret, refresh token or private key is never given: the token is.
 credlink becomes the command (exec): its signals, stdin, stdout and stderr are the command's, \
 and so is its exit status. Exit 127 when the command is not found, 126 when it cannot be run; \
 otherwise credlink's own codes only when the credentials could not be had (nothing is run).";
+
+#[derive(Debug, Args)]
+#[command(after_help = API_HELP)]
+pub(crate) struct ApiArgs {
+    /// Linked account
+    // The index is fixed: adding a completer to this argument moves it after PATH otherwise.
+    #[arg(value_name = "NAME", index = 1)]
+    pub(crate) name: String,
+
+    /// Path under the connector's API base (`credlink connectors ID` shows it), with an
+    /// optional query, e.g. `persons?limit=1`
+    #[arg(value_name = "PATH", index = 2)]
+    pub(crate) path: String,
+
+    /// The HTTP method [default: GET]; a request with a body needs one, e.g. -X POST
+    #[arg(short = 'X', long, value_name = "METHOD")]
+    pub(crate) method: Option<String>,
+
+    /// A request header, e.g. -H 'Accept: text/csv' (repeatable); not the credential's
+    /// header or Host
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub(crate) headers: Vec<String>,
+
+    /// A string field of a JSON object sent as the body, e.g. -f name=Ada (repeatable; with
+    /// -X)
+    #[arg(
+        short = 'f',
+        long = "raw-field",
+        value_name = "KEY=VALUE",
+        conflicts_with = "input"
+    )]
+    pub(crate) fields: Vec<String>,
+
+    /// Send this file as the body, or stdin with `-` (with -X)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) input: Option<PathBuf>,
+
+    /// Print the status line and the response headers before the body
+    #[arg(short = 'i', long)]
+    pub(crate) include: bool,
+}
+
+const API_HELP: &str = "The answer's body goes to stdout as the provider sent it (JSON pretty-printed at a terminal). Exit status: 0 for a 2xx answer; 3 for 401 or 403 (the credential was refused); 4 for a redirect (never followed), 408, 429, a 5xx answer or no answer; 1 for any other 4xx (the request itself was refused); 2 for a PATH that could leave the API base, which is refused before anything is sent.";
 
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {

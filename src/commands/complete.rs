@@ -21,7 +21,7 @@ const ENV_COMPLETE: &str = "COMPLETE";
 pub(crate) const BIN: &str = "credlink";
 
 /// The command line with its completers: connector ids after `link`, `connectors` and
-/// `test --connector`, account names after `test`, `token`, `exec`, `revoke` and `history`. Attached
+/// `test --connector`, account names after `test`, `token`, `exec`, `api`, `revoke` and `history`. Attached
 /// here, not in `cli`, so that the command line's definition needs nothing of the store.
 pub(crate) fn command() -> clap::Command {
     let connectors = || ArgValueCompleter::new(connector_ids);
@@ -35,6 +35,7 @@ pub(crate) fn command() -> clap::Command {
         })
         .mut_subcommand("token", |c| c.mut_arg("name", |a| a.add(accounts())))
         .mut_subcommand("exec", |c| c.mut_arg("names", |a| a.add(accounts())))
+        .mut_subcommand("api", |c| c.mut_arg("name", |a| a.add(accounts())))
         .mut_subcommand("revoke", |c| c.mut_arg("name", |a| a.add(accounts())))
         .mut_subcommand("history", |c| c.mut_arg("name", |a| a.add(accounts())))
 }

@@ -163,6 +163,7 @@ fn to_json(ctx: &Context, c: &Connector) -> serde_json::Value {
         "id": c.id, "name": c.name, "product": c.product(),
         "category": c.category.map(|cat| cat.as_str()),
         "auth": c.auth().as_str(), "url": url, "method": how,
+        "api_base": c.api_base.as_ref().map(|t| t.raw()),
         "docs": c.docs, "steps": c.steps, "notes": c.notes,
         "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
         "alternative": alternative(ctx, c)
@@ -193,6 +194,9 @@ fn show(ctx: &Context, c: &Connector) {
     let _ = writeln!(s, "{} ({})", c.name, c.id);
     let _ = writeln!(s, "  auth:  {} ({how})", c.auth().as_str());
     let _ = writeln!(s, "  url:   {url}");
+    if let Some(base) = &c.api_base {
+        let _ = writeln!(s, "  api:   {} (`credlink api NAME PATH`)", base.raw());
+    }
     if let Some(docs) = &c.docs {
         let _ = writeln!(s, "  docs:  {docs}");
     }

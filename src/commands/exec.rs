@@ -19,7 +19,7 @@ use url::Url;
 use crate::base::outcome::Class;
 use crate::base::secret::Secret;
 use crate::base::text;
-use crate::catalog::{Check, Connector};
+use crate::catalog::Connector;
 use crate::cli::ExecArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
@@ -211,21 +211,10 @@ async fn credentials(
         .collect()))
 }
 
-/// The address of the account's API, for `PREFIX_BASE_URL`. For now the origin of the call a
-/// check reads data with (the permission call, or an API key's verification call): `None` for a
-/// connector without one. To be the connector's own `api_base` once the catalog has one.
+/// The address of the account's API, for `PREFIX_BASE_URL`: the connector's `api_base`, where
+/// it has one (a user's own entry may leave it out).
 fn base_url(connector: &Connector, creds: &Credentials) -> Option<Url> {
-    let template = match &connector.check {
-        Check::ApiKey(spec) => &spec.url,
-        check => &check.permission_check()?.1,
-    };
-    let mut url = provider::render_url(template, connector, creds).ok()?;
-    url.set_path("/");
-    url.set_query(None);
-    url.set_fragment(None);
-    url.set_username("").ok()?;
-    url.set_password(None).ok()?;
-    Some(url)
+    provider::api_base_url(connector, creds).ok()
 }
 
 /// The command's file, found as a shell finds it (in `PATH` unless the name has a `/`), before

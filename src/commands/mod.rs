@@ -2,6 +2,7 @@
 //! here: the path from a stored account to a check (used by `test`, `token` and `--explain`
 //! alike), and how an outcome is shown.
 
+pub(crate) mod api;
 pub(crate) mod complete;
 pub(crate) mod completions;
 pub(crate) mod connectors;

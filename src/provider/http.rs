@@ -62,6 +62,11 @@ pub(crate) struct Request {
     /// Query parameters that carry a secret (a provider that takes the key only in the URL),
     /// shown as `(redacted)`.
     pub(crate) secret_params: Vec<String>,
+    /// The most of an answer read: [`MAX_BODY`], more for `api`.
+    pub(crate) max_body: usize,
+    /// Whether a 429 or 503 answer is tried again: not for a method that may have changed
+    /// something (an `api` POST).
+    pub(crate) repeatable: bool,
 }
 
 impl Request {
@@ -75,6 +80,8 @@ impl Request {
             answer_secrets: Vec::new(),
             made: Vec::new(),
             secret_params: Vec::new(),
+            max_body: MAX_BODY,
+            repeatable: true,
         }
     }
 
@@ -117,7 +124,7 @@ impl Request {
 
 /// A body: the text sent (a secret when it carries one) and how the trace shows it.
 pub(crate) struct Body {
-    pub(crate) content_type: &'static str,
+    pub(crate) content_type: String,
     pub(crate) text: Secret,
     pub(crate) shown: String,
 }
@@ -132,7 +139,7 @@ impl Body {
         }
         let shown = shown.finish().replace("%28redacted%29", REDACTED);
         Self {
-            content_type: "application/x-www-form-urlencoded",
+            content_type: "application/x-www-form-urlencoded".into(),
             text: Secret::new(text.finish()),
             shown,
         }
@@ -150,7 +157,7 @@ impl Body {
             serde_json::Value::Object(map).to_string()
         };
         Self {
-            content_type: "application/json",
+            content_type: "application/json".into(),
             text: Secret::new(object(false)),
             shown: object(true),
         }
@@ -300,7 +307,7 @@ impl Http {
             },
             |result| net::Verdict {
                 attempts: match result {
-                    Ok(r) if matches!(r.status, 429 | 503) => MAX_ATTEMPTS,
+                    Ok(r) if req.repeatable && matches!(r.status, 429 | 503) => MAX_ATTEMPTS,
                     _ => 1,
                 },
                 retry_after: result
@@ -379,7 +386,7 @@ impl Http {
             .headers(headers);
         if let Some(body) = &req.body {
             builder = builder
-                .header(header::CONTENT_TYPE, body.content_type)
+                .header(header::CONTENT_TYPE, body.content_type.as_str())
                 .body(body.text.expose().to_owned());
         }
         Ok(builder)
@@ -398,7 +405,7 @@ impl Http {
             let mut response = builder.send().await?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = net::read_capped(&mut response, MAX_BODY).await?;
+            let body = net::read_capped(&mut response, req.max_body).await?;
             Ok::<_, reqwest::Error>((status, headers, body))
         }
         .await;
@@ -446,7 +453,7 @@ impl Http {
             self.trace(&format!("< location: {}", redactor.display(&location, 500)));
         }
         let shown = match serde_json::from_slice::<serde_json::Value>(&r.body) {
-            _ if r.cut => format!("(a body larger than {} MiB: not shown)", MAX_BODY >> 20),
+            _ if r.cut => "(a body larger than credlink reads: not shown)".to_owned(),
             Ok(mut json) => {
                 redact_tokens(&mut json);
                 for pointer in secrets {

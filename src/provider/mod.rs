@@ -4,6 +4,7 @@
 //! through [`check`].
 
 pub(crate) mod answer;
+pub(crate) mod api;
 pub(crate) mod assertion;
 mod device;
 pub(crate) mod http;
@@ -97,6 +98,17 @@ impl Credentials {
 /// requested.
 pub(crate) fn main_url(connector: &Connector, creds: &Credentials) -> Result<Url, TemplateError> {
     render_url(connector.check.main_url(), connector, creds)
+}
+
+/// The connector's `api_base` as it will be requested (`api`, `exec`).
+pub(crate) fn api_base_url(
+    connector: &Connector,
+    creds: &Credentials,
+) -> Result<Url, TemplateError> {
+    match &connector.api_base {
+        Some(t) => render_url(t, connector, creds),
+        None => Err(TemplateError::NoApiBase(connector.id.clone())),
+    }
 }
 
 pub(crate) fn render_url(

@@ -120,18 +120,28 @@ pub(super) fn oauth_request(
             Body::form(&pairs)
         }
     });
-    if connector.uses_client_certificate() {
-        let key = creds
-            .secret(FieldRole::ClientKey)
-            .ok_or("the client key is missing")?;
-        let cert = creds.value(connector, FieldRole::ClientCertificate);
-        request.identity = Some(Secret::new(format!(
-            "{}\n{}\n",
-            cert.trim_end(),
-            key.expose().trim_end()
-        )));
-    }
+    request.identity = client_identity(connector, creds)?;
     Ok(request)
+}
+
+/// The PEM certificate and key a connector with mutual TLS presents (RFC 8705); `None` for
+/// one without.
+pub(super) fn client_identity(
+    connector: &Connector,
+    creds: &Credentials,
+) -> Result<Option<Secret>, String> {
+    if !connector.uses_client_certificate() {
+        return Ok(None);
+    }
+    let key = creds
+        .secret(FieldRole::ClientKey)
+        .ok_or("the client key is missing")?;
+    let cert = creds.value(connector, FieldRole::ClientCertificate);
+    Ok(Some(Secret::new(format!(
+        "{}\n{}\n",
+        cert.trim_end(),
+        key.expose().trim_end()
+    ))))
 }
 
 /// RFC 6749 2.3.1: id and secret are form-urlencoded before they are joined and Base64-encoded.
@@ -185,29 +195,40 @@ pub(super) fn verify_request(
         spec.method.clone(),
         render_url(&spec.url, connector, creds)?,
     );
+    add_key(&mut request, connector, spec, &values);
+    if let Some(body) = &spec.json_body {
+        request.body = Some(json_body(body, connector, &values));
+    }
+    Ok(request)
+}
+
+/// An API key as the verification call sends it outside its body: headers, Basic, Bearer,
+/// the query parameter (also for `api`'s requests).
+pub(super) fn add_key(
+    request: &mut Request,
+    connector: &Connector,
+    spec: &VerifySpec,
+    values: &BTreeMap<&str, &str>,
+) {
     add_headers(
-        &mut request,
+        request,
         connector,
         spec.basic_auth.as_ref(),
         &spec.headers,
-        &values,
+        values,
     );
     if let Some(bearer) = &spec.bearer {
         let value = Secret::new(format!(
             "Bearer {}",
-            bearer.render(&values).unwrap_or_default()
+            bearer.render(values).unwrap_or_default()
         ));
         request.header("authorization", Value::Secret(value));
-    }
-    if let Some(body) = &spec.json_body {
-        request.body = Some(json_body(body, connector, &values));
     }
     if let Some(q) = &spec.query_secret {
         let secret = values.get(q.field.as_str()).copied().unwrap_or_default();
         request.url.query_pairs_mut().append_pair(&q.param, secret);
         request.secret_params.push(q.param.clone());
     }
-    Ok(request)
 }
 
 /// The sign-in call of a `token_exchange` connector: the secrets in the declared headers or
@@ -260,7 +281,7 @@ pub(super) fn json_body(
         shown_values.insert(id, REDACTED);
     }
     Body {
-        content_type: "application/json",
+        content_type: "application/json".into(),
         text: Secret::new(body.render(values)),
         shown: body.render(&shown_values),
     }

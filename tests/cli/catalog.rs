@@ -298,6 +298,11 @@ fn one_connector_shows_the_sources_of_its_facts() {
         "{c}"
     );
     assert_eq!(c["product"], "Personio");
+    assert_eq!(c["api_base"], "https://api.personio.de/v2/");
+    assert_has(
+        &text,
+        "  api:   https://api.personio.de/v2/ (`credlink api NAME PATH`)\n",
+    );
 }
 
 /// Every connector of `connectors --json` cites a public https source; its count of connectors

@@ -89,7 +89,7 @@ fn account(name: &str, connector: &str) -> serde_json::Value {
 fn dynamic_completion_offers_account_names_from_the_index() {
     let sb = Sandbox::new();
     sb.write_index(&[account("alpha", "personio"), account("beta-hr", "traffit")]);
-    for command in ["test", "token", "exec", "revoke"] {
+    for command in ["test", "token", "exec", "api", "revoke"] {
         let out = candidates(&sb, &[command, ""]);
         assert_exit(&out, 0);
         assert_eq!(values(&out), ["alpha", "beta-hr"], "{}", describe(&out));

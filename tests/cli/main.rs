@@ -6,6 +6,7 @@
 #![allow(unreachable_pub)] // test helpers are shared between modules of this one binary
 
 mod agreement;
+mod api;
 mod auth_kinds;
 mod catalog;
 mod completions;

@@ -172,6 +172,25 @@ server.listen(port, '127.0.0.1', () => {
       }
       return true;
     }
+    if (path.startsWith('/test/api/')) {
+      // A resource the provider protects, for `credlink api`: 200 with what it was sent for a
+      // live access token of any grant; /test/api/status/NNN answers NNN instead.
+      const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const token = bearer && (await provider.AccessToken.find(bearer) ?? await provider.ClientCredentials.find(bearer));
+      if (!token || token.isExpired) {
+        json(res, 401, { error: 'invalid_token' });
+        return true;
+      }
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const status = Number(path.match(/^\/test\/api\/status\/(\d{3})$/)?.[1] ?? 200);
+      json(res, status, {
+        client_id: token.clientId, method: req.method, path, query: (req.url ?? '').split('?')[1] ?? '',
+        content_type: req.headers['content-type'] ?? null, custom: req.headers['x-custom'] ?? null,
+        body: Buffer.concat(chunks).toString(),
+      });
+      return true;
+    }
     if (req.method === 'GET' && path === '/test/jwt-keys') {
       json(res, 200, { rsa: jwtKeys.rsa.pem, ec: jwtKeys.ec.pem, other: jwtKeys.other.pem });
       return true;

@@ -4,6 +4,7 @@
 //     plain http on 127.0.0.1, sign-in calls that behave like Kenjo's and Breezy HR's:
 //       POST /api/v1/auth/login  {"apiKey": "kenjo-key"}                 -> 200 {"token": "Bearer <token>"}
 //       POST /v3/signin          {"email": "hr@example.com", "password": "breezy-pass"} -> 200 {"access_token": "<token>", ...}
+//       GET /api/v1/...  with a token issued above as Bearer                -> 200 {"path", "issued": true}
 //       anything else with wrong credentials                               -> 401 {"message": "Unauthorized"}
 //       POST /broken/...                                                   -> 200, an HTML page (not JSON)
 //       POST /empty/...                                                    -> 200 {"ok": true} (no token)
@@ -13,6 +14,7 @@
 //       POST /oauth/token  client_id=<the certificate's CN>, grant_type=client_credentials
 //         with a certificate issued by the CA -> 200 {"access_token", "token_type": "Bearer", "expires_in": 3600}
 //         without one, or with another        -> 401 {"error": "invalid_client", ...}
+//       GET /api/...  with the certificate and a token issued above as Bearer -> 200 {"path", "cn"}
 //   node stubs.js device [--watch-stdin]
 //     plain http on 127.0.0.1, a device authorization server (RFC 8628) that asks to slow down,
 //     which oidc-provider never does:
@@ -43,6 +45,10 @@ const readBody = (req) => new Promise((resolve) => {
   req.on('end', () => resolve(data));
 });
 const token = () => randomBytes(24).toString('hex');
+// Tokens the sign-in calls and the mTLS token endpoint issued, which their resources (GET
+// /api/..., for `credlink api`) accept.
+const issued = new Set();
+const issue = () => { const t = token(); issued.add(t); return t; };
 
 async function exchange(req, res, p) {
   const text = await readBody(req);
@@ -54,10 +60,14 @@ async function exchange(req, res, p) {
   }
   if (p.startsWith('/empty/')) return json(res, 200, { ok: true });
   if (p === '/api/v1/auth/login' && body.apiKey === 'kenjo-key') {
-    return json(res, 200, { token: `Bearer ${token()}` });
+    return json(res, 200, { token: `Bearer ${issue()}` });
   }
   if (p === '/v3/signin' && body.email === 'hr@example.com' && body.password === 'breezy-pass') {
-    return json(res, 200, { access_token: token(), user: { email: body.email } });
+    return json(res, 200, { access_token: issue(), user: { email: body.email } });
+  }
+  if (req.method === 'GET' && p.startsWith('/api/v1/')) {
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (issued.has(bearer)) return json(res, 200, { path: p, issued: true });
   }
   return json(res, 401, { message: 'Unauthorized' });
 }
@@ -65,8 +75,13 @@ async function exchange(req, res, p) {
 async function mtls(req, res, p) {
   const text = await readBody(req);
   const params = new URLSearchParams(text);
-  if (req.method !== 'POST' || p !== '/oauth/token') return json(res, 404, { error: 'not_found' });
   const cert = req.socket.getPeerCertificate();
+  if (req.method === 'GET' && p.startsWith('/api/')) {
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!req.socket.authorized || !issued.has(bearer)) return json(res, 401, { error: 'invalid_token' });
+    return json(res, 200, { path: p, cn: cert.subject.CN });
+  }
+  if (req.method !== 'POST' || p !== '/oauth/token') return json(res, 404, { error: 'not_found' });
   if (!req.socket.authorized || !cert || !cert.subject) {
     return json(res, 401, { error: 'invalid_client', error_description: 'a client certificate issued by the trusted CA is required' });
   }
@@ -74,7 +89,7 @@ async function mtls(req, res, p) {
     return json(res, 401, { error: 'invalid_client', error_description: 'the client certificate is not registered for this client' });
   }
   if (params.get('grant_type') !== 'client_credentials') return json(res, 400, { error: 'unsupported_grant_type' });
-  return json(res, 200, { access_token: token(), token_type: 'Bearer', expires_in: 3600 });
+  return json(res, 200, { access_token: issue(), token_type: 'Bearer', expires_in: 3600 });
 }
 
 const device = { code: `dc-${token()}`, started: 0, polls: [] };

@@ -80,6 +80,93 @@ fn every_shipped_entry_is_valid_and_complete() {
     assert!(id.is_match("papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a") && !id.is_match("dcec6d81"));
 }
 
+/// The API hosts that are not the host of a built-in entry's check calls, each documented in a
+/// source of the entry: the token endpoint is on a sign-in host, the API on another.
+const OTHER_API_HOSTS: &[(&str, &str)] = &[
+    ("adp-workforce-now", "api.adp.com"),
+    ("bullhorn", "rest.bullhornstaffing.com"),
+    ("deel-oauth", "api.letsdeel.com"),
+    ("jobadder", "api.jobadder.com"),
+    ("paylocity-weblink-sandbox", "apisandbox.paylocity.com"),
+    ("zoho-recruit", "recruit.zoho.com"),
+    ("zoho-recruit-au", "recruit.zoho.com.au"),
+    ("zoho-recruit-eu", "recruit.zoho.eu"),
+    ("zoho-recruit-in", "recruit.zoho.in"),
+    ("zoho-recruit-jp", "recruit.zoho.jp"),
+    ("zoho-recruit-oauth", "recruit.zoho.{dc}"),
+];
+
+/// The host (with placeholders) of a URL template.
+fn template_host(t: &Template) -> &str {
+    let rest = t.raw().split_once("://").map_or("", |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or_default()
+}
+
+#[test]
+fn every_built_in_entry_has_an_https_api_base_on_its_own_host_with_a_source() {
+    let catalog = Catalog::load(None).expect("built-in catalog loads");
+    for (id, c) in &catalog.connectors {
+        let base = c
+            .api_base
+            .as_ref()
+            .unwrap_or_else(|| panic!("{id}: api_base"));
+        assert!(base.raw().starts_with("https://"), "{id}: https");
+        let host = template_host(base);
+        let checked: Vec<&str> = std::iter::once(c.check.main_url())
+            .chain(c.check.permission_check().map(|(_, t)| t))
+            .map(template_host)
+            .collect();
+        let other = OTHER_API_HOSTS.iter().any(|&(i, h)| i == id && h == host);
+        assert!(
+            checked.contains(&host) || other,
+            "{id}: api_base host {host} is not a check host {checked:?}"
+        );
+        assert!(
+            c.sources
+                .iter()
+                .any(|s| s.supports.contains(&format!("api_base {}", base.raw()))),
+            "{id}: a source supports api_base"
+        );
+    }
+}
+
+#[test]
+fn an_api_base_is_a_url_template_under_which_paths_go() {
+    let with = |base: &str| {
+        load_user(&LOCAL.replacen("\nauth = ", &format!("\napi_base = \"{base}\"\nauth = "), 1))
+    };
+    let loaded = with("http://127.0.0.1:9/{tenant}/api/").unwrap();
+    assert_eq!(
+        loaded
+            .get("local")
+            .unwrap()
+            .api_base
+            .as_ref()
+            .unwrap()
+            .raw(),
+        "http://127.0.0.1:9/{tenant}/api/"
+    );
+    for (bad, why) in [
+        ("https://{tenant}x.example.com/", "whole label"),
+        ("https://example.com/api", "must end with `/`"),
+        ("https://example.com/api/?a=1/", "query or fragment"),
+        ("https://user@example.com/", "user info"),
+        ("http://example.com/", "https"),
+        ("https://{client_secret}.example.com/", "secret"),
+    ] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    assert!(
+        load_user(LOCAL)
+            .unwrap()
+            .get("local")
+            .unwrap()
+            .api_base
+            .is_none()
+    );
+}
+
 #[test]
 fn a_pasted_sign_in_url_gives_the_subdomain() {
     let catalog = Catalog::load(None).unwrap();

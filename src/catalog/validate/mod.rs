@@ -52,6 +52,11 @@ pub(super) fn connector(
         .take()
         .map(|r| prefix_retry(r, &fields))
         .transpose()?;
+    let api_base = raw
+        .api_base
+        .as_deref()
+        .map(|raw| api_base(&templates, raw))
+        .transpose()?;
     let sources = raw
         .sources
         .into_iter()
@@ -75,6 +80,7 @@ pub(super) fn connector(
         check,
         prefix_retry,
         check_scope,
+        api_base,
         sources,
     })
 }
@@ -145,6 +151,18 @@ fn prefix_retry(raw: RawPrefixRetry, fields: &[Field]) -> Result<PrefixRetry, St
         field: raw.field,
         prefix,
     })
+}
+
+/// `api_base`: a URL template like the check URL's, whose path ends with `/` so an API path
+/// is added under it; no query or fragment.
+fn api_base(templates: &Templates, raw: &str) -> Result<crate::base::template::Template, String> {
+    let t = templates.url("api_base", raw)?;
+    let rest = raw.split_once("://").map_or("", |(_, r)| r);
+    match rest.find('/') {
+        _ if raw.contains(['?', '#']) => Err("`api_base` has a query or fragment".into()),
+        Some(_) if raw.ends_with('/') => Ok(t),
+        _ => Err("`api_base` must end with `/` (the API paths go under it)".into()),
+    }
 }
 
 /// Lowercase letters and digits, and `extra` (`-` in connector ids, `_` in field ids); a

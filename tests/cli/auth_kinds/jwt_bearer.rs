@@ -368,3 +368,28 @@ fn a_key_file_that_is_not_a_service_accounts_is_refused_naming_its_field() {
         "nothing was sent"
     );
 }
+
+/// `credlink api` with a JWT bearer account: the token the grant issued reaches the peer's
+/// protected resource, and neither key nor assertion shows.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn api_sends_the_token_a_jwt_bearer_account_was_issued() {
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let base = format!("api_base = \"{}/test/api/\"", peer.url);
+    let sb = Sandbox::with_connectors(&assert_connector(&peer, &base));
+    let keys = keys(&peer, sb.dir.path());
+    let linked = link(&sb, "svc", &["--client-id", ISSUER], &keys.rsa);
+    assert_exit(&linked, 0);
+    let out = sb
+        .when(&["-v", "api", "svc", "directory/users"])
+        .then()
+        .exits(0)
+        .stdout_has(&format!(r#""client_id":"{ISSUER}""#))
+        .stdout_has(r#""path":"/test/api/directory/users""#)
+        .out;
+    assert_no_secret(&sb, &out, &keys);
+}

@@ -152,6 +152,7 @@ name = "Local (mutual TLS)"
 auth = "oauth2_client_credentials"
 token_url = "{url}/oauth/token"
 client_auth = "{client_auth}"
+api_base = "{url}/api/"
 
 [[connectors.local-mtls.fields]]
 id = "client_id"
@@ -201,6 +202,14 @@ fn tls_client_auth_presents_the_certificate_and_explain_says_when_it_expires() {
         "the certificate is kept with the key, not in the record: {record}"
     );
     sb.when(&["--ca-file", &ca, "token", "adp"]).then().exits(0);
+    // `api` presents the certificate with the token, as the token request did.
+    let out = sb
+        .when(&["--ca-file", &ca, "api", "adp", "hr/v2/workers"])
+        .then()
+        .exits(0)
+        .stdout_is(r#"{"path":"/api/hr/v2/workers","cn":"mtls-client"}"#)
+        .out;
+    assert_kept_secret(&sb, &[&out], &[&pem_line(&key_text)]);
     let out = sb
         .when(&["--ca-file", &ca, "test", "--explain", "adp"])
         .then()

@@ -161,6 +161,7 @@ fn keyed_connector(uri: &str) -> String {
 [connectors.keyed]
 name = "Mock API key"
 auth = "api_key"
+api_base = "{uri}/"
 
 [connectors.keyed.verify]
 method = "GET"

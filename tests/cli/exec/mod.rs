@@ -23,7 +23,7 @@ fn peer_connector(peer: &Peer) -> String {
         &format!("{}/token", peer.url),
         "basic",
         &format!(
-            "scope = \"api:read\"\npermission_check = {{ url = \"{}/test/whoami\" }}",
+            "scope = \"api:read\"\napi_base = \"{0}/\"\npermission_check = {{ url = \"{0}/test/whoami\" }}",
             peer.url
         ),
         "",

@@ -113,7 +113,8 @@ pub fn entry_on(id: &str, base: &str) -> String {
     toml::to_string(&file).unwrap()
 }
 
-/// Rewrites the host of every request URL (`token_url`, `revoke_url`, a `url` of a call), not
+/// Rewrites the host of every request URL (`token_url`, `revoke_url`, a `url` of a call, the
+/// `api_base`), not
 /// the documentation links shown to people (`docs`, `sources`) or the sign-in address a pasted
 /// URL is read by.
 fn rewrite_hosts(value: &mut toml::Value, base: &str) {
@@ -122,7 +123,9 @@ fn rewrite_hosts(value: &mut toml::Value, base: &str) {
             for (key, v) in t.iter_mut().filter(|(key, _)| *key != "sources") {
                 match v {
                     toml::Value::String(s)
-                        if key == "url" || (key.ends_with("_url") && key != "sign_in_url") =>
+                        if key == "url"
+                            || key == "api_base"
+                            || (key.ends_with("_url") && key != "sign_in_url") =>
                     {
                         if let Some(rest) = s.strip_prefix("https://") {
                             let path = rest.find('/').map_or("", |at| &rest[at..]);
