@@ -79,8 +79,12 @@ fn connector_section(page: &mut String, c: &Connector) {
     for note in &c.notes {
         let _ = writeln!(page, "\n- {note}");
     }
+    if let Some(e) = &c.expiry {
+        let _ = writeln!(page, "\n- The credential expires {}.", e.describe());
+    }
     let _ = writeln!(page, "\nSources:\n");
-    for source in &c.sources {
+    let expiry_sources = c.expiry.iter().flat_map(|e| &e.sources);
+    for source in c.sources.iter().chain(expiry_sources) {
         let _ = writeln!(
             page,
             "- {} ({}): {}",

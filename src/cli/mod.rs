@@ -221,7 +221,7 @@ pub(crate) struct LinkArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when every account is valid, else 3 if any was rejected, else the code of the first failure."
+    after_help = "Exit status: 0 when every account is valid, else 3 if any was rejected, else the code of the first failure, else 8 if --fail-on-expiring and a credential expires within --warn-within."
 )]
 pub(crate) struct TestArgs {
     /// Accounts to test
@@ -249,8 +249,30 @@ pub(crate) struct TestArgs {
     #[arg(long)]
     pub(crate) no_permission_check: bool,
 
+    /// Warn about a valid credential that expires within this time (e.g. 30d, 12h)
+    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = parse_window)]
+    pub(crate) warn_within: std::time::Duration,
+
+    /// Fail with exit code 8 when a credential expires within --warn-within (for CI jobs that
+    /// must page)
+    #[arg(long)]
+    pub(crate) fail_on_expiring: bool,
+
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
+}
+
+/// A warning window: a duration such as `30d` or `12h`, at most ten years.
+fn parse_window(value: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        let shown = crate::base::text::clean_truncated(value, 40);
+        format!("`{shown}` is not a duration such as 30d, 12h or 1w")
+    };
+    let window = humantime::parse_duration(value).map_err(|_| bad())?;
+    if window.as_secs() > crate::base::outcome::MAX_EXPIRES_IN {
+        return Err("the window is longer than ten years".into());
+    }
+    Ok(window)
 }
 
 #[derive(Debug, Args)]

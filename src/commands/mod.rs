@@ -8,6 +8,7 @@ pub(crate) mod connectors;
 pub(crate) mod context;
 pub(crate) mod diagnose;
 pub(crate) mod error;
+pub(crate) mod expiry;
 pub(crate) mod explain;
 pub(crate) mod history;
 pub(crate) mod link;

@@ -9,6 +9,7 @@ use crate::catalog::Connector;
 use crate::cli::TestArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
+use crate::commands::expiry::{self, Expiry, Health, Learned};
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
     rotation_note, show_notes, stored, token_summary,
@@ -30,12 +31,43 @@ struct Report {
     hint: Option<String>,
     /// The record the result was found for, when the account is stored.
     tested: Option<Account>,
+    expiry: Option<Expiry>,
+    health: Health,
+}
+
+impl Report {
+    /// The `status` shown and recorded: `expiring` for a valid credential that ends soon.
+    fn status(&self) -> &'static str {
+        match self.health {
+            Health::Expiring => "expiring",
+            _ => self.outcome.status().as_str(),
+        }
+    }
+
+    fn class(&self, fail_on_expiring: bool) -> Class {
+        match self.health {
+            Health::Expiring if fail_on_expiring => Class::Expiring,
+            _ => self.outcome.class(),
+        }
+    }
+}
+
+/// How `test` treats a credential's end: the window and whether its end fails the run.
+struct Watch {
+    now: i64,
+    window: u64,
+    fail: bool,
 }
 
 pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if args.explain {
         return super::explain::run(ctx, args).await;
     }
+    let watch = Watch {
+        now: crate::provider::keys::now(),
+        window: args.warn_within.as_secs(),
+        fail: args.fail_on_expiring,
+    };
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials.flags(), ctx.interactive)?;
@@ -44,8 +76,11 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         show_notes(&prepared.notes, None);
         let outcome =
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
-        let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
-        return Ok(print(ctx, &[report]));
+        let learned = Learned::of(connector, &prepared.creds, &outcome);
+        let mut report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
+        let expiry = expiry::compute(None, Some(connector), &learned, watch.now);
+        watch.judge(&mut report, expiry);
+        return Ok(print(ctx, &[report], watch.fail));
     }
     super::refuse_credential_flags(&args.credentials.flags())?;
     let accounts = if args.all {
@@ -78,8 +113,9 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         futures_util::stream::iter(accounts.into_iter().enumerate())
             .map(|(at, account)| {
                 let progress = &progress;
+                let watch = &watch;
                 async move {
-                    let report = test_stored(ctx, account).await;
+                    let report = test_stored(ctx, account, watch).await;
                     progress.advance();
                     (at, report)
                 }
@@ -98,11 +134,12 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         .filter_map(|r| {
             Some(Tested {
                 account: r.tested.clone()?,
-                status: r.outcome.status().as_str(),
+                status: r.status(),
+                expires: r.expiry.map(Expiry::stored),
             })
         })
         .collect();
-    let class = print(ctx, &reports);
+    let class = print(ctx, &reports, watch.fail);
     // A result that cannot be recorded is still a result: say so, and exit with its code.
     if let Err(e) = ctx.store.record_results(&tested, &now()).await {
         let e = CliError::from(e);
@@ -116,45 +153,64 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
 }
 
 /// The one path from a stored account's values to an outcome: prepare, check, and keep a
-/// rotated refresh token. Returns the outcome and the record as it now stands.
+/// rotated refresh token. Returns the outcome, the record as it now stands, and what the check
+/// learned of the credential's end.
 pub(crate) async fn check_stored(
     ctx: &Context,
     account: Account,
     connector: &Connector,
     given: Given,
-) -> (Outcome, Account) {
+) -> (Outcome, Account, Learned) {
     match prepare(connector, given) {
-        Err(f) => (Outcome::local(f), account),
+        Err(f) => (Outcome::local(f), account, Learned::default()),
         Ok(prepared) => {
             show_notes(&prepared.notes, Some(&account.name));
             let mut outcome =
                 provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
+            let learned = Learned::of(connector, &prepared.creds, &outcome);
             match keep_rotated(ctx, &account, connector, &prepared.creds, &outcome).await {
-                Ok(Some(now)) => (outcome, now),
-                Ok(None) => (outcome, account),
+                Ok(Some(now)) => (outcome, now, learned),
+                Ok(None) => (outcome, account, learned),
                 Err(f) => {
                     outcome.failure = Some(f);
-                    (outcome, account)
+                    (outcome, account, learned)
                 }
             }
         }
     }
 }
 
-async fn test_stored(ctx: &Context, account: Account) -> Report {
+async fn test_stored(ctx: &Context, account: Account, watch: &Watch) -> Report {
     let name = account.name.clone();
-    match stored(ctx, account, true).await {
+    let (mut report, learned) = match stored(ctx, account, true).await {
         Err((account, failure)) => {
             let connector = account.connector.clone();
             let outcome = Outcome::local(failure);
             let known = ctx.catalog.get(&connector).ok();
-            report(ctx, name, known, outcome, Some(account))
+            let report = report(ctx, name, known, outcome, Some(account));
+            (report, Learned::default())
         }
         Ok(s) => {
-            let (outcome, account) = check_stored(ctx, s.account, s.connector, s.given).await;
+            let (outcome, account, learned) =
+                check_stored(ctx, s.account, s.connector, s.given).await;
             ctx.store.release(s.lease).await;
-            report(ctx, name, Some(s.connector), outcome, Some(account))
+            let report = report(ctx, name, Some(s.connector), outcome, Some(account));
+            (report, learned)
         }
+    };
+    let known = ctx.catalog.get(&report.connector).ok();
+    let expiry = report
+        .tested
+        .as_ref()
+        .and_then(|a| expiry::compute(Some(a), known, &learned, watch.now));
+    watch.judge(&mut report, expiry);
+    report
+}
+
+impl Watch {
+    fn judge(&self, report: &mut Report, expiry: Option<Expiry>) {
+        report.expiry = expiry;
+        report.health = expiry::health(expiry, report.outcome.is_valid(), self.now, self.window);
     }
 }
 
@@ -199,16 +255,25 @@ fn report(
         outcome,
         hint,
         tested,
+        expiry: None,
+        health: Health::Fine,
     }
 }
 
-fn print(ctx: &Context, reports: &[Report]) -> Class {
+fn print(ctx: &Context, reports: &[Report], fail_on_expiring: bool) -> Class {
+    let now = crate::provider::keys::now();
     if ctx.json {
         let all: Vec<_> = reports
             .iter()
             .map(|r| {
                 let mut json = outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone());
                 json["next"] = r.next.clone().into();
+                json["status"] = r.status().into();
+                json["expires"] = r.expiry.map(Expiry::json).into();
+                json["warning"] = r
+                    .expiry
+                    .and_then(|e| expiry::warning(e, r.health, now))
+                    .into();
                 json
             })
             .collect();
@@ -220,10 +285,14 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
             let connector = crate::base::text::clean_truncated(&r.connector_name, 64);
             if o.is_valid() {
                 text.push_str(&format!(
-                    "{} ({connector}): valid, {}\n",
+                    "{} ({connector}): {}, {}\n",
                     r.name,
+                    r.status(),
                     token_summary(o)
                 ));
+                if let Some(warning) = r.expiry.and_then(|e| expiry::warning(e, r.health, now)) {
+                    text.push_str(&format!("    warning: {warning}\n"));
+                }
                 if let Some(note) = rotation_note(o, r.tested.is_some()) {
                     text.push_str(&format!("    note: {note}\n"));
                 }
@@ -245,5 +314,5 @@ fn print(ctx: &Context, reports: &[Report]) -> Class {
         }
         ui::out(text.trim_end_matches('\n'));
     }
-    Class::combine(reports.iter().map(|r| r.outcome.class()))
+    Class::combine(reports.iter().map(|r| r.class(fail_on_expiring)))
 }

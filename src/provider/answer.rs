@@ -87,6 +87,13 @@ pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> Outcome
     outcome.token = Some(Token {
         access_token: Secret::new(token),
         expires_in: expires_in(&json),
+        refresh_expires_in: [
+            "refresh_token_expires_in",
+            "x_refresh_token_expires_in",
+            "refresh_expires_in",
+        ]
+        .iter()
+        .find_map(|k| json.get(*k).and_then(seconds)),
         scope: json
             .get("scope")
             .and_then(Value::as_str)
@@ -144,6 +151,7 @@ pub(crate) fn exchange_outcome(
     outcome.token = Some(Token {
         access_token: Secret::new(token),
         expires_in,
+        refresh_expires_in: None,
         scope: None,
         refresh_token: None,
     });

@@ -68,6 +68,7 @@ fn account(name: &str, linked_at: &str) -> Account {
         linked_at: linked_at.into(),
         last_tested_at: None,
         last_status: None,
+        expires: None,
         linked_by: None,
         keychain_entry: None,
         revision: None,

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::{RawConnector, RawSource};
-use super::{AuthKind, Connector, Source, fields};
+use super::raw::{RawConnector, RawExpiry, RawSource};
+use super::{AuthKind, Connector, DeclaredExpiry, Source, fields};
 use crate::base::outcome::HintKey;
 
 mod api_key;
@@ -28,6 +28,7 @@ pub(super) fn connector(
     check_shown_texts(&raw)?;
     check_notes(&raw)?;
     check_sources(&raw.sources, built_in)?;
+    let expiry = raw.expiry.take().map(|e| expiry(e, built_in)).transpose()?;
     let fields = fields::validate(raw.auth, raw.client_auth, std::mem::take(&mut raw.fields))?;
     let templates = Templates::new(&fields);
     let check = match raw.auth {
@@ -38,15 +39,7 @@ pub(super) fn connector(
         AuthKind::TokenExchange => exchange::check(&raw, &templates)?,
         AuthKind::ApiKey => api_key::check(&raw, &templates)?,
     };
-    let sources = raw
-        .sources
-        .into_iter()
-        .map(|s| Source {
-            url: s.url,
-            supports: s.supports,
-            confidence: s.confidence,
-        })
-        .collect();
+    let sources = to_sources(raw.sources);
     Ok(Connector {
         id: id.to_owned(),
         name: raw.name,
@@ -59,6 +52,31 @@ pub(super) fn connector(
         fields,
         check,
         sources,
+        expiry,
+    })
+}
+
+fn to_sources(raw: Vec<RawSource>) -> Vec<Source> {
+    raw.into_iter()
+        .map(|s| Source {
+            url: s.url,
+            supports: s.supports,
+            confidence: s.confidence,
+        })
+        .collect()
+}
+
+/// A declared lifetime of one day to ten years; a built-in one cites where it is documented.
+fn expiry(raw: RawExpiry, built_in: bool) -> Result<DeclaredExpiry, String> {
+    if !(1..=3650).contains(&raw.lifetime_days) {
+        return Err("`expiry.lifetime_days` must be from 1 to 3650".into());
+    }
+    check_sources(&raw.sources, built_in)
+        .map_err(|e| format!("`expiry`: {}", e.replace("`sources`", "`expiry.sources`")))?;
+    Ok(DeclaredExpiry {
+        lifetime_days: raw.lifetime_days,
+        counted_from: raw.counted_from,
+        sources: to_sources(raw.sources),
     })
 }
 
