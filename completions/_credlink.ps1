@@ -185,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
         'credlink;test' {
             [CompletionResult]::new('--connector', '--connector', [CompletionResultType]::ParameterName, 'Check credentials given by flags, environment or stdin for this connector, storing nothing')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--warn-within', '--warn-within', [CompletionResultType]::ParameterName, 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)')
             [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)')
@@ -199,6 +200,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Test every linked account')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails')
             [CompletionResult]::new('--no-permission-check', '--no-permission-check', [CompletionResultType]::ParameterName, 'Do not make the connector''s read-only permission call after the token request')
+            [CompletionResult]::new('--fail-on-expiring', '--fail-on-expiring', [CompletionResultType]::ParameterName, 'Fail with exit code 8 when a credential expires within --warn-within (for CI jobs that must page)')
             [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)')
             [CompletionResult]::new('--api-key-stdin', '--api-key-stdin', [CompletionResultType]::ParameterName, 'Read the API key from stdin (or set CREDLINK_API_KEY)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')

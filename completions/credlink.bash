@@ -666,7 +666,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__test)
-            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --warn-within --fail-on-expiring --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +677,10 @@ _credlink() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-within)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -172,6 +172,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
         &'credlink;test'= {
             cand --connector 'Check credentials given by flags, environment or stdin for this connector, storing nothing'
             cand --concurrency 'Requests in flight at once'
+            cand --warn-within 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)'
             cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)'
             cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'
             cand --secret-stdin 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)'
@@ -186,6 +187,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --all 'Test every linked account'
             cand --explain 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails'
             cand --no-permission-check 'Do not make the connector''s read-only permission call after the token request'
+            cand --fail-on-expiring 'Fail with exit code 8 when a credential expires within --warn-within (for CI jobs that must page)'
             cand --client-secret-stdin 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
             cand --api-key-stdin 'Read the API key from stdin (or set CREDLINK_API_KEY)'
             cand --json 'Print machine-readable JSON on stdout'

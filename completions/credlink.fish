@@ -145,6 +145,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen
 complete -c credlink -n "__fish_credlink_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l connector -d 'Check credentials given by flags, environment or stdin for this connector, storing nothing' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l concurrency -d 'Requests in flight at once' -r
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l warn-within -d 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
@@ -159,6 +160,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l timeout -d 'S
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l all -d 'Test every linked account'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l explain -d 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l no-permission-check -d 'Do not make the connector\'s read-only permission call after the token request'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l fail-on-expiring -d 'Fail with exit code 8 when a credential expires within --warn-within (for CI jobs that must page)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l json -d 'Print machine-readable JSON on stdout'

@@ -660,7 +660,7 @@ mod tests {
     #[test]
     fn exit_codes_help_lists_every_class_once_in_order() {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| c.exit_code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
         assert!(exit_codes_help().contains("\n  5  store unavailable"));
     }
 
@@ -672,6 +672,8 @@ mod tests {
         assert_eq!(c(&[Unreachable, Rejected]), Rejected);
         assert_eq!(c(&[Ok, NotFound, Unreachable]), NotFound);
         assert_eq!(c(&[Keychain, Unreachable]), Keychain);
+        assert_eq!(c(&[Expiring, Ok]), Expiring);
+        assert_eq!(c(&[Expiring, Unreachable, NotFound]), Unreachable);
     }
 
     #[test]

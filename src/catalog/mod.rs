@@ -355,11 +355,11 @@ pub(crate) struct DeclaredExpiry {
 }
 
 impl DeclaredExpiry {
-    /// The lifetime in words: "365 days after it is linked", "14 days without use".
+    /// The lifetime in words: "365 days after it is linked", "after 14 days without use".
     pub(crate) fn describe(&self) -> String {
         match self.counted_from {
             CountedFrom::Linked => format!("{} days after it is linked", self.lifetime_days),
-            CountedFrom::LastUse => format!("{} days without use", self.lifetime_days),
+            CountedFrom::LastUse => format!("after {} days without use", self.lifetime_days),
         }
     }
 

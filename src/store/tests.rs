@@ -149,6 +149,7 @@ async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
     let results = [Tested {
         account: tested,
         status: "secret_missing",
+        expires: None,
     }];
     g.store.record_results(&results, "t9").await.unwrap();
     let now = g.store.linked(&name("acme")).await.unwrap();
