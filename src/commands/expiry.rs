@@ -208,13 +208,14 @@ pub(crate) fn rfc3339(unix: i64) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-/// "in 12 days", "3 days ago": how far `at` is from `now`, in its largest whole unit.
+/// "in 12 days", "3 days ago": how far `at` is from `now`, rounded in its largest unit (a
+/// lifetime of 10 days linked a minute ago ends "in 10 days").
 pub(crate) fn relative(at: i64, now: i64) -> String {
     let secs = (at - now).unsigned_abs();
     let amount = match secs {
         0..3600 => format!("{} min", secs / 60),
-        3600..86_400 => format!("{} h", secs / 3600),
-        _ => match secs / 86_400 {
+        3600..86_400 => format!("{} h", (secs + 1800) / 3600),
+        _ => match (secs + 43_200) / 86_400 {
             1 => "1 day".to_owned(),
             days => format!("{days} days"),
         },
@@ -333,5 +334,6 @@ mod tests {
         assert_eq!(relative(LINKED + 12 * DAY + 5, LINKED), "in 12 days");
         assert_eq!(relative(LINKED - 3 * DAY, LINKED), "3 days ago");
         assert_eq!(relative(LINKED + 2 * 3600, LINKED), "in 2 h");
+        assert_eq!(relative(LINKED + 10 * DAY - 60, LINKED), "in 10 days");
     }
 }

@@ -9,6 +9,7 @@ mod agreement;
 mod auth_kinds;
 mod catalog;
 mod completions;
+mod expiry;
 mod explain;
 mod families;
 mod faults;

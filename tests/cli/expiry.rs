@@ -1,0 +1,231 @@
+//! A credential's expiry as data (`list`, `--json`, the index) and `test` warning before it
+//! bites: `--warn-within`, `--fail-on-expiring` (exit 8), and a declared lifetime the provider
+//! contradicts (the live check decides).
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// A sandbox with the peer's connectors and `local-ten`, `local-twenty`, `local-one`.
+fn sandbox(peer: &Peer) -> Sandbox {
+    Sandbox::with_connectors(&(peer.connectors() + &lifetime_connectors(&peer.url)))
+}
+
+fn link(sb: &Sandbox, connector: &str, name: &str) {
+    sb.when(&[
+        "link",
+        connector,
+        "--name",
+        name,
+        "--client-id",
+        "basic-client",
+        "--client-secret-stdin",
+    ])
+    .stdin("basic-secret\n")
+    .then()
+    .exits(0);
+}
+
+/// Unix seconds of an RFC 3339 time.
+fn unix(rfc3339: &Value) -> i64 {
+    let at = humantime::parse_rfc3339(rfc3339.as_str().unwrap_or_else(|| panic!("{rfc3339}")));
+    at.unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The `expires` of a JSON report or row: `days` from now (within a minute), on `basis`.
+#[track_caller]
+fn assert_expires(row: &Value, days: i64, basis: &str) {
+    let expires = &row["expires"];
+    assert_eq!(expires["basis"], basis, "{row}");
+    let off = unix(&expires["at"]) - (now() + days * 86_400);
+    assert!(
+        off.abs() < 120,
+        "{days} days from now, off by {off} s: {row}"
+    );
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn test_warns_before_a_declared_lifetime_ends_and_fails_only_when_asked() {
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = sandbox(&peer);
+    link(&sb, "local-ten", "ten");
+    link(&sb, "local-twenty", "twenty");
+    link(&sb, "local-basic", "plain");
+
+    // Ten days left: a warning at the default window (exit 0), a failure with the flag.
+    sb.when(&["test", "ten"])
+        .then()
+        .exits(0)
+        .stdout_has("ten (Local (ten)): expiring, ")
+        .stdout_has("warning: expires on ")
+        .stdout_has("(in 10 days), by the lifetime the provider documents");
+    sb.when(&["test", "ten", "--fail-on-expiring"])
+        .then()
+        .exits(8);
+    let report = sb.when(&["test", "ten", "--json"]).then().exits(0).json();
+    assert_eq!(report[0]["status"], "expiring", "{report}");
+    assert_eq!(report[0]["ok"], true, "{report}");
+    assert_expires(&report[0], 10, "catalog_lifetime");
+    assert_eq!(sb.index()["accounts"][0]["last_status"], "expiring");
+
+    // Twenty days left: fine at the default window, a warning within 30 days.
+    let out = sb
+        .when(&["test", "twenty"])
+        .then()
+        .exits(0)
+        .stdout_has("twenty (Local (twenty)): valid, ")
+        .out;
+    assert_lacks(&stdout(&out), "warning", "a warning 20 days ahead");
+    sb.when(&["test", "twenty", "--warn-within", "30d"])
+        .then()
+        .exits(0)
+        .stdout_has("twenty (Local (twenty)): expiring")
+        .stdout_has("(in 20 days)");
+    sb.when(&[
+        "test",
+        "twenty",
+        "--warn-within",
+        "30d",
+        "--fail-on-expiring",
+    ])
+    .then()
+    .exits(8);
+    sb.when(&[
+        "test",
+        "twenty",
+        "--warn-within",
+        "12h",
+        "--fail-on-expiring",
+    ])
+    .then()
+    .exits(0);
+
+    // Over several accounts: an expiring one fails the run only with the flag, and any other
+    // failure's code comes first.
+    sb.when(&["test", "--all"]).then().exits(0);
+    sb.when(&["test", "--all", "--fail-on-expiring"])
+        .then()
+        .exits(8);
+    sb.store_secret("plain", "wrong");
+    sb.when(&["test", "--all", "--fail-on-expiring"])
+        .then()
+        .exits(3);
+
+    // list: relative in the table, exact with its basis in --json; none where nothing says.
+    sb.when(&["list"])
+        .then()
+        .exits(0)
+        .stdout_has("EXPIRES")
+        .stdout_has("in 10 days")
+        .stdout_has("in 20 days");
+    let rows = sb.when(&["list", "--json"]).then().exits(0).json();
+    let row = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_expires(&row("ten"), 10, "catalog_lifetime");
+    assert_expires(&row("twenty"), 20, "catalog_lifetime");
+    assert_eq!(row("plain")["expires"], Value::Null);
+
+    // --explain shows the expiry step, and fails it with the flag (the same exit code).
+    sb.when(&["test", "--explain", "ten"])
+        .then()
+        .exits(0)
+        .stdout_has("[warn] expiry")
+        .stdout_has("expires on ");
+    sb.when(&["test", "--explain", "ten", "--fail-on-expiring"])
+        .then()
+        .exits(8);
+}
+
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn a_credential_past_its_declared_lifetime_that_still_works_is_valid_with_a_warning() {
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = sandbox(&peer);
+    link(&sb, "local-one", "one");
+    // Linked three days ago, by the index: a one-day lifetime ended two days ago.
+    let mut index = sb.index();
+    let three_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+    index["accounts"][0]["linked_at"] = humantime::format_rfc3339_seconds(three_days_ago)
+        .to_string()
+        .into();
+    sb.write_index(index["accounts"].as_array().unwrap());
+
+    sb.when(&["test", "one", "--fail-on-expiring"])
+        .then()
+        .exits(0)
+        .stdout_has("one (Local (one)): valid, ")
+        .stdout_has(
+            "(2 days ago), yet the provider accepted it: the declared lifetime seems wrong",
+        );
+    let report = sb.when(&["test", "one", "--json"]).then().exits(0).json();
+    assert_eq!(report[0]["status"], "valid", "{report}");
+    assert_expires(&report[0], -2, "catalog_lifetime");
+    sb.when(&["list"]).then().exits(0).stdout_has("2 days ago");
+}
+
+/// An index written before expiries existed loads, lists and tests; its record gains one once
+/// a test finds it.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[test]
+fn an_old_record_without_an_expiry_loads_and_gains_one_when_tested() {
+    let Some(peer) = Peer::start() else { return };
+    let Some(()) = keyring() else { return };
+    let sb = sandbox(&peer);
+    link(&sb, "local-ten", "ten");
+    let mut index = sb.index();
+    let record = index["accounts"][0].as_object_mut().unwrap();
+    assert!(record.remove("expires").is_some(), "link records it");
+    sb.write_index(index["accounts"].as_array().unwrap());
+
+    let rows = sb.when(&["list", "--json"]).then().exits(0).json();
+    assert_eq!(rows[0]["expires"], Value::Null, "{rows}");
+    sb.when(&["test", "ten"])
+        .then()
+        .exits(0)
+        .stdout_has("expiring");
+    assert_expires(&sb.index()["accounts"][0], 10, "catalog_lifetime");
+}
+
+#[test]
+fn a_bad_warning_window_is_a_usage_error() {
+    let sb = Sandbox::new();
+    for bad in ["soon", "-3d", "30", "99999d", ""] {
+        let flag = format!("--warn-within={bad}");
+        sb.when(&["test", "--all", &flag])
+            .then()
+            .exits(2)
+            .stderr_has("--warn-within");
+    }
+    sb.when(&["test", "--all", "--warn-within", "soon"])
+        .then()
+        .exits(2)
+        .stderr_has("is not a duration such as 30d, 12h or 1w");
+}
