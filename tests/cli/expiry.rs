@@ -229,3 +229,46 @@ fn a_bad_warning_window_is_a_usage_error() {
         .exits(2)
         .stderr_has("is not a duration such as 30d, 12h or 1w");
 }
+
+/// A token answer that says how long the refresh token lives (`refresh_token_expires_in`, or
+/// Intuit's `x_refresh_token_expires_in`): the provider is the basis, for values given ad hoc
+/// too. oidc-provider never says it, so a stand-in does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refresh_token_lifetime_the_provider_reports_is_the_expiry() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    for key in ["refresh_token_expires_in", "x_refresh_token_expires_in"] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "access_token": "tok-never-printed", "token_type": "Bearer",
+                "expires_in": 3600, key: 10 * 86_400,
+            })))
+            .mount(&server)
+            .await;
+        let token_url = format!("{}/token", server.uri());
+        let sb = Sandbox::with_connectors(&oauth_connector(&token_url, "post", "", ""));
+        let check = |extra: &[&str]| {
+            let args = [
+                "test",
+                "--connector",
+                "mock",
+                "--no-input",
+                "--client-id",
+                "c",
+            ];
+            sb.when(&[&args[..], extra].concat())
+                .env("CREDLINK_CLIENT_SECRET", "s3cret-never-printed")
+        };
+        let report = check(&["--json"]).then().exits(0).json();
+        assert_eq!(report[0]["status"], "expiring", "{key}: {report}");
+        assert_expires(&report[0], 10, "provider");
+        check(&["--fail-on-expiring"])
+            .then()
+            .exits(8)
+            .stdout_has("(in 10 days), by the lifetime the provider reported")
+            .hides("s3cret-never-printed")
+            .hides("tok-never-printed");
+    }
+}
