@@ -586,6 +586,8 @@ pub(crate) struct Outcome {
     /// A refresh token that replaces the one sent (rotation): the old one no longer works, so
     /// it must be stored before the result is reported.
     pub(crate) rotated: Option<Secret>,
+    /// When the credential expires (Unix seconds), where the verification call's answer says.
+    pub(crate) expires_at: Option<i64>,
 }
 
 impl Outcome {
@@ -598,6 +600,7 @@ impl Outcome {
             answer: None,
             permission: None,
             rotated: None,
+            expires_at: None,
         }
     }
 
@@ -610,6 +613,7 @@ impl Outcome {
             answer: None,
             permission: None,
             rotated: None,
+            expires_at: None,
         }
     }
 

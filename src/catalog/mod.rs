@@ -263,6 +263,8 @@ pub(crate) struct VerifySpec {
     pub(crate) success_pointer: Option<String>,
     pub(crate) error_pointer: Option<String>,
     pub(crate) error_header: Option<String>,
+    /// Where a 2xx answer says when the key expires.
+    pub(crate) expires_at_pointer: Option<String>,
 }
 
 /// A secret the provider takes only in the URL's query: the parameter and the secret field it

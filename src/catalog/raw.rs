@@ -123,6 +123,8 @@ pub(super) struct RawVerify {
     /// `/isError`).
     pub(super) error_pointer: Option<String>,
     pub(super) error_header: Option<String>,
+    /// A JSON pointer to the key's expiry in a 2xx answer (RFC 3339 or Unix seconds).
+    pub(super) expires_at_pointer: Option<String>,
 }
 
 #[derive(Deserialize)]

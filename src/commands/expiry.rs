@@ -64,6 +64,8 @@ pub(crate) struct Learned {
     pub(crate) certificate_not_after: Option<i64>,
     /// The refresh token's lifetime the provider reported, in seconds from now.
     pub(crate) provider_expires_in: Option<u64>,
+    /// The key's expiry the verification call's answer gave (Unix seconds).
+    pub(crate) provider_expires_at: Option<i64>,
     /// The check now succeeded: the credential was used now.
     pub(crate) used_now: bool,
 }
@@ -79,6 +81,7 @@ impl Learned {
         Self {
             certificate_not_after,
             provider_expires_in: outcome.token.as_ref().and_then(|t| t.refresh_expires_in),
+            provider_expires_at: outcome.expires_at,
             used_now: outcome.is_valid(),
         }
     }
@@ -133,10 +136,17 @@ pub(crate) fn compute(
         at,
         basis: Basis::Certificate,
     });
-    let provider = learned.provider_expires_in.map(|secs| Expiry {
-        at: now + secs.min(MAX_EXPIRES_IN) as i64,
-        basis: Basis::Provider,
-    });
+    let reported = learned
+        .provider_expires_in
+        .map(|secs| now + secs.min(MAX_EXPIRES_IN) as i64);
+    let provider = reported
+        .into_iter()
+        .chain(learned.provider_expires_at)
+        .min()
+        .map(|at| Expiry {
+            at,
+            basis: Basis::Provider,
+        });
     let declared = connector.and_then(|c| c.expiry.as_ref()).and_then(|d| {
         let account = account?;
         let lifetime = i64::from(d.lifetime_days) * 86_400;
@@ -297,6 +307,7 @@ mod tests {
         let learned = Learned {
             certificate_not_after: Some(now + 30 * DAY),
             provider_expires_in: Some(10 * DAY as u64),
+            provider_expires_at: Some(now + 20 * DAY),
             used_now: true,
         };
         let e = compute(Some(&account()), Some(&fixed), &learned, now).unwrap();

@@ -272,3 +272,66 @@ async fn the_refresh_token_lifetime_the_provider_reports_is_the_expiry() {
             .hides("tok-never-printed");
     }
 }
+
+/// A key endpoint that says when the key expires, where the catalog declares where to read it
+/// (`verify.expires_at_pointer`): RFC 3339 or Unix seconds; a value that is neither is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expiry_a_key_endpoint_reports_where_the_catalog_points_is_read() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let in_ten_days = std::time::SystemTime::now() + std::time::Duration::from_secs(10 * 86_400);
+    let rfc3339 = humantime::format_rfc3339_seconds(in_ten_days).to_string();
+    let unix_seconds = now() + 10 * 86_400;
+    let cases = [
+        (serde_json::json!(rfc3339), true),
+        (serde_json::json!(unix_seconds), true),
+        (serde_json::json!(unix_seconds.to_string()), true),
+        (serde_json::json!("soon"), false),
+        (serde_json::json!(1e300), false),
+        (serde_json::json!(-5), false),
+        (serde_json::json!({"at": rfc3339}), false),
+    ];
+    for (value, read) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/me"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"key": {"expires_at": value}})),
+            )
+            .mount(&server)
+            .await;
+        let sb = Sandbox::with_connectors(&format!(
+            r#"
+[connectors.keyed]
+name = "Keyed"
+auth = "api_key"
+
+[connectors.keyed.verify]
+url = "{}/me"
+bearer = "{{api_key}}"
+expires_at_pointer = "/key/expires_at"
+
+[[connectors.keyed.fields]]
+id = "api_key"
+label = "API key"
+secret = true
+"#,
+            server.uri()
+        ));
+        let report = sb
+            .when(&["test", "--connector", "keyed", "--no-input", "--json"])
+            .env("CREDLINK_API_KEY", "key-never-printed")
+            .then()
+            .exits(0)
+            .hides("key-never-printed")
+            .json();
+        if read {
+            assert_eq!(report[0]["status"], "expiring", "{value}: {report}");
+            assert_expires(&report[0], 10, "provider");
+        } else {
+            assert_eq!(report[0]["status"], "valid", "{value}: {report}");
+            assert_eq!(report[0]["expires"], Value::Null, "{value}: {report}");
+        }
+    }
+}
