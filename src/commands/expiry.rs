@@ -317,6 +317,12 @@ mod tests {
             ..learned
         };
         let e = compute(Some(&account()), Some(&fixed), &learned, now).unwrap();
+        assert_eq!((e.at, e.basis), (now + 20 * DAY, Basis::Provider));
+        let learned = Learned {
+            provider_expires_at: None,
+            ..learned
+        };
+        let e = compute(Some(&account()), Some(&fixed), &learned, now).unwrap();
         assert_eq!(e.basis, Basis::Certificate);
         assert_eq!(
             compute(Some(&account()), None, &Learned::default(), now),
