@@ -329,14 +329,14 @@ async fn from_input(
     }
 }
 
-/// When a valid credential expires, by the one computation `test` uses: a warning within
+/// When a valid credential expires, where anything says, by the one computation `test` uses: a warning within
 /// `--warn-within` or after it, a failure within it with `--fail-on-expiring`.
 fn expiry_step(d: &mut Diagnosis<'_>, account: Option<&Account>, creds: &Credentials, o: &Outcome) {
     let now = keys::now();
     let learned = Learned::of(d.connector, creds, o);
+    // Nothing says when it expires: no step to show.
     let Some(e) = expiry::compute(account, Some(d.connector), &learned, now) else {
-        let detail = "nothing says when it expires".to_owned();
-        return d.push(Step::Expiry, StepStatus::Ok, None, detail);
+        return;
     };
     let (window, fail) = d.watch;
     let health = expiry::health(Some(e), true, now, window);
