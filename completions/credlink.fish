@@ -155,6 +155,7 @@ github\t'The human text, then a GitHub Actions annotation per account (::error, 
 jsonl\t'JSON Lines: `test --json`\'s object for each account as its check finishes'
 prometheus\t'Prometheus text format for node_exporter\'s textfile collector'"
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l output -d 'Write the --format results to FILE (whole or not at all) and the human text to stdout' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l warn-within -d 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l secret-stdin -d 'Read this secret field from stdin, e.g. --secret-stdin refresh_token (or set CREDLINK_SECRET_<FIELD>, e.g. CREDLINK_SECRET_REFRESH_TOKEN)' -r
@@ -169,6 +170,7 @@ complete -c credlink -n "__fish_credlink_using_subcommand test" -l timeout -d 'S
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l all -d 'Test every linked account'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l explain -d 'Walk the whole path step by step (input, DNS, connect, TLS, HTTP, OAuth, permissions) and stop at the first step that fails'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l no-permission-check -d 'Do not make the connector\'s read-only permission call after the token request'
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l fail-on-expiring -d 'Fail with exit code 8 when a credential expires within --warn-within (for CI jobs that must page)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-secret-stdin -d 'Read the client secret from stdin (or set CREDLINK_CLIENT_SECRET)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l api-key-stdin -d 'Read the API key from stdin (or set CREDLINK_API_KEY)'
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l json -d 'Print machine-readable JSON on stdout'

@@ -24,6 +24,9 @@ pub(crate) enum Class {
     NotFound,
     /// The team store's account changed meanwhile (check-and-set); nothing was written.
     Conflict,
+    /// Valid, but expiring within `test --warn-within`, and `--fail-on-expiring` asked that to
+    /// fail.
+    Expiring,
     /// Ctrl-C, SIGTERM or SIGHUP ended the run (see `crate::terminal::interrupt`): 130, as a shell
     /// reports an interrupted command. Not a result a command returns, so not in
     /// [`EXIT_CODES`].
@@ -57,6 +60,7 @@ impl Class {
             Class::Keychain => 5,
             Class::NotFound => 6,
             Class::Conflict => 7,
+            Class::Expiring => 8,
             Class::Interrupted => 130,
             Class::CommandNotFound => 127,
             Class::CommandNotRunnable => 126,
@@ -74,27 +78,31 @@ impl Class {
             Class::Keychain => "store",
             Class::NotFound => "not_found",
             Class::Conflict => "conflict",
+            Class::Expiring => "expiring",
             Class::Interrupted => "interrupted",
             Class::CommandNotFound => "command_not_found",
             Class::CommandNotRunnable => "command_not_runnable",
         }
     }
 
-    /// Over several results: any rejection first, else the first failure, else ok.
+    /// Over several results: any rejection first, else the first failure, else an expiring
+    /// credential, else ok.
     pub(crate) fn combine(classes: impl Iterator<Item = Class> + Clone) -> Class {
         if classes.clone().any(|c| c == Class::Rejected) {
             return Class::Rejected;
         }
-        classes
-            .into_iter()
-            .find(|&c| c != Class::Ok)
-            .unwrap_or(Class::Ok)
+        let mut rest = classes.filter(|&c| c != Class::Ok);
+        let first = rest.next().unwrap_or(Class::Ok);
+        match first {
+            Class::Expiring => rest.find(|&c| c != Class::Expiring).unwrap_or(first),
+            other => other,
+        }
     }
 }
 
 /// What each exit code means: the one source of `--help`'s list and the README's table (a
 /// test compares them).
-pub(crate) const EXIT_CODES: [(Class, &str); 8] = [
+pub(crate) const EXIT_CODES: [(Class, &str); 9] = [
     (Class::Ok, "ok"),
     (Class::Unexpected, "unexpected failure"),
     (
@@ -120,6 +128,10 @@ pub(crate) const EXIT_CODES: [(Class, &str); 8] = [
     (
         Class::Conflict,
         "the account changed in the team store meanwhile (check-and-set conflict: a teammate linked, replaced or removed it), or another run held its refresh token longer than this one waits; nothing was written",
+    ),
+    (
+        Class::Expiring,
+        "`test --fail-on-expiring`: a credential is valid but expires within `--warn-within` (14 days unless given)",
     ),
 ];
 
@@ -394,6 +406,8 @@ pub(crate) enum Step {
     /// sign-in call (`exchange`).
     Auth,
     Permissions,
+    /// When the credential expires, and what says so.
+    Expiry,
 }
 
 /// Keys a hint may be given for in `connectors.toml` (`[hints]` and per connector).
@@ -593,6 +607,8 @@ pub(crate) struct Answer {
 pub(crate) struct Token {
     pub(crate) access_token: Secret,
     pub(crate) expires_in: Option<u64>,
+    /// The refresh token's lifetime in seconds, where the answer gives one.
+    pub(crate) refresh_expires_in: Option<u64>,
     pub(crate) scope: Option<String>,
     /// The refresh token of the answer, where it carries one.
     pub(crate) refresh_token: Option<Secret>,
@@ -635,6 +651,8 @@ pub(crate) struct Outcome {
     pub(crate) rotated: Option<Secret>,
     /// The second try, where one was made.
     pub(crate) second_try: Option<SecondTry>,
+    /// When the credential expires (Unix seconds), where the verification call's answer says.
+    pub(crate) expires_at: Option<i64>,
 }
 
 impl Outcome {
@@ -648,6 +666,7 @@ impl Outcome {
             permission: None,
             rotated: None,
             second_try: None,
+            expires_at: None,
         }
     }
 
@@ -661,6 +680,7 @@ impl Outcome {
             permission: None,
             rotated: None,
             second_try: None,
+            expires_at: None,
         }
     }
 
@@ -711,7 +731,7 @@ mod tests {
     #[test]
     fn exit_codes_help_lists_every_class_once_in_order() {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| c.exit_code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
         assert!(exit_codes_help().contains("\n  5  store unavailable"));
     }
 
@@ -723,6 +743,8 @@ mod tests {
         assert_eq!(c(&[Unreachable, Rejected]), Rejected);
         assert_eq!(c(&[Ok, NotFound, Unreachable]), NotFound);
         assert_eq!(c(&[Keychain, Unreachable]), Keychain);
+        assert_eq!(c(&[Expiring, Ok]), Expiring);
+        assert_eq!(c(&[Expiring, Unreachable, NotFound]), Unreachable);
     }
 
     #[test]

@@ -92,8 +92,12 @@ fn connector_section(page: &mut String, c: &Connector) {
             alt.when
         );
     }
+    if let Some(e) = &c.expiry {
+        let _ = writeln!(page, "\n- The credential expires {}.", e.describe());
+    }
     let _ = writeln!(page, "\nSources:\n");
-    for source in &c.sources {
+    let expiry_sources = c.expiry.iter().flat_map(|e| &e.sources);
+    for source in c.sources.iter().chain(expiry_sources) {
         let _ = writeln!(
             page,
             "- {} ({}): {}",

@@ -288,6 +288,8 @@ pub(crate) struct VerifySpec {
     pub(crate) success_pointer: Option<String>,
     pub(crate) error_pointer: Option<String>,
     pub(crate) error_header: Option<String>,
+    /// Where a 2xx answer says when the key expires.
+    pub(crate) expires_at_pointer: Option<String>,
 }
 
 /// A secret the provider takes only in the URL's query: the parameter and the secret field it
@@ -374,6 +376,43 @@ pub(crate) struct Connector {
     pub(crate) api_base: Option<Template>,
     /// Where the entry's facts come from (the built-in catalog cites at least one each).
     pub(crate) sources: Vec<Source>,
+    /// The lifetime the provider documents for a credential, where it does.
+    pub(crate) expiry: Option<DeclaredExpiry>,
+}
+
+/// A credential's lifetime as the provider documents it (`[connectors.ID.expiry]`).
+#[derive(Debug, Clone)]
+pub(crate) struct DeclaredExpiry {
+    pub(crate) lifetime_days: u32,
+    pub(crate) counted_from: CountedFrom,
+    pub(crate) sources: Vec<Source>,
+}
+
+impl DeclaredExpiry {
+    /// The lifetime in words: "365 days after it is linked", "after 14 days without use".
+    pub(crate) fn describe(&self) -> String {
+        match self.counted_from {
+            CountedFrom::Linked => format!("{} days after it is linked", self.lifetime_days),
+            CountedFrom::LastUse => format!("after {} days without use", self.lifetime_days),
+        }
+    }
+
+    pub(crate) fn counted_from_str(&self) -> &'static str {
+        match self.counted_from {
+            CountedFrom::Linked => "linked",
+            CountedFrom::LastUse => "last_use",
+        }
+    }
+}
+
+/// What a declared lifetime is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CountedFrom {
+    /// When the credential was linked (issued): a fixed lifetime.
+    Linked,
+    /// The last successful use: an idle window.
+    LastUse,
 }
 
 /// The other connector of the same product (an API key beside an OAuth app): `connectors ID`

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{AuthKind, Category, ClientAuth, Confidence};
+use super::{AuthKind, Category, ClientAuth, Confidence, CountedFrom};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +70,19 @@ pub(super) struct RawConnector {
     pub(super) exchange: Option<RawExchange>,
     #[serde(default)]
     pub(super) fields: Vec<RawField>,
+    /// How long a credential of the product lives, where the provider says so.
+    pub(super) expiry: Option<RawExpiry>,
     /// Where the entry's facts come from.
+    #[serde(default)]
+    pub(super) sources: Vec<RawSource>,
+}
+
+/// `[connectors.ID.expiry]`: a lifetime the provider documents, with the pages that say so.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExpiry {
+    pub(super) lifetime_days: u32,
+    pub(super) counted_from: CountedFrom,
     #[serde(default)]
     pub(super) sources: Vec<RawSource>,
 }
@@ -124,6 +136,8 @@ pub(super) struct RawVerify {
     /// `/isError`).
     pub(super) error_pointer: Option<String>,
     pub(super) error_header: Option<String>,
+    /// A JSON pointer to the key's expiry in a 2xx answer (RFC 3339 or Unix seconds).
+    pub(super) expires_at_pointer: Option<String>,
 }
 
 #[derive(Deserialize)]

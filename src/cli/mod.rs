@@ -228,7 +228,7 @@ pub(crate) struct LinkArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when every account is valid, else 3 if any was rejected, else the code of the first failure."
+    after_help = "Exit status: 0 when every account is valid, else 3 if any was rejected, else the code of the first failure, else 8 if --fail-on-expiring and a credential expires within --warn-within."
 )]
 pub(crate) struct TestArgs {
     /// Accounts to test
@@ -265,6 +265,15 @@ pub(crate) struct TestArgs {
     #[arg(long, value_name = "FILE", requires = "format")]
     pub(crate) output: Option<PathBuf>,
 
+    /// Warn about a valid credential that expires within this time (e.g. 30d, 12h)
+    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = parse_window)]
+    pub(crate) warn_within: std::time::Duration,
+
+    /// Fail with exit code 8 when a credential expires within --warn-within (for CI jobs that
+    /// must page)
+    #[arg(long)]
+    pub(crate) fail_on_expiring: bool,
+
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
 }
@@ -282,6 +291,19 @@ pub(crate) enum TestFormat {
     Jsonl,
     /// Prometheus text format for node_exporter's textfile collector
     Prometheus,
+}
+
+/// A warning window: a duration such as `30d` or `12h`, at most ten years.
+fn parse_window(value: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        let shown = crate::base::text::clean_truncated(value, 40);
+        format!("`{shown}` is not a duration such as 30d, 12h or 1w")
+    };
+    let window = humantime::parse_duration(value).map_err(|_| bad())?;
+    if window.as_secs() > crate::base::outcome::MAX_EXPIRES_IN {
+        return Err("the window is longer than ten years".into());
+    }
+    Ok(window)
 }
 
 #[derive(Debug, Args)]

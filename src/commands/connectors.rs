@@ -154,11 +154,14 @@ fn to_json(ctx: &Context, c: &Connector) -> serde_json::Value {
             })
         })
         .collect();
-    let sources: Vec<_> = c
-        .sources
-        .iter()
-        .map(|s| json!({"url": s.url, "supports": s.supports, "confidence": s.confidence.as_str()}))
-        .collect();
+    let source = |s: &crate::catalog::Source| json!({"url": s.url, "supports": s.supports, "confidence": s.confidence.as_str()});
+    let sources: Vec<_> = c.sources.iter().map(source).collect();
+    let expiry = c.expiry.as_ref().map(|e| {
+        json!({
+            "lifetime_days": e.lifetime_days, "counted_from": e.counted_from_str(),
+            "sources": e.sources.iter().map(source).collect::<Vec<_>>(),
+        })
+    });
     json!({
         "id": c.id, "name": c.name, "product": c.product(),
         "category": c.category.map(|cat| cat.as_str()),
@@ -168,7 +171,7 @@ fn to_json(ctx: &Context, c: &Connector) -> serde_json::Value {
         "revoke_note": c.revoke_note.as_deref().map(|note| fill(note, Some(c), "")),
         "alternative": alternative(ctx, c)
             .map(|(alt, when)| json!({"id": alt.id, "name": alt.name, "when": when})),
-        "fields": fields, "sources": sources,
+        "fields": fields, "sources": sources, "expiry": expiry,
         "key_in_url": key_in_url(c),
     })
 }
@@ -267,6 +270,10 @@ fn show(ctx: &Context, c: &Connector) {
             alt.id
         );
     }
+    if let Some(e) = &c.expiry {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Expires: {} (`test` warns before)", e.describe());
+    }
     if let Some(note) = &c.revoke_note {
         let _ = writeln!(s);
         let _ = writeln!(s, "After `credlink revoke`: {}", fill(note, Some(c), ""));
@@ -277,7 +284,11 @@ fn show(ctx: &Context, c: &Connector) {
             s,
             "Sources (confirmed: the provider's own docs; public: other public material; inferred: untested):"
         );
-        for source in &c.sources {
+        for source in c
+            .sources
+            .iter()
+            .chain(c.expiry.iter().flat_map(|e| &e.sources))
+        {
             let _ = writeln!(s, "  - {} ({})", source.url, source.confidence.as_str());
             let _ = writeln!(s, "    {}", source.supports);
         }

@@ -16,6 +16,7 @@ use crate::catalog::{Check, Connector, FieldRole};
 use crate::cli::TestArgs;
 use crate::commands::context::Context;
 use crate::commands::error::{Cause, CliError, CliResult};
+use crate::commands::expiry::{self, Health, Learned};
 use crate::commands::{
     fill, hint, keep_rotated, next_step, prepare, refuse_credential_flags, rotation_note,
     second_try_note, shown_value, stored,
@@ -57,6 +58,8 @@ pub(crate) struct Report {
 struct Diagnosis<'a> {
     ctx: &'a Context,
     connector: &'a Connector,
+    /// `--warn-within` in seconds, and `--fail-on-expiring`.
+    watch: (u64, bool),
     name: String,
     /// The stored account's name, empty for ad hoc credentials.
     account: String,
@@ -84,6 +87,7 @@ impl<'a> Diagnosis<'a> {
                 Check::Exchange(_) => "exchange",
             },
             Step::Permissions => "permissions",
+            Step::Expiry => "expiry",
         }
     }
 
@@ -149,6 +153,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
         let mut d = Diagnosis {
             ctx,
             connector,
+            watch: (args.warn_within.as_secs(), args.fail_on_expiring),
             name: connector.id.clone(),
             account: String::new(),
             lines: Vec::new(),
@@ -200,6 +205,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
     let mut d = Diagnosis {
         ctx,
         connector,
+        watch: (args.warn_within.as_secs(), args.fail_on_expiring),
         name: name.clone(),
         account: name.clone(),
         lines: Vec::new(),
@@ -323,6 +329,9 @@ async fn from_input(
     if let Some(note) = second_try_note(&d.connector.name, &outcome, false) {
         d.push(Step::Auth, StepStatus::Warning, None, note);
     }
+    if outcome.is_valid() {
+        expiry_step(d, account, &prepared.creds, &outcome);
+    }
     match kept {
         Err(f) => {
             let detail = f.description.clone().unwrap_or_default();
@@ -339,6 +348,33 @@ async fn from_input(
             }
         }
     }
+}
+
+/// When a valid credential expires, where anything says, by the one computation `test` uses: a warning within
+/// `--warn-within` or after it, a failure within it with `--fail-on-expiring`.
+fn expiry_step(d: &mut Diagnosis<'_>, account: Option<&Account>, creds: &Credentials, o: &Outcome) {
+    let now = keys::now();
+    let learned = Learned::of(d.connector, creds, o);
+    // Nothing says when it expires: no step to show.
+    let Some(e) = expiry::compute(account, Some(d.connector), &learned, now) else {
+        return;
+    };
+    let (window, fail) = d.watch;
+    let health = expiry::health(Some(e), true, now, window);
+    let detail = expiry::warning(e, health, now).unwrap_or_else(|| {
+        let date = &expiry::rfc3339(e.at)[..10];
+        let when = expiry::relative(e.at, now);
+        format!("expires on {date} ({when}), by {}", e.basis.describe())
+    });
+    let status = match health {
+        Health::Fine => StepStatus::Ok,
+        Health::Expiring if fail => StepStatus::Failed,
+        _ => StepStatus::Warning,
+    };
+    if status == StepStatus::Failed {
+        d.class = Class::Expiring;
+    }
+    d.push(Step::Expiry, status, None, detail);
 }
 
 /// Mutual TLS: whose certificate it is and when it expires (a warning within 30 days or

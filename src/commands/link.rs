@@ -7,6 +7,7 @@ use crate::cli::LinkArgs;
 use crate::commands::context::Context;
 use crate::commands::error::print_error;
 use crate::commands::error::{CliError, CliResult};
+use crate::commands::expiry::{self, Learned};
 use crate::commands::{
     failure_lines, hint, input_error, next_step, now, outcome_json, prepare, rotation_note,
     second_try_note, show_notes, token_summary,
@@ -178,6 +179,10 @@ fn record(
     account.expires_in = token.and_then(|t| t.expires_in);
     account.last_tested_at = Some(now());
     account.last_status = Some(Status::Valid.as_str().to_owned());
+    let learned = Learned::of(connector, creds, outcome);
+    let now = provider::keys::now();
+    account.expires =
+        expiry::compute(Some(&account), Some(connector), &learned, now).map(expiry::Expiry::stored);
     account
 }
 

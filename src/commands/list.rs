@@ -12,6 +12,7 @@ use crate::base::outcome::Class;
 use crate::base::text;
 use crate::catalog::FieldRole;
 use crate::commands::error::CliResult;
+use crate::commands::expiry::{self, Expiry};
 use crate::store::{Account, Store};
 use crate::terminal::table;
 use crate::terminal::ui;
@@ -29,6 +30,8 @@ struct Row<'a> {
     linked_by: Option<&'a str>,
     last_tested_at: Option<&'a str>,
     last_status: Option<&'a str>,
+    /// `{"at", "basis"}`, or null when nothing says when it expires.
+    expires: Option<serde_json::Value>,
 }
 
 fn value(a: &Account, role: FieldRole) -> Option<&str> {
@@ -49,6 +52,7 @@ impl<'a> From<&'a Account> for Row<'a> {
             linked_by: a.linked_by.as_deref(),
             last_tested_at: a.last_tested_at.as_deref(),
             last_status: a.last_status.as_deref(),
+            expires: stored_expiry(a).map(Expiry::json),
         }
     }
 }
@@ -88,7 +92,12 @@ struct Column {
     value: fn(&Account, SystemTime) -> Option<String>,
 }
 
-const COLUMNS: [Column; 7] = [
+/// The expiry a record keeps; one written by hand that credlink cannot read counts as none.
+fn stored_expiry(a: &Account) -> Option<Expiry> {
+    a.expires.as_ref().and_then(Expiry::from_stored)
+}
+
+const COLUMNS: [Column; 8] = [
     Column {
         header: "NAME",
         priority: 0,
@@ -123,6 +132,15 @@ const COLUMNS: [Column; 7] = [
         header: "LAST RESULT",
         priority: 2,
         value: |a, _| a.last_status.as_deref().map(|s| s.replace('_', " ")),
+    },
+    Column {
+        header: "EXPIRES",
+        priority: 2,
+        value: |a, now| {
+            let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+            let now = i64::try_from(now).ok()?;
+            stored_expiry(a).map(|e| expiry::relative(e.at, now))
+        },
     },
 ];
 

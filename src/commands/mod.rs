@@ -10,6 +10,7 @@ pub(crate) mod context;
 pub(crate) mod diagnose;
 pub(crate) mod error;
 pub(crate) mod exec;
+pub(crate) mod expiry;
 pub(crate) mod explain;
 pub(crate) mod formats;
 pub(crate) mod history;

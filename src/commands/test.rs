@@ -12,6 +12,7 @@ use crate::catalog::Connector;
 use crate::cli::{TestArgs, TestFormat};
 use crate::commands::context::Context;
 use crate::commands::error::{CliError, CliResult};
+use crate::commands::expiry::{self, Expiry, Health, Learned};
 use crate::commands::formats::{self, AccountView, OutputFile, Verdict};
 use crate::commands::{
     failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
@@ -35,6 +36,32 @@ struct Report {
     /// The record the result was found for, when the account is stored.
     tested: Option<Account>,
     checked_at: SystemTime,
+    expiry: Option<Expiry>,
+    health: Health,
+}
+
+impl Report {
+    /// The `status` shown and recorded: `expiring` for a valid credential that ends soon.
+    fn status(&self) -> &'static str {
+        match self.health {
+            Health::Expiring => "expiring",
+            _ => self.outcome.status().as_str(),
+        }
+    }
+
+    fn class(&self, fail_on_expiring: bool) -> Class {
+        match self.health {
+            Health::Expiring if fail_on_expiring => Class::Expiring,
+            _ => self.outcome.class(),
+        }
+    }
+}
+
+/// How `test` treats a credential's end: the window and whether its end fails the run.
+struct Watch {
+    now: i64,
+    window: u64,
+    fail: bool,
 }
 
 /// Where the results go: stdout shows `--json`'s document or a format; `--output` writes the
@@ -96,6 +123,11 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     }
     let started = SystemTime::now();
     let outputs = Outputs::of(ctx, args)?;
+    let watch = Watch {
+        now: crate::provider::keys::now(),
+        window: args.warn_within.as_secs(),
+        fail: args.fail_on_expiring,
+    };
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials.flags(), ctx.interactive)?;
@@ -104,9 +136,12 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         show_notes(&prepared.notes, None);
         let outcome =
             provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
-        let report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
+        let learned = Learned::of(connector, &prepared.creds, &outcome);
+        let mut report = report(ctx, connector.id.clone(), Some(connector), outcome, None);
+        let expiry = expiry::compute(None, Some(connector), &learned, watch.now);
+        watch.judge(&mut report, expiry);
         outputs.finished(&report);
-        return print(ctx, outputs, &[report], started);
+        return print(ctx, outputs, &[report], started, watch.fail);
     }
     super::refuse_credential_flags(&args.credentials.flags())?;
     let accounts = if args.all {
@@ -123,7 +158,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         picked
     };
     if accounts.is_empty() {
-        return print(ctx, outputs, &[], started);
+        return print(ctx, outputs, &[], started, watch.fail);
     }
     // A Ctrl-C while a refresh token is spent waits for it to be stored (see
     // `crate::terminal::interrupt`): then no more accounts are checked, and what was found is printed
@@ -133,9 +168,9 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     let mut reports: Vec<(usize, Report)> =
         futures_util::stream::iter(accounts.into_iter().enumerate())
             .map(|(at, account)| {
-                let (progress, outputs) = (&progress, &outputs);
+                let (progress, outputs, watch) = (&progress, &outputs, &watch);
                 async move {
-                    let report = test_stored(ctx, account).await;
+                    let report = test_stored(ctx, account, watch).await;
                     outputs.finished(&report);
                     progress.advance();
                     (at, report)
@@ -155,11 +190,12 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         .filter_map(|r| {
             Some(Tested {
                 account: r.tested.clone()?,
-                status: r.outcome.status().as_str(),
+                status: r.status(),
+                expires: r.expiry.map(Expiry::stored),
             })
         })
         .collect();
-    let class = print(ctx, outputs, &reports, started);
+    let class = print(ctx, outputs, &reports, started, watch.fail);
     // A result that cannot be recorded is still a result: say so, and exit with its code.
     if let Err(e) = ctx.store.record_results(&tested, &now()).await {
         let e = CliError::from(e);
@@ -173,45 +209,64 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
 }
 
 /// The one path from a stored account's values to an outcome: prepare, check, and keep a
-/// rotated refresh token. Returns the outcome and the record as it now stands.
+/// rotated refresh token. Returns the outcome, the record as it now stands, and what the check
+/// learned of the credential's end.
 pub(crate) async fn check_stored(
     ctx: &Context,
     account: Account,
     connector: &Connector,
     given: Given,
-) -> (Outcome, Account) {
+) -> (Outcome, Account, Learned) {
     match prepare(connector, given) {
-        Err(f) => (Outcome::local(f), account),
+        Err(f) => (Outcome::local(f), account, Learned::default()),
         Ok(prepared) => {
             show_notes(&prepared.notes, Some(&account.name));
             let mut outcome =
                 provider::check(&ctx.http, connector, &prepared.creds, ctx.check_permissions).await;
+            let learned = Learned::of(connector, &prepared.creds, &outcome);
             match keep_rotated(ctx, &account, connector, &prepared.creds, &outcome).await {
-                Ok(Some(now)) => (outcome, now),
-                Ok(None) => (outcome, account),
+                Ok(Some(now)) => (outcome, now, learned),
+                Ok(None) => (outcome, account, learned),
                 Err(f) => {
                     outcome.failure = Some(f);
-                    (outcome, account)
+                    (outcome, account, learned)
                 }
             }
         }
     }
 }
 
-async fn test_stored(ctx: &Context, account: Account) -> Report {
+async fn test_stored(ctx: &Context, account: Account, watch: &Watch) -> Report {
     let name = account.name.clone();
-    match stored(ctx, account, true).await {
+    let (mut report, learned) = match stored(ctx, account, true).await {
         Err((account, failure)) => {
             let connector = account.connector.clone();
             let outcome = Outcome::local(failure);
             let known = ctx.catalog.get(&connector).ok();
-            report(ctx, name, known, outcome, Some(account))
+            let report = report(ctx, name, known, outcome, Some(account));
+            (report, Learned::default())
         }
         Ok(s) => {
-            let (outcome, account) = check_stored(ctx, s.account, s.connector, s.given).await;
+            let (outcome, account, learned) =
+                check_stored(ctx, s.account, s.connector, s.given).await;
             ctx.store.release(s.lease).await;
-            report(ctx, name, Some(s.connector), outcome, Some(account))
+            let report = report(ctx, name, Some(s.connector), outcome, Some(account));
+            (report, learned)
         }
+    };
+    let known = ctx.catalog.get(&report.connector).ok();
+    let expiry = report
+        .tested
+        .as_ref()
+        .and_then(|a| expiry::compute(Some(a), known, &learned, watch.now));
+    watch.judge(&mut report, expiry);
+    report
+}
+
+impl Watch {
+    fn judge(&self, report: &mut Report, expiry: Option<Expiry>) {
+        report.expiry = expiry;
+        report.health = expiry::health(expiry, report.outcome.is_valid(), self.now, self.window);
     }
 }
 
@@ -257,6 +312,8 @@ fn report(
         hint,
         tested,
         checked_at: SystemTime::now(),
+        expiry: None,
+        health: Health::Fine,
     }
 }
 
@@ -267,6 +324,7 @@ fn print(
     outputs: Outputs,
     reports: &[Report],
     started: SystemTime,
+    fail_on_expiring: bool,
 ) -> CliResult<Class> {
     for r in reports {
         let name = format!("{}: {}", r.name, r.connector_name);
@@ -276,7 +334,10 @@ fn print(
     }
     let seconds = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
     let store = ctx.store.label();
-    let views: Vec<AccountView> = reports.iter().map(|r| view(r, &store)).collect();
+    let views: Vec<AccountView> = reports
+        .iter()
+        .map(|r| view(r, &store, fail_on_expiring))
+        .collect();
     match outputs.stdout {
         Stdout::Json => ui::out_json(&reports.iter().map(report_json).collect::<Vec<_>>()),
         Stdout::Shown(TestFormat::Jsonl) => {}
@@ -288,7 +349,9 @@ fn print(
     if let Some((format, file)) = outputs.file {
         file.finish(&render(format, reports, &views, started, seconds))?;
     }
-    Ok(Class::combine(reports.iter().map(|r| r.outcome.class())))
+    Ok(Class::combine(
+        reports.iter().map(|r| r.class(fail_on_expiring)),
+    ))
 }
 
 fn render(
@@ -314,28 +377,46 @@ fn render(
 fn report_json(r: &Report) -> serde_json::Value {
     let mut json = outcome_json(&r.name, &r.connector, &r.outcome, r.hint.clone());
     json["next"] = r.next.clone().into();
+    json["status"] = r.status().into();
+    json["expires"] = r.expiry.map(Expiry::json).into();
+    json["warning"] = r.warning().into();
     json
 }
 
-fn view(r: &Report, store: &str) -> AccountView {
+impl Report {
+    /// What to say about the credential's end, where anything is worth saying.
+    fn warning(&self) -> Option<String> {
+        let now = crate::provider::keys::now();
+        self.expiry
+            .and_then(|e| expiry::warning(e, self.health, now))
+    }
+}
+
+fn view(r: &Report, store: &str, fail_on_expiring: bool) -> AccountView {
     let o = &r.outcome;
     let passed = o.is_valid();
+    let class = r.class(fail_on_expiring);
+    let mut summary = if passed { token_summary(o) } else { o.cause() };
+    if let Some(warning) = r.warning() {
+        summary = format!("{summary}; {warning}");
+    }
     AccountView {
         name: r.name.clone(),
         connector: r.connector.clone(),
         store: if r.tested.is_some() { store } else { "none" }.to_owned(),
-        verdict: if passed {
-            Verdict::Passed
-        } else {
-            Verdict::Failed
+        verdict: match (passed, r.health, class) {
+            (false, _, _) | (_, _, Class::Expiring) => Verdict::Failed,
+            (true, Health::Expiring, _) => Verdict::Expiring,
+            _ => Verdict::Passed,
         },
-        status: o.status().as_str(),
-        class: o.class().as_str(),
-        summary: text::clean(&if passed { token_summary(o) } else { o.cause() }),
+        status: r.status(),
+        class: class.as_str(),
+        summary: text::clean(&summary),
         hint: r.hint.as_deref().map(text::clean),
         next: r.next.clone(),
         seconds: o.latency_ms as f64 / 1000.0,
         checked_at: r.checked_at,
+        expires_at: r.expiry.map(|e| e.at),
     }
 }
 
@@ -350,10 +431,14 @@ fn human(reports: &[Report]) -> String {
         let connector = crate::base::text::clean_truncated(&r.connector_name, 64);
         if o.is_valid() {
             text.push_str(&format!(
-                "{} ({connector}): valid, {}\n",
+                "{} ({connector}): {}, {}\n",
                 r.name,
+                r.status(),
                 token_summary(o)
             ));
+            if let Some(warning) = r.warning() {
+                text.push_str(&format!("    warning: {warning}\n"));
+            }
             if let Some(note) = rotation_note(o, r.tested.is_some()) {
                 text.push_str(&format!("    note: {note}\n"));
             }

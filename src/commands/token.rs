@@ -131,7 +131,7 @@ async fn fresh(
 ) -> CliResult<Got> {
     // A rotated refresh token is stored (with the new access token) before anything is
     // printed.
-    let (outcome, _) = check_stored(ctx, account.clone(), connector, given).await;
+    let (outcome, _, _) = check_stored(ctx, account.clone(), connector, given).await;
     let Some(token) = outcome.token.clone().filter(|_| outcome.is_valid()) else {
         return Ok(Got::Refused(refused(ctx, Some(connector), name, outcome)));
     };

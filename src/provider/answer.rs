@@ -87,6 +87,13 @@ pub(crate) fn token_outcome(response: &Response, redactor: &Redactor) -> Outcome
     outcome.token = Some(Token {
         access_token: Secret::new(token),
         expires_in: expires_in(&json),
+        refresh_expires_in: [
+            "refresh_token_expires_in",
+            "x_refresh_token_expires_in",
+            "refresh_expires_in",
+        ]
+        .iter()
+        .find_map(|k| json.get(*k).and_then(seconds)),
         scope: json
             .get("scope")
             .and_then(Value::as_str)
@@ -144,6 +151,7 @@ pub(crate) fn exchange_outcome(
     outcome.token = Some(Token {
         access_token: Secret::new(token),
         expires_in,
+        refresh_expires_in: None,
         scope: None,
         refresh_token: None,
     });
@@ -188,11 +196,24 @@ pub(crate) fn verify_outcome(
         .into_iter()
         .filter_map(|(p, refused)| p.as_ref().map(|p| (p, refused)))
         .collect();
-    if refusals.is_empty() {
-        return Outcome::valid(response.status, latency_ms(response));
+    let valid = |json: Option<&Value>| {
+        let mut outcome = Outcome::valid(response.status, latency_ms(response));
+        outcome.expires_at = spec
+            .expires_at_pointer
+            .as_deref()
+            .and_then(|p| json?.pointer(p))
+            .and_then(instant);
+        outcome
+    };
+    if refusals.is_empty() && spec.expires_at_pointer.is_none() {
+        return valid(None);
     }
     let fail = |f: Failure| Outcome::failed(f, Some(response.status), latency_ms(response));
     let Ok(json) = serde_json::from_slice::<Value>(&response.body) else {
+        // An expiry is extra: an answer without JSON is still a pass where nothing else is read.
+        if refusals.is_empty() {
+            return valid(None);
+        }
         return fail(
             Failure::new(FailureKind::NonJson, Stage::Main).with_description(format!(
                 "the answer is not JSON: {}",
@@ -212,7 +233,22 @@ pub(crate) fn verify_outcome(
             return fail(f);
         }
     }
-    Outcome::valid(response.status, latency_ms(response))
+    valid(Some(&json))
+}
+
+/// A point in time as an answer gives it: an RFC 3339 string or Unix seconds (a number or a
+/// numeric string), from 1970 to the year 9999.
+fn instant(value: &Value) -> Option<i64> {
+    let secs = match value {
+        Value::String(text) => match humantime::parse_rfc3339_weak(text.trim()) {
+            Ok(t) => t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as f64,
+            Err(_) => text.trim().parse::<f64>().ok()?,
+        },
+        Value::Number(n) => n.as_f64()?,
+        _ => return None,
+    };
+    // Unix seconds up to the year 9999, so that no arithmetic on it can overflow.
+    (secs.is_finite() && (0.0..253_402_300_800.0).contains(&secs)).then_some(secs as i64)
 }
 
 /// The code and description of an error answer.

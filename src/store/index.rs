@@ -106,6 +106,9 @@ pub(crate) struct Account {
     pub(crate) last_tested_at: Option<String>,
     #[serde(default)]
     pub(crate) last_status: Option<String>,
+    /// When the credential stops working, as last worked out (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) expires: Option<Expires>,
     /// Which of the account's two secret entries holds its secret (see `Store`); absent for
     /// the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +117,15 @@ pub(crate) struct Account {
     /// token is kept only for that version.
     #[serde(skip)]
     pub(crate) revision: Option<u64>,
+}
+
+/// When a credential expires (RFC 3339) and what says so: `certificate`, `provider`,
+/// `catalog_lifetime` or `idle_window`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Expires {
+    pub(crate) at: String,
+    pub(crate) basis: String,
 }
 
 impl Account {
@@ -132,6 +144,7 @@ impl Account {
             linked_by: None,
             last_tested_at: None,
             last_status: None,
+            expires: None,
             keychain_entry: None,
             revision: None,
         }
@@ -164,6 +177,7 @@ impl Account {
             .chain(self.linked_by.iter())
             .chain(self.scope.iter().chain(self.requested_scope.iter()))
             .chain(self.last_status.iter().chain(self.last_tested_at.iter()))
+            .chain(self.expires.iter().flat_map(|e| [&e.at, &e.basis]))
             .any(|v| v.chars().count() > MAX_VALUE_CHARS);
         if long {
             return Err(format!(
@@ -544,6 +558,7 @@ mod tests {
             linked_at: "2026-11-23T00:00:00Z".into(),
             last_tested_at: None,
             last_status: None,
+            expires: None,
             linked_by: None,
             keychain_entry: None,
             revision: None,

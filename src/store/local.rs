@@ -259,6 +259,7 @@ impl LocalStore {
             {
                 now.last_tested_at = Some(at.to_owned());
                 now.last_status = Some(r.status.to_owned());
+                now.expires = r.expires.clone();
                 changed = true;
             }
         }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub(crate) use backend::{BackendError, SecretBackend};
 pub(crate) use cache::CachedToken;
-pub(crate) use index::{Account, Index, IndexError};
+pub(crate) use index::{Account, Expires, Index, IndexError};
 pub(crate) use lease::{Busy, RefreshLease, Turn, Waiting};
 pub(crate) use local::alternate_key;
 use local::{LocalRemoval, LocalStore};
@@ -88,6 +88,7 @@ pub(crate) struct Loaded {
 pub(crate) struct Tested {
     pub(crate) account: Account,
     pub(crate) status: &'static str,
+    pub(crate) expires: Option<Expires>,
 }
 
 /// What a removal removed.

@@ -68,6 +68,7 @@ fn account(name: &str, linked_at: &str) -> Account {
         linked_at: linked_at.into(),
         last_tested_at: None,
         last_status: None,
+        expires: None,
         linked_by: None,
         keychain_entry: None,
         revision: None,
@@ -148,6 +149,7 @@ async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
     let results = [Tested {
         account: tested,
         status: "secret_missing",
+        expires: None,
     }];
     g.store.record_results(&results, "t9").await.unwrap();
     let now = g.store.linked(&name("acme")).await.unwrap();

@@ -702,6 +702,7 @@ fn verify_spec(success_pointer: Option<&str>, error_header: bool) -> VerifySpec 
         success_pointer: success_pointer.map(str::to_owned),
         error_pointer: None,
         error_header: error_header.then(|| ERROR_HEADER.to_owned()),
+        expires_at_pointer: None,
     }
 }
 

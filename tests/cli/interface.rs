@@ -3,17 +3,23 @@
 
 use crate::support::*;
 
-/// An index written by hand: one account linked two hours ago and tested one hour ago, one
-/// with an escape sequence and a bidi override in a value.
+/// An index written by hand: one account linked two hours ago, tested one hour ago and
+/// expiring in 12 days, one (without an expiry, as older records are) with an escape sequence
+/// and a bidi override in a value.
 fn hand_written_index() -> String {
     let ago = |hours: u64| {
         let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600 + 60);
         humantime::format_rfc3339_seconds(then).to_string()
     };
+    let in_days = |days: u64| {
+        let then = std::time::SystemTime::now() + std::time::Duration::from_secs(days * 86_400);
+        humantime::format_rfc3339_seconds(then).to_string()
+    };
     serde_json::json!({"version": 1, "accounts": [
         {"name": "acme-hr", "connector": "personio", "auth": "oauth2_client_credentials",
          "fields": {"client_id": "papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a"},
-         "linked_at": ago(2), "last_tested_at": ago(1), "last_status": "secret_missing"},
+         "linked_at": ago(2), "last_tested_at": ago(1), "last_status": "secret_missing",
+         "expires": {"at": in_days(12), "basis": "catalog_lifetime"}},
         {"name": "traffit-acme", "connector": "traffit", "auth": "oauth2_client_credentials",
          "fields": {"subdomain": "acme\u{1b}[31m\u{202e}", "client_id": "acme_credlink"},
          "linked_at": ago(50)},
@@ -22,9 +28,9 @@ fn hand_written_index() -> String {
 }
 
 const TABLE: &str = "\
-NAME          CONNECTOR  SUBDOMAIN  CLIENT ID                                  LINKED   LAST TESTED  LAST RESULT
-acme-hr       personio   -          papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a  2 h ago  1 h ago      secret missing
-traffit-acme  traffit    acme[31m   acme_credlink                              2 d ago  -            -
+NAME          CONNECTOR  SUBDOMAIN  CLIENT ID                                  LINKED   LAST TESTED  LAST RESULT     EXPIRES
+acme-hr       personio   -          papi-dcec6d81-8c0f-47f0-9dd8-4e59755f041a  2 h ago  1 h ago      secret missing  in 12 days
+traffit-acme  traffit    acme[31m   acme_credlink                              2 d ago  -            -               -
 ";
 
 /// The table, with relative times, plain statuses, and a hand-edited value's escape sequence
@@ -135,7 +141,7 @@ fn help_and_readme_list_the_same_exit_codes() {
             (cells[0].to_owned(), cells[1].to_owned())
         })
         .collect();
-    assert_eq!(rows.len(), 8, "{table}");
+    assert_eq!(rows.len(), 9, "{table}");
     let out = Sandbox::new().when(&["--help"]).then().exits(0).out;
     let help = stdout(&out)
         .split_whitespace()

@@ -12,6 +12,7 @@ mod catalog;
 mod completions;
 #[cfg(unix)]
 mod exec;
+mod expiry;
 mod explain;
 mod families;
 mod faults;

@@ -456,7 +456,8 @@ fn wide_and_accented_names_fit_an_80_column_terminal() {
     let account = |name: &str, subdomain: &str, client_id: &str| {
         serde_json::json!({"name": name, "connector": "personio", "auth": "oauth2_client_credentials",
             "fields": {"client_id": client_id, "subdomain": subdomain},
-            "linked_at": "2026-11-20T10:00:00Z", "last_tested_at": "2026-11-22T10:00:00Z", "last_status": "valid"})
+            "linked_at": "2026-11-20T10:00:00Z", "last_tested_at": "2026-11-22T10:00:00Z", "last_status": "valid",
+            "expires": {"at": "2027-11-20T10:00:00Z", "basis": "catalog_lifetime"}})
     };
     sb.write_index(&[
         account(
@@ -512,6 +513,8 @@ secret = true
                 "a header and one line per account:\n{screen}"
             );
             assert!(lines[1].contains("tokyo-hr"), "{screen}");
+            // The expiry outlasts the wide columns.
+            assert!(lines[0].contains("EXPIRES"), "{screen}");
         } else {
             assert!(
                 lines

@@ -33,6 +33,7 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
     for (key, pointer) in [
         ("success_pointer", &v.success_pointer),
         ("error_pointer", &v.error_pointer),
+        ("expires_at_pointer", &v.expires_at_pointer),
     ] {
         if pointer.as_ref().is_some_and(|p| !p.starts_with('/')) {
             return Err(format!(
@@ -67,6 +68,7 @@ pub(super) fn check(raw: &RawConnector, t: &Templates) -> Result<Check, String> 
         success_pointer: v.success_pointer.clone(),
         error_pointer: v.error_pointer.clone(),
         error_header: v.error_header.clone(),
+        expires_at_pointer: v.expires_at_pointer.clone(),
     }))
 }
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::{RawAlternative, RawConnector, RawPrefixRetry, RawSource};
-use super::{Alternative, AuthKind, Connector, Field, PrefixRetry, Source, fields};
+use super::raw::{RawAlternative, RawConnector, RawExpiry, RawPrefixRetry, RawSource};
+use super::{Alternative, AuthKind, Connector, DeclaredExpiry, Field, PrefixRetry, Source, fields};
 use crate::base::outcome::HintKey;
 use crate::base::template::Template;
 
@@ -34,6 +34,7 @@ pub(super) fn connector(
         .take()
         .map(|a| alternative(id, a))
         .transpose()?;
+    let expiry = raw.expiry.take().map(|e| expiry(e, built_in)).transpose()?;
     let fields = fields::validate(raw.auth, raw.client_auth, std::mem::take(&mut raw.fields))?;
     let templates = Templates::new(&fields);
     let check = match raw.auth {
@@ -57,15 +58,7 @@ pub(super) fn connector(
         .as_deref()
         .map(|raw| api_base(&templates, raw))
         .transpose()?;
-    let sources = raw
-        .sources
-        .into_iter()
-        .map(|s| Source {
-            url: s.url,
-            supports: s.supports,
-            confidence: s.confidence,
-        })
-        .collect();
+    let sources = to_sources(raw.sources);
     Ok(Connector {
         id: id.to_owned(),
         name: raw.name,
@@ -82,6 +75,31 @@ pub(super) fn connector(
         check_scope,
         api_base,
         sources,
+        expiry,
+    })
+}
+
+fn to_sources(raw: Vec<RawSource>) -> Vec<Source> {
+    raw.into_iter()
+        .map(|s| Source {
+            url: s.url,
+            supports: s.supports,
+            confidence: s.confidence,
+        })
+        .collect()
+}
+
+/// A declared lifetime of one day to ten years; a built-in one cites where it is documented.
+fn expiry(raw: RawExpiry, built_in: bool) -> Result<DeclaredExpiry, String> {
+    if !(1..=3650).contains(&raw.lifetime_days) {
+        return Err("`expiry.lifetime_days` must be from 1 to 3650".into());
+    }
+    check_sources(&raw.sources, built_in)
+        .map_err(|e| format!("`expiry`: {}", e.replace("`sources`", "`expiry.sources`")))?;
+    Ok(DeclaredExpiry {
+        lifetime_days: raw.lifetime_days,
+        counted_from: raw.counted_from,
+        sources: to_sources(raw.sources),
     })
 }
 

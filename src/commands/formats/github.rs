@@ -12,6 +12,7 @@ pub(crate) fn render(views: &[AccountView]) -> String {
 fn annotation(view: &AccountView) -> String {
     let (command, message) = match view.verdict {
         Verdict::Passed => ("notice", format!("{}: {}", view.status, view.summary)),
+        Verdict::Expiring => ("warning", format!("{}: {}", view.status, view.summary)),
         Verdict::Failed => (
             "error",
             format!("{}: {}", view.status, view.failure_lines().join("\n")),

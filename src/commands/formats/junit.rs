@@ -39,7 +39,7 @@ fn testcase(view: &AccountView) -> String {
         view.seconds
     );
     match view.verdict {
-        Verdict::Passed => format!("{open}/>\n"),
+        Verdict::Passed | Verdict::Expiring => format!("{open}/>\n"),
         Verdict::Failed => {
             let mut text = vec![format!("class: {}", view.class)];
             text.extend(view.failure_lines());

@@ -35,11 +35,15 @@ pub(crate) struct AccountView {
     pub(crate) next: Option<String>,
     pub(crate) seconds: f64,
     pub(crate) checked_at: SystemTime,
+    /// When the credential expires (Unix seconds), where anything says.
+    pub(crate) expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
     Passed,
+    /// Passed, but the credential expires within the warning window (`test --warn-within`).
+    Expiring,
     Failed,
 }
 
@@ -139,6 +143,7 @@ pub(crate) mod tests {
             next: None,
             seconds: 0.25,
             checked_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+            expires_at: None,
         }
     }
 }

@@ -18,7 +18,7 @@ const FAMILIES: &[Family] = &[
         name: "credlink_account_up",
         help: "1 when the account's credential passed its last live check, else 0.",
         value: |v| {
-            Some(if v.verdict == Verdict::Passed {
+            Some(if v.verdict != Verdict::Failed {
                 1.0
             } else {
                 0.0
@@ -34,6 +34,11 @@ const FAMILIES: &[Family] = &[
         name: "credlink_last_check_timestamp_seconds",
         help: "When the account's last live check finished, in Unix seconds.",
         value: |v| Some(unix_seconds(v.checked_at)),
+    },
+    Family {
+        name: "credlink_account_expiry_timestamp_seconds",
+        help: "When the account's credential expires, in Unix seconds, where anything says.",
+        value: |v| v.expires_at.map(|at| at as f64),
     },
 ];
 

@@ -722,7 +722,7 @@ impl VaultStore {
                         None => current.clone(),
                         Some(_) => record::mirror(&r.account, version, current),
                     };
-                    record::with_result(base, r.status, at)
+                    record::with_result(base, r, at)
                 })
                 .await
             })

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::store::index::Account;
+use crate::store::Tested;
+use crate::store::index::{Account, Expires};
 
 /// KV v2's limits on `custom_metadata` (OpenBao 2.7 and Vault alike).
 const MAX_KEYS: usize = 64;
@@ -50,6 +51,7 @@ pub(crate) fn mirror(account: &Account, version: u64, previous: &Mirror) -> Mirr
     for (id, value) in &account.fields {
         put(&format!("{FIELD}{id}"), Some(value));
     }
+    put_expires(&mut m, account.expires.as_ref());
     let mut history: Vec<(u64, String)> = previous
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(LINKED_BY_VERSION)?.parse().ok()?, v.clone())))
@@ -118,6 +120,9 @@ pub(crate) fn from_mirror(name: &str, m: &Mirror) -> Option<(Account, u64)> {
         linked_by: get("linked_by"),
         last_tested_at: get("last_tested_at"),
         last_status: get("last_status"),
+        expires: get("expires_at")
+            .zip(get("expires_basis"))
+            .map(|(at, basis)| Expires { at, basis }),
         keychain_entry: None,
         revision: None,
     };
@@ -166,11 +171,26 @@ pub(crate) fn linked_by(m: &Mirror, version: u64) -> Option<String> {
     m.get(&format!("{LINKED_BY_VERSION}{version}")).cloned()
 }
 
-/// The mirror with a test result set on it.
-pub(crate) fn with_result(mut m: Mirror, status: &str, at: &str) -> Mirror {
-    m.insert("last_status".into(), status.to_owned());
+/// The mirror with a test result set on it, and the expiry that test found.
+pub(crate) fn with_result(mut m: Mirror, result: &Tested, at: &str) -> Mirror {
+    m.insert("last_status".into(), result.status.to_owned());
     m.insert("last_tested_at".into(), at.to_owned());
+    put_expires(&mut m, result.expires.as_ref());
     m
+}
+
+/// Sets the expiry keys of the mirror, or removes them when nothing is known.
+fn put_expires(m: &mut Mirror, expires: Option<&Expires>) {
+    match expires {
+        Some(e) => {
+            m.insert("expires_at".into(), e.at.clone());
+            m.insert("expires_basis".into(), e.basis.clone());
+        }
+        None => {
+            m.remove("expires_at");
+            m.remove("expires_basis");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +210,7 @@ mod tests {
             linked_by: Some("token-alice".into()),
             last_tested_at: None,
             last_status: None,
+            expires: None,
             keychain_entry: None,
             revision: None,
         }

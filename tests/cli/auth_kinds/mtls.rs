@@ -279,3 +279,82 @@ fn tls_client_auth_presents_the_certificate_and_explain_says_when_it_expires() {
     .stdout_has("a client certificate issued by the trusted CA is required")
     .hides(MARKER);
 }
+
+/// A client certificate that ends in 10 days: its `notAfter` is the account's expiry (the
+/// earliest source, named `certificate`), a warning in `test`, a failure with the flag.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, openssl, node): run scripts/test"
+)]
+#[test]
+fn a_short_lived_client_certificate_is_the_expiry_test_warns_about() {
+    let Some(()) = keyring() else { return };
+    let pki = tempfile::tempdir().unwrap();
+    make_pki(pki.path());
+    openssl(
+        pki.path(),
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "short.pem",
+            "-days",
+            "10",
+            "-extfile",
+            "client.cnf",
+        ],
+    );
+    let dir = pki.path().to_str().unwrap();
+    let Some(stub) = Peer::start_stub(&["mtls", dir]) else {
+        return;
+    };
+    let sb = Sandbox::with_connectors(&mtls_connector(&stub.url, "tls_client_auth"));
+    let ca = format!("{dir}/ca.pem");
+    let certificate = format!("client_certificate={dir}/short.pem");
+    let key = format!("client_key={dir}/client.key");
+    let key_text = std::fs::read_to_string(pki.path().join("client.key")).unwrap();
+    sb.when(&[
+        "--ca-file",
+        &ca,
+        "link",
+        "local-mtls",
+        "--name",
+        "adp",
+        "--client-id",
+        "mtls-client",
+        "--field-file",
+        &certificate,
+        "--field-file",
+        &key,
+    ])
+    .then()
+    .exits(0);
+    assert_eq!(sb.index()["accounts"][0]["expires"]["basis"], "certificate");
+
+    let out = sb
+        .when(&["--ca-file", &ca, "test", "adp"])
+        .then()
+        .exits(0)
+        .stdout_has("adp (Local (mutual TLS)): expiring")
+        .stdout_has("(in 10 days), by the client certificate's notAfter")
+        .out;
+    assert_kept_secret(&sb, &[&out], &[&pem_line(&key_text)]);
+    sb.when(&["--ca-file", &ca, "test", "adp", "--fail-on-expiring"])
+        .then()
+        .exits(8);
+    let report = sb
+        .when(&["--ca-file", &ca, "test", "adp", "--json"])
+        .then()
+        .exits(0)
+        .json();
+    assert_eq!(report[0]["status"], "expiring", "{report}");
+    assert_eq!(report[0]["expires"]["basis"], "certificate", "{report}");
+    sb.when(&["list"]).then().exits(0).stdout_has("in 10 days");
+}

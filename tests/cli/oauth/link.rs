@@ -56,6 +56,7 @@ fn link_basic_then_list_test_revoke_round_trip() {
             "auth",
             "client_id",
             "connector",
+            "expires",
             "last_status",
             "last_tested_at",
             "linked_at",

@@ -164,3 +164,36 @@ secret = true
 "#
     )
 }
+
+/// `local-basic` again as `local-ten`, `local-twenty` and `local-one`, each declaring that its
+/// credentials expire that many days after they are linked.
+pub fn lifetime_connectors(url: &str) -> String {
+    [("ten", 10), ("twenty", 20), ("one", 1)]
+        .iter()
+        .map(|(id, days)| {
+            format!(
+                r#"
+[connectors.local-{id}]
+name = "Local ({id})"
+auth = "oauth2_client_credentials"
+token_url = "{url}/token"
+client_auth = "basic"
+scope = "api:read"
+
+[connectors.local-{id}.expiry]
+lifetime_days = {days}
+counted_from = "linked"
+
+[[connectors.local-{id}.fields]]
+id = "client_id"
+label = "Client ID"
+
+[[connectors.local-{id}.fields]]
+id = "client_secret"
+label = "Client secret"
+secret = true
+"#
+            )
+        })
+        .collect()
+}

@@ -11,6 +11,7 @@
 //!
 //! The servers and machines are fixtures in `support::bao`; the tests are split by subject.
 
+mod expiry;
 mod harness;
 mod listing;
 mod logins;
