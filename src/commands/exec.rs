@@ -96,6 +96,13 @@ async fn plan<'c>(ctx: &'c Context, names: &[String]) -> CliResult<Vec<Planned<'
     let mut taken: BTreeMap<String, &AccountName> = BTreeMap::new();
     for p in &planned {
         for var in variables(p) {
+            if SETTINGS.contains(&var.as_str()) {
+                return Err(CliError::usage(format!(
+                    "`{}` would set {var}, one of credlink's own settings: a credlink the command runs would read a credential as that setting",
+                    p.name
+                ))
+                .with_hint("rename the account, or the connector's field, so that no variable names a setting"));
+            }
             match taken.insert(var.clone(), &p.name) {
                 Some(first) if *first == p.name => {
                     return Err(CliError::usage(format!(
@@ -110,6 +117,25 @@ async fn plan<'c>(ctx: &'c Context, names: &[String]) -> CliResult<Vec<Planned<'
     }
     Ok(planned)
 }
+
+/// The variables credlink reads as settings. No account's value may land in one: an account
+/// named `store` with a field `allow_http`, or a connectors file's field `connectors`, would
+/// otherwise configure a credlink that the command runs. (The credential variables, such as
+/// `CREDLINK_API_KEY`, are what `exec` is for.)
+const SETTINGS: &[&str] = &[
+    "CREDLINK_CA_FILE",
+    "CREDLINK_CONFIG_DIR",
+    "CREDLINK_CONNECTORS",
+    "CREDLINK_FAULT",
+    "CREDLINK_FAULT_RESUME",
+    "CREDLINK_KEYCHAIN_SERVICE",
+    "CREDLINK_KEYCHAIN_TIMEOUT",
+    "CREDLINK_REFRESH_WAIT",
+    "CREDLINK_STORE",
+    "CREDLINK_STORE_ALLOW_HTTP",
+    "CREDLINK_UPDATE_DOCS",
+    "CREDLINK_UPDATE_MAN",
+];
 
 /// Two accounts (or one, twice) would set the same variable.
 fn twice(first: &AccountName, second: &AccountName, var: &str) -> CliError {
@@ -309,4 +335,43 @@ fn not_started(program: &Path, e: &std::io::Error) -> CliError {
             text::clean(&program.display().to_string())
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `CREDLINK_…` name the source reads, but the credentials `exec` hands over, is in
+    /// [`SETTINGS`]: a setting added later is kept from accounts' values too.
+    #[test]
+    fn every_setting_credlink_reads_is_kept_from_accounts_values() {
+        let credentials = [
+            "CREDLINK_API_KEY",
+            "CREDLINK_CLIENT_ID",
+            "CREDLINK_CLIENT_SECRET",
+        ];
+        let name = regex_lite::Regex::new(r#""(CREDLINK_[A-Z_]+)""#).unwrap();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for found in name.captures_iter(&text) {
+                        let var = &found[1];
+                        assert!(
+                            SETTINGS.contains(&var) || credentials.contains(&var),
+                            "{var} ({}) is neither a setting exec keeps out nor a credential",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

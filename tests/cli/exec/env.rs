@@ -339,3 +339,44 @@ async fn a_field_named_like_a_variable_credlink_sets_is_refused_before_anything_
         .hides(MARKER);
     assert!(!file.exists(), "nothing ran");
 }
+
+/// An account's value never lands in one of credlink's own settings: an account `store` with a
+/// field `allow_http` would set CREDLINK_STORE_ALLOW_HTTP for a credlink the command runs.
+#[cfg_attr(
+    not(feature = "real-peers"),
+    ignore = "needs the real peers (gnome-keyring, oidc-provider): run scripts/test"
+)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_whose_variable_would_be_a_credlink_setting_is_refused() {
+    let Some(()) = keyring() else { return };
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::with_connectors(&format!(
+        "{}\n[[connectors.keyed.fields]]\nid = \"allow_http\"\nlabel = \"Allow\"\n",
+        keyed_connector(&server.uri())
+    ));
+    sb.when(&[
+        "link",
+        "keyed",
+        "--name",
+        "store",
+        "--api-key-stdin",
+        "--field",
+        "allow_http=1",
+        "--no-input",
+    ])
+    .stdin(&format!("{MARKER}\n"))
+    .then()
+    .exits(0);
+    let file = sb.dir.path().join("ran");
+    exec(&sb, &["store", "--", "touch", file.to_str().unwrap()])
+        .then()
+        .exits(2)
+        .stderr_has("`store` would set CREDLINK_STORE_ALLOW_HTTP, one of credlink's own settings")
+        .hides(MARKER);
+    assert!(!file.exists(), "nothing ran");
+}
