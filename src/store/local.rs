@@ -248,7 +248,7 @@ impl LocalStore {
 
     /// Records `test` results onto the records they were found for; a record linked anew
     /// meanwhile keeps its own state.
-    pub(crate) fn record_results(&self, results: &[Tested], at: &str) -> Result<(), StoreError> {
+    pub(crate) fn record_results(&self, results: &[Tested]) -> Result<(), StoreError> {
         let locked = self.index.lock()?;
         let mut data = locked.read()?;
         let mut changed = false;
@@ -257,7 +257,7 @@ impl LocalStore {
             if let Some(now) = data.get_mut(&name)
                 && same_link(now, &r.account)
             {
-                now.last_tested_at = Some(at.to_owned());
+                now.last_tested_at = Some(r.at.clone());
                 now.last_status = Some(r.status.to_owned());
                 now.expires = r.expires.clone();
                 changed = true;

@@ -19,6 +19,8 @@ pub(crate) mod vault;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{Stream, StreamExt};
+
 pub(crate) use backend::{BackendError, SecretBackend};
 pub(crate) use cache::CachedToken;
 pub(crate) use index::{Account, Expires, Index, IndexError};
@@ -89,6 +91,8 @@ pub(crate) struct Tested {
     pub(crate) account: Account,
     pub(crate) status: &'static str,
     pub(crate) expires: Option<Expires>,
+    /// When the check finished, RFC 3339.
+    pub(crate) at: String,
 }
 
 /// What a removal removed.
@@ -227,16 +231,17 @@ impl Store {
         }
     }
 
-    /// Records `test` results onto the records they were found for; a record linked anew
-    /// meanwhile keeps its own state.
-    pub(crate) async fn record_results(
+    /// Records `test` results onto the records they were found for, as they are found; a record
+    /// linked anew meanwhile keeps its own state. The team store writes each result while the
+    /// next checks run; the local index, one file, is written once when the results end.
+    /// Returns the first error; the other results are still recorded.
+    pub(crate) async fn record_as_found(
         &self,
-        results: &[Tested],
-        at: &str,
+        results: impl Stream<Item = Tested>,
     ) -> Result<(), StoreError> {
         match self {
-            Store::Local(s) => s.record_results(results, at),
-            Store::Vault(s) => Ok(s.record_results(results, at).await?),
+            Store::Local(s) => s.record_results(&results.collect::<Vec<_>>().await),
+            Store::Vault(s) => s.record_as_found(results).await,
         }
     }
 

@@ -150,8 +150,12 @@ async fn results_are_recorded_only_onto_the_link_they_were_found_for() {
         account: tested,
         status: "secret_missing",
         expires: None,
+        at: "t9".into(),
     }];
-    g.store.record_results(&results, "t9").await.unwrap();
+    g.store
+        .record_as_found(futures_util::stream::iter(results))
+        .await
+        .unwrap();
     let now = g.store.linked(&name("acme")).await.unwrap();
     assert_eq!(now.last_status, None);
 }

@@ -28,7 +28,7 @@ mod removal;
 
 use std::collections::BTreeMap;
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -701,38 +701,36 @@ impl VaultStore {
         })
     }
 
-    /// Records results onto the versions they were found for, in parallel; a result for a
-    /// version linked over meanwhile is dropped. The results' records come from the data.
-    pub(crate) async fn record_results(
+    /// Records results onto the versions they were found for as they come, PARALLEL at a
+    /// time; a result for a version linked over meanwhile is dropped. The results' records
+    /// come from the data. Returns the first error; the other results are still recorded.
+    pub(crate) async fn record_as_found(
         &self,
-        results: &[Tested],
-        at: &str,
+        results: impl Stream<Item = Tested>,
     ) -> Result<(), StoreError> {
-        let outcomes: Vec<Result<bool, VaultError>> = futures_util::stream::iter(results)
-            .map(|r| async move {
-                let (Ok(name), Some(version)) =
-                    (AccountName::parse(&r.account.name), r.account.revision)
-                else {
-                    return Ok(false);
-                };
-                // `r.account` is the record read from the data: a mirror that misdescribes
-                // it is rewritten from it.
-                self.update_mirror(&name, version, |current| {
-                    let base = match record::disagreement(current, &r.account, version) {
-                        None => current.clone(),
-                        Some(_) => record::mirror(&r.account, version, current),
-                    };
-                    record::with_result(base, r, at)
-                })
-                .await
-            })
+        let first_error = results
+            .map(|r| async move { self.record_result(&r).await })
             .buffer_unordered(PARALLEL)
-            .collect()
+            .fold(None, |first, done| std::future::ready(first.or(done.err())))
             .await;
-        for o in outcomes {
-            o?;
-        }
-        Ok(())
+        first_error.map_or(Ok(()), |e| Err(e.into()))
+    }
+
+    async fn record_result(&self, r: &Tested) -> Result<bool, VaultError> {
+        let (Ok(name), Some(version)) = (AccountName::parse(&r.account.name), r.account.revision)
+        else {
+            return Ok(false);
+        };
+        // `r.account` is the record read from the data: a mirror that misdescribes it is
+        // rewritten from it.
+        self.update_mirror(&name, version, |current| {
+            let base = match record::disagreement(current, &r.account, version) {
+                None => current.clone(),
+                Some(_) => record::mirror(&r.account, version, current),
+            };
+            record::with_result(base, r)
+        })
+        .await
     }
 
     async fn put_token(

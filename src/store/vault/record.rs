@@ -172,9 +172,9 @@ pub(crate) fn linked_by(m: &Mirror, version: u64) -> Option<String> {
 }
 
 /// The mirror with a test result set on it, and the expiry that test found.
-pub(crate) fn with_result(mut m: Mirror, result: &Tested, at: &str) -> Mirror {
+pub(crate) fn with_result(mut m: Mirror, result: &Tested) -> Mirror {
     m.insert("last_status".into(), result.status.to_owned());
-    m.insert("last_tested_at".into(), at.to_owned());
+    m.insert("last_tested_at".into(), result.at.clone());
     put_expires(&mut m, result.expires.as_ref());
     m
 }
