@@ -265,6 +265,11 @@ pub(crate) struct TestArgs {
     #[arg(long, value_name = "FILE", requires = "format")]
     pub(crate) output: Option<PathBuf>,
 
+    /// Write an HTML report to FILE: each account's status, an expiry timeline and each failing
+    /// account's --explain steps, in one file that opens offline and holds no secret
+    #[arg(long, value_name = "FILE", conflicts_with = "explain")]
+    pub(crate) report: Option<PathBuf>,
+
     /// Warn about a valid credential that expires within this time (e.g. 30d, 12h)
     #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = parse_window)]
     pub(crate) warn_within: std::time::Duration,

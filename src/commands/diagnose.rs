@@ -21,7 +21,7 @@ use crate::commands::{
     fill, hint, keep_rotated, next_step, prepare, refuse_credential_flags, rotation_note,
     second_try_note, shown_value, stored,
 };
-use crate::input::{self, Prepared, mask};
+use crate::input::{self, Given, Prepared, mask};
 use crate::provider::{self, Credentials, keys};
 use crate::store::{Account, AccountName, Store, StoreError};
 
@@ -58,8 +58,7 @@ pub(crate) struct Report {
 struct Diagnosis<'a> {
     ctx: &'a Context,
     connector: &'a Connector,
-    /// `--warn-within` in seconds, and `--fail-on-expiring`.
-    watch: (u64, bool),
+    watch: Watch,
     name: String,
     /// The stored account's name, empty for ad hoc credentials.
     account: String,
@@ -70,6 +69,24 @@ struct Diagnosis<'a> {
 }
 
 impl<'a> Diagnosis<'a> {
+    /// A diagnosis of `account` (empty for ad hoc credentials, then named by the connector).
+    fn new(ctx: &'a Context, connector: &'a Connector, watch: Watch, account: String) -> Self {
+        Self {
+            ctx,
+            connector,
+            watch,
+            name: if account.is_empty() {
+                connector.id.clone()
+            } else {
+                account.clone()
+            },
+            account,
+            lines: Vec::new(),
+            class: Class::Ok,
+            next: None,
+        }
+    }
+
     fn step_name(&self, step: Step) -> &'static str {
         match step {
             Step::Keychain => store_step(self.ctx),
@@ -146,30 +163,26 @@ fn ms_since(started: Instant) -> Option<u64> {
     Some(started.elapsed().as_millis() as u64)
 }
 
+/// `--warn-within` in seconds, and `--fail-on-expiring`: how the expiry step judges.
+pub(crate) type Watch = (u64, bool);
+
 /// `test --explain`: one account, stored or given ad hoc.
 pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
+    let watch = (args.warn_within.as_secs(), args.fail_on_expiring);
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
-        let mut d = Diagnosis {
-            ctx,
-            connector,
-            watch: (args.warn_within.as_secs(), args.fail_on_expiring),
-            name: connector.id.clone(),
-            account: String::new(),
-            lines: Vec::new(),
-            class: Class::Ok,
-            next: None,
-        };
-        let started = Instant::now();
-        match input::gather(connector, &args.credentials.flags(), ctx.interactive) {
-            Err(e) => {
-                let detail = e.to_string();
-                let failure = Failure::from(Cause::from(e));
-                d.fail(Step::Input, ms_since(started), detail, &failure);
-            }
-            Ok(given) => from_input(&mut d, prepare(connector, given), started, None).await,
-        }
-        return Ok(d.report());
+        return Ok(
+            match input::gather(connector, &args.credentials.flags(), ctx.interactive) {
+                Err(e) => {
+                    let mut d = Diagnosis::new(ctx, connector, watch, String::new());
+                    let detail = e.to_string();
+                    let failure = Failure::from(Cause::from(e));
+                    d.fail(Step::Input, None, detail, &failure);
+                    d.report()
+                }
+                Ok(given) => ad_hoc(ctx, connector, given, watch).await,
+            },
+        );
     }
     let [name] = args.names.as_slice() else {
         return Err(CliError::usage(
@@ -177,8 +190,29 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
         ));
     };
     refuse_credential_flags(&args.credentials.flags())?;
+    stored_account(ctx, &AccountName::parse(name)?, watch).await
+}
+
+/// Credentials given ad hoc, for `connector`.
+pub(crate) async fn ad_hoc(
+    ctx: &Context,
+    connector: &Connector,
+    given: Given,
+    watch: Watch,
+) -> Report {
+    let mut d = Diagnosis::new(ctx, connector, watch, String::new());
+    from_input(&mut d, prepare(connector, given), Instant::now(), None).await;
+    d.report()
+}
+
+/// A stored account, read from the store as `test` reads it.
+pub(crate) async fn stored_account(
+    ctx: &Context,
+    name: &AccountName,
+    watch: Watch,
+) -> CliResult<Report> {
     let started = Instant::now();
-    let account = match ctx.store.linked(&AccountName::parse(name)?).await {
+    let account = match ctx.store.linked(name).await {
         Ok(account) => account,
         // The record could not be read at all (a team store sealed, unreachable or denying):
         // that is the store step failing, as `test` fails there.
@@ -192,7 +226,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
                 hint: err.hint,
             };
             return Ok(Report {
-                name: name.clone(),
+                name: name.to_string(),
                 connector: None,
                 lines: vec![line],
                 class: err.class,
@@ -202,16 +236,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Report> {
         Err(e) => return Err(e.into()),
     };
     let connector = ctx.catalog.get(&account.connector)?;
-    let mut d = Diagnosis {
-        ctx,
-        connector,
-        watch: (args.warn_within.as_secs(), args.fail_on_expiring),
-        name: name.clone(),
-        account: name.clone(),
-        lines: Vec::new(),
-        class: Class::Ok,
-        next: None,
-    };
+    let mut d = Diagnosis::new(ctx, connector, watch, name.to_string());
     let started = Instant::now();
     match stored(ctx, account, true).await {
         Err((_, failure)) => {

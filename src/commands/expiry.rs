@@ -221,19 +221,23 @@ pub(crate) fn rfc3339(unix: i64) -> String {
 /// "in 12 days", "3 days ago": how far `at` is from `now`, rounded in its largest unit (a
 /// lifetime of 10 days linked a minute ago ends "in 10 days").
 pub(crate) fn relative(at: i64, now: i64) -> String {
-    let secs = (at - now).unsigned_abs();
-    let amount = match secs {
+    let amount = span((at - now).unsigned_abs());
+    if at >= now {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    }
+}
+
+/// "14 days", "3 h": a length of time rounded in its largest unit.
+pub(crate) fn span(secs: u64) -> String {
+    match secs {
         0..3600 => format!("{} min", secs / 60),
         3600..86_400 => format!("{} h", (secs + 1800) / 3600),
         _ => match (secs + 43_200) / 86_400 {
             1 => "1 day".to_owned(),
             days => format!("{days} days"),
         },
-    };
-    if at >= now {
-        format!("in {amount}")
-    } else {
-        format!("{amount} ago")
     }
 }
 

@@ -5,18 +5,21 @@
 use std::time::SystemTime;
 
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
 
-use crate::base::outcome::{Class, Outcome, Status};
+use crate::base::outcome::{Class, Failure, Outcome, Status};
 use crate::base::text;
 use crate::catalog::Connector;
 use crate::cli::{TestArgs, TestFormat};
 use crate::commands::context::Context;
+use crate::commands::diagnose;
 use crate::commands::error::{CliError, CliResult};
 use crate::commands::expiry::{self, Expiry, Health, Learned};
+use crate::commands::formats::report::{self, Diagnosis};
 use crate::commands::formats::{self, AccountView, OutputFile, Verdict};
 use crate::commands::{
-    failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json, prepare,
-    rotation_note, second_try_note, show_notes, stored, token_summary,
+    StoredAccount, failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json,
+    prepare, rotation_note, second_try_note, show_notes, stored, token_summary,
 };
 use crate::input::Given;
 use crate::provider;
@@ -65,10 +68,11 @@ struct Watch {
 }
 
 /// Where the results go: stdout shows `--json`'s document or a format; `--output` writes the
-/// `--format` to a file and leaves stdout the human text.
+/// `--format` to a file and leaves stdout the human text; `--report` writes the HTML page.
 struct Outputs {
     stdout: Stdout,
     file: Option<(TestFormat, OutputFile)>,
+    report: Option<OutputFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +102,12 @@ impl Outputs {
             }
             (false, None) => Stdout::Shown(TestFormat::Text),
         };
-        Ok(Self { stdout, file })
+        let report = args.report.as_deref().map(OutputFile::open).transpose()?;
+        Ok(Self {
+            stdout,
+            file,
+            report,
+        })
     }
 
     /// A progress bar only above the human text.
@@ -131,6 +140,7 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     if let Some(id) = &args.connector {
         let connector = ctx.catalog.get(id)?;
         let given = crate::input::gather(connector, &args.credentials.flags(), ctx.interactive)?;
+        let again = outputs.report.is_some().then(|| given.clone());
         let prepared =
             prepare(connector, given).map_err(|f| input_error(&ctx.catalog, connector, "", f))?;
         show_notes(&prepared.notes, None);
@@ -141,7 +151,15 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         let expiry = expiry::compute(None, Some(connector), &learned, watch.now);
         watch.judge(&mut report, expiry);
         outputs.finished(&report);
-        return print(ctx, outputs, &[report], started, watch.fail);
+        let diagnosis = match again {
+            Some(given) if report.class(watch.fail) != Class::Ok => {
+                Some(Ok(
+                    diagnose::ad_hoc(ctx, connector, given, watch.explain()).await
+                ))
+            }
+            _ => None,
+        };
+        return print(ctx, outputs, &[report], &[diagnosis], started, &watch);
     }
     super::refuse_credential_flags(&args.credentials.flags())?;
     let accounts = if args.all {
@@ -158,46 +176,34 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
         picked
     };
     if accounts.is_empty() {
-        return print(ctx, outputs, &[], started, watch.fail);
+        return print(ctx, outputs, &[], &[], started, &watch);
     }
     // A Ctrl-C while a refresh token is spent waits for it to be stored (see
     // `crate::terminal::interrupt`): then no more accounts are checked, and what was found is printed
     // before the run ends.
     let reporting = Reporting::start();
     let progress = Progress::start(accounts.len(), outputs.progress());
-    let mut reports: Vec<(usize, Report)> =
-        futures_util::stream::iter(accounts.into_iter().enumerate())
-            .map(|(at, account)| {
-                let (progress, outputs, watch) = (&progress, &outputs, &watch);
-                async move {
-                    let report = test_stored(ctx, account, watch).await;
-                    outputs.finished(&report);
-                    progress.advance();
-                    (at, report)
-                }
-            })
-            .buffer_unordered(usize::from(args.concurrency))
-            .take_until(reporting.stopped())
-            .collect()
-            .await;
+    let (found, mut recorder) = mpsc::unbounded_channel();
+    let checks = Checks {
+        ctx,
+        outputs: &outputs,
+        watch: &watch,
+        progress: &progress,
+        found,
+    };
+    let (reports, recorded) = tokio::join!(
+        checks.run(accounts, usize::from(args.concurrency), &reporting),
+        ctx.store
+            .record_as_found(futures_util::stream::poll_fn(|cx| recorder.poll_recv(cx)))
+    );
     progress.finish();
-    reports.sort_by_key(|(at, _)| *at);
-    let reports: Vec<Report> = reports.into_iter().map(|(_, report)| report).collect();
-    // A run that gave up waiting for another's turn tested nothing: the other run records.
-    let tested: Vec<Tested> = reports
-        .iter()
-        .filter(|r| r.outcome.status() != Status::Conflict)
-        .filter_map(|r| {
-            Some(Tested {
-                account: r.tested.clone()?,
-                status: r.status(),
-                expires: r.expiry.map(Expiry::stored),
-            })
-        })
-        .collect();
-    let class = print(ctx, outputs, &reports, started, watch.fail);
+    let diagnoses = match outputs.report {
+        Some(_) => diagnose_failures(ctx, &reports, &watch, args.concurrency, &reporting).await,
+        None => Vec::new(),
+    };
+    let class = print(ctx, outputs, &reports, &diagnoses, started, &watch);
     // A result that cannot be recorded is still a result: say so, and exit with its code.
-    if let Err(e) = ctx.store.record_results(&tested, &now()).await {
+    if let Err(e) = recorded {
         let e = CliError::from(e);
         ui::err(&format!(
             "warning: the result was not recorded: {}",
@@ -206,6 +212,87 @@ pub(crate) async fn run(ctx: &Context, args: &TestArgs) -> CliResult<Class> {
     }
     drop(reporting);
     class
+}
+
+/// `test`'s checks of stored accounts, as a pipeline: records and secrets are read ahead while
+/// token requests run, `concurrency` checks at a time, and each result goes to the store's
+/// recorder as it is found, so neither reading nor recording holds up the next check.
+struct Checks<'a> {
+    ctx: &'a Context,
+    outputs: &'a Outputs,
+    watch: &'a Watch,
+    progress: &'a Progress,
+    /// To the store's recorder.
+    found: mpsc::UnboundedSender<Tested>,
+}
+
+impl Checks<'_> {
+    /// The reports in the accounts' order, up to a Ctrl-C that stopped the run.
+    async fn run(
+        self,
+        accounts: Vec<Account>,
+        concurrency: usize,
+        reporting: &Reporting,
+    ) -> Vec<Report> {
+        let ctx = self.ctx;
+        let (ready, mut waiting) = mpsc::channel(concurrency);
+        // Reads run ahead, `concurrency` at a time, and pause while `concurrency` more wait
+        // read; after a Ctrl-C no more begin.
+        let read = async move {
+            let mut reads = std::pin::pin!(
+                futures_util::stream::iter(accounts.into_iter().enumerate())
+                    .take_while(|_| std::future::ready(!ready.is_closed()))
+                    .map(|(at, account)| async move { (at, stored(ctx, account, true).await) })
+                    .buffer_unordered(concurrency)
+            );
+            while let Some(read) = reads.next().await {
+                if let Err(mpsc::error::SendError((_, Ok(s)))) = ready.send(read).await {
+                    ctx.store.release(s.lease).await;
+                }
+            }
+        };
+        let this = &self;
+        let check = async {
+            let mut reports: Vec<(usize, Report)> =
+                futures_util::stream::poll_fn(|cx| waiting.poll_recv(cx))
+                    .map(|(at, read)| async move { (at, this.check(read).await) })
+                    .buffer_unordered(concurrency)
+                    .take_until(reporting.stopped())
+                    .collect()
+                    .await;
+            // Stopped by a Ctrl-C: the turns of accounts read ahead are given back.
+            waiting.close();
+            while let Some((_, read)) = waiting.recv().await {
+                if let Ok(s) = read {
+                    ctx.store.release(s.lease).await;
+                }
+            }
+            reports.sort_by_key(|(at, _)| *at);
+            reports.into_iter().map(|(_, report)| report).collect()
+        };
+        let ((), reports) = tokio::join!(read, check);
+        reports
+    }
+
+    async fn check(&self, read: Result<StoredAccount<'_>, (Account, Failure)>) -> Report {
+        let report = test_stored(self.ctx, read, self.watch).await;
+        self.outputs.finished(&report);
+        // A run that gave up waiting for another's turn tested nothing: the other run records.
+        if report.outcome.status() != Status::Conflict
+            && let Some(account) = report.tested.clone()
+        {
+            let tested = Tested {
+                account,
+                status: report.status(),
+                expires: report.expiry.map(Expiry::stored),
+                at: now(),
+            };
+            // The recorder outlives the checks: the send cannot fail.
+            let _ = self.found.send(tested);
+        }
+        self.progress.advance();
+        report
+    }
 }
 
 /// The one path from a stored account's values to an outcome: prepare, check, and keep a
@@ -236,10 +323,14 @@ pub(crate) async fn check_stored(
     }
 }
 
-async fn test_stored(ctx: &Context, account: Account, watch: &Watch) -> Report {
-    let name = account.name.clone();
-    let (mut report, learned) = match stored(ctx, account, true).await {
+async fn test_stored(
+    ctx: &Context,
+    read: Result<StoredAccount<'_>, (Account, Failure)>,
+    watch: &Watch,
+) -> Report {
+    let (mut report, learned) = match read {
         Err((account, failure)) => {
+            let name = account.name.clone();
             let connector = account.connector.clone();
             let outcome = Outcome::local(failure);
             let known = ctx.catalog.get(&connector).ok();
@@ -247,6 +338,7 @@ async fn test_stored(ctx: &Context, account: Account, watch: &Watch) -> Report {
             (report, Learned::default())
         }
         Ok(s) => {
+            let name = s.account.name.clone();
             let (outcome, account, learned) =
                 check_stored(ctx, s.account, s.connector, s.given).await;
             ctx.store.release(s.lease).await;
@@ -263,7 +355,46 @@ async fn test_stored(ctx: &Context, account: Account, watch: &Watch) -> Report {
     report
 }
 
+/// For `--report`: each failing stored account diagnosed anew, as `test --explain NAME` does,
+/// `concurrency` at a time; `None` beside the others.
+async fn diagnose_failures(
+    ctx: &Context,
+    reports: &[Report],
+    watch: &Watch,
+    concurrency: u16,
+    reporting: &Reporting,
+) -> Vec<Option<Diagnosis>> {
+    let failing = reports.iter().enumerate().filter_map(|(at, r)| {
+        let failed = r.class(watch.fail) != Class::Ok && r.outcome.status() != Status::Conflict;
+        Some((at, r.tested.as_ref().filter(|_| failed)?.name.clone()))
+    });
+    let found: Vec<(usize, Diagnosis)> = futures_util::stream::iter(failing)
+        .map(|(at, name)| async move {
+            let diagnosis = match AccountName::parse(&name) {
+                Ok(name) => diagnose::stored_account(ctx, &name, watch.explain())
+                    .await
+                    .map_err(|e| e.message),
+                Err(e) => Err(e.to_string()),
+            };
+            (at, diagnosis)
+        })
+        .buffer_unordered(usize::from(concurrency))
+        .take_until(reporting.stopped())
+        .collect()
+        .await;
+    let mut diagnoses: Vec<Option<Diagnosis>> = reports.iter().map(|_| None).collect();
+    for (at, diagnosis) in found {
+        diagnoses[at] = Some(diagnosis);
+    }
+    diagnoses
+}
+
 impl Watch {
+    /// What the diagnosis judges a credential's end by.
+    fn explain(&self) -> diagnose::Watch {
+        (self.window, self.fail)
+    }
+
     fn judge(&self, report: &mut Report, expiry: Option<Expiry>) {
         report.expiry = expiry;
         report.health = expiry::health(expiry, report.outcome.is_valid(), self.now, self.window);
@@ -323,9 +454,11 @@ fn print(
     ctx: &Context,
     outputs: Outputs,
     reports: &[Report],
+    diagnoses: &[Option<Diagnosis>],
     started: SystemTime,
-    fail_on_expiring: bool,
+    watch: &Watch,
 ) -> CliResult<Class> {
+    let fail_on_expiring = watch.fail;
     for r in reports {
         let name = format!("{}: {}", r.name, r.connector_name);
         if let Some(note) = second_try_note(&name, &r.outcome, false) {
@@ -348,6 +481,16 @@ fn print(
     }
     if let Some((format, file)) = outputs.file {
         file.finish(&render(format, reports, &views, started, seconds))?;
+    }
+    if let Some(file) = outputs.report {
+        let run = report::Run {
+            started,
+            seconds,
+            store: &store,
+            now: watch.now,
+            window: watch.window,
+        };
+        file.finish(&report::render(&run, &views, diagnoses))?;
     }
     Ok(Class::combine(
         reports.iter().map(|r| r.class(fail_on_expiring)),
@@ -417,6 +560,7 @@ fn view(r: &Report, store: &str, fail_on_expiring: bool) -> AccountView {
         seconds: o.latency_ms as f64 / 1000.0,
         checked_at: r.checked_at,
         expires_at: r.expiry.map(|e| e.at),
+        expires_basis: r.expiry.map(|e| e.basis),
     }
 }
 

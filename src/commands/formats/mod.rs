@@ -1,11 +1,12 @@
 //! `test --format`: the results in the forms CI systems and monitoring read (JUnit XML, GitHub
-//! Actions workflow commands, Prometheus text). Each renderer turns [`AccountView`]s into a
+//! Actions workflow commands, Prometheus text), and `test --report`'s HTML page. Each renderer turns [`AccountView`]s into a
 //! string; `commands::test` decides where it goes and `terminal/` writes it. JSON Lines is
 //! `test --json`'s object per line, built in `commands::test`.
 
 pub(crate) mod github;
 pub(crate) mod junit;
 pub(crate) mod prometheus;
+pub(crate) mod report;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,8 +36,9 @@ pub(crate) struct AccountView {
     pub(crate) next: Option<String>,
     pub(crate) seconds: f64,
     pub(crate) checked_at: SystemTime,
-    /// When the credential expires (Unix seconds), where anything says.
+    /// When the credential expires (Unix seconds), where anything says, and what says so.
     pub(crate) expires_at: Option<i64>,
+    pub(crate) expires_basis: Option<crate::commands::expiry::Basis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +146,7 @@ pub(crate) mod tests {
             seconds: 0.25,
             checked_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
             expires_at: None,
+            expires_basis: None,
         }
     }
 }

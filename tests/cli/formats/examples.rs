@@ -5,8 +5,10 @@ use super::*;
 
 const GITHUB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci/github-actions.yml");
 const GITLAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci/gitlab-ci.yml");
-/// The check both examples run.
+/// The check both examples run; the GitHub workflow adds the HTML report.
 const CHECK: &str = "credlink test --all --format junit --output credlink-junit.xml";
+const GITHUB_CHECK: &str =
+    "credlink test --all --format junit --output credlink-junit.xml --report credlink-report.html";
 
 #[test]
 fn github_workflow_passes_actionlint() {
@@ -25,8 +27,9 @@ fn github_workflow_passes_actionlint() {
         "id-token: write",
         "BAO_JWT_ROLE:",
         "schedule:",
-        CHECK,
-        "path: credlink-junit.xml",
+        GITHUB_CHECK,
+        "credlink-junit.xml\n",
+        "credlink-report.html\n",
     ] {
         assert_has(&workflow, needle);
     }
@@ -52,11 +55,12 @@ fn gitlab_job_hands_gitlab_the_junit_report() {
     );
 }
 
-/// The examples' command, on a store with no account yet: an empty report, exit 0.
+/// The examples' command, on a store with no account yet: empty reports, exit 0.
 #[test]
 fn the_examples_command_runs() {
+    assert!(GITHUB_CHECK.starts_with(CHECK));
     let sb = Sandbox::new();
-    let args: Vec<&str> = CHECK.split(' ').skip(1).collect();
+    let args: Vec<&str> = GITHUB_CHECK.split(' ').skip(1).collect();
     let workdir = sb.config_dir().parent().unwrap().to_owned();
     let out = sb
         .std_cmd()
@@ -70,4 +74,6 @@ fn the_examples_command_runs() {
         &xml,
         r#"<testsuite name="credlink test" tests="0" failures="0""#,
     );
+    let html = std::fs::read_to_string(workdir.join("credlink-report.html")).unwrap();
+    assert_has(&html, "0 accounts in");
 }

@@ -1,13 +1,14 @@
 //! `test --format`: JUnit XML, GitHub Actions workflow commands, JSON Lines and Prometheus text,
 //! each with accounts that pass and fail, read by what reads them in CI (an XML parser,
-//! promtool, the workflow-command syntax), with a leak sweep on each; and the CI examples in
-//! docs/ci/ checked by their linters.
+//! promtool, the workflow-command syntax), with a leak sweep on each; the HTML report in
+//! Chromium; and the CI examples in docs/ci/ checked by their linters.
 
 mod examples;
 mod github;
 mod jsonl;
 mod junit;
 mod prometheus;
+mod report;
 
 use std::process::{Command as StdCommand, Output, Stdio};
 
