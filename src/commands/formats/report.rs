@@ -162,9 +162,9 @@ fn table(run: &Run, views: &[AccountView], order: &[usize]) -> Markup {
                 @for &i in order {
                     @let v = &views[i];
                     tr class=(verdict_class(v.verdict)) {
-                        td { span class={ "chip " (verdict_class(v.verdict)) } { (v.status) } }
+                        td { span class={ "chip " (verdict_class(v.verdict)) } { (v.status.replace('_', " ")) } }
                         td.name { (v.name) }
-                        td { code { (v.connector) } }
+                        td.conn { code { (v.connector) } }
                         td {
                             (v.summary)
                             @if v.verdict == Verdict::Failed {
@@ -346,7 +346,7 @@ fn timeline(run: &Run, views: &[AccountView]) -> Markup {
     html! {
         svg.timeline viewBox="0 0 1000 250" role="img" aria-labelledby="timeline-title" {
             title #timeline-title { "How many credentials expire when: bars by date, the warning window shaded" }
-            rect.window x=(left) y=(base - tall - 10.0) width=(x_of_window - left) height=(tall + 10.0) {}
+            rect.window x=(left) y=(base - tall - 20.0) width=(x_of_window - left) height=(tall + 20.0) {}
             line.axis x1=(left) y1=(base) x2=(right) y2=(base) {}
             text.axis-label x=(left - 6.0) y=(base - tall + 4.0) text-anchor="end" { (most) }
             text.axis-label x=(left - 6.0) y=(base + 4.0) text-anchor="end" { "0" }
@@ -366,7 +366,7 @@ fn timeline(run: &Run, views: &[AccountView]) -> Markup {
                     }
                 }
             }
-            text.window-label x=(x_of_window - 4.0) y=(base - tall - 14.0) text-anchor="end" { "warning window" }
+            text.window-label x=(x_of_window - 4.0) y=(base - tall - 26.0) text-anchor="end" { "warning window" }
         }
     }
 }
