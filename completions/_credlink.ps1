@@ -189,6 +189,7 @@ Register-ArgumentCompleter -Native -CommandName 'credlink' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The results for CI and monitoring; without it the human text (GitHub annotations after it when GITHUB_ACTIONS=true)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the --format results to FILE (whole or not at all) and the human text to stdout')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write an HTML report to FILE: each account''s status, an expiry timeline and each failing account''s --explain steps, in one file that opens offline and holds no secret')
             [CompletionResult]::new('--warn-within', '--warn-within', [CompletionResultType]::ParameterName, 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)')
             [CompletionResult]::new('--subdomain', '--subdomain', [CompletionResultType]::ParameterName, 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)')

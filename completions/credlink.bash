@@ -806,7 +806,7 @@ _credlink() {
             return 0
             ;;
         credlink__subcmd__test)
-            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --format --output --warn-within --fail-on-expiring --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
+            opts="-v -h -V --all --connector --explain --concurrency --no-permission-check --format --output --report --warn-within --fail-on-expiring --subdomain --client-id --client-secret-stdin --api-key-stdin --secret-stdin --field --field-file --scope --connectors --config-dir --json --no-input --verbose --ca-file --store --secret-id-stdin --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -825,6 +825,10 @@ _credlink() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -176,6 +176,7 @@ set edit:completion:arg-completer[credlink] = {|@words|
             cand --concurrency 'Requests in flight at once'
             cand --format 'The results for CI and monitoring; without it the human text (GitHub annotations after it when GITHUB_ACTIONS=true)'
             cand --output 'Write the --format results to FILE (whole or not at all) and the human text to stdout'
+            cand --report 'Write an HTML report to FILE: each account''s status, an expiry timeline and each failing account''s --explain steps, in one file that opens offline and holds no secret'
             cand --warn-within 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)'
             cand --subdomain 'The account''s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)'
             cand --client-id 'OAuth client ID, or the connector''s client-id field (or set CREDLINK_CLIENT_ID)'

@@ -155,6 +155,7 @@ github\t'The human text, then a GitHub Actions annotation per account (::error, 
 jsonl\t'JSON Lines: `test --json`\'s object for each account as its check finishes'
 prometheus\t'Prometheus text format for node_exporter\'s textfile collector'"
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l output -d 'Write the --format results to FILE (whole or not at all) and the human text to stdout' -r -F
+complete -c credlink -n "__fish_credlink_using_subcommand test" -l report -d 'Write an HTML report to FILE: each account\'s status, an expiry timeline and each failing account\'s --explain steps, in one file that opens offline and holds no secret' -r -F
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l warn-within -d 'Warn about a valid credential that expires within this time (e.g. 30d, 12h)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l subdomain -d 'The account\'s subdomain, e.g. `mycompany` for https://mycompany.traffit.com (pasting that sign-in address works too)' -r
 complete -c credlink -n "__fish_credlink_using_subcommand test" -l client-id -d 'OAuth client ID, or the connector\'s client-id field (or set CREDLINK_CLIENT_ID)' -r
