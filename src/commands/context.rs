@@ -42,11 +42,17 @@ pub(crate) struct Context {
     /// How long a run may hold an account's refresh lease, and wait for another's.
     pub(crate) refresh_hold: Duration,
     pub(crate) refresh_wait: Duration,
+    /// What no `--output` or `--report` may replace: the config dir (the index, its locks,
+    /// config.toml) and the files this run reads (connectors, CA bundle), resolved.
+    pub(crate) kept: Vec<PathBuf>,
 }
 
 impl Context {
     pub(crate) fn new(cli: &Cli) -> CliResult<Self> {
-        let catalog = Catalog::load(connectors_file(cli).as_deref())?;
+        let connectors = connectors_file(cli);
+        let catalog = Catalog::load(connectors.as_deref())?;
+        let ca_file = flag_or_env(&cli.ca_file, "CREDLINK_CA_FILE");
+        let config = config_dir(cli)?;
         let trace: Option<crate::net::TraceSink> = if cli.verbose {
             Some(Box::new(ui::trace))
         } else {
@@ -58,13 +64,22 @@ impl Context {
             http: Http::new(
                 Duration::from_secs(cli.timeout),
                 trace,
-                extra_roots(flag_or_env(&cli.ca_file, "CREDLINK_CA_FILE").as_deref())?,
+                extra_roots(ca_file.as_deref())?,
             ),
             json: cli.json,
             interactive: ui::can_prompt(cli.no_input),
             check_permissions: !matches!(&cli.command, Command::Test(t) if t.no_permission_check),
             refresh_hold: refresh_hold(cli.timeout),
             refresh_wait: refresh_wait(cli)?,
+            kept: crate::commands::formats::output::kept(
+                [
+                    Some(config.as_path()),
+                    connectors.as_deref(),
+                    ca_file.as_deref(),
+                ]
+                .into_iter()
+                .flatten(),
+            ),
         })
     }
 }

@@ -15,8 +15,9 @@ use crate::commands::context::Context;
 use crate::commands::diagnose;
 use crate::commands::error::{CliError, CliResult};
 use crate::commands::expiry::{self, Expiry, Health, Learned};
+use crate::commands::formats::output::OutputFile;
 use crate::commands::formats::report::{self, Diagnosis};
-use crate::commands::formats::{self, AccountView, OutputFile, Verdict};
+use crate::commands::formats::{self, AccountView, Verdict};
 use crate::commands::{
     StoredAccount, failure_lines, hint, input_error, keep_rotated, next_step, now, outcome_json,
     prepare, rotation_note, second_try_note, show_notes, stored, token_summary,
@@ -85,7 +86,9 @@ impl Outputs {
     /// Decided before any check runs, so a bad `--output` or a clash of flags changes nothing.
     fn of(ctx: &Context, args: &TestArgs) -> CliResult<Self> {
         let file = match (&args.output, args.format) {
-            (Some(path), Some(format)) => Some((format, OutputFile::open(path)?)),
+            (Some(path), Some(format)) => {
+                Some((format, OutputFile::open("--output", path, &ctx.kept)?))
+            }
             _ => None,
         };
         let chosen = if file.is_some() { None } else { args.format };
@@ -102,7 +105,13 @@ impl Outputs {
             }
             (false, None) => Stdout::Shown(TestFormat::Text),
         };
-        let report = args.report.as_deref().map(OutputFile::open).transpose()?;
+        // Not onto the --output file either: one of the two would be lost.
+        let mut kept = ctx.kept.clone();
+        kept.extend(file.iter().map(|(_, f)| f.resolved().to_owned()));
+        let report = match &args.report {
+            Some(path) => Some(OutputFile::open("--report", path, &kept)?),
+            None => None,
+        };
         Ok(Self {
             stdout,
             file,

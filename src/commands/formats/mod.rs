@@ -5,16 +5,11 @@
 
 pub(crate) mod github;
 pub(crate) mod junit;
+pub(crate) mod output;
 pub(crate) mod prometheus;
 pub(crate) mod report;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-
-use tempfile::NamedTempFile;
-
-use crate::commands::error::{CliError, CliResult};
 
 /// One account's result as every format shows it: no secret, only what the human text shows.
 /// An account's expiry (its RFC 3339 time and basis) joins here as one field, and a passing
@@ -63,61 +58,6 @@ impl AccountView {
 pub(crate) fn unix_seconds(at: SystemTime) -> f64 {
     at.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// A file written whole or not at all: a temporary file in the same directory (same file
-/// system, so node_exporter's textfile collector never reads half a file), renamed over it.
-/// Opened before the checks run, so a bad `--output` changes nothing.
-pub(crate) struct OutputFile {
-    path: PathBuf,
-    temp: NamedTempFile,
-}
-
-impl OutputFile {
-    pub(crate) fn open(path: &Path) -> CliResult<Self> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = NamedTempFile::new_in(dir).map_err(|e| {
-            CliError::usage(format!(
-                "--output {}: cannot write in {}: {e}",
-                path.display(),
-                dir.display()
-            ))
-        })?;
-        Ok(Self {
-            path: path.to_owned(),
-            temp,
-        })
-    }
-
-    pub(crate) fn finish(mut self, text: &str) -> CliResult<()> {
-        let failed = |e: std::io::Error| {
-            CliError::new(
-                crate::base::outcome::Class::Unexpected,
-                format!("--output {}: cannot write it: {e}", self.path.display()),
-            )
-        };
-        self.temp.write_all(text.as_bytes()).map_err(failed)?;
-        self.temp.as_file().sync_all().map_err(failed)?;
-        readable_by_others(self.temp.as_file()).map_err(failed)?;
-        let path = self.path.clone();
-        self.temp.persist(&path).map_err(|e| failed(e.error))?;
-        Ok(())
-    }
-}
-
-/// A report holds no secret, and node_exporter or a CI uploader often runs as another user.
-#[cfg(unix)]
-fn readable_by_others(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn readable_by_others(_: &std::fs::File) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

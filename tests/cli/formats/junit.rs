@@ -70,7 +70,7 @@ fn junit_to_a_file_leaves_stdout_to_people() {
     let Some((peer, sb)) = pass_and_fail() else {
         return;
     };
-    let file = sb.config_dir().join("credlink-junit.xml");
+    let file = sb.out_file("credlink-junit.xml");
     let file_arg = file.to_str().unwrap();
     let out = sb
         .when(&["test", "--all", "--format", "junit", "--output", file_arg])

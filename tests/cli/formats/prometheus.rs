@@ -76,7 +76,7 @@ fn prometheus_to_a_textfile_collector_file() {
     let Some((_peer, sb)) = pass_and_fail() else {
         return;
     };
-    let file = sb.config_dir().join("credlink.prom");
+    let file = sb.out_file("credlink.prom");
     let out = sb
         .when(&[
             "test",

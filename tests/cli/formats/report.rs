@@ -78,7 +78,7 @@ fn the_report_shows_status_expiry_and_the_steps_of_a_failure_in_chromium() {
     };
     sb.write_connectors(&(peer.connectors() + &lifetime_connectors(&peer.url)));
     link(&sb, "local-ten", "basic-client", BASIC_SECRET);
-    let file = sb.config_dir().join("report.html");
+    let file = sb.out_file("report.html");
     let out = sb
         .when(&["test", "--all", "--report", file.to_str().unwrap()])
         .then()
@@ -201,7 +201,7 @@ fn a_report_of_a_thousand_accounts_renders_in_chromium() {
     for i in (0..1000).filter(|i| i % 25 != 0) {
         sb.store_secret(&format!("acct-{i:04}"), POST_SECRET);
     }
-    let file = sb.config_dir().join("report.html");
+    let file = sb.out_file("report.html");
     let out = sb
         .when(&["test", "--all", "--report", file.to_str().unwrap()])
         .then()
@@ -271,7 +271,7 @@ fn markup_from_a_provider_stays_text_in_the_report() {
         Some((server, sb))
     });
     let Some((_server, sb)) = sb else { return };
-    let file = sb.config_dir().join("report.html");
+    let file = sb.out_file("report.html");
     sb.when(&["test", "--all", "--report", file.to_str().unwrap()])
         .then()
         .exits(3);
@@ -334,4 +334,67 @@ label = "Client secret"
 secret = true
 "#
     )
+}
+
+/// `--output` and `--report` never replace credlink's own state or a file the run reads: not
+/// the index or anything else in the config dir (named directly, through `..` or through a link
+/// to the directory), not the connectors file, and not each other. Each is refused before any
+/// check, exit 2, and every file stays as it was.
+#[test]
+fn outputs_never_replace_credlinks_own_files() {
+    let sb = Sandbox::with_connectors(&lifetime_connectors("https://127.0.0.1:9"));
+    sb.write_index(&[serde_json::json!({
+        "name": "acme",
+        "connector": "local-ten",
+        "auth": "oauth2_client_credentials",
+        "fields": {"client_id": "post-client"},
+        "linked_at": "2026-11-23T00:00:00Z",
+    })]);
+    let index = std::fs::read(sb.index_path()).unwrap();
+    let connectors = std::fs::read(sb.connectors_path()).unwrap();
+    let alias = sb.out_file("alias");
+    std::os::unix::fs::symlink(sb.config_dir(), &alias).unwrap();
+    let config = sb.config_dir();
+    let junit = |to: &Path| {
+        vec![
+            "--format".to_owned(),
+            "junit".into(),
+            "--output".into(),
+            to.to_str().unwrap().into(),
+        ]
+    };
+    let report = |to: &Path| vec!["--report".to_owned(), to.to_str().unwrap().into()];
+    let both = sb.out_file("both.xml");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (report(&sb.index_path()), "--report"),
+        (junit(&sb.index_path()), "--output"),
+        (report(&config.join("config.toml")), "--report"),
+        (report(&config.join("new-report.html")), "--report"),
+        (report(&config.join("../config/accounts.lock")), "--report"),
+        (report(&alias.join("accounts.json")), "--report"),
+        (junit(&sb.connectors_path()), "--output"),
+        ([junit(&both), report(&both)].concat(), "--report"),
+    ];
+    for (flags, flag) in cases {
+        let mut args = vec!["test".to_owned(), "--all".into()];
+        args.extend(flags);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = sb.when(&args).then().exits(2).out;
+        let err = stderr(&out);
+        assert_has(&err, flag);
+        assert_has(&err, "credlink reads or keeps its state in");
+        assert_eq!(std::fs::read(sb.index_path()).unwrap(), index, "{args:?}");
+        assert_eq!(std::fs::read(sb.connectors_path()).unwrap(), connectors);
+        assert!(!config.join("new-report.html").exists());
+        assert!(!both.exists(), "{args:?}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&config)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with(".tmp")),
+        "no temporary file left: {left:?}"
+    );
 }

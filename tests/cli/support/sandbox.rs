@@ -43,7 +43,6 @@ impl Sandbox {
         std::fs::write(self.connectors_path(), toml).unwrap();
     }
 
-    /// The real binary, isolated: its own config dir, keychain service and connectors file,
     /// A sandbox with this connectors file.
     pub fn with_connectors(toml: &str) -> Self {
         let sb = Self::new();
@@ -51,6 +50,13 @@ impl Sandbox {
         sb
     }
 
+    /// A file beside the config dir, for what a run writes (`--output`, `--report`): credlink
+    /// refuses to write into its config dir.
+    pub fn out_file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The real binary, isolated: its own config dir, keychain service and connectors file,
     /// and none of the caller's credential variables.
     pub fn std_cmd(&self) -> StdCommand {
         let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_credlink"));
