@@ -234,7 +234,7 @@ pub(crate) fn span(secs: u64) -> String {
     match secs {
         0..3600 => format!("{} min", secs / 60),
         3600..86_400 => format!("{} h", (secs + 1800) / 3600),
-        _ => match (secs + 43_200) / 86_400 {
+        _ => match secs.saturating_add(43_200) / 86_400 {
             1 => "1 day".to_owned(),
             days => format!("{days} days"),
         },

@@ -269,11 +269,15 @@ fn bars<'a>(run: &Run, views: &'a [AccountView]) -> Vec<Bar<'a>> {
         .collect();
     let window = i64::try_from(run.window).unwrap_or(i64::MAX);
     let last = ends.iter().map(|(at, _)| *at).max().unwrap_or(run.now);
-    let span_days = ((last - run.now) / DAY + 1).clamp((window / DAY + 1).max(30), 730);
-    let step_days = match span_days {
-        ..=60 => 1,
-        ..=366 => 7,
-        _ => 30,
+    // At least the warning window and a month, at most two years (a window of years too).
+    let least = (window / DAY + 1).clamp(30, 730);
+    let span_days = ((last - run.now) / DAY + 1).clamp(least, 730);
+    let step_days = if span_days <= 60 {
+        1
+    } else if span_days <= 366 {
+        7
+    } else {
+        30
     };
     let count = (span_days + step_days - 1) / step_days;
     let mut bars = Vec::new();
@@ -436,5 +440,17 @@ mod tests {
         assert!(soon.kind == BarKind::Soon);
         let month = bars.iter().find(|b| b.names == ["month"]).unwrap();
         assert!(month.kind == BarKind::Later);
+    }
+
+    #[test]
+    fn a_window_of_years_draws_every_end_once() {
+        for window in [1000 * DAY as u64, u64::MAX] {
+            let r = Run { window, ..run() };
+            let mut v = view("far", Verdict::Expiring, "ok");
+            v.expires_at = Some(r.now + 900 * DAY);
+            let bars = bars(&r, std::slice::from_ref(&v));
+            assert_eq!(bars.iter().map(|b| b.names.len()).sum::<usize>(), 1);
+            assert!(render(&r, &[v], &[None]).contains("svg"));
+        }
     }
 }
