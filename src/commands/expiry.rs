@@ -155,7 +155,7 @@ pub(crate) fn compute(
             CountedFrom::LastUse => (last_use(account, learned, now)?, Basis::IdleWindow),
         };
         Some(Expiry {
-            at: from + lifetime,
+            at: from.saturating_add(lifetime).min(LAST_SECOND),
             basis,
         })
     });
@@ -213,8 +213,14 @@ impl Expiry {
     }
 }
 
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z); later times are shown as it.
+const LAST_SECOND: i64 = 253_402_300_799;
+
+/// `unix` in RFC 3339, within 1970 to 9999 (a connectors file may declare a lifetime of
+/// millions of years, and humantime refuses to format past 9999).
 pub(crate) fn rfc3339(unix: i64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0).unsigned_abs());
+    let secs = unix.clamp(0, LAST_SECOND).unsigned_abs();
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
@@ -244,6 +250,12 @@ pub(crate) fn span(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_past_the_year_9999_are_shown_as_its_last_second() {
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-5), "1970-01-01T00:00:00Z");
+    }
     use crate::catalog::{DeclaredExpiry, Source};
 
     const DAY: i64 = 86_400;
@@ -274,6 +286,14 @@ mod tests {
             sources: Vec::<Source>::new(),
         });
         c
+    }
+
+    #[test]
+    fn a_lifetime_of_millions_of_years_ends_in_the_year_9999() {
+        let huge = declared(u32::MAX, CountedFrom::Linked);
+        let e = compute(Some(&account()), Some(&huge), &Learned::default(), LINKED).unwrap();
+        assert_eq!(e.at, LAST_SECOND);
+        assert_eq!(e.json()["at"], "9999-12-31T23:59:59Z");
     }
 
     #[test]
