@@ -38,7 +38,7 @@ impl OutputFile {
         })?;
         if let Some(own) = kept.iter().find(|k| resolved.starts_with(k)) {
             return Err(CliError::usage(format!(
-                "{}: that would replace {}, which credlink reads or keeps its state in",
+                "{}: {} is where credlink reads or keeps its state, and no output may replace anything there",
                 shown(),
                 own.display()
             ))

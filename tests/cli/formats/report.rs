@@ -382,7 +382,7 @@ fn outputs_never_replace_credlinks_own_files() {
         let out = sb.when(&args).then().exits(2).out;
         let err = stderr(&out);
         assert_has(&err, flag);
-        assert_has(&err, "credlink reads or keeps its state in");
+        assert_has(&err, "is where credlink reads or keeps its state");
         assert_eq!(std::fs::read(sb.index_path()).unwrap(), index, "{args:?}");
         assert_eq!(std::fs::read(sb.connectors_path()).unwrap(), connectors);
         assert!(!config.join("new-report.html").exists());
