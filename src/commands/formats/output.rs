@@ -11,13 +11,22 @@ use crate::commands::error::{CliError, CliResult};
 
 /// A file written whole or not at all: a temporary file in the same directory (same file
 /// system, so node_exporter's textfile collector never reads half a file), renamed over it.
-/// Opened before the checks run, so a bad `--output` or `--report` changes nothing.
+/// A path that is not a regular file (`/dev/stdout`, a FIFO, a link to one) is written into
+/// instead: a rename would replace the device or pipe itself (as root, `/dev/stdout` for the
+/// whole machine). Opened before the checks run, so a bad `--output` or `--report` changes
+/// nothing.
 pub(crate) struct OutputFile {
     flag: &'static str,
     path: PathBuf,
-    /// Where the rename lands: the directory resolved (its links followed), then the name.
+    /// Where the output lands: for a rename the directory resolved (its links followed), then
+    /// the name; for a stream, the path with every link followed.
     resolved: PathBuf,
-    temp: NamedTempFile,
+    how: How,
+}
+
+enum How {
+    Replace(NamedTempFile),
+    Stream,
 }
 
 impl OutputFile {
@@ -29,13 +38,25 @@ impl OutputFile {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let resolved = resolve(path).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             CliError::usage(format!(
                 "{}: cannot write in {}: {e}",
                 shown(),
                 dir.display()
             ))
-        })?;
+        };
+        let stream = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(CliError::usage(format!("{}: is a directory", shown())));
+            }
+            Ok(m) => !m.is_file(),
+            Err(_) => false,
+        };
+        let resolved = match stream {
+            true => std::fs::canonicalize(path).or_else(|_| resolve(path)),
+            false => resolve(path),
+        }
+        .map_err(cannot)?;
         if let Some(own) = kept.iter().find(|k| resolved.starts_with(k)) {
             return Err(CliError::usage(format!(
                 "{}: {} is where credlink reads or keeps its state, and no output may replace anything there",
@@ -44,18 +65,15 @@ impl OutputFile {
             ))
             .with_hint("write it to another file"));
         }
-        let temp = NamedTempFile::new_in(dir).map_err(|e| {
-            CliError::usage(format!(
-                "{}: cannot write in {}: {e}",
-                shown(),
-                dir.display()
-            ))
-        })?;
+        let how = match stream {
+            true => How::Stream,
+            false => How::Replace(NamedTempFile::new_in(dir).map_err(cannot)?),
+        };
         Ok(Self {
             flag,
             path: path.to_owned(),
             resolved,
-            temp,
+            how,
         })
     }
 
@@ -64,7 +82,7 @@ impl OutputFile {
         &self.resolved
     }
 
-    pub(crate) fn finish(mut self, text: &str) -> CliResult<()> {
+    pub(crate) fn finish(self, text: &str) -> CliResult<()> {
         let failed = |e: std::io::Error| {
             CliError::new(
                 Class::Unexpected,
@@ -75,12 +93,22 @@ impl OutputFile {
                 ),
             )
         };
-        self.temp.write_all(text.as_bytes()).map_err(failed)?;
-        self.temp.as_file().sync_all().map_err(failed)?;
-        readable_by_others(self.temp.as_file()).map_err(failed)?;
-        let path = self.path.clone();
-        self.temp.persist(&path).map_err(|e| failed(e.error))?;
-        Ok(())
+        match self.how {
+            How::Stream => {
+                let mut sink = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&self.path)
+                    .map_err(failed)?;
+                sink.write_all(text.as_bytes()).map_err(failed)
+            }
+            How::Replace(mut temp) => {
+                temp.write_all(text.as_bytes()).map_err(failed)?;
+                temp.as_file().sync_all().map_err(failed)?;
+                readable_by_others(temp.as_file()).map_err(failed)?;
+                temp.persist(&self.path).map_err(|e| failed(e.error))?;
+                Ok(())
+            }
+        }
     }
 }
 

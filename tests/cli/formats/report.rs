@@ -58,6 +58,17 @@ async fn computed(browser: &Browser, css: &str, property: &str) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+/// The text of the first element `css` selects, as shown.
+async fn text(browser: &Browser, css: &str) -> String {
+    let element = browser.client().find(Locator::Css(css)).await.unwrap();
+    element.text().await.unwrap()
+}
+
+async fn click(browser: &Browser, css: &str) {
+    let element = browser.client().find(Locator::Css(css)).await.unwrap();
+    element.click().await.unwrap();
+}
+
 async fn count(browser: &Browser, css: &str) -> usize {
     browser
         .client()
@@ -102,14 +113,8 @@ fn the_report_shows_status_expiry_and_the_steps_of_a_failure_in_chromium() {
             computed(&browser, ".chip.failed", "background-color").await,
             "rgb(198, 40, 40)"
         );
-        let body = browser
-            .client()
-            .find(Locator::Css("body"))
+        let body = text(&browser, "body")
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
@@ -119,14 +124,7 @@ fn the_report_shows_status_expiry_and_the_steps_of_a_failure_in_chromium() {
         assert!(body.contains("1 passed"), "{body}");
         assert!(body.contains("in 10 days"), "{body}");
         // The failing account's diagnosis, as `test --explain local-basic` shows it.
-        let steps = browser
-            .client()
-            .find(Locator::Css("#failures details"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let steps = text(&browser, "#failures details").await;
         assert!(steps.contains("local-basic"), "{steps}");
         assert!(
             steps.contains("LOCAL-HINT: check the client id and secret."),
@@ -141,23 +139,9 @@ fn the_report_shows_status_expiry_and_the_steps_of_a_failure_in_chromium() {
         // The timeline has the expiring credential in a bar inside the warning window.
         assert!(count(&browser, "svg.timeline rect.bar.soon").await >= 1);
         // The filter needs no script: the label's radio button and the style sheet.
-        browser
-            .client()
-            .find(Locator::Css("label[for=show-failed]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&browser, "label[for=show-failed]").await;
         assert_eq!(rows_shown(&browser).await, 1);
-        browser
-            .client()
-            .find(Locator::Css("label[for=show-expiring]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&browser, "label[for=show-expiring]").await;
         assert_eq!(rows_shown(&browser).await, 1);
         assert_eq!(browser.console_errors().await, Vec::<String>::new());
         // The console is read for real: an error logged now is seen.
@@ -184,7 +168,9 @@ fn the_report_shows_status_expiry_and_the_steps_of_a_failure_in_chromium() {
 fn a_report_of_a_thousand_accounts_renders_in_chromium() {
     let Some(peer) = Peer::start() else { return };
     let Some(()) = keyring() else { return };
-    let sb = Sandbox::with_connectors(&(peer.connectors() + &yearly_connector(&peer.url)));
+    let sb = Sandbox::with_connectors(
+        &(peer.connectors() + &lifetime_connector(&peer.url, "yearly", 365, "post")),
+    );
     let now = now();
     let records: Vec<Value> = (0..1000)
         .map(|i| {
@@ -258,14 +244,28 @@ fn a_report_of_a_thousand_accounts_renders_in_chromium() {
 )]
 #[test]
 fn markup_from_a_provider_stays_text_in_the_report() {
+    use base64::Engine;
     let rt = runtime();
     let hostile = r#"</td></tr></table><script>document.title='PWNED'</script><img src=x onerror="document.title='PWNED'"><svg onload="document.title='PWNED'">"#;
+    // The provider also echoes the secret it was sent, spelled as a server might: as is, in
+    // base64 (alone and as a Basic header's `id:secret`), and as HTML entities, which a page
+    // that did not escape would turn back into the secret.
+    let secret = format!("{MARKER}-hostile");
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let entities: String = secret.chars().map(|c| format!("&#{};", c as u32)).collect();
+    let spellings = [
+        secret.clone(),
+        b64(&secret),
+        b64(&format!("hostile:{secret}")),
+        entities,
+    ];
+    let echo = format!("{hostile} echo: {}", spellings.join(" "));
     let sb = rt.block_on(async {
         keyring()?;
         let server = MockServer::start().await;
         let answer = ResponseTemplate::new(401).set_body_json(serde_json::json!({
             "error": "invalid_client",
-            "error_description": hostile,
+            "error_description": echo,
         }));
         let sb = linked_on_mock(&server, &["hostile"], vec![("hostile", answer)]).await;
         Some((server, sb))
@@ -278,6 +278,10 @@ fn markup_from_a_provider_stays_text_in_the_report() {
     let html = std::fs::read_to_string(&file).unwrap();
     assert!(!html.contains("<script"), "{html}");
     assert!(!html.contains("<img"), "{html}");
+    for spelling in &spellings[..3] {
+        assert_lacks(&html, spelling, "the report");
+    }
+    assert_lacks(&html, &spellings[3].replace('&', "&amp;"), "the report");
     rt.block_on(async {
         let Some(browser) = Browser::start().await else {
             return;
@@ -294,46 +298,14 @@ fn markup_from_a_provider_stays_text_in_the_report() {
             count(&browser, "script, img, body svg:not(.timeline)").await,
             0
         );
-        let body = c
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = text(&browser, "body").await;
         assert!(
             body.contains("<script>document.title='PWNED'</script>"),
             "{body}"
         );
+        assert_lacks(&body, &secret, "the rendered report");
         browser.close().await;
     });
-}
-
-/// `local-yearly`: client_secret_post on the peer, documented to live 365 days from linking.
-fn yearly_connector(url: &str) -> String {
-    format!(
-        r#"
-[connectors.local-yearly]
-name = "Local (yearly)"
-auth = "oauth2_client_credentials"
-token_url = "{url}/token"
-client_auth = "post"
-scope = "api:read"
-
-[connectors.local-yearly.expiry]
-lifetime_days = 365
-counted_from = "linked"
-
-[[connectors.local-yearly.fields]]
-id = "client_id"
-label = "Client ID"
-
-[[connectors.local-yearly.fields]]
-id = "client_secret"
-label = "Client secret"
-secret = true
-"#
-    )
 }
 
 /// `--output` and `--report` never replace credlink's own state or a file the run reads: not
@@ -397,4 +369,51 @@ fn outputs_never_replace_credlinks_own_files() {
             .all(|n| !n.to_string_lossy().starts_with(".tmp")),
         "no temporary file left: {left:?}"
     );
+}
+
+/// `--output` or `--report` naming a pipe, or a link to one as `/dev/stdout` is, writes into
+/// it: a rename would replace the pipe itself (as root, `/dev/stdout` for the whole machine).
+/// A directory is refused before any check.
+#[test]
+fn outputs_into_a_pipe_write_into_it_and_leave_it_a_pipe() {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let sb = Sandbox::new();
+    let fifo = sb.out_file("out.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let link = sb.out_file("stdout-like");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    let cases = [
+        (vec!["--format", "junit", "--output"], &link, "<testsuites"),
+        (vec!["--report"], &fifo, "<!DOCTYPE html>"),
+    ];
+    for (flags, to, starts) in cases {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let mut args = vec!["test", "--all"];
+        args.extend(flags);
+        args.push(to.to_str().unwrap());
+        sb.when(&args).then().exits(0);
+        // Unblocks the reader had credlink never opened the pipe (it then reads nothing).
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+        let got = reader.join().unwrap();
+        assert!(got.contains(starts), "{args:?}: {got:?}");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "{args:?}: the pipe is still a pipe");
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    }
+    let out = sb
+        .when(&["test", "--all", "--report", sb.dir.path().to_str().unwrap()])
+        .then()
+        .exits(2)
+        .out;
+    assert_has(&stderr(&out), "is a directory");
 }

@@ -170,14 +170,20 @@ secret = true
 pub fn lifetime_connectors(url: &str) -> String {
     [("ten", 10), ("twenty", 20), ("one", 1)]
         .iter()
-        .map(|(id, days)| {
-            format!(
-                r#"
+        .map(|(id, days)| lifetime_connector(url, id, *days, "basic"))
+        .collect()
+}
+
+/// `local-{id}` on the OAuth peer at `url` (`client_auth` basic or post), declaring that its
+/// credentials expire `days` after they are linked.
+pub fn lifetime_connector(url: &str, id: &str, days: u32, client_auth: &str) -> String {
+    format!(
+        r#"
 [connectors.local-{id}]
 name = "Local ({id})"
 auth = "oauth2_client_credentials"
 token_url = "{url}/token"
-client_auth = "basic"
+client_auth = "{client_auth}"
 scope = "api:read"
 
 [connectors.local-{id}.expiry]
@@ -193,7 +199,5 @@ id = "client_secret"
 label = "Client secret"
 secret = true
 "#
-            )
-        })
-        .collect()
+    )
 }
