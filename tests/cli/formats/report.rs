@@ -237,7 +237,8 @@ fn a_report_of_a_thousand_accounts_renders_in_chromium() {
 }
 
 /// A provider's error text with markup in it stays text: no element is made of it, no
-/// script runs, and the title stays the report's.
+/// script runs, and the title stays the report's. A secret a provider echoes is redacted in
+/// every spelling before the page escapes it.
 #[cfg_attr(
     not(feature = "real-peers"),
     ignore = "needs the real peers (gnome-keyring, chromium): run scripts/test"
@@ -247,27 +248,30 @@ fn markup_from_a_provider_stays_text_in_the_report() {
     use base64::Engine;
     let rt = runtime();
     let hostile = r#"</td></tr></table><script>document.title='PWNED'</script><img src=x onerror="document.title='PWNED'"><svg onload="document.title='PWNED'">"#;
-    // The provider also echoes the secret it was sent, spelled as a server might: as is, in
-    // base64 (alone and as a Basic header's `id:secret`), and as HTML entities, which a page
-    // that did not escape would turn back into the secret.
-    let secret = format!("{MARKER}-hostile");
+    // To a second account the provider echoes the secret it was sent, spelled as a server
+    // might: as is, in base64 (alone and as a Basic header's `id:secret`), and as HTML
+    // entities, which a page that did not escape would turn back into the secret.
+    let secret = format!("{MARKER}-echo");
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let entities: String = secret.chars().map(|c| format!("&#{};", c as u32)).collect();
     let spellings = [
         secret.clone(),
         b64(&secret),
-        b64(&format!("hostile:{secret}")),
+        b64(&format!("echo:{secret}")),
         entities,
     ];
-    let echo = format!("{hostile} echo: {}", spellings.join(" "));
+    let echo = spellings.join(" ");
     let sb = rt.block_on(async {
         keyring()?;
         let server = MockServer::start().await;
-        let answer = ResponseTemplate::new(401).set_body_json(serde_json::json!({
-            "error": "invalid_client",
-            "error_description": echo,
-        }));
-        let sb = linked_on_mock(&server, &["hostile"], vec![("hostile", answer)]).await;
+        let answer = |description: &str| {
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({
+                "error": "invalid_client",
+                "error_description": description,
+            }))
+        };
+        let answers = vec![("hostile", answer(hostile)), ("echo", answer(&echo))];
+        let sb = linked_on_mock(&server, &["hostile", "echo"], answers).await;
         Some((server, sb))
     });
     let Some((_server, sb)) = sb else { return };
@@ -282,6 +286,9 @@ fn markup_from_a_provider_stays_text_in_the_report() {
         assert_lacks(&html, spelling, "the report");
     }
     assert_lacks(&html, &spellings[3].replace('&', "&amp;"), "the report");
+    // Each spelling was there to be found, and was redacted in place.
+    let cause = "HTTP 401 invalid_client: (redacted) (redacted) (redacted) (redacted)";
+    assert_has(&html, cause);
     rt.block_on(async {
         let Some(browser) = Browser::start().await else {
             return;
